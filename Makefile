@@ -1,0 +1,47 @@
+# The README's commands. Each sets up what it needs first and is idempotent:
+# a second run reinstalls nothing and gives the same warehouse.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+CSW_DATA_DIR ?= $(CURDIR)/data
+export CSW_DATA_DIR
+export DAGSTER_HOME ?= $(CSW_DATA_DIR)/dagster
+export GX_ANALYTICS_ENABLED := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export UV_PYTHON := $(PYTHON)
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
+
+.PHONY: setup run test ui bench clean
+
+setup: $(VENV)/.synced $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==0.13.9
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --compile-bytecode
+	touch $@
+
+$(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
+	cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir . && touch target/manifest.json
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+run: setup
+	$(PY) -m pipelines.cli run
+
+test: setup
+	$(PY) -m pytest
+
+ui: setup
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+clean:
+	rm -rf $(VENV) $(TOOLS) dbt_project/target dbt_project/logs data

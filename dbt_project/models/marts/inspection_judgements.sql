@@ -1,0 +1,16 @@
+-- One row per graded Ofsted judgement, every framework, grades on one scale.
+select
+    la_code,
+    inspection_id,
+    framework,
+    inspection_type,
+    inspection_start_date,
+    inspection_end_date,
+    publication_date,
+    service_area,
+    judgement_area,
+    grade_label,
+    grade_rank,
+    source_file,
+    source_row_number
+from {{ ref('int_inspection_judgements_deduplicated') }}

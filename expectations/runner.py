@@ -1,0 +1,71 @@
+"""Validate a pandas frame with a suite and build Data Docs under the data folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass
+class ExpectationOutcome:
+    """One expectation's verdict, as recorded in quality.check_results."""
+
+    name: str
+    passed: bool
+    details: str
+
+
+def _describe(result) -> str:
+    res = result.result or {}
+    unexpected = res.get("unexpected_count")
+    if unexpected is None:
+        return "passed" if result.success else "failed"
+    sample = res.get("partial_unexpected_list") or []
+    shown = ", ".join(str(v) for v in sample[:5])
+    return f"{unexpected} unexpected value(s)" + (f", e.g. {shown}" if shown else "")
+
+
+def validate_frame(frame: pd.DataFrame, suite, project_dir: Path, asset_name: str) -> list[ExpectationOutcome]:
+    """Run ``suite`` on ``frame``; results and Data Docs go to the GX project at ``project_dir``."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    project_dir.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(project_dir))
+    datasource = context.data_sources.add_or_update_pandas("warehouse")
+    try:
+        asset = datasource.get_asset(asset_name)
+    except LookupError:
+        asset = datasource.add_dataframe_asset(asset_name)
+    try:
+        batch_definition = asset.get_batch_definition("whole_table")
+    except (KeyError, LookupError, ValueError):
+        batch_definition = asset.add_batch_definition_whole_dataframe("whole_table")
+    suite = context.suites.add_or_update(suite)
+    validation = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(data=batch_definition, suite=suite, name=asset_name)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=asset_name,
+            validation_definitions=[validation],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+            result_format={"result_format": "SUMMARY"},
+        )
+    )
+    run = checkpoint.run(batch_parameters={"dataframe": frame})
+    outcomes = []
+    for validation_result in run.run_results.values():
+        for result in validation_result.results:
+            config = result.expectation_config
+            name = (config.meta or {}).get("check") or config.type
+            outcomes.append(ExpectationOutcome(name=name, passed=bool(result.success), details=_describe(result)))
+    return outcomes
+
+
+def data_docs_index(project_dir: Path) -> Path:
+    """Where the Data Docs site's front page is written."""
+    return project_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"

@@ -1,0 +1,1 @@
+"""One folder per stage or source; each exposes ``defs``."""

@@ -1,0 +1,33 @@
+"""Publication of the analysts' warehouse file, only after every blocking check has passed."""
+
+import dagster as dg
+
+from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.transform import mart_keys
+from pipelines.lib.publish import publish_warehouse
+
+PUBLISHED_KEY = dg.AssetKey(["published", "children_services_duckdb"])
+
+
+@dg.asset(
+    key=PUBLISHED_KEY,
+    deps=mart_keys(),
+    group_name="published",
+    kinds={"duckdb"},
+    description="$CSW_DATA_DIR/children_services.duckdb: the marts and quality schemas, replaced atomically "
+                "in a storage version DuckDB 1.x clients can open.",
+)
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings()
+    counts = publish_warehouse(settings.work_db, settings.published_db)
+    context.log.info(f"published {settings.published_db}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(settings.published_db)),
+            "tables": len(counts),
+            "rows": dg.MetadataValue.md("\n".join(f"- {t}: {n}" for t, n in counts.items())),
+        }
+    )
+
+
+defs = dg.Definitions(assets=[published_warehouse])

@@ -1,0 +1,35 @@
+"""Resources shared by every asset: the warehouse settings and a serialised DuckDB connection."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+import duckdb
+
+from pipelines.lib.config import Settings
+from pipelines.lib.ingest import ensure_quality_schema
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The landing folder, the data folder and the working DuckDB file.
+
+    Settings come from the environment when a run starts (CSW_RAW_DIR, CSW_DATA_DIR,
+    CSW_HOME_LA, CSW_PSEUDONYM_KEY); nothing is read at import. Every step opens the
+    working database, does its work and closes it, so that dbt (another process)
+    can open it next: runs execute one step at a time.
+    """
+
+    def settings(self) -> Settings:
+        return Settings.from_env()
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection to the working warehouse, closed on exit."""
+        settings = self.settings()
+        settings.work_db.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(settings.work_db))
+        try:
+            ensure_quality_schema(con)
+            yield con
+        finally:
+            con.close()

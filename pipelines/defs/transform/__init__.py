@@ -1,0 +1,96 @@
+"""The dbt project as Dagster assets: seeds, staging, intermediate and marts, with dbt tests as checks."""
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from pipelines.defs.resources import WarehouseResource
+from pipelines.lib.config import DBT_PROJECT_DIR
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+class WarehouseDbtTranslator(DagsterDbtTranslator):
+    """All dbt -> Dagster mapping in one place.
+
+    Models are keyed by schema and name (``marts/inspection_judgements``), seeds under
+    ``reference/``, and sources by the ``meta.dagster.asset_key`` that names the ingest
+    asset writing them, so lineage runs unbroken from raw file to mart.
+    """
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        resource_type = dbt_resource_props["resource_type"]
+        if resource_type == "source":
+            return super().get_asset_key(dbt_resource_props)
+        if resource_type == "seed":
+            return dg.AssetKey(["reference", dbt_resource_props["name"]])
+        schema = dbt_resource_props["config"].get("schema") or dbt_resource_props["schema"]
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props["fqn"]
+        if len(fqn) > 3 and fqn[1] == "staging":
+            return fqn[2]
+        return fqn[1]
+
+
+TRANSLATOR = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def _test_rows(run_results: dict) -> list[tuple[str, bool, str, str]]:
+    rows = []
+    for result in run_results.get("results", []):
+        unique_id = result.get("unique_id", "")
+        if not unique_id.startswith("test."):
+            continue
+        status = result.get("status")
+        details = (result.get("message") or status or "").strip()
+        if result.get("failures"):
+            details = f"{result['failures']} failing row(s); {details}"
+        rows.append((f"dbt: {unique_id.split('.')[2]}", status == "pass", "ERROR", details))
+    return rows
+
+
+@dbt_assets(manifest=DBT_PROJECT.manifest_path, dagster_dbt_translator=TRANSLATOR)
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """``dbt build``: seeds, models and their tests, one thread on the working DuckDB file."""
+    from pipelines.defs.gx_checks import record_check_results
+
+    os.environ["CSW_WORK_DB"] = str(warehouse.settings().work_db)
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    yield from invocation.stream()
+    run_results = invocation.get_artifact("run_results.json")
+    rows = _test_rows(run_results)
+    with warehouse.connect() as con:
+        record_check_results(con, context.run_id, "dbt", rows)
+    failures = [
+        f"{r['unique_id']} ({r.get('status')}: {(r.get('message') or '').strip()})"
+        for r in run_results.get("results", [])
+        if r.get("status") in ("error", "fail")
+    ]
+    if failures:
+        raise dg.Failure(
+            description=f"dbt build failed: {failures[0]}" + (f" and {len(failures) - 1} more" if len(failures) > 1 else ""),
+            metadata={"failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in failures)),
+                      "finished_at": dt.datetime.now().isoformat(timespec="seconds")},
+        )
+
+
+def mart_keys() -> list[dg.AssetKey]:
+    """Every dbt model published to analysts (schema ``marts``)."""
+    return [key for key in warehouse_dbt_models.keys if key.path[0] == "marts"]
+
+
+defs = dg.Definitions(
+    assets=[warehouse_dbt_models],
+    resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)},
+)

@@ -1,0 +1,1 @@
+"""Plain Python helpers (no Dagster decorators): readers, parsers, rules, publication."""

@@ -1,0 +1,294 @@
+"""The load machinery every source shares.
+
+One call of :func:`load_source` mirrors a landing sub-folder into the working
+DuckDB: each file is hashed; an unchanged file is logged ``unchanged`` and not
+read again; a new or changed file is parsed by the source's parser into raw
+tables of text (every row keeps its file and row number), its quarantined rows
+go to ``quality.rejected_rows`` and one ``quality.load_log`` row says what
+happened. A file that cannot be used is ``rejected`` with the reason, and the
+other files still load. Rows of files that have left the folder are removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.lib.readers import UnreadableFile
+from pipelines.lib.rules import ParsedTable
+
+SKIPPED_NAMES = (".", "~$")
+RAW_META_COLUMNS = ("_file_path", "_sheet", "_row_number", "_run_id")
+
+
+class FileRejected(Exception):
+    """The whole file cannot be used; the message says why, in words a person can act on."""
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A raw table: text columns as parsed, plus the provenance columns."""
+
+    name: str
+    columns: tuple[str, ...]
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file in one refresh (one ``quality.load_log`` row)."""
+
+    file_path: str
+    sha256: str
+    status: str
+    table_name: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class SourceResult:
+    """Outcomes of one source's load, for asset metadata and the run summary."""
+
+    source: str
+    files: list[FileOutcome] = field(default_factory=list)
+    removed_files: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.removed_files) or any(f.status != "unchanged" for f in self.files)
+
+
+Parser = Callable[[Path], list[ParsedTable]]
+
+QUALITY_DDL = (
+    "create schema if not exists quality",
+    "create schema if not exists raw",
+    """create table if not exists quality.load_log (
+        run_id varchar, file_path varchar, sha256 varchar, source varchar, table_name varchar,
+        status varchar, rows_read integer, rows_loaded integer, rows_rejected integer,
+        reason varchar, loaded_at timestamp)""",
+    """create table if not exists quality.rejected_rows (
+        file_path varchar, row_number integer, column_name varchar, value varchar, reason varchar,
+        rejected_at timestamp, source varchar, table_name varchar, run_id varchar)""",
+    """create table if not exists quality.check_results (
+        run_id varchar, checked_at timestamp, asset varchar, check_name varchar, passed boolean,
+        severity varchar, details varchar)""",
+    """create table if not exists quality.file_state (
+        source varchar, file_path varchar, sha256 varchar, status varchar, reason varchar,
+        loaded_at timestamp, primary key (source, file_path))""",
+)
+
+
+def ensure_quality_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the quality tables (and the raw schema) if they do not exist yet."""
+    for ddl in QUALITY_DDL:
+        con.execute(ddl)
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
+    """Create a raw table of text columns with its provenance columns, adding any new column."""
+    cols = ", ".join(f'"{c}" varchar' for c in table.columns)
+    con.execute(
+        f'create table if not exists raw."{table.name}" ({cols}, _file_path varchar, _sheet varchar, '
+        "_row_number integer, _run_id varchar)"
+    )
+    existing = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+        [table.name],
+    ).fetchall()}
+    for col in table.columns:
+        if col not in existing:
+            con.execute(f'alter table raw."{table.name}" add column "{col}" varchar')
+
+
+def discover_files(folder: Path) -> list[Path]:
+    """Every file below ``folder`` (recursively), sorted; hidden files and Office lock files skipped."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(SKIPPED_NAMES) for part in p.relative_to(folder).parts)
+    )
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: RawTable, parsed: ParsedTable,
+                 file_path: str, run_id: str) -> None:
+    if not parsed.rows:
+        return
+    columns = list(table.columns)
+    frame = pd.DataFrame(
+        {
+            **{c: pd.Series([r.get(c) for r in parsed.rows], dtype="object") for c in columns},
+            "_file_path": file_path,
+            "_sheet": parsed.sheet,
+            "_row_number": pd.Series([r["_row_number"] for r in parsed.rows], dtype="int64"),
+            "_run_id": run_id,
+        }
+    )
+    con.register("_incoming", frame)
+    try:
+        names = ", ".join(f'"{c}"' for c in [*columns, *RAW_META_COLUMNS])
+        con.execute(f'insert into raw."{table.name}" ({names}) select {names} from _incoming')
+    finally:
+        con.unregister("_incoming")
+
+
+def _insert_rejections(con, parsed: ParsedTable, source: str, file_path: str, run_id: str,
+                       now: dt.datetime) -> None:
+    rows = [
+        (file_path, r.row_number, r.column, r.value, r.reason, now, source, parsed.table_name, run_id)
+        for r in parsed.rejections
+    ]
+    if rows:
+        con.executemany("insert into quality.rejected_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _delete_file_rows(con, tables: Iterable[RawTable], source: str, file_path: str) -> None:
+    for table in tables:
+        con.execute(f'delete from raw."{table.name}" where _file_path = ?', [file_path])
+    con.execute("delete from quality.rejected_rows where source = ? and file_path = ?", [source, file_path])
+
+
+def _log(con, run_id: str, source: str, outcome: FileOutcome, now: dt.datetime) -> None:
+    con.execute(
+        "insert into quality.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, outcome.file_path, outcome.sha256, source, outcome.table_name, outcome.status,
+         outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected, outcome.reason, now],
+    )
+
+
+def _set_state(con, source: str, outcome: FileOutcome, now: dt.datetime) -> None:
+    con.execute(
+        "insert or replace into quality.file_state values (?, ?, ?, ?, ?, ?)",
+        [source, outcome.file_path, outcome.sha256, outcome.status, outcome.reason, now],
+    )
+
+
+def _parse_safely(parser: Parser, path: Path) -> tuple[list[ParsedTable] | None, str | None]:
+    """Run a parser; any failure becomes a reason instead of a traceback."""
+    try:
+        return parser(path), None
+    except (FileRejected, UnreadableFile) as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - no input may crash the refresh
+        return None, f"the file could not be read ({type(exc).__name__}: {exc})"
+
+
+def load_source(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    folder: Path,
+    tables: Iterable[RawTable],
+    parser: Parser,
+    run_id: str,
+    display_root: Path | None = None,
+    now: dt.datetime | None = None,
+) -> SourceResult:
+    """Mirror ``folder`` into the raw tables of ``source``; see the module docstring."""
+    tables = list(tables)
+    by_name = {t.name: t for t in tables}
+    now = now or dt.datetime.now()
+    ensure_quality_schema(con)
+    for table in tables:
+        ensure_raw_table(con, table)
+    result = SourceResult(source=source)
+    previous = {
+        path: (sha, status)
+        for path, sha, status in con.execute(
+            "select file_path, sha256, status from quality.file_state where source = ?", [source]
+        ).fetchall()
+    }
+    seen_paths: set[str] = set()
+    loaded_shas: dict[str, str] = {}
+    for path in discover_files(folder):
+        file_path = str(path)
+        seen_paths.add(file_path)
+        sha = sha256_file(path)
+        outcome = FileOutcome(file_path=file_path, sha256=sha, status="unchanged")
+        if previous.get(file_path, (None,))[0] == sha:
+            outcome.reason = f"already loaded ({previous[file_path][1]}); not read again"
+            if previous[file_path][1] == "loaded":
+                loaded_shas.setdefault(sha, file_path)
+        elif sha in loaded_shas:
+            outcome.reason = f"same content as {loaded_shas[sha]}; not loaded twice"
+            con.execute("begin")
+            _delete_file_rows(con, tables, source, file_path)
+            _set_state(con, source, outcome, now)
+            con.execute("commit")
+        else:
+            outcome = _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, previous)
+        if outcome.status == "loaded":
+            loaded_shas.setdefault(sha, file_path)
+        result.files.append(outcome)
+        _log(con, run_id, source, outcome, now)
+    for gone in sorted(set(previous) - seen_paths):
+        con.execute("begin")
+        _delete_file_rows(con, tables, source, gone)
+        con.execute("delete from quality.file_state where source = ? and file_path = ?", [source, gone])
+        con.execute("commit")
+        result.removed_files.append(gone)
+    return result
+
+
+def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, previous) -> FileOutcome:
+    file_path = str(path)
+    parsed_tables, reason = _parse_safely(parser, path)
+    if parsed_tables is None:
+        had_rows = previous.get(file_path, (None, None))[1] == "loaded"
+        outcome = FileOutcome(file_path=file_path, sha256=sha, status="rejected", reason=reason)
+        if had_rows:
+            outcome.reason = f"{reason} (the rows of its previous version are kept)"
+        con.execute("begin")
+        con.execute("delete from quality.rejected_rows where source = ? and file_path = ?", [source, file_path])
+        if not had_rows:
+            _set_state(con, source, outcome, now)
+        con.execute("commit")
+        return outcome
+    outcome = FileOutcome(
+        file_path=file_path, sha256=sha, status="loaded",
+        table_name=", ".join(sorted({p.table_name for p in parsed_tables})) or None,
+        rows_read=sum(p.rows_read for p in parsed_tables),
+        rows_loaded=sum(p.rows_loaded for p in parsed_tables),
+        rows_rejected=sum(p.rows_rejected for p in parsed_tables),
+    )
+    con.execute("begin")
+    try:
+        _delete_file_rows(con, tables, source, file_path)
+        for parsed in parsed_tables:
+            _insert_rows(con, by_name[parsed.table_name], parsed, file_path, run_id)
+            _insert_rejections(con, parsed, source, file_path, run_id, now)
+        _set_state(con, source, outcome, now)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return outcome

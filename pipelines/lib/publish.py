@@ -1,0 +1,71 @@
+"""Publish the working warehouse as the analysts' file, atomically.
+
+The published file is written beside its final place under a temporary folder,
+in a storage version that DuckDB 1.x clients can open, flushed to disk and
+renamed over the old one. A reader holding the old file open keeps reading it;
+the next reader opens the new one; nobody sees a half-written warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_SCHEMAS = ("marts", "quality")
+INTERNAL_TABLES = {("quality", "file_state")}
+STORAGE_VERSION = "v1.0.0"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _literal(path: Path) -> str:
+    """A path as a SQL string literal (ATTACH takes no bind parameters), quotes escaped."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+    """(schema, table) pairs of ``catalog`` that are published."""
+    rows = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ? order by 1, 2",
+        [catalog],
+    ).fetchall()
+    return [(s, t) for s, t in rows if s in PUBLISHED_SCHEMAS and (s, t) not in INTERNAL_TABLES]
+
+
+def publish_warehouse(work_db: Path, published_db: Path) -> dict[str, int]:
+    """Copy the published schemas of ``work_db`` to ``published_db`` atomically; returns rows per table."""
+    staging_dir = published_db.parent / ".publishing"
+    shutil.rmtree(staging_dir, ignore_errors=True)
+    staging_dir.mkdir(parents=True)
+    staged = staging_dir / published_db.name
+    counts: dict[str, int] = {}
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {_literal(work_db)} as work (read_only)")
+        con.execute(f"attach {_literal(staged)} as pub (storage_version '{STORAGE_VERSION}')")
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f'create schema if not exists pub."{schema}"')
+        for schema, table in published_tables(con, "work"):
+            con.execute(f'create table pub."{schema}"."{table}" as select * from work."{schema}"."{table}"')
+            counts[f"{schema}.{table}"] = con.execute(
+                f'select count(*) from pub."{schema}"."{table}"'
+            ).fetchall()[0][0]
+        con.execute("checkpoint pub")
+        con.execute("detach pub")
+        con.execute("detach work")
+    finally:
+        con.close()
+    _fsync(staged)
+    os.replace(staged, published_db)
+    _fsync(published_db.parent)
+    shutil.rmtree(staging_dir, ignore_errors=True)
+    return counts

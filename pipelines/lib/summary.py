@@ -1,0 +1,54 @@
+"""The short summary a refresh prints: files, rows, checks, where the warehouse is, how to query it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+SOURCES = ("reference", "ofsted")
+
+
+def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> list[str]:
+    """Lines describing run ``run_id`` from the quality tables of the working warehouse."""
+    con = duckdb.connect(str(work_db), read_only=True)
+    try:
+        files = con.execute(
+            "select source, status, count(*), sum(rows_loaded), sum(rows_rejected) from quality.load_log "
+            "where run_id = ? group by all order by 1, 2", [run_id]).fetchall()
+        rejected = con.execute(
+            "select file_path, reason from quality.load_log where run_id = ? and status = 'rejected' order by 1",
+            [run_id]).fetchall()
+        checks = con.execute(
+            "select count(*) filter (where passed), count(*) filter (where not passed) from quality.check_results "
+            "where run_id = ?", [run_id]).fetchall()[0]
+        failed_checks = con.execute(
+            "select asset, check_name, details from quality.check_results where run_id = ? and not passed "
+            "order by 1, 2 limit 10", [run_id]).fetchall()
+    finally:
+        con.close()
+    by_status: dict[str, int] = {}
+    rows_loaded = rows_rejected = 0
+    sources_seen = set()
+    for source, status, n, loaded, rej in files:
+        sources_seen.add(source)
+        by_status[status] = by_status.get(status, 0) + n
+        rows_loaded += loaded or 0
+        rows_rejected += rej or 0
+    lines = [
+        "Files: " + ", ".join(f"{by_status.get(s, 0)} {s}" for s in ("loaded", "unchanged", "rejected")),
+    ]
+    empty = [s for s in SOURCES if s not in sources_seen]
+    if empty:
+        lines.append("No files (no data) for: " + ", ".join(empty))
+    lines += [f"  rejected file {path}: {reason}" for path, reason in rejected]
+    lines.append(f"Rows: {rows_loaded} loaded, {rows_rejected} quarantined (see quality.rejected_rows)")
+    lines.append(f"Checks: {checks[0] or 0} passed, {checks[1] or 0} failed")
+    lines += [f"  failed {asset} {name}: {details}" for asset, name, details in failed_checks]
+    if published_db is not None:
+        lines.append(f"Published: {published_db}")
+        lines.append(
+            f"Example query: duckdb -readonly {published_db} "
+            "\"select * from marts.latest_inspection_outcomes where la_code = '865'\""
+        )
+    return lines

@@ -1,0 +1,1 @@
+"""Generators of the sample landing-folder files shipped in ``raw/``, built from small facts files."""

@@ -1,0 +1,1 @@
+"""Command-line tools run by developers, not by the pipeline (for example seed extraction)."""

@@ -13,4 +13,4 @@ select
     4 as source_priority,
     _file_path as source_file,
     _row_number as source_row_number
-from {{ source('raw', 'ofsted_judgement_records') }}
+from {{ source('ofsted', 'ofsted_judgement_records') }}

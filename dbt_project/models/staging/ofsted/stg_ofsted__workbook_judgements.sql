@@ -1,6 +1,6 @@
 -- Ofsted's workbook, one row per graded judgement (ILACS). Visits without judgements drop out here.
 with source_rows as (
-    select * from {{ source('raw', 'ofsted_workbook_rows') }}
+    select * from {{ source('ofsted', 'ofsted_workbook_rows') }}
 ),
 
 unpivoted as (

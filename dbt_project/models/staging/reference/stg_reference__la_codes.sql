@@ -1,7 +1,7 @@
 -- Every ONS code of every LA with its DfE code: a council's override when one was loaded, else the bundled seed.
 with override as (
     select ons_code, la_code, la_name, region_code, date_of_operation, date_of_termination, status
-    from {{ source('raw', 'reference_la_codes') }}
+    from {{ source('reference', 'reference_la_codes') }}
 ),
 
 bundled as (

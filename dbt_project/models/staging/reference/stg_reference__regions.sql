@@ -1,6 +1,6 @@
 -- Region codes and names: a council's override when one was loaded, else the bundled seed.
 with override as (
-    select region_code, region_name from {{ source('raw', 'reference_regions') }}
+    select region_code, region_name from {{ source('reference', 'reference_regions') }}
 ),
 
 bundled as (

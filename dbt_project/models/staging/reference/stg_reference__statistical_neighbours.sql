@@ -1,7 +1,7 @@
 -- Statistical neighbours per model: a model found in raw/reference/ replaces the bundled one.
 with override as (
     select la_code, neighbour_la_code, neighbour_rank, closeness, sn_model
-    from {{ source('raw', 'reference_statistical_neighbours') }}
+    from {{ source('reference', 'reference_statistical_neighbours') }}
 ),
 
 bundled as (

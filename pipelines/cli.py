@@ -19,6 +19,9 @@ from pipelines.lib.config import Settings
 from pipelines.lib.summary import refresh_summary
 
 
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
 class RefreshBusy(Exception):
     """Another refresh holds the data folder."""
 
@@ -67,7 +70,7 @@ def run_refresh(instance: dg.DagsterInstance | None = None) -> int:
             instance = instance or (
                 dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral())
             result = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
-                instance=instance, raise_on_error=False)
+                instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
     except RefreshBusy as exc:
         print(f"Refresh refused: {exc}", file=sys.stderr)
         return 2

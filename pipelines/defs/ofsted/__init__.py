@@ -33,7 +33,7 @@ def ofsted_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:
         result = load_source(
             con, source="ofsted", folder=settings.raw_dir / "ofsted", tables=TABLES,
-            parser=lambda path: parse_ofsted_file(path, lookup), run_id=context.run_id,
+            parser=lambda path: parse_ofsted_file(path, lookup), run_id=context.run.run_id,
         )
         for f in result.files:
             if f.status == "rejected":

@@ -24,7 +24,7 @@ def reference_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     settings = warehouse.settings()
     with warehouse.connect() as con:
         result = load_source(con, source="reference", folder=settings.raw_dir / "reference",
-                             tables=REFERENCE_TABLES, parser=parse_reference_file, run_id=context.run_id)
+                             tables=REFERENCE_TABLES, parser=parse_reference_file, run_id=context.run.run_id)
         for name, key in KEYS.items():
             yield dg.MaterializeResult(asset_key=key, metadata=source_metadata(result, name, con))
 

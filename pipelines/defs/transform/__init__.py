@@ -71,7 +71,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     run_results = invocation.get_artifact("run_results.json")
     rows = _test_rows(run_results)
     with warehouse.connect() as con:
-        record_check_results(con, context.run_id, "dbt", rows)
+        record_check_results(con, context.run.run_id, "dbt", rows)
     failures = [
         f"{r['unique_id']} ({r.get('status')}: {(r.get('message') or '').strip()})"
         for r in run_results.get("results", [])

@@ -1,0 +1,70 @@
+"""The asset graph: lineage unbroken from each raw asset to the marts, checks aimed at real assets."""
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import defs
+from pipelines.defs.publish import PUBLISHED_KEY
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return defs.resolve_asset_graph()
+
+
+def upstream(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
+    seen, todo = set(), [key]
+    while todo:
+        for parent in graph.get(todo.pop()).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+RAW_TO_MARTS = {
+    "raw/ofsted_workbook_rows": ["marts/inspection_judgements", "marts/latest_inspection_outcomes",
+                                 "marts/indicator_values"],
+    "raw/ofsted_judgement_records": ["marts/inspection_judgements", "marts/latest_inspection_outcomes",
+                                     "marts/indicator_values"],
+    "raw/reference_la_codes": ["marts/dim_local_authority", "marts/latest_inspection_outcomes"],
+    "raw/reference_statistical_neighbours": ["marts/dim_statistical_neighbours"],
+}
+
+
+@pytest.mark.parametrize("raw_key", sorted(RAW_TO_MARTS))
+def test_each_raw_asset_is_upstream_of_its_marts(graph, raw_key):
+    raw = dg.AssetKey.from_user_string(raw_key)
+    assert graph.has(raw) and graph.get(raw).is_materializable
+    for mart in RAW_TO_MARTS[raw_key]:
+        assert raw in upstream(graph, dg.AssetKey.from_user_string(mart)), f"{raw_key} is not upstream of {mart}"
+
+
+def test_publication_waits_for_every_mart(graph):
+    marts = {k for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
+    assert marts >= {dg.AssetKey(["marts", n]) for n in (
+        "dim_local_authority", "dim_statistical_neighbours", "inspection_judgements", "latest_inspection_outcomes",
+        "indicator_catalogue", "indicator_values")}
+    assert marts <= graph.get(PUBLISHED_KEY).parent_keys
+
+
+def test_every_check_targets_an_asset_of_the_graph(graph):
+    keys = graph.get_all_asset_keys()
+    checks = list(graph.asset_check_keys)
+    assert checks
+    assert all(check.asset_key in keys for check in checks)
+    targets = {c.asset_key.to_user_string() for c in checks}
+    assert {"raw/ofsted_workbook_rows", "raw/ofsted_judgement_records", "marts/inspection_judgements",
+            "marts/latest_inspection_outcomes"} <= targets
+
+
+def test_gx_checks_are_blocking(graph):
+    specs = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    gx_checks = [name for name in specs if name.startswith("gx_")]
+    assert {"gx_ofsted_workbook", "gx_ofsted_judgement_records"} <= set(gx_checks)
+    assert all(specs[name].blocking for name in gx_checks)
+
+
+def test_the_refresh_job_runs_one_step_at_a_time():
+    job = defs.resolve_job_def("refresh_warehouse")
+    assert job.executor_def.name == "in_process"

@@ -35,7 +35,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	cp dagster.yaml $@
 
 run: setup
-	$(PY) -m pipelines.cli run
+	$(PY) -m pipelines.cli run $(if $(FULL),--full)
 
 test: setup
 	$(PY) -m pytest

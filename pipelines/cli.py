@@ -1,23 +1,28 @@
-"""``python -m pipelines.cli run``: the refresh that `make run`, the schedule and the sensor launch.
+"""``python -m pipelines.cli run``: the refresh that `make run` launches.
 
-Runs the refresh job in this process, prints a short summary and exits 0 when the
-warehouse was published, 1 (naming the failing check or file first) when it was not.
+Re-runs the sources whose landing folder changed since the last successful refresh
+(all of them after a code or settings change, or with ``--full``), in this process,
+one step at a time. Prints a short summary and exits 0 when the warehouse is published
+and current, 1 (naming the failing check or file first) when it was not published.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import fcntl
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines.lib.config import Settings
-from pipelines.lib.summary import refresh_summary
-
+from pipelines.lib.landing import diff_snapshots, take_snapshot
+from pipelines.lib.refresh_state import RefreshState, code_fingerprint, read_state, write_state
+from pipelines.lib.summary import freshness_lines, refresh_summary
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
@@ -38,10 +43,38 @@ def refresh_lock(data_dir: Path):
         yield
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a refresh will run: everything (keys None), some assets, or nothing."""
+
+    keys: list[dg.AssetKey] | None
+    reason: str
+
+
+def plan_refresh(settings: Settings, asset_graph, full: bool, fingerprint: str, snapshot) -> Plan:
+    """Decide what to re-run from the last successful refresh's state."""
+    from pipelines.defs.operations import selection_for_sources
+
+    state = read_state(settings)
+    if full:
+        return Plan(None, "full refresh (asked for)")
+    if state is None or not settings.published_db.exists():
+        return Plan(None, "full refresh (no earlier published refresh)")
+    if state.fingerprint != fingerprint:
+        return Plan(None, "full refresh (code or settings changed since the last refresh)")
+    changes = diff_snapshots(state.snapshot, snapshot)
+    if not changes:
+        return Plan([], f"nothing changed in the landing folder since the last refresh ({state.finished_at})")
+    keys = selection_for_sources(changes.sources()).resolve(asset_graph)
+    sources = ", ".join(sorted(changes.sources()))
+    return Plan(sorted(keys, key=lambda k: k.to_user_string()),
+                f"incremental refresh of {sources} ({len(changes.paths)} file(s) new, changed or removed)")
+
+
 def _failure_reasons(result: dg.ExecuteInProcessResult) -> list[str]:
     reasons = []
     for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed:
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             reasons.append(
                 f"blocking check '{evaluation.check_name}' on {evaluation.asset_key.to_user_string()} failed"
                 + (f": {evaluation.description}" if evaluation.description else "")
@@ -58,8 +91,8 @@ def _failure_reasons(result: dg.ExecuteInProcessResult) -> list[str]:
     return reasons
 
 
-def run_refresh(instance: dg.DagsterInstance | None = None) -> int:
-    """Refresh and publish; print the summary; return the exit status."""
+def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) -> int:
+    """Refresh what changed and publish; print the summary; return the exit status."""
     from pipelines.definitions import defs
     from pipelines.defs.jobs import REFRESH_JOB_NAME
     from pipelines.defs.publish import PUBLISHED_KEY
@@ -67,14 +100,29 @@ def run_refresh(instance: dg.DagsterInstance | None = None) -> int:
     settings = Settings.from_env()
     try:
         with refresh_lock(settings.data_dir):
+            fingerprint = code_fingerprint(settings)
+            snapshot = take_snapshot(settings.raw_dir)
+            plan = plan_refresh(settings, defs.resolve_asset_graph(), full, fingerprint, snapshot)
+            print(f"Refresh plan: {plan.reason}.")
+            if plan.keys == []:
+                for line in freshness_lines(settings.work_db):
+                    print(line)
+                print(f"Published: {settings.published_db} (current)")
+                return 0
             instance = instance or (
                 dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral())
-            result = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
-                instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
+            log_path = settings.data_dir / "logs" / f"refresh-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            print(f"Progress log (Dagster and dbt): {log_path}", flush=True)
+            with log_path.open("w") as log, redirect_stdout(log), redirect_stderr(log):
+                result = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
+                    instance=instance, raise_on_error=False, run_config=QUIET_LOGS, asset_selection=plan.keys)
+            published = any(e.asset_key == PUBLISHED_KEY for e in result.get_asset_materialization_events())
+            if published:
+                write_state(settings, RefreshState(fingerprint, snapshot, dt.datetime.now().isoformat(timespec="seconds")))
     except RefreshBusy as exc:
         print(f"Refresh refused: {exc}", file=sys.stderr)
         return 2
-    published = any(e.asset_key == PUBLISHED_KEY for e in result.get_asset_materialization_events())
     if published:
         print(f"Warehouse refreshed and published (run {result.run_id}).")
     else:
@@ -89,10 +137,12 @@ def run_refresh(instance: dg.DagsterInstance | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pipelines.cli", description=__doc__)
+    parser = argparse.ArgumentParser(prog="pipelines.cli", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["run"], help="run: refresh the warehouse and publish it")
-    parser.parse_args(argv)
-    return run_refresh()
+    parser.add_argument("--full", action="store_true", help="rebuild everything, changed or not")
+    args = parser.parse_args(argv)
+    return run_refresh(full=args.full)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.defs import jobs, ofsted, publish, reference, transform
+from pipelines.defs import jobs, ofsted, operations, publish, reference, transform
 from pipelines.defs.resources import WarehouseResource
 
 defs = dg.Definitions.merge(
@@ -11,5 +11,6 @@ defs = dg.Definitions.merge(
     transform.defs,
     publish.defs,
     jobs.defs,
+    operations.defs,
     dg.Definitions(resources={"warehouse": WarehouseResource()}, executor=dg.in_process_executor),
 )

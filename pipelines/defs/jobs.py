@@ -3,6 +3,8 @@
 import dagster as dg
 
 REFRESH_JOB_NAME = "refresh_warehouse"
+STATISTICS_JOB_NAME = "refresh_statistics"
+KIND_TAG = "csw/kind"
 
 refresh_job = dg.define_asset_job(
     REFRESH_JOB_NAME,
@@ -10,4 +12,10 @@ refresh_job = dg.define_asset_job(
     description="Load the landing folder, build and test the dbt models, run the checks, publish.",
 )
 
-defs = dg.Definitions(jobs=[refresh_job])
+statistics_job = dg.define_asset_job(
+    STATISTICS_JOB_NAME,
+    selection=dg.AssetSelection.tag(KIND_TAG, "statistics").downstream(),
+    description="The published statistics sources (Ofsted outcomes, DfE statistics) and everything downstream.",
+)
+
+defs = dg.Definitions(jobs=[refresh_job, statistics_job])

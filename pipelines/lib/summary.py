@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import datetime as dt
+
 import duckdb
+
+from pipelines.lib.freshness import RULES, evaluate
 
 SOURCES = ("reference", "ofsted")
 
@@ -20,11 +24,12 @@ def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> li
             "select file_path, reason from quality.load_log where run_id = ? and status = 'rejected' order by 1",
             [run_id]).fetchall()
         checks = con.execute(
-            "select count(*) filter (where passed), count(*) filter (where not passed) from quality.check_results "
+            "select count(*) filter (where passed), count(*) filter (where not passed and severity = 'ERROR'), "
+            "count(*) filter (where not passed and severity <> 'ERROR') from quality.check_results "
             "where run_id = ?", [run_id]).fetchall()[0]
         failed_checks = con.execute(
             "select asset, check_name, details from quality.check_results where run_id = ? and not passed "
-            "order by 1, 2 limit 10", [run_id]).fetchall()
+            "and severity = 'ERROR' order by 1, 2 limit 10", [run_id]).fetchall()
     finally:
         con.close()
     by_status: dict[str, int] = {}
@@ -43,8 +48,9 @@ def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> li
         lines.append("No files (no data) for: " + ", ".join(empty))
     lines += [f"  rejected file {path}: {reason}" for path, reason in rejected]
     lines.append(f"Rows: {rows_loaded} loaded, {rows_rejected} quarantined (see quality.rejected_rows)")
-    lines.append(f"Checks: {checks[0] or 0} passed, {checks[1] or 0} failed")
+    lines.append(f"Checks: {checks[0] or 0} passed, {checks[1] or 0} failed, {checks[2] or 0} warning(s)")
     lines += [f"  failed {asset} {name}: {details}" for asset, name, details in failed_checks]
+    lines += freshness_lines(work_db)
     if published_db is not None:
         lines.append(f"Published: {published_db}")
         lines.append(
@@ -52,3 +58,19 @@ def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> li
             "\"select * from marts.latest_inspection_outcomes where la_code = '865'\""
         )
     return lines
+
+
+def freshness_lines(work_db: Path, today: dt.date | None = None) -> list[str]:
+    """One line naming the stale sources (and those with no data), if any."""
+    if not work_db.exists():
+        return []
+    con = duckdb.connect(str(work_db), read_only=True)
+    try:
+        results = [evaluate(con, rule, today or dt.date.today()) for rule in RULES]
+    finally:
+        con.close()
+    stale = [r for r in results if r.stale]
+    if not stale:
+        return ["Stale sources: none"]
+    return [f"Stale sources: {', '.join(r.source for r in stale)}"] + [
+        f"  {r.source}: {r.describe()}" for r in stale]

@@ -11,9 +11,9 @@ from pipelines.cli import run_refresh
 from pipelines.lib.config import Settings
 
 
-def refresh() -> int:
+def refresh(full: bool = False) -> int:
     """One refresh exactly as `make run` does it, on an ephemeral Dagster instance; returns the exit status."""
-    return run_refresh(instance=dg.DagsterInstance.ephemeral())
+    return run_refresh(instance=dg.DagsterInstance.ephemeral(), full=full)
 
 
 def published() -> Path:

@@ -14,14 +14,15 @@ from pipelines.lib.ofsted import RECORD_TABLE, TABLES, WORKBOOK_TABLE, parse_ofs
 WORKBOOK_KEY = dg.AssetKey(["raw", WORKBOOK_TABLE.name])
 RECORDS_KEY = dg.AssetKey(["raw", RECORD_TABLE.name])
 REFERENCE_LA_KEY = dg.AssetKey(["raw", "reference_la_codes"])
+TAGS = {"csw/landing": "ofsted", "csw/kind": "statistics"}
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(WORKBOOK_KEY, group_name="ofsted", deps=[REFERENCE_LA_KEY], kinds={"duckdb", "python"},
+        dg.AssetSpec(WORKBOOK_KEY, group_name="ofsted", deps=[REFERENCE_LA_KEY], kinds={"duckdb", "python"}, tags=TAGS,
                      description="Rows of Ofsted's 'Local authority inspection outcomes' workbooks (.ods/.xlsx) "
                                  "in raw/ofsted/, one per sheet row, as text."),
-        dg.AssetSpec(RECORDS_KEY, group_name="ofsted", deps=[REFERENCE_LA_KEY], kinds={"duckdb", "python"},
+        dg.AssetSpec(RECORDS_KEY, group_name="ofsted", deps=[REFERENCE_LA_KEY], kinds={"duckdb", "python"}, tags=TAGS,
                      description="Ofsted judgement records (CSV/XLSX, one row per graded judgement) in raw/ofsted/."),
     ],
     can_subset=False,

@@ -12,7 +12,7 @@ KEYS = {table.name: dg.AssetKey(["raw", table.name]) for table in REFERENCE_TABL
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(key, group_name="reference", kinds={"duckdb", "python"},
+        dg.AssetSpec(key, group_name="reference", kinds={"duckdb", "python"}, tags={"csw/landing": "reference"},
                      description=f"Override of the bundled {name.removeprefix('reference_').replace('_', ' ')} "
                                  "from files in raw/reference/ (empty when none: the bundled seed is used).")
         for name, key in KEYS.items()

@@ -1,0 +1,110 @@
+"""Keeping the warehouse fresh: schedules, the file-arrival sensor and freshness checks."""
+
+import datetime as dt
+import functools
+import hashlib
+import operator
+
+import dagster as dg
+
+from pipelines.defs.gx_checks import record_check_results
+from pipelines.defs.jobs import REFRESH_JOB_NAME, STATISTICS_JOB_NAME
+from pipelines.defs.resources import WarehouseResource
+from pipelines.lib.freshness import RULES, FreshnessRule, evaluate
+from pipelines.lib.landing import diff_snapshots, dump_snapshot, load_snapshot, take_snapshot
+
+LANDING_TAG = "csw/landing"
+ACTIVE_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+                   dg.DagsterRunStatus.STARTED]
+
+
+def selection_for_sources(sources: set[str]) -> dg.AssetSelection:
+    """The raw assets fed by these landing folders, and everything downstream of them."""
+    parts = [dg.AssetSelection.tag(LANDING_TAG, source) for source in sorted(sources)]
+    return functools.reduce(operator.or_, parts, dg.AssetSelection.assets()).downstream()
+
+
+def refresh_in_progress(instance: dg.DagsterInstance) -> bool:
+    """Whether a refresh run is queued or running (the sensor never starts a second one)."""
+    runs = instance.get_run_records(
+        filters=dg.RunsFilter(job_name=REFRESH_JOB_NAME, statuses=ACTIVE_STATUSES), limit=1)
+    return bool(runs)
+
+
+@dg.sensor(
+    job_name=REFRESH_JOB_NAME,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Starts one refresh for each batch of new, changed or removed files in $CSW_RAW_DIR, re-running "
+                "only the sources whose folder changed. Never starts a run while a refresh is in progress.",
+)
+def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    snapshot = take_snapshot(warehouse.settings().raw_dir)
+    changes = diff_snapshots(load_snapshot(context.cursor), snapshot)
+    if not changes:
+        return dg.SkipReason("no new, changed or removed files in the landing folder")
+    if refresh_in_progress(context.instance):
+        return dg.SkipReason(f"{len(changes.paths)} changed file(s) wait for the refresh in progress to finish")
+    cursor = dump_snapshot(snapshot)
+    keys = selection_for_sources(changes.sources()).resolve(context.repository_def.asset_graph)
+    context.update_cursor(cursor)
+    if not keys:
+        return dg.SkipReason(f"changed files are in no source folder: {', '.join(changes.paths[:5])}")
+    return dg.RunRequest(
+        run_key=hashlib.sha256(cursor.encode()).hexdigest()[:16],
+        asset_selection=sorted(keys, key=lambda k: k.to_user_string()),
+        tags={"csw/trigger": "file-arrival", "csw/sources": ",".join(sorted(changes.sources()))},
+    )
+
+
+nightly_refresh = dg.ScheduleDefinition(
+    name="nightly_refresh",
+    job_name=REFRESH_JOB_NAME,
+    cron_schedule="0 2 * * *",
+    execution_timezone="Europe/London",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="The whole warehouse every night at 02:00.",
+)
+
+monthly_statistics_refresh = dg.ScheduleDefinition(
+    name="monthly_statistics_refresh",
+    job_name=STATISTICS_JOB_NAME,
+    cron_schedule="0 4 1 * *",
+    execution_timezone="Europe/London",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="The published statistics sources (Ofsted, DfE) and what depends on them, on the 1st of each month.",
+)
+
+
+def freshness_check(rule: FreshnessRule) -> dg.AssetChecksDefinition:
+    """A warning-level check that the source's newest data is within its publication cycle."""
+
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", rule.tables[0]]),
+        name=f"freshness_{rule.source}",
+        blocking=False,
+        description=f"{rule.source} is published {rule.cadence}: warns when its newest data is more than "
+                    f"{rule.max_age_days} days old.",
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            result = evaluate(con, rule, dt.date.today())
+            record_check_results(con, context.run.run_id, f"raw/{rule.tables[0]}",
+                                 [(f"freshness: {rule.source}", not result.stale, "WARN", result.describe())])
+        return dg.AssetCheckResult(
+            passed=not result.stale,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=result.describe(),
+            metadata={"newest_data": result.newest.isoformat() if result.newest else "none",
+                      "age_days": result.age_days if result.age_days is not None else -1,
+                      "max_age_days": rule.max_age_days},
+        )
+
+    return _check
+
+
+defs = dg.Definitions(
+    sensors=[landing_folder_sensor],
+    schedules=[nightly_refresh, monthly_statistics_refresh],
+    asset_checks=[freshness_check(rule) for rule in RULES],
+)

@@ -1,0 +1,73 @@
+"""What the last successful refresh saw, so the next one re-runs only what changed.
+
+After each publication the CLI records the landing folder's snapshot and a fingerprint
+of the code and settings. The next refresh compares: a changed fingerprint (new code,
+another home LA or key) or a missing published file means a full refresh; otherwise only
+the sources whose folder changed are re-run, and nothing at all when nothing changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.lib.config import REPO_ROOT, Settings
+from pipelines.lib.landing import Snapshot, load_snapshot
+
+CODE_FOLDERS = ("pipelines", "expectations", "dbt_project/models", "dbt_project/macros", "dbt_project/seeds",
+                "dbt_project/tests")
+CODE_FILES = ("dbt_project/dbt_project.yml", "uv.lock")
+
+
+@dataclass(frozen=True)
+class RefreshState:
+    fingerprint: str
+    snapshot: Snapshot
+    finished_at: str
+
+
+def code_fingerprint(settings: Settings, root: Path = REPO_ROOT) -> str:
+    """Hash of the pipeline's code, dbt project and the settings that change every table."""
+    digest = hashlib.sha256()
+    files = [root / f for f in CODE_FILES]
+    for folder in CODE_FOLDERS:
+        files += sorted(p for p in (root / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in files:
+        if path.exists():
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    digest.update(settings.home_la.encode())
+    digest.update(hashlib.sha256((settings.pseudonym_key or "").encode()).digest())
+    digest.update(str(settings.raw_dir).encode())
+    return digest.hexdigest()
+
+
+def state_path(settings: Settings) -> Path:
+    return settings.data_dir / "state" / "last_refresh.json"
+
+
+def read_state(settings: Settings) -> RefreshState | None:
+    """The last successful refresh's state, or None (never refreshed, or unreadable)."""
+    try:
+        data = json.loads(state_path(settings).read_text())
+        return RefreshState(data["fingerprint"], load_snapshot(json.dumps(data["snapshot"])), data["finished_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_state(settings: Settings, state: RefreshState) -> None:
+    """Record a successful refresh (written aside, then renamed)."""
+    path = state_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"fingerprint": state.fingerprint, "snapshot": state.snapshot,
+                               "finished_at": state.finished_at}))
+    os.replace(tmp, path)
+
+
+def clear_state(settings: Settings) -> None:
+    """Forget the last refresh, so the next one is full."""
+    state_path(settings).unlink(missing_ok=True)

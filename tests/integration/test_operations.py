@@ -1,0 +1,155 @@
+"""The file-arrival sensor, the schedules and incremental refreshes."""
+
+import dagster as dg
+import pytest
+from dagster._core.storage.dagster_run import DagsterRun
+
+from pipelines.definitions import defs
+from pipelines.defs.jobs import REFRESH_JOB_NAME
+from pipelines.defs.operations import landing_folder_sensor
+from pipelines.defs.resources import WarehouseResource
+from tests.conftest import copy_sample
+
+
+def tick(instance, cursor=None):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
+                                      resources={"warehouse": WarehouseResource()})
+    return landing_folder_sensor(context), context.cursor
+
+
+def keys(request) -> set[str]:
+    return {k.to_user_string() for k in request.asset_selection}
+
+
+def test_sensor_runs_once_per_batch_and_only_what_changed(warehouse_dirs):
+    raw, _data = warehouse_dirs
+    copy_sample(raw, "ofsted")
+    (raw / "reference").mkdir()
+    instance = dg.DagsterInstance.ephemeral()
+
+    first, cursor = tick(instance)
+    assert isinstance(first, dg.RunRequest)
+    assert {"raw/ofsted_workbook_rows", "raw/ofsted_judgement_records", "marts/inspection_judgements",
+            "published/children_services_duckdb"} <= keys(first)
+    assert not any(k.startswith("raw/reference") for k in keys(first))  # an empty folder is no change
+
+    unchanged, same_cursor = tick(instance, cursor)
+    assert isinstance(unchanged, dg.SkipReason) and same_cursor == cursor
+
+    (raw / "ofsted" / "extra.csv").write_text("la_code,framework\n")
+    (raw / "ofsted" / "judgement_records_2009_2017.csv").write_text("changed\n")
+    changed, new_cursor = tick(instance, cursor)
+    assert isinstance(changed, dg.RunRequest) and new_cursor != cursor
+    assert "raw/ofsted_judgement_records" in keys(changed)
+    assert "marts/latest_inspection_outcomes" in keys(changed)
+    assert not any(k.startswith("raw/reference") for k in keys(changed))
+    assert changed.run_key != first.run_key
+
+
+def test_sensor_never_starts_a_run_while_a_refresh_is_in_progress(warehouse_dirs):
+    raw, _data = warehouse_dirs
+    copy_sample(raw, "ofsted")
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_run(DagsterRun(job_name=REFRESH_JOB_NAME, run_id="in-progress-run",
+                                status=dg.DagsterRunStatus.STARTED))
+    result, cursor = tick(instance)
+    assert isinstance(result, dg.SkipReason) and "in progress" in result.skip_message
+    assert cursor is None  # the files are still new at the next tick
+    instance.report_run_canceled(instance.get_run_by_id("in-progress-run"))
+    after, _ = tick(instance)
+    assert isinstance(after, dg.RunRequest)
+
+
+def test_schedules_and_sensor_are_on_by_default():
+    schedules = {s.name: s for s in defs.schedules}
+    assert schedules["nightly_refresh"].cron_schedule == "0 2 * * *"
+    assert schedules["nightly_refresh"].job_name == REFRESH_JOB_NAME
+    assert schedules["monthly_statistics_refresh"].cron_schedule == "0 4 1 * *"
+    assert all(s.default_status == dg.DefaultScheduleStatus.RUNNING for s in schedules.values())
+    assert landing_folder_sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    statistics = defs.resolve_job_def("refresh_statistics").asset_layer.asset_graph.get_all_asset_keys()
+    assert dg.AssetKey(["raw", "ofsted_workbook_rows"]) in statistics
+
+
+def plan_line(capsys) -> str:
+    return next(line for line in capsys.readouterr().out.splitlines() if line.startswith("Refresh plan"))
+
+
+HEADER = ("la_code,framework,inspection_type,inspection_start_date,inspection_end_date,publication_date,"
+          "service_area,judgement_area,grade")
+
+
+@pytest.mark.slow
+def test_refresh_reruns_only_what_changed(warehouse_dirs, capsys):
+    from tests.integration.pipeline import published, query, refresh
+
+    raw, _data = warehouse_dirs
+    copy_sample(raw, "ofsted")
+    assert refresh() == 0
+    assert "full refresh" in plan_line(capsys)
+    stamp = published().stat().st_mtime_ns
+
+    assert refresh() == 0
+    assert "nothing changed" in plan_line(capsys)
+    assert published().stat().st_mtime_ns == stamp
+
+    (raw / "ofsted" / "sif.csv").write_text(
+        HEADER + "\n865,SIF,Single inspection,10/02/2014,,15/04/2014,Overall,Overall effectiveness,Good\n")
+    assert refresh() == 0
+    assert "incremental refresh of ofsted (1 file(s)" in plan_line(capsys)
+    run_id = query("select run_id from quality.load_log order by loaded_at desc limit 1")[0][0]
+    assert {r[0] for r in query("select distinct source from quality.load_log where run_id = ?", [run_id])} == {
+        "ofsted"}
+    assert query("select grade_rank from marts.inspection_judgements where framework = 'SIF'") == [(2,)]
+
+    assert refresh(full=True) == 0
+    assert "full refresh (asked for)" in plan_line(capsys)
+
+
+POLLER = """
+import sys, time, duckdb
+deadline = time.time() + float(sys.argv[2])
+while time.time() < deadline:
+    try:
+        con = duckdb.connect(sys.argv[1], read_only=True)
+        judgements = con.execute("select count(*) from marts.inspection_judgements").fetchall()[0][0]
+        logged = con.execute("select count(*) from quality.load_log").fetchall()[0][0]
+        con.close()
+        print(judgements, logged, flush=True)
+    except Exception as exc:
+        print("ERROR", type(exc).__name__, exc, flush=True)
+    time.sleep(0.02)
+"""
+
+
+@pytest.mark.slow
+def test_a_polling_reader_sees_the_old_or_the_new_warehouse_never_a_mix(warehouse_dirs):
+    import subprocess
+    import sys
+    import time
+
+    from tests.integration.pipeline import published, query, refresh
+
+    raw, _data = warehouse_dirs
+    copy_sample(raw, "ofsted")
+    assert refresh() == 0
+    old = query("select (select count(*) from marts.inspection_judgements), (select count(*) from quality.load_log)")[0]
+    poller = subprocess.Popen([sys.executable, "-c", POLLER, str(published()), "40"], stdout=subprocess.PIPE, text=True)
+    try:
+        (raw / "ofsted" / "sif.csv").write_text(
+            HEADER + "\n865,SIF,Single inspection,10/02/2014,,15/04/2014,Overall,Overall effectiveness,Good\n")
+        assert refresh() == 0
+        new = query("select (select count(*) from marts.inspection_judgements), "
+                    "(select count(*) from quality.load_log)")[0]
+        time.sleep(0.5)
+        poller.terminate()
+        out, _ = poller.communicate(timeout=30)
+    finally:
+        poller.kill()
+    seen = [tuple(int(v) for v in line.split()) for line in out.splitlines() if not line.startswith("ERROR")]
+    errors = [line for line in out.splitlines() if line.startswith("ERROR")]
+    assert new != old
+    assert errors == []
+    assert len(seen) > 10
+    assert set(seen) <= {old, new}
+    assert old in seen and new in seen

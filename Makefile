@@ -15,7 +15,7 @@ export UV_PYTHON := $(PYTHON)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: setup run test ui bench clean
+.PHONY: setup browser run test ui bench clean
 
 setup: $(VENV)/.synced $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -37,7 +37,15 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 run: setup
 	$(PY) -m pipelines.cli run $(if $(FULL),--full)
 
-test: setup
+# The UI test drives Debian's Chromium; installed here when missing and run as root (no browser downloads).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: the browser test will be skipped"; \
+	  else echo "chromium is not installed: the browser test will be skipped"; fi; }
+
+test: setup browser
 	$(PY) -m pytest
 
 ui: setup

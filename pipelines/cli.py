@@ -10,37 +10,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import fcntl
 import os
 import sys
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
-from pathlib import Path
 
 import dagster as dg
 
 from pipelines.lib.config import Settings
 from pipelines.lib.landing import diff_snapshots, take_snapshot
+from pipelines.lib.locking import RefreshBusy, refresh_lock
 from pipelines.lib.refresh_state import RefreshState, code_fingerprint, read_state, write_state
 from pipelines.lib.summary import freshness_lines, refresh_summary
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-
-
-class RefreshBusy(Exception):
-    """Another refresh holds the data folder."""
-
-
-@contextmanager
-def refresh_lock(data_dir: Path):
-    """Hold the data folder's refresh lock; a second refresh refuses at once instead of clashing."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with (data_dir / ".refresh.lock").open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RefreshBusy(f"another refresh is running on {data_dir}; try again when it has finished") from None
-        yield
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import duckdb
 
 from pipelines.lib.config import Settings
 from pipelines.lib.ingest import ensure_quality_schema
+from pipelines.lib.locking import refresh_lock
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -19,8 +20,16 @@ class WarehouseResource(dg.ConfigurableResource):
     can open it next: runs execute one step at a time.
     """
 
+    lock_wait_seconds: float = 1800
+
     def settings(self) -> Settings:
         return Settings.from_env()
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["WarehouseResource"]:
+        """Hold the data folder's refresh lock for the whole run: one refresh at a time, however started."""
+        with refresh_lock(self.settings().data_dir, self.lock_wait_seconds):
+            yield self
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -10,6 +10,7 @@ import dagster as dg
 from pipelines.defs.gx_checks import record_check_results
 from pipelines.defs.jobs import REFRESH_JOB_NAME, STATISTICS_JOB_NAME
 from pipelines.defs.resources import WarehouseResource
+from pipelines.lib.config import Settings
 from pipelines.lib.freshness import RULES, FreshnessRule, evaluate
 from pipelines.lib.landing import diff_snapshots, dump_snapshot, load_snapshot, take_snapshot
 
@@ -38,15 +39,20 @@ def refresh_in_progress(instance: dg.DagsterInstance) -> bool:
     description="Starts one refresh for each batch of new, changed or removed files in $CSW_RAW_DIR, re-running "
                 "only the sources whose folder changed. Never starts a run while a refresh is in progress.",
 )
-def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-    snapshot = take_snapshot(warehouse.settings().raw_dir)
+def landing_folder_sensor(context: dg.SensorEvaluationContext):
+    settings = Settings.from_env()
+    snapshot = take_snapshot(settings.raw_dir)
     changes = diff_snapshots(load_snapshot(context.cursor), snapshot)
     if not changes:
         return dg.SkipReason("no new, changed or removed files in the landing folder")
     if refresh_in_progress(context.instance):
         return dg.SkipReason(f"{len(changes.paths)} changed file(s) wait for the refresh in progress to finish")
     cursor = dump_snapshot(snapshot)
-    keys = selection_for_sources(changes.sources()).resolve(context.repository_def.asset_graph)
+    graph = context.repository_def.asset_graph
+    if context.cursor is None or not settings.published_db.exists():
+        keys = graph.get_all_asset_keys()  # nothing built yet: a partial run would miss the tables it joins
+    else:
+        keys = selection_for_sources(changes.sources()).resolve(graph)
     context.update_cursor(cursor)
     if not keys:
         return dg.SkipReason(f"changed files are in no source folder: {', '.join(changes.paths[:5])}")

@@ -359,7 +359,9 @@ def _add_unique_la(rows_by_code: dict[str, dict], row: dict, table: ParsedTable)
         rows_by_code[row["ons_code"]] = row
         return
     differences = sorted(key for key, value in _facts(row).items() if kept[key] != value)
-    if differences:
+    if not differences:
+        table.merged_rows.add(row["_row_number"])
+    else:
         table.rejections.append(
             Rejection(
                 row["_row_number"],

@@ -29,11 +29,14 @@ class ParsedTable:
     rejections: list[Rejection] = field(default_factory=list)
     rows_read: int = 0
     sheet: str | None = None
+    merged_rows: set[int] = field(default_factory=set)
 
     @property
     def rows_loaded(self) -> int:
-        """Distinct source rows loaded (a wide row unpivoted into several raw rows counts once)."""
-        return len({r["_row_number"] for r in self.rows})
+        """Distinct source rows loaded: a wide row unpivoted into several raw rows counts once, and a row
+        whose content repeats rows already kept (``merged_rows``) counts as loaded, unless it was rejected."""
+        rejected = {r.row_number for r in self.rejections}
+        return len({r["_row_number"] for r in self.rows} | (self.merged_rows - rejected))
 
     @property
     def rows_rejected(self) -> int:

@@ -4,6 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from expectations.ofsted import judgement_records_suite, workbook_suite
+from pipelines.defs.accounting import accounting_check
 from pipelines.defs.gx_checks import run_suite_check
 from pipelines.defs.ingest_metadata import source_metadata
 from pipelines.defs.resources import WarehouseResource
@@ -70,4 +71,7 @@ def gx_ofsted_judgement_records(context: dg.AssetCheckExecutionContext, warehous
                            suite=judgement_records_suite(_known_codes(warehouse)), prepare=_with_keys)
 
 
-defs = dg.Definitions(assets=[ofsted_raw], asset_checks=[gx_ofsted_workbook, gx_ofsted_judgement_records])
+defs = dg.Definitions(
+    assets=[ofsted_raw],
+    asset_checks=[gx_ofsted_workbook, gx_ofsted_judgement_records, accounting_check("ofsted", WORKBOOK_KEY)],
+)

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.defs.accounting import accounting_check
 from pipelines.defs.ingest_metadata import source_metadata
 from pipelines.defs.resources import WarehouseResource
 from pipelines.lib.ingest import load_source
@@ -29,4 +30,7 @@ def reference_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             yield dg.MaterializeResult(asset_key=key, metadata=source_metadata(result, name, con))
 
 
-defs = dg.Definitions(assets=[reference_raw])
+defs = dg.Definitions(
+    assets=[reference_raw],
+    asset_checks=[accounting_check("reference", KEYS["reference_la_codes"])],
+)

@@ -13,7 +13,8 @@ What reaches the raw tables:
 
 Rules applied per file (a breaking row is quarantined with a reason; the others load): a date
 that does not exist, an audit dated in the future, a completed date in the future, an unknown
-case type or grade, a Y/N flag that is neither, a required value left blank, a ``audit_id`` or
+case type or grade, a Y/N flag that is neither, a required value left blank, a ``child_id`` longer than
+40 characters (written ``<redacted>``), an ``audit_id`` or
 ``action_id`` repeated in the file (the first is kept). The rules that need every loaded file
 (an action whose audit does not exist, an action completed before its audit) are applied after
 loading, in dbt (``int_case_audit_actions_validated``), and written to ``quality.rejected_rows`` by
@@ -34,6 +35,7 @@ from pipelines.lib.rules import ParsedTable, Rejection
 
 SOURCE = "case_audits"
 REDACTED = "<redacted>"
+MAX_CHILD_ID_LENGTH = 40
 
 CASE_TYPES = {
     "EH": "early help",
@@ -152,13 +154,13 @@ def _cell(row: list[str | None], i: int | None) -> str | None:
 
 def grade_label(text: str | None, column: str) -> str:
     """The canonical grade word; ValueError naming the column when it is not a grade."""
+    scale = "use Outstanding, Good, Requires improvement (or Adequate) or Inadequate"
+    if text is None:
+        raise ValueError(f"{column} is blank: {scale}")
     try:
         grade_rank(text)
     except ValueError:
-        raise ValueError(
-            f"{column} '{text}' is not a grade: use Outstanding, Good, Requires improvement (or Adequate) "
-            "or Inadequate"
-        ) from None
+        raise ValueError(f"{column} '{text}' is not a grade: {scale}") from None
     return GRADE_LABELS[squash(text)]
 
 
@@ -180,7 +182,10 @@ def yes_no(text: str | None, column: str, blank_allowed: bool) -> str | None:
 def case_type(text: str | None) -> str:
     code = squash(text).upper()
     if code not in CASE_TYPES:
-        allowed = ", ".join(f"{c} ({words})" for c, words in CASE_TYPES.items())
+        codes = [f"{c} ({words})" for c, words in CASE_TYPES.items()]
+        allowed = ", ".join(codes[:-1]) + " or " + codes[-1]
+        if text is None:
+            raise ValueError(f"case_type is blank: use {allowed}")
         raise ValueError(f"case_type '{text}' is not a case type: use {allowed}")
     return code
 
@@ -204,14 +209,22 @@ def _with_row(rejections: list[Rejection | None], row_number: int, prefix: str) 
     return [Rejection(row_number, r.column, r.value, f"{prefix}: {r.reason}") for r in rejections if r]
 
 
-def parse_audits_sheet(sheet: Sheet, header_at: int, *, home_la: str, key: str, today: dt.date
-                       ) -> tuple[ParsedTable, ThemeGrades]:
-    """Audit rows (child_id pseudonymised) and their theme grades in long form, with the row rules."""
+def _where(sheet_name: str | None) -> str:
+    """How a reason names the sheet: workbooks have several, so row numbers alone are ambiguous."""
+    return f"sheet '{sheet_name}', " if sheet_name else ""
+
+
+def parse_audits_sheet(sheet: Sheet, header_at: int, *, home_la: str, key: str, today: dt.date,
+                       sheet_name: str | None = None) -> tuple[ParsedTable, ThemeGrades]:
+    """Audit rows (child_id pseudonymised) and their theme grades in long form, with the row rules.
+
+    ``sheet_name`` is the workbook sheet (None for a CSV): kept with the rows and named in the reasons.
+    """
     header = sheet.rows[header_at]
     index = _index(header, sheet, "audits", AUDIT_REQUIRED)
     themes = {name.removeprefix(GRADE_PREFIX): i for name, i in index.items() if name.startswith(GRADE_PREFIX)}
-    audits = ParsedTable(AUDITS_TABLE.name, sheet=sheet.name)
-    grades = ThemeGrades(THEMES_TABLE.name, sheet=sheet.name)
+    audits = ParsedTable(AUDITS_TABLE.name, sheet=sheet_name)
+    grades = ThemeGrades(THEMES_TABLE.name, sheet=sheet_name)
     check = pseudonym_check(home_la, key)
     first_row: dict[str, int] = {}
     for row_number, row in enumerate(sheet.rows[header_at + 1:], start=header_at + 2):
@@ -228,6 +241,11 @@ def parse_audits_sheet(sheet: Sheet, header_at: int, *, home_la: str, key: str, 
         if child_id is None:
             bad.append(Rejection(None, "child_id", None,
                                  "child_id is blank: every audit needs the child's identifier"))
+        elif len(child_id) > MAX_CHILD_ID_LENGTH:
+            # Never echo it: it is an identifier, or text pasted into the wrong column.
+            bad.append(Rejection(None, "child_id", REDACTED,
+                                 f"child_id is longer than {MAX_CHILD_ID_LENGTH} characters (value not shown): "
+                                 "write the child's identifier from the case management system"))
         bad.append(_date(cells, "audit_date", today, required=True, label="audit"))
         try:
             cells["case_type"] = case_type(cells["case_type"])
@@ -259,7 +277,7 @@ def parse_audits_sheet(sheet: Sheet, header_at: int, *, home_la: str, key: str, 
                                      "which is kept"))
             else:
                 first_row[audit_id] = row_number
-        rejections = _with_row(bad, row_number, f"audit {audit_id or '(no audit_id)'}")
+        rejections = _with_row(bad, row_number, f"{_where(sheet_name)}audit {audit_id or '(no audit_id)'}")
         if rejections:
             audits.rejections.extend(rejections)
             continue
@@ -270,10 +288,11 @@ def parse_audits_sheet(sheet: Sheet, header_at: int, *, home_la: str, key: str, 
     return audits, grades
 
 
-def parse_actions_sheet(sheet: Sheet, header_at: int, *, today: dt.date) -> ParsedTable:
+def parse_actions_sheet(sheet: Sheet, header_at: int, *, today: dt.date, sheet_name: str | None = None
+                        ) -> ParsedTable:
     """Action rows (never their description), with the rules that need only the row itself."""
     index = _index(sheet.rows[header_at], sheet, "actions", ACTION_REQUIRED)
-    actions = ParsedTable(ACTIONS_TABLE.name, sheet=sheet.name)
+    actions = ParsedTable(ACTIONS_TABLE.name, sheet=sheet_name)
     first_row: dict[str, int] = {}
     for row_number, row in enumerate(sheet.rows[header_at + 1:], start=header_at + 2):
         if not any(c is not None and c.strip() for c in row):
@@ -298,7 +317,7 @@ def parse_actions_sheet(sheet: Sheet, header_at: int, *, today: dt.date) -> Pars
                                      "which is kept"))
             else:
                 first_row[action_id] = row_number
-        rejections = _with_row(bad, row_number, f"action {action_id or '(no action_id)'}")
+        rejections = _with_row(bad, row_number, f"{_where(sheet_name)}action {action_id or '(no action_id)'}")
         if rejections:
             actions.rejections.extend(rejections)
             continue
@@ -311,17 +330,18 @@ def parse_case_audit_file(path: Path, *, home_la: str, key: str, today: dt.date 
                           ) -> list[ParsedTable]:
     """Every audits and actions table of a file; FileRejected when it holds neither."""
     today = today or dt.date.today()
-    _fmt, sheets = read_tables(path)
+    fmt, sheets = read_tables(path)
     tables: list[ParsedTable] = []
     for sheet in sheets:
         found = find_table_header(sheet.rows)
         if found is None:
             continue
         at, kind = found
+        sheet_name = None if fmt == "csv" else sheet.name
         if kind == "audits":
-            tables.extend(parse_audits_sheet(sheet, at, home_la=home_la, key=key, today=today))
+            tables.extend(parse_audits_sheet(sheet, at, home_la=home_la, key=key, today=today, sheet_name=sheet_name))
         else:
-            tables.append(parse_actions_sheet(sheet, at, today=today))
+            tables.append(parse_actions_sheet(sheet, at, today=today, sheet_name=sheet_name))
     if not tables:
         # Never echo the file's cells: a file without a header may start with a child's identifier.
         raise FileRejected(

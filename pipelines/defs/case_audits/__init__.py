@@ -60,7 +60,7 @@ def case_audits_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         result = load_source(
             con, source=SOURCE, folder=settings.raw_dir / SOURCE, tables=TABLES,
             parser=lambda path: parse_case_audit_file(path, home_la=settings.home_la, key=key),
-            run_id=context.run_id,
+            run_id=context.run.run_id,
         )
         for f in result.files:
             if f.status == "rejected":
@@ -103,7 +103,7 @@ def gx_case_audit_action_rows(context: dg.AssetCheckExecutionContext, warehouse:
 )
 def case_audit_cross_file_rejections(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:
-        count = record_cross_file_rejections(con, context.run_id, dt.datetime.now())
+        count = record_cross_file_rejections(con, context.run.run_id, dt.datetime.now())
         sample = con.execute(
             "select file_path, row_number, column_name, value, reason from quality.rejected_rows "
             "where source = 'case_audits' and table_name = 'marts.case_audit_actions' order by 1, 2 limit 10"

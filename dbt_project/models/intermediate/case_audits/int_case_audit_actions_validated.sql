@@ -47,6 +47,7 @@ select
     audit_team,
     la_code,
     source_file,
+    source_sheet,
     source_row_number,
     case
         when audit_missing then 'audit_id'
@@ -56,7 +57,8 @@ select
         when audit_missing then audit_id
         when completed_before_audit then strftime(completed_date, '%Y-%m-%d')
     end as rejection_value,
-    case
+    -- A workbook holds two sheets: its row numbers need the sheet's name to be found.
+    coalesce('sheet ''' || source_sheet || ''', ', '') || case
         when audit_missing then
             'action ' || action_id || ': no audit with audit_id ''' || audit_id || ''' in any loaded case-audit '
             || 'file: load the audits export that holds it or correct the audit_id (if that audit was itself '

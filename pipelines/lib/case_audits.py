@@ -13,11 +13,11 @@ What reaches the raw tables:
 
 Rules applied per file (a breaking row is quarantined with a reason; the others load): a date
 that does not exist, an audit dated in the future, a completed date in the future, an unknown
-case type or grade, a Y/N flag that is neither, a required value left blank, a ``child_id`` longer than
-40 characters (written ``<redacted>``), an ``audit_id`` or
-``action_id`` repeated in the file (the first is kept). The rules that need every loaded file
-(an action whose audit does not exist, an action completed before its audit) are applied after
-loading, in dbt (``int_case_audit_actions_validated``), and written to ``quality.rejected_rows`` by
+case type or grade, a Y/N flag that is neither, a required value left blank, a ``child_id`` longer
+than 40 characters (written ``<redacted>``), an ``audit_id`` or ``action_id`` repeated in the file
+(the first is kept). The rules that need every loaded file (an action whose audit does not exist,
+an action completed before its audit) are applied after loading, in dbt
+(``int_case_audit_actions_validated``), and written to ``quality.rejected_rows`` by
 :func:`record_cross_file_rejections`.
 """
 
@@ -139,7 +139,7 @@ def _index(header: list[str | None], sheet: Sheet, kind: str, required: tuple[st
     if missing:
         found = ", ".join(column_key(c) for c in header if c) or "none"
         raise FileRejected(
-            f"sheet '{sheet.name}' looks like case-audit {kind} but lacks required column(s) {', '.join(missing)}; "
+            f"sheet '{sheet.name}' looks like the case-audit {kind} table but lacks required column(s) {', '.join(missing)}; "
             f"columns found: {found}"
         )
     return index
@@ -214,11 +214,17 @@ def _where(sheet_name: str | None) -> str:
     return f"sheet '{sheet_name}', " if sheet_name else ""
 
 
+def _place(sheet_name: str | None, row_number: int) -> str:
+    return f"row {row_number}" + (f" of sheet '{sheet_name}'" if sheet_name else "")
+
+
 def parse_audits_sheet(sheet: Sheet, header_at: int, *, home_la: str, key: str, today: dt.date,
-                       sheet_name: str | None = None) -> tuple[ParsedTable, ThemeGrades]:
+                       sheet_name: str | None = None, seen: dict[str, str] | None = None
+                       ) -> tuple[ParsedTable, ThemeGrades]:
     """Audit rows (child_id pseudonymised) and their theme grades in long form, with the row rules.
 
     ``sheet_name`` is the workbook sheet (None for a CSV): kept with the rows and named in the reasons.
+    ``seen`` maps the audit_ids kept so far in the file to where they are (a file may have several sheets).
     """
     header = sheet.rows[header_at]
     index = _index(header, sheet, "audits", AUDIT_REQUIRED)
@@ -226,7 +232,7 @@ def parse_audits_sheet(sheet: Sheet, header_at: int, *, home_la: str, key: str, 
     audits = ParsedTable(AUDITS_TABLE.name, sheet=sheet_name)
     grades = ThemeGrades(THEMES_TABLE.name, sheet=sheet_name)
     check = pseudonym_check(home_la, key)
-    first_row: dict[str, int] = {}
+    first_row = {} if seen is None else seen
     for row_number, row in enumerate(sheet.rows[header_at + 1:], start=header_at + 2):
         if not any(c is not None and c.strip() for c in row):
             continue
@@ -273,10 +279,10 @@ def parse_audits_sheet(sheet: Sheet, header_at: int, *, home_la: str, key: str, 
         if audit_id is not None and not any(bad):
             if audit_id in first_row:
                 bad.append(Rejection(None, "audit_id", audit_id,
-                                     f"duplicate audit_id: the same audit_id is on row {first_row[audit_id]}, "
+                                     f"duplicate audit_id: the same audit_id is on {first_row[audit_id]}, "
                                      "which is kept"))
             else:
-                first_row[audit_id] = row_number
+                first_row[audit_id] = _place(sheet_name, row_number)
         rejections = _with_row(bad, row_number, f"{_where(sheet_name)}audit {audit_id or '(no audit_id)'}")
         if rejections:
             audits.rejections.extend(rejections)
@@ -288,12 +294,12 @@ def parse_audits_sheet(sheet: Sheet, header_at: int, *, home_la: str, key: str, 
     return audits, grades
 
 
-def parse_actions_sheet(sheet: Sheet, header_at: int, *, today: dt.date, sheet_name: str | None = None
-                        ) -> ParsedTable:
+def parse_actions_sheet(sheet: Sheet, header_at: int, *, today: dt.date, sheet_name: str | None = None,
+                        seen: dict[str, str] | None = None) -> ParsedTable:
     """Action rows (never their description), with the rules that need only the row itself."""
     index = _index(sheet.rows[header_at], sheet, "actions", ACTION_REQUIRED)
     actions = ParsedTable(ACTIONS_TABLE.name, sheet=sheet_name)
-    first_row: dict[str, int] = {}
+    first_row = {} if seen is None else seen
     for row_number, row in enumerate(sheet.rows[header_at + 1:], start=header_at + 2):
         if not any(c is not None and c.strip() for c in row):
             continue
@@ -313,10 +319,10 @@ def parse_actions_sheet(sheet: Sheet, header_at: int, *, today: dt.date, sheet_n
         if action_id is not None and not any(bad):
             if action_id in first_row:
                 bad.append(Rejection(None, "action_id", action_id,
-                                     f"duplicate action_id: the same action_id is on row {first_row[action_id]}, "
+                                     f"duplicate action_id: the same action_id is on {first_row[action_id]}, "
                                      "which is kept"))
             else:
-                first_row[action_id] = row_number
+                first_row[action_id] = _place(sheet_name, row_number)
         rejections = _with_row(bad, row_number, f"{_where(sheet_name)}action {action_id or '(no action_id)'}")
         if rejections:
             actions.rejections.extend(rejections)
@@ -332,6 +338,8 @@ def parse_case_audit_file(path: Path, *, home_la: str, key: str, today: dt.date 
     today = today or dt.date.today()
     fmt, sheets = read_tables(path)
     tables: list[ParsedTable] = []
+    seen_audits: dict[str, str] = {}
+    seen_actions: dict[str, str] = {}
     for sheet in sheets:
         found = find_table_header(sheet.rows)
         if found is None:
@@ -339,9 +347,10 @@ def parse_case_audit_file(path: Path, *, home_la: str, key: str, today: dt.date 
         at, kind = found
         sheet_name = None if fmt == "csv" else sheet.name
         if kind == "audits":
-            tables.extend(parse_audits_sheet(sheet, at, home_la=home_la, key=key, today=today, sheet_name=sheet_name))
+            tables.extend(parse_audits_sheet(sheet, at, home_la=home_la, key=key, today=today,
+                                             sheet_name=sheet_name, seen=seen_audits))
         else:
-            tables.append(parse_actions_sheet(sheet, at, today=today, sheet_name=sheet_name))
+            tables.append(parse_actions_sheet(sheet, at, today=today, sheet_name=sheet_name, seen=seen_actions))
     if not tables:
         # Never echo the file's cells: a file without a header may start with a child's identifier.
         raise FileRejected(

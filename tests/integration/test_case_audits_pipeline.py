@@ -198,11 +198,11 @@ def test_each_rule_quarantines_its_row_with_file_row_column_value_and_reason(run
         ("case_audit_rows", 7, "case_type", "XYZ"): "case_type 'XYZ' is not a case type",
         ("case_audit_rows", 8, "overall_grade", "Excellent"): "overall_grade 'Excellent' is not a grade",
         ("case_audit_rows", 9, "grade_planning", "Very good"): "grade_planning 'Very good' is not a grade",
-        ("case_audit_rows", 10, "audit_id", "B1"): "duplicate audit_id: the same audit_id is on row 4, which is kept",
+        ("case_audit_rows", 10, "audit_id", "B1"): "duplicate audit_id: the same audit_id is on row 4 of sheet 'Audit export', which is kept",
         ("case_audit_rows", 11, "cp_plan_needed", "Maybe"): "cp_plan_needed 'Maybe' is not Y or N",
         ("case_audit_rows", 12, "child_id", None): "child_id is blank",
         ("case_audit_action_rows", 3, "due_date", "30/02/2010"): "sheet 'Follow-up', action Q2: due_date '30/02/2010' is not a real date",
-        ("case_audit_action_rows", 6, "action_id", "Q1"): "duplicate action_id: the same action_id is on row 2, which is kept",
+        ("case_audit_action_rows", 6, "action_id", "Q1"): "duplicate action_id: the same action_id is on row 2 of sheet 'Follow-up', which is kept",
         ("case_audit_action_rows", 7, "completed_date", FUTURE): f"completed_date {FUTURE_ISO} is in the future",
         ("marts.case_audit_actions", 4, "audit_id", "B2"):
             "sheet 'Follow-up', action Q3: no audit with audit_id 'B2' in any loaded case-audit file",

@@ -329,3 +329,16 @@ def test_a_changed_key_or_home_la_is_noticed_and_every_file_reread(tmp_path):
     assert [f.status for f in result.files] == ["loaded"]
     assert con.execute("select child_key, la_code from raw.case_audit_rows").fetchall() == [
         (child_key("866", "CH-1", "another-key"), "866")]
+
+
+def test_a_repeat_on_another_sheet_of_the_same_workbook_is_a_duplicate(tmp_path):
+    path = write_workbook(tmp_path / "a.xlsx", {
+        "Audits 2012": [AUDIT_HEADER, audit("A1")],
+        "Audits 2013": [AUDIT_HEADER, audit("A2", "CH-2"), audit("A1", "CH-3")],
+    })
+    tables = parse_case_audit_file(path, home_la=LA, key=KEY, today=TODAY)
+    audits = [t for t in tables if t.table_name == AUDITS_TABLE.name]
+    assert [[r["audit_id"] for r in t.rows] for t in audits] == [["A1"], ["A2"]]
+    assert [(r.row_number, r.value, r.reason) for r in audits[1].rejections] == [
+        (3, "A1", "sheet 'Audits 2013', audit A1: duplicate audit_id: the same audit_id is on row 2 of sheet "
+                  "'Audits 2012', which is kept")]

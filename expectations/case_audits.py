@@ -57,7 +57,7 @@ def audits_suite():
             meta={"check": "only the declared columns (no child_id)"}),
         *(
             e.ExpectColumnValuesToNotBeNull(column=column, meta={"check": f"{column} present"})
-            for column in ("audit_id", "child_key", "la_code", "audit_date", "team", "case_type", "overall_grade",
+            for column in ("audit_id", "child_key", "la_code", "audit_date", "case_type", "overall_grade",
                            "cp_plan_needed")
         ),
         e.ExpectColumnValuesToMatchRegex(

@@ -240,9 +240,8 @@ def parse_audits_sheet(sheet: Sheet, header_at: int, *, home_la: str, key: str, 
         cells = {col: _cell(row, index.get(col)) for col in AUDIT_COLUMNS}
         audit_id = cells["audit_id"]
         bad: list[Rejection | None] = []
-        for col in ("audit_id", "team"):
-            if cells[col] is None:
-                bad.append(Rejection(None, col, None, f"{col} is blank: every audit needs one"))
+        if audit_id is None:
+            bad.append(Rejection(None, "audit_id", None, "audit_id is blank: every audit needs one"))
         child_id = cells.pop("child_id")
         if child_id is None:
             bad.append(Rejection(None, "child_id", None,

@@ -184,7 +184,7 @@ GUIDANCE = [
     ["Audits", "child_id", "yes", "The child's identifier in the case management system, as in the SSDA903 "
                                   "return (CHILD). Pseudonymised on load; never stored."],
     ["Audits", "audit_date", "yes", "dd/mm/yyyy or a date cell; not in the future."],
-    ["Audits", "team", "yes", "The team holding the case."],
+    ["Audits", "team", "yes (column)", "The team holding the case (blank: counted in totals only)."],
     ["Audits", "case_type", "yes", "EH, CIN, CP, CLA or CL."],
     ["Audits", "auditor_type", "no", "e.g. Manager, Independent, IRO, CP chair."],
     ["Audits", "overall_grade", "yes", "Outstanding, Good, Requires improvement (or Adequate), Inadequate."],

@@ -67,6 +67,7 @@ BAD_AUDITS = [
     ["B7", "BAD-CHILD-8", "01/06/2010", "Team Q", "CIN", "Manager", "Good", "Good", "Maybe", "Y"],       # 11
     ["B8", "", "01/06/2010", "Team Q", "CIN", "Manager", "Good", "Good", "N", "Y"],                      # 12
     ["B9", "BAD-CHILD-9", "15/06/2010", "Team Q", "CP", "Manager", "Good", "Good", "N", ""],             # 13 kept
+    ["B10", "BAD-CHILD-10", "20/06/2010", "", "CP", "", "Inadequate", "", "Y", ""],                      # 14 kept
 ]
 BAD_ACTIONS = [
     ["Q1", "B1", "Increase visits", "Team Q", "20/06/2010", "18/06/2010", "Bad-file note Q1"],          # 2 kept
@@ -215,12 +216,17 @@ def test_each_rule_quarantines_its_row_with_file_row_column_value_and_reason(run
 
 
 def test_the_rest_of_the_bad_file_loads(runs):
-    assert runs.first.query("select audit_id, overall_grade_label, actions_raised from marts.case_audits "
-                            "where audit_id in ('B1', 'B9') order by 1") == [("B1", "Good", 1), ("B9", "Good", 0)]
+    assert runs.first.query("select audit_id, team, overall_grade_label, actions_raised from marts.case_audits "
+                            "where audit_id like 'B%' order by 1") == [
+        ("B1", "Team Q", "Good", 1), ("B10", None, "Inadequate", 0), ("B9", "Team Q", "Good", 0)]
     assert runs.first.query("select action_id from marts.case_audit_actions where audit_id like 'B%'") == [("Q1",)]
     assert runs.first.query("select rows_read, rows_loaded, rows_rejected from quality.load_log "
                             "where run_id = ? and file_path = ?",
-                            [runs.first.run_id, _path(runs, "bad", "bad_rows.xlsx")]) == [(16, 3, 13)]
+                            [runs.first.run_id, _path(runs, "bad", "bad_rows.xlsx")]) == [(17, 4, 13)]
+    # An audit without a team counts in the total only.
+    assert runs.first.query("select breakdown, value from marts.indicator_values "
+                            "where indicator_code = 'case_audits_completed' and time_period = 201006 order by 1") == [
+        ("Total", 3.0), ("team=Team Q", 2.0)]
 
 
 def test_an_action_whose_audit_arrives_later_leaves_the_quarantine(runs):

@@ -210,6 +210,11 @@ def test_yes_no_flags(tmp_path, cp, assessment, expected):
     assert (row["cp_plan_needed"], row["assessment_up_to_date"]) == expected
 
 
+def test_a_blank_team_or_auditor_type_loads(tmp_path):
+    row = parse(audits_file(tmp_path, audit(team="", auditor="")))[AUDITS_TABLE.name].rows[0]
+    assert (row["team"], row["auditor_type"]) == (None, None)
+
+
 def test_dates_day_first_and_case_type_upper(tmp_path):
     row = parse(audits_file(tmp_path, audit(date="05/03/2012", case_type="cla")))[AUDITS_TABLE.name].rows[0]
     assert (row["audit_date"], row["case_type"]) == ("2012-03-05", "CLA")
@@ -248,7 +253,6 @@ AUDIT_RULES = [
     ("cp_plan_needed blank", audit(cp=""), "cp_plan_needed", None, "cp_plan_needed is blank: write Y or N"),
     ("assessment_up_to_date not Y/N", audit(assessment="?"), "assessment_up_to_date", "?",
      "assessment_up_to_date '?' is not Y, N or blank"),
-    ("no team", audit(team=""), "team", None, "team is blank"),
 ]
 
 

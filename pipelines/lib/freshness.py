@@ -53,6 +53,13 @@ RULES: tuple[FreshnessRule, ...] = (
                 select max(cast(publication_date as date)) from raw.ofsted_judgement_records)""",
         tables=("ofsted_workbook_rows", "ofsted_judgement_records"),
     ),
+    FreshnessRule(
+        source="case_audits",
+        cadence="monthly (the audit tool's export)",
+        max_age_days=31 + 14,
+        newest_sql="select max(cast(audit_date as date)) from raw.case_audit_rows",
+        tables=("case_audit_rows",),
+    ),
 )
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 
 from pipelines.lib.freshness import RULES, evaluate
 
-SOURCES = ("reference", "ofsted")
+SOURCES = ("reference", "ofsted", "case_audits")
 
 
 def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> list[str]:

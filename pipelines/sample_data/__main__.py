@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from pipelines.sample_data.case_audits import write_case_audit_samples
 from pipelines.sample_data.ofsted import write_ofsted_samples
 
-GENERATORS = [write_ofsted_samples]
+GENERATORS = [write_ofsted_samples, write_case_audit_samples]
 DEFAULT_RAW_DIR = Path(__file__).resolve().parents[2] / "raw"
 
 

@@ -32,7 +32,9 @@ LINEAGE = {
     "marts/latest_inspection_outcomes": ["ofsted_workbook_rows", "ofsted_judgement_records", "reference_la_codes"],
     "marts/inspection_judgements": ["ofsted_workbook_rows", "ofsted_judgement_records"],
     "marts/dim_statistical_neighbours": ["reference_statistical_neighbours"],
-    "marts/indicator_values": ["ofsted_workbook_rows", "ofsted_judgement_records"],
+    "marts/indicator_values": ["ofsted_workbook_rows", "ofsted_judgement_records", "case_audit_rows",
+                               "case_audit_action_rows"],
+    "marts/case_audit_actions": ["case_audit_action_rows", "case_audit_rows"],
 }
 
 

@@ -29,6 +29,9 @@ RAW_TO_MARTS = {
                                      "marts/indicator_values"],
     "raw/reference_la_codes": ["marts/dim_local_authority", "marts/latest_inspection_outcomes"],
     "raw/reference_statistical_neighbours": ["marts/dim_statistical_neighbours"],
+    "raw/case_audit_rows": ["marts/case_audits", "marts/case_audit_themes", "marts/indicator_values"],
+    "raw/case_audit_theme_grades": ["marts/case_audit_themes"],
+    "raw/case_audit_action_rows": ["marts/case_audit_actions", "marts/indicator_values"],
 }
 
 

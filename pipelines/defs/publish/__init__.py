@@ -7,11 +7,15 @@ from pipelines.defs.transform import mart_keys
 from pipelines.lib.publish import publish_warehouse
 
 PUBLISHED_KEY = dg.AssetKey(["published", "children_services_duckdb"])
+# Steps after dbt that write to the quality schema; publication waits for them.
+QUALITY_KEYS = [
+    dg.AssetKey(["quality", "case_audit_cross_file_rejections"]),
+]
 
 
 @dg.asset(
     key=PUBLISHED_KEY,
-    deps=mart_keys(),
+    deps=[*mart_keys(), *QUALITY_KEYS],
     group_name="published",
     kinds={"duckdb"},
     description="$CSW_DATA_DIR/children_services.duckdb: the marts and quality schemas, replaced atomically "

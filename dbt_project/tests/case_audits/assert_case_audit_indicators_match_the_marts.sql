@@ -1,0 +1,26 @@
+{{ config(meta={'dagster': {'asset_key': ['marts', 'indicator_values']}}) }}
+-- The monthly totals add up to the marts: audits completed, and actions due, in every month.
+with indicator_totals as (
+    select time_period, indicator_code, value, denominator
+    from {{ ref('indicator_values') }}
+    where breakdown = 'Total' and indicator_code in ('case_audits_completed', 'case_audit_actions_on_time_pct')
+),
+
+mart_totals as (
+    select cast(strftime(audit_month, '%Y%m') as integer) as time_period, 'case_audits_completed' as indicator_code,
+        cast(count(*) as double) as expected
+    from {{ ref('case_audits') }}
+    group by all
+    union all
+    select cast(strftime(due_month, '%Y%m') as integer), 'case_audit_actions_on_time_pct', cast(count(*) as double)
+    from {{ ref('case_audit_actions') }}
+    group by all
+)
+
+select *
+from mart_totals
+full join indicator_totals using (time_period, indicator_code)
+where coalesce(
+    case indicator_code when 'case_audits_completed' then indicator_totals.value else indicator_totals.denominator end,
+    -1
+) <> coalesce(mart_totals.expected, -1)

@@ -20,10 +20,11 @@ import dagster as dg
 from pipelines.lib.config import Settings
 from pipelines.lib.landing import diff_snapshots, take_snapshot
 from pipelines.lib.locking import RefreshBusy, refresh_lock
+from pipelines.lib.publish import discard_unfinished_publication
 from pipelines.lib.refresh_state import RefreshState, code_fingerprint, read_state, write_state
 from pipelines.lib.summary import freshness_lines, refresh_summary
 
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+FILE_LOGS = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) 
     settings = Settings.from_env()
     try:
         with refresh_lock(settings.data_dir):
+            discard_unfinished_publication(settings.published_db)
             fingerprint = code_fingerprint(settings)
             snapshot = take_snapshot(settings.raw_dir)
             plan = plan_refresh(settings, defs.resolve_asset_graph(), full, fingerprint, snapshot)
@@ -97,9 +99,9 @@ def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) 
             log_path = settings.data_dir / "logs" / f"refresh-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
             log_path.parent.mkdir(parents=True, exist_ok=True)
             print(f"Progress log (Dagster and dbt): {log_path}", flush=True)
-            with log_path.open("w") as log, redirect_stdout(log), redirect_stderr(log):
+            with log_path.open("w", buffering=1) as log, redirect_stdout(log), redirect_stderr(log):
                 result = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
-                    instance=instance, raise_on_error=False, run_config=QUIET_LOGS, asset_selection=plan.keys)
+                    instance=instance, raise_on_error=False, run_config=FILE_LOGS, asset_selection=plan.keys)
             published = any(e.asset_key == PUBLISHED_KEY for e in result.get_asset_materialization_events())
             if published:
                 write_state(settings, RefreshState(fingerprint, snapshot, dt.datetime.now().isoformat(timespec="seconds")))
@@ -125,7 +127,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["run"], help="run: refresh the warehouse and publish it")
     parser.add_argument("--full", action="store_true", help="rebuild everything, changed or not")
     args = parser.parse_args(argv)
-    return run_refresh(full=args.full)
+    try:
+        return run_refresh(full=args.full)
+    except OSError as exc:
+        settings = Settings.from_env()
+        print(f"REFRESH FAILED: cannot use the data folder {settings.data_dir} "
+              f"({exc.strerror or exc}{': ' + exc.filename if exc.filename else ''}). "
+              "The previously published warehouse is unchanged.", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -41,10 +41,15 @@ def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple
     return [(s, t) for s, t in rows if s in PUBLISHED_SCHEMAS and (s, t) not in INTERNAL_TABLES]
 
 
+def discard_unfinished_publication(published_db: Path) -> None:
+    """Remove what a publication interrupted by a kill or a full disk left beside the published file."""
+    shutil.rmtree(published_db.parent / ".publishing", ignore_errors=True)
+
+
 def publish_warehouse(work_db: Path, published_db: Path) -> dict[str, int]:
     """Copy the published schemas of ``work_db`` to ``published_db`` atomically; returns rows per table."""
     staging_dir = published_db.parent / ".publishing"
-    shutil.rmtree(staging_dir, ignore_errors=True)
+    discard_unfinished_publication(published_db)
     staging_dir.mkdir(parents=True)
     staged = staging_dir / published_db.name
     counts: dict[str, int] = {}

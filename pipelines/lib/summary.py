@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-SOURCES = ("reference", "ofsted")
+SOURCES = ("reference", "ofsted", "school_absence", "school_exclusions")
 
 
 def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> list[str]:

@@ -2,12 +2,13 @@
 
 import dagster as dg
 
-from pipelines.defs import jobs, ofsted, publish, reference, transform
+from pipelines.defs import jobs, ofsted, publish, reference, schools, transform
 from pipelines.defs.resources import WarehouseResource
 
 defs = dg.Definitions.merge(
     reference.defs,
     ofsted.defs,
+    schools.defs,
     transform.defs,
     publish.defs,
     jobs.defs,

@@ -38,6 +38,13 @@ _ONS_LA_CODE = re.compile(r"E(06|07|08|09|10|11)\d{6}")
 _REGION_CODE = re.compile(r"E1[23]\d{6}")
 _DFE_CODE = re.compile(r"\d{3}")
 _QUALIFIER = re.compile(r"\s*\(\s*(pre\b[^)]*)\)\s*$", re.IGNORECASE)
+# Words around an LA's name in some files: 'City of Bristol', 'Wiltshire Council', 'Barnsley Metropolitan
+# Borough Council' (tried only when the name as written matches nothing).
+_NAME_DECORATIONS = (
+    re.compile(r"^city of "),
+    re.compile(r" (metropolitan borough|london borough|royal borough|borough|county|city|district)? ?council$"),
+    re.compile(r"^(london borough|royal borough) of "),
+)
 _COMPOSITE = re.compile(r"\s*[/&+]\s*|\s*;\s*")
 # Codes written where an area has no code of that kind (e.g. new_la_code '.' for LAs abolished in 2009).
 MISSING_CODES = {"", ".", "..", "x", "z", ":", "-", "n/a", "na", "null", "none", "nan"}
@@ -169,6 +176,12 @@ class AreaReference:
         """The DfE code of the LA called ``name`` during ``period``; AreaError when none or several."""
         key = normalise_la_name(name)
         candidates = set(self.by_name.get(key, ()))
+        if not candidates:
+            for pattern in _NAME_DECORATIONS:
+                shorter = pattern.sub("", key).strip()
+                if shorter != key and self.by_name.get(shorter):
+                    candidates = set(self.by_name[shorter])
+                    break
         predecessor = False
         if not candidates and _QUALIFIER.search(name or ""):
             base = _QUALIFIER.sub("", name)

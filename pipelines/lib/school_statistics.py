@@ -97,7 +97,10 @@ OTHER_GEOGRAPHY = {
     "planning_area_name", "police_force_code", "police_force_name", "country_code_2", "new_la_code_2",
     "la_code", "ons_code", "estab", "laestab", "urn",
 }
-PRE_EES_STANDARD = {"year": "tp", "level": "gl", "la_name": "ln"}
+PRE_EES_STANDARD = {
+    "year": "tp", "level": "gl", "la_name": "ln", "time_identifier": "ti", "old_la_code": "olc", "la_code": "olc",
+    "new_la_code": "nlc", "region_code": "rc", "country_code": "cc",
+}
 
 SYMBOLS = ("c", "x", "z", "low", "k", "u", ":", "~", "..", ".", "-")
 STATUS_OF_SYMBOL = {"c": "c", "z": "z", "u": "u", "low": "low", "k": "low", "~": "low",
@@ -300,11 +303,12 @@ def _read_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
     data = path.read_bytes()
     if not data.strip():
         raise UnreadableFile("the file is empty")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return [(path.stem, _csv_rows(data.decode("utf-16")))]
     fmt = sniff_format(data)
     if fmt == "csv":
         text, _encoding = decode_text(data)
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-        return [(path.stem, rows)]
+        return [(path.stem, _csv_rows(text))]
     if fmt in ("xlsx", "ods"):
         return [(s.name, [[c if c is not None else "" for c in row] for row in s.rows]) for s in read_workbook(path)]
     if fmt == "xls":
@@ -312,6 +316,14 @@ def _read_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
     if fmt == "xml":
         raise UnreadableFile("an XML file is not a statistics file this source accepts")
     raise UnreadableFile("the file is binary data, not CSV, XLSX or ODS")
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    """CSV text (any line endings, quoted fields) as rows; the delimiter is the comma unless the first line
+    is plainly separated by tabs or semicolons (spreadsheet exports)."""
+    first = text[:4096].split("\n", 1)[0]
+    delimiter = max((",", "\t", ";"), key=lambda d: (first.count(d), d == ","))
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
 def _header_at(rows: list[list[str]], required: tuple[str, ...], scan: int = 10) -> int | None:
@@ -348,17 +360,43 @@ def read_meta(path: Path) -> MetaFile | None:
 
 
 def meta_companions(path: Path) -> list[Path]:
-    """The ``.meta.csv`` read with a data file: ``<stem>.meta.csv`` beside it (none for a meta file itself)."""
+    """The ``.meta.csv`` read with a data file: ``<stem>.meta.csv`` beside it, else the one metadata file in
+    the folder that has no data file of its own and lists only columns of this file (none for a meta file)."""
     name = path.name.lower()
-    if name.endswith(".meta.csv"):
+    if name.endswith(".meta.csv") or not path.is_file():
         return []
-    candidate = path.with_name(path.stem + ".meta.csv")
-    if candidate.is_file():
-        return [candidate]
-    for other in path.parent.glob("*"):
-        if other.is_file() and other.name.lower() == (path.stem + ".meta.csv").lower():
-            return [other]
-    return []
+    siblings = [p for p in path.parent.iterdir() if p.is_file() and p != path]
+    wanted = (path.stem + ".meta.csv").lower()
+    named = [p for p in siblings if p.name.lower() == wanted]
+    if named:
+        return named[:1]
+    names = {p.name.lower() for p in siblings}
+    orphans = [p for p in siblings if p.name.lower().endswith(".meta.csv")
+               and p.name.lower()[: -len(".meta.csv")] + ".csv" not in names]
+    if not orphans:
+        return []
+    header = {column_key(c) for c in _first_row(path)}
+    fitting = []
+    for orphan in orphans:
+        meta = read_meta(orphan)
+        listed = {column_key(r.get("col_name")) for r in meta.rows} if meta else set()
+        if listed and listed <= header:
+            fitting.append(orphan)
+    return fitting if len(fitting) == 1 else []
+
+
+def _first_row(path: Path) -> list[str]:
+    """The first line of a CSV file as cells (for matching a metadata file), [] when it cannot be read."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return []
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or sniff_format(head) != "csv":
+        return []
+    text, _ = decode_text(head)
+    rows = _csv_rows(text.split("\n", 1)[0])
+    return rows[0] if rows else []
 
 
 def _is_number_or_symbol(value: str) -> bool:
@@ -457,7 +495,8 @@ def _pre_ees_layout(rows: list[list[str]], at: int) -> Layout:
     for index, key in enumerate(keys):
         first_of.setdefault(key, index)
     for key, short in PRE_EES_STANDARD.items():
-        standard[short] = first_of[key]
+        if key in first_of and short not in standard:
+            standard[short] = first_of[key]
     others = [i for k, i in first_of.items() if k and k not in PRE_EES_STANDARD]
     filters, indicators = _roles_by_values(rows, at, others)
     layout = Layout("pre_ees", at, keys, standard, filters, indicators)
@@ -620,13 +659,14 @@ def _resolve_keys(keys: list[tuple], layout: Layout, reference: AreaReference) -
 def _area(level, cc, cn, rc, rn, olc, nlc, ln, period, layout: Layout, reference: AreaReference) -> Area:
     if layout.kind == "pre_ees":
         if level == "national":
-            return reference.resolve_england("", ln)
+            return reference.resolve_england(cc, ln)
         if level == "regional":
             try:
-                return reference.resolve_region("", ln)
+                return reference.resolve_region(rc, ln)
             except AreaError as exc:
-                raise AreaError("la_name", ln, exc.reason) from None
-        return reference.resolve_la("", "", ln, period)
+                raise AreaError("la_name" if exc.column == "region_name" else exc.column, exc.value,
+                                exc.reason) from None
+        return reference.resolve_la(olc, nlc, ln, period)
     if level == "national":
         return reference.resolve_england(cc, cn)
     if level == "regional":

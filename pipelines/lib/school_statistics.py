@@ -414,12 +414,31 @@ def _layout(rows: list[list[str]], meta: MetaFile | None, path: Path) -> Layout 
     return None
 
 
+_FILTER_NAMES = re.compile(
+    r"(^|_)(age|year_group|nc_year|ncyear|band|characteristic|group|grouping|type|breakdown|phase|term|terms|sex|"
+    r"gender|ethnicity|ethnic|reason|category|measure|level|status)(_|$)"
+)
+TOTAL_FILTER_VALUES = {"total", "all"}
+
+
 def _roles_by_values(rows: list[list[str]], at: int, candidates: list[int]) -> tuple[list[int], list[int]]:
-    """(filters, indicators) among ``candidates``: an indicator holds only numbers and symbols."""
+    """(filters, indicators) among ``candidates`` when no metadata says: a column named like a filter
+    (``*_type``, ``*_group``, ``age``...) or holding ``Total`` is a filter; one whose values are numbers and
+    symbols is an indicator, even with a few stray texts (at most 1% of its cells; they are quarantined)."""
     filters, indicators = [], []
     for index in candidates:
-        values = {row[index] for row in rows[at + 1:] if index < len(row)}
-        (indicators if all(_is_number_or_symbol(v) for v in values) and values - {""} else filters).append(index)
+        name = column_key(rows[at][index])
+        cells = [row[index].strip() for row in rows[at + 1:] if index < len(row) and row[index].strip()]
+        distinct = set(cells)
+        texts = {v for v in distinct if not _is_number_or_symbol(v)}
+        numbers = sum(1 for v in cells if v not in texts and v.lower() not in SYMBOLS)
+        stray = sum(1 for v in cells if v in texts)
+        if _FILTER_NAMES.search(name) or {v.lower() for v in distinct} & TOTAL_FILTER_VALUES or not cells:
+            filters.append(index)
+        elif not texts or (numbers and stray <= max(1, len(cells) // 100)):
+            indicators.append(index)
+        else:
+            filters.append(index)
     return filters, indicators
 
 

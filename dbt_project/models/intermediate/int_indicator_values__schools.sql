@@ -1,7 +1,9 @@
+{{ config(materialized='table') }}
 -- School absence and exclusions indicators (../shared/spec/indicators.md) in the indicator_values shape.
 -- Each indicator takes the first of its source columns present in a file row; numerator and denominator
 -- come from the same row. Where several files give the same indicator, area, period and breakdown, the
--- newest release wins (as int_school_statistics_deduplicated).
+-- newest release wins (as int_school_statistics_deduplicated). A table: indicator_values and the two wide
+-- marts all read it.
 {% set sources = [
     ('absence_overall_rate', 'sess_overall_percent', 1),
     ('absence_overall_rate', 'pt_overall', 3),

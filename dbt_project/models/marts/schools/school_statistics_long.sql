@@ -10,6 +10,7 @@ select
     indicator_kind,
     area_code,
     area_name,
+    published_area_name,
     geography_level,
     la_code,
     region_code,

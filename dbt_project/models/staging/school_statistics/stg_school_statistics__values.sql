@@ -25,6 +25,11 @@ select
     old_la_code as published_old_la_code,
     new_la_code as published_new_la_code,
     la_name as published_la_name,
+    case geography_level
+        when 'local_authority' then la_name
+        when 'regional' then coalesce(region_name, la_name)
+        else coalesce(la_name, area_name)
+    end as published_area_name,
     breakdown,
     breakdown_published,
     indicator,

@@ -381,3 +381,26 @@ def test_load_source_reloads_a_data_file_when_its_meta_changes(tmp_path, referen
     assert con.execute(f"select count(*) from raw.{table.name}").fetchone()[0] == 4
     log = con.execute("select sha256 from quality.load_log where run_id = 'r3'").fetchall()
     assert all(len(sha) == 64 for (sha,) in log)
+
+
+@pytest.mark.parametrize(("encoding", "delimiter"), [("utf-16", "\t"), ("utf-8", ";"), ("cp1252", "\t")])
+def test_spreadsheet_exports(tmp_path, reference, encoding, delimiter):
+    text = (delimiter.join(["time_period", "time_identifier", "geographic_level", "la_name", "perm_excl"]) + "\n"
+            + delimiter.join(["201112", "Academic year", "Local authority", "Bristol, City of", "12"]) + "\n")
+    _table, frame = parse(write(tmp_path, "export.csv", text, encoding=encoding), reference)
+    assert cell(frame, "perm_excl")["area_code"] == "801"
+
+
+def test_xlsx_statistics(tmp_path, reference):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Title row of a spreadsheet export"])
+    sheet.append(["time_period", "time_identifier", "geographic_level", "old_la_code", "perm_excl_rate"])
+    sheet.append([201112, "Academic year", "Local authority", 865, 0.07])
+    path = tmp_path / "stats.xlsx"
+    workbook.save(path)
+    _table, frame = parse(path, reference)
+    row = cell(frame, "perm_excl_rate")
+    assert (row["area_code"], row["time_period"], row["value"], row["_row_number"]) == ("865", "201112", "0.07", 3)

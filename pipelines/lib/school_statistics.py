@@ -550,6 +550,11 @@ def parse_school_statistics_file(
         layout = _layout(rows, meta, path)
         if layout is None:
             continue
+        if not any(any(c.strip() for c in row) for row in rows[layout.header_index + 1:]):
+            empty = ParsedTable(values_table(source).name, sheet=name if len(sheets) > 1 else None)
+            empty.notes.append("the file has a header but no data rows: nothing to load")
+            tables.append(empty)
+            continue
         if not layout.indicators:
             raise FileRejected(
                 "a statistics file needs at least one indicator column (numbers or symbols); columns found: "
@@ -722,9 +727,12 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+_BLANKS = "' ' || chr(9) || chr(10) || chr(13) || chr(160)"
+
+
 def _stage(con, tag: str, layout: Layout, reference: AreaReference, n_filters: int, n_indicators: int):
     filters = [f"f{n}" for n in range(n_filters)]
-    trimmed = ", ".join(f"trim(coalesce({c}, '')) as {c}" for c in [*KEY_COLUMNS, *filters])
+    trimmed = ", ".join(f"trim(coalesce({c}, ''), {_BLANKS}) as {c}" for c in [*KEY_COLUMNS, *filters])
     con.execute(f"create or replace temp table {tag}_t as select _row_number, {trimmed}, "
                 + ", ".join(f"v{n}" for n in range(n_indicators)) + f" from {tag}_w")
     keys = con.execute(f"select distinct {', '.join(KEY_COLUMNS)} from {tag}_t").fetchall()
@@ -773,7 +781,7 @@ def _stage(con, tag: str, layout: Layout, reference: AreaReference, n_filters: i
     on = ", ".join(f"v{n}" for n in range(n_indicators))
     con.execute(f"""
         create or replace temp table {tag}_u as
-        select u._row_number, u.ind, trim(coalesce(u.raw, '')) as raw
+        select u._row_number, u.ind, trim(coalesce(u.raw, ''), {_BLANKS}) as raw
         from (select _row_number, {on} from {tag}_t where _row_number in (
                 select _row_number from {tag}_r where reject_reason is null and copy_number = 1)) as src
         unpivot include nulls (raw for ind in ({on})) as u

@@ -6,7 +6,7 @@ LA time series); each folder is its own source with its own long raw table.
 
 import dagster as dg
 
-from expectations.schools import CHECKED_COLUMNS, prepare_frame, school_statistics_suite
+from expectations.schools import check_query, prepare_frame, school_statistics_suite
 from pipelines.defs.gx_checks import run_suite_check
 from pipelines.defs.ingest_metadata import source_metadata
 from pipelines.defs.resources import WarehouseResource
@@ -76,7 +76,7 @@ def _check(source: str) -> dg.AssetChecksDefinition:
         return run_suite_check(
             context, warehouse, table=table.name,
             suite=school_statistics_suite(table.name, reference.known_la_codes, reference.regions),
-            prepare=lambda frame: prepare_frame(frame, known_in_period), columns=CHECKED_COLUMNS,
+            prepare=lambda frame: prepare_frame(frame, known_in_period), query=check_query(table.name),
         )
 
     return _gx

@@ -133,8 +133,12 @@ def indicator_kind(name: str, unit: str | None = None) -> str:
     key = name.lower()
     if unit in ("%", "percent", "percentage"):
         return "percent"
-    if unit:
+    if unit and unit not in ("number", "count", "n", "no", "no."):
         return "number"
+    if re.search(r"(change|diff|difference|gap)", key):
+        return "number"
+    if re.search(r"per_?(1|10|100)000?\b|per_?1000|per_?10000", key):
+        return "rate"
     if re.search(r"(percent|_perc$|_perc_|pct|^pt_|_pt_|proportion)", key):
         return "percent"
     if re.search(r"(^|_)rate($|_)", key):

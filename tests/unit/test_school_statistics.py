@@ -115,6 +115,10 @@ def test_bad_periods_say_why(text):
         ("anything", "%", "percent"),
         ("perm_physical_pupils", "", "count"),
         ("number", "days", "number"),
+        ("rate_per_10000", "", "rate"),
+        ("cin_rate_per_10000_children", "", "rate"),
+        ("percent_change", "", "number"),
+        ("headcount", "number", "count"),
     ],
 )
 def test_indicator_kinds(name, unit, kind):

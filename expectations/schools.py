@@ -18,7 +18,7 @@ import pandas as pd
 GROUP_COLUMNS = ("_file_path", "indicator", "indicator_kind", "time_period", "time_identifier", "period_label",
                  "geographic_level", "geography_level", "area_code", "la_code", "status_symbol")
 GEOGRAPHY_LEVELS = ("national", "regional", "local_authority")
-PUBLISHED_LEVELS = r"(?i)^\s*(national|region(al)?|local[ _]authority)\s*$"
+PUBLISHED_LEVELS = r"(?i)^\s*(?:national|region(?:al)?|local[ _]authority)\s*$"
 STATUS_SYMBOLS = ("c", "x", "z", "low", "u")
 
 
@@ -70,7 +70,7 @@ def school_statistics_suite(table: str, known_la_codes: Iterable[str], region_co
         ),
         e.ExpectColumnValuesToBeInSet(column="missing_breakdowns", **zero, meta={"check": "breakdown on every row"}),
         e.ExpectColumnValuesToMatchRegex(
-            column="time_period", regex=r"^\d{4}(\d{2})?$", meta={"check": "time_period as EES (201011, 2011)"}),
+            column="time_period", regex=r"^\d{4}(?:\d{2})?$", meta={"check": "time_period as EES (201011, 2011)"}),
         e.ExpectColumnValuesToBeInSet(
             column="geography_level", value_set=list(GEOGRAPHY_LEVELS), meta={"check": "geography level known"}),
         e.ExpectColumnValuesToMatchRegex(

@@ -123,8 +123,8 @@ def indicator_kind(name: str, unit: str | None = None) -> str:
     """How an indicator's values are checked: 'percent' (0-100), 'rate' (per 100, not negative, may pass
     100), 'count' (whole, not negative) or 'number' (any number).
 
-    The meta file's ``indicator_unit`` decides when it has one (``%`` is a percentage); otherwise the
-    column name: ``*_percent``, ``pt_*``, ``*_perc``, ``*_pct`` are percentages; ``*_rate`` is a rate per 100
+    The meta file's ``indicator_unit`` decides when it is ``%`` (a percentage) or a unit of money, time or
+    percentage points (any number); otherwise the column name: ``*_percent``, ``pt_*``, ``*_perc``, ``*_pct`` are percentages; ``*_rate`` is a rate per 100
     pupils, bounded by 100 when it counts pupils (permanent exclusions, pupils with one or more
     suspensions) and unbounded when it counts events (suspensions, fixed-period exclusions); counts are
     named ``t_*``, ``num_*``, ``sess_*``, ``enrolments*``, ``headcount``, ``perm_*``, ``fixed_*``, ``susp*``...
@@ -133,7 +133,7 @@ def indicator_kind(name: str, unit: str | None = None) -> str:
     key = name.lower()
     if unit in ("%", "percent", "percentage"):
         return "percent"
-    if unit and unit not in ("number", "count", "n", "no", "no."):
+    if unit in ("pp", "£", "£m", "£000s", "£bn", "days", "weeks", "months", "years", "hours", "ratio"):
         return "number"
     if re.search(r"(change|diff|difference|gap)", key):
         return "number"

@@ -26,11 +26,15 @@ def run_suite_check(
     table: str,
     suite: object,
     prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    query: str | None = None,
 ) -> dg.AssetCheckResult:
-    """Validate ``raw.<table>`` with ``suite``; ERROR severity, so a failure blocks what is downstream."""
+    """Validate ``raw.<table>`` with ``suite``; ERROR severity, so a failure blocks what is downstream.
+
+    ``query`` replaces ``select * from raw.<table>`` as the frame validated (e.g. a long table summarised
+    per file, indicator and area, so that a national-scale table is checked quickly)."""
     settings = warehouse.settings()
     with warehouse.connect() as con:
-        frame = con.execute(f'select * from raw."{table}"').df()
+        frame = con.execute(query or f'select * from raw."{table}"').df()
     if prepare is not None:
         frame = prepare(frame)
     outcomes = validate_frame(frame, suite, settings.data_docs_dir, asset_name=f"raw_{table}")

@@ -41,6 +41,15 @@ class FreshnessResult:
                 f"(published {self.cadence}; stale after {self.max_age_days} days)")
 
 
+def _ees_newest(table: str) -> str:
+    """End of the latest EES period in a raw statistics table (academic year to 31 August)."""
+    return f"""
+        select max(case
+            when length(time_period) = 6 then make_date(cast(left(time_period, 4) as integer) + 1, 8, 31)
+            when length(time_period) = 4 then make_date(cast(time_period as integer), 3, 31)
+        end) from raw.{table}"""
+
+
 RULES: tuple[FreshnessRule, ...] = (
     FreshnessRule(
         source="ofsted",
@@ -59,6 +68,16 @@ RULES: tuple[FreshnessRule, ...] = (
         max_age_days=31 + 14,
         newest_sql="select max(cast(audit_date as date)) from raw.case_audit_rows",
         tables=("case_audit_rows",),
+    ),
+    *(
+        FreshnessRule(
+            source=source,
+            cadence="annually (DfE statistics for an academic year, released the following spring or summer)",
+            max_age_days=365 + 300,
+            newest_sql=_ees_newest(f"{source}_values"),
+            tables=(f"{source}_values",),
+        )
+        for source in ("school_absence", "school_exclusions")
     ),
 )
 

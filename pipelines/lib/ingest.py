@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.lib.readers import UnreadableFile
-from pipelines.lib.rules import ParsedTable
+from pipelines.lib.rules import ParsedTable, StagedRelation
 
 SKIPPED_NAMES = (".", "~$")
 RAW_META_COLUMNS = ("_file_path", "_sheet", "_row_number", "_run_id")
@@ -78,6 +78,7 @@ class SourceResult:
 
 
 Parser = Callable[[Path], list[ParsedTable]]
+Companions = Callable[[Path], list[Path]]
 
 QUALITY_DDL = (
     "create schema if not exists quality",
@@ -141,18 +142,40 @@ def sha256_file(path: Path) -> str:
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, table: RawTable, parsed: ParsedTable,
                  file_path: str, run_id: str) -> None:
-    if not parsed.rows:
-        return
     columns = list(table.columns)
-    frame = pd.DataFrame(
-        {
-            **{c: pd.Series([r.get(c) for r in parsed.rows], dtype="object") for c in columns},
-            "_file_path": file_path,
-            "_sheet": parsed.sheet,
-            "_row_number": pd.Series([r["_row_number"] for r in parsed.rows], dtype="int64"),
-            "_run_id": run_id,
-        }
-    )
+    if isinstance(parsed.frame, StagedRelation) and parsed.frame.con is con:
+        names = ", ".join(f'"{c}"' for c in [*columns, *RAW_META_COLUMNS])
+        values = ", ".join(
+            [*(f'"{c}"' for c in columns), "? as _file_path", "? as _sheet", "_row_number", "? as _run_id"])
+        con.execute(f'insert into raw."{table.name}" ({names}) select {values} from "{parsed.frame.table}"',
+                    [file_path, parsed.sheet, run_id])
+        con.execute(f'drop table if exists "{parsed.frame.table}"')
+        return
+    if isinstance(parsed.frame, StagedRelation):
+        parsed.frame = parsed.frame.df()
+    if parsed.frame is not None:
+        if not len(parsed.frame):
+            return
+        frame = parsed.frame.copy(deep=False)
+        for c in columns:
+            if c not in frame.columns:
+                frame[c] = pd.Series([None] * len(frame), dtype="object", index=frame.index)
+        frame["_file_path"] = file_path
+        frame["_sheet"] = parsed.sheet
+        frame["_run_id"] = run_id
+        frame = frame[[*columns, *RAW_META_COLUMNS]]
+    elif not parsed.rows:
+        return
+    else:
+        frame = pd.DataFrame(
+            {
+                **{c: pd.Series([r.get(c) for r in parsed.rows], dtype="object") for c in columns},
+                "_file_path": file_path,
+                "_sheet": parsed.sheet,
+                "_row_number": pd.Series([r["_row_number"] for r in parsed.rows], dtype="int64"),
+                "_run_id": run_id,
+            }
+        )
     con.register("_incoming", frame)
     try:
         names = ", ".join(f'"{c}"' for c in [*columns, *RAW_META_COLUMNS])
@@ -163,12 +186,31 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, table: RawTable, parsed: Parsed
 
 def _insert_rejections(con, parsed: ParsedTable, source: str, file_path: str, run_id: str,
                        now: dt.datetime) -> None:
-    rows = [
-        (file_path, r.row_number, r.column, r.value, r.reason, now, source, parsed.table_name, run_id)
-        for r in parsed.rejections
-    ]
-    if rows:
-        con.executemany("insert into quality.rejected_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    if not parsed.rejections:
+        return
+    rejections = parsed.rejections
+    frame = pd.DataFrame(
+        {
+            "file_path": file_path,
+            "row_number": pd.Series([r.row_number for r in rejections], dtype="Int64"),
+            "column_name": pd.Series([r.column for r in rejections], dtype="object"),
+            "value": pd.Series([r.value for r in rejections], dtype="object"),
+            "reason": pd.Series([r.reason for r in rejections], dtype="object"),
+            "rejected_at": now,
+            "source": source,
+            "table_name": parsed.table_name,
+            "run_id": run_id,
+        }
+    )
+    con.register("_rejected", frame)
+    try:
+        con.execute(
+            "insert into quality.rejected_rows (file_path, row_number, column_name, value, reason, rejected_at, "
+            "source, table_name, run_id) select file_path, row_number, column_name, value, reason, rejected_at, "
+            "source, table_name, run_id from _rejected"
+        )
+    finally:
+        con.unregister("_rejected")
 
 
 def _delete_file_rows(con, tables: Iterable[RawTable], source: str, file_path: str) -> None:
@@ -180,7 +222,7 @@ def _delete_file_rows(con, tables: Iterable[RawTable], source: str, file_path: s
 def _log(con, run_id: str, source: str, outcome: FileOutcome, now: dt.datetime) -> None:
     con.execute(
         "insert into quality.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, outcome.file_path, outcome.sha256, source, outcome.table_name, outcome.status,
+        [run_id, outcome.file_path, outcome.sha256.split("+", 1)[0], source, outcome.table_name, outcome.status,
          outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected, outcome.reason, now],
     )
 
@@ -190,6 +232,20 @@ def _set_state(con, source: str, outcome: FileOutcome, now: dt.datetime) -> None
         "insert or replace into quality.file_state values (?, ?, ?, ?, ?, ?)",
         [source, outcome.file_path, outcome.sha256, outcome.status, outcome.reason, now],
     )
+
+
+def _fingerprint(path: Path, companions: Companions | None) -> str:
+    """The file's SHA-256, followed by ``+`` and a digest of its companions' hashes when it has any."""
+    sha = sha256_file(path)
+    if companions is None:
+        return sha
+    try:
+        others = sorted(str(p) + "=" + sha256_file(p) for p in companions(path) if p.is_file())
+    except OSError:
+        others = []
+    if not others:
+        return sha
+    return sha + "+" + hashlib.sha256("\n".join(others).encode()).hexdigest()[:16]
 
 
 def _parse_safely(parser: Parser, path: Path) -> tuple[list[ParsedTable] | None, str | None]:
@@ -212,8 +268,13 @@ def load_source(
     run_id: str,
     display_root: Path | None = None,
     now: dt.datetime | None = None,
+    companions: Companions | None = None,
 ) -> SourceResult:
-    """Mirror ``folder`` into the raw tables of ``source``; see the module docstring."""
+    """Mirror ``folder`` into the raw tables of ``source``; see the module docstring.
+
+    ``companions(path)`` names files a file is read together with (an EES data file's
+    ``.meta.csv``): the file counts as changed when any of them changes, is added or goes.
+    """
     tables = list(tables)
     by_name = {t.name: t for t in tables}
     now = now or dt.datetime.now()
@@ -232,7 +293,7 @@ def load_source(
     for path in discover_files(folder):
         file_path = str(path)
         seen_paths.add(file_path)
-        sha = sha256_file(path)
+        sha = _fingerprint(path, companions)
         outcome = FileOutcome(file_path=file_path, sha256=sha, status="unchanged")
         if previous.get(file_path, (None,))[0] == sha:
             outcome.reason = f"already loaded ({previous[file_path][1]}); not read again"
@@ -279,6 +340,7 @@ def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, pre
         rows_read=sum(p.rows_read for p in parsed_tables),
         rows_loaded=sum(p.rows_loaded for p in parsed_tables),
         rows_rejected=sum(p.rows_rejected for p in parsed_tables),
+        reason="; ".join(dict.fromkeys(n for p in parsed_tables for n in p.notes)) or None,
     )
     con.execute("begin")
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -16,12 +17,31 @@ class Rejection:
 
 
 @dataclass
+class StagedRelation:
+    """Rows a parser staged set-based as a temporary table on the loading DuckDB connection ``con``,
+    with the raw table's columns (text) and ``_row_number``; ``rows_loaded`` distinct source rows."""
+
+    con: Any
+    table: str
+    rows_loaded: int
+
+    def df(self):
+        """The staged rows as a pandas DataFrame (for tests and small files)."""
+        return self.con.execute(f'select * from "{self.table}" order by _row_number').df()
+
+
+@dataclass
 class ParsedTable:
     """The rows of one recognised table of a file, after the row rules.
 
     ``rows`` are dicts of text (or None) ready for the raw table ``table_name``;
     each carries ``_row_number`` (1-based line or sheet row in the source file,
     header included) so every raw row keeps its file and row number.
+
+    A parser that builds its rows set-based may hand them over as ``frame`` instead: a pandas
+    DataFrame with the raw table's columns (text) and ``_row_number``, or a :class:`StagedRelation`,
+    inserted in one go.
+    ``notes`` are said in the file's ``quality.load_log`` reason (e.g. how its columns were read).
     """
 
     table_name: str
@@ -30,11 +50,17 @@ class ParsedTable:
     rows_read: int = 0
     sheet: str | None = None
     merged_rows: set[int] = field(default_factory=set)
+    frame: Any = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows_loaded(self) -> int:
         """Distinct source rows loaded: a wide row unpivoted into several raw rows counts once, and a row
         whose content repeats rows already kept (``merged_rows``) counts as loaded, unless it was rejected."""
+        if isinstance(self.frame, StagedRelation):
+            return self.frame.rows_loaded
+        if self.frame is not None:
+            return int(self.frame["_row_number"].nunique()) if len(self.frame) else 0
         rejected = {r.row_number for r in self.rejections}
         return len({r["_row_number"] for r in self.rows} | (self.merged_rows - rejected))
 

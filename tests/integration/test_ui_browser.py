@@ -33,8 +33,10 @@ LINEAGE = {
     "marts/inspection_judgements": ["ofsted_workbook_rows", "ofsted_judgement_records"],
     "marts/dim_statistical_neighbours": ["reference_statistical_neighbours"],
     "marts/indicator_values": ["ofsted_workbook_rows", "ofsted_judgement_records", "case_audit_rows",
-                               "case_audit_action_rows"],
+                               "case_audit_action_rows", "school_absence_values", "school_exclusions_values"],
     "marts/case_audit_actions": ["case_audit_action_rows", "case_audit_rows"],
+    "marts/school_absence": ["school_absence_values"],
+    "marts/school_exclusions": ["school_exclusions_values"],
 }
 
 

@@ -31,6 +31,9 @@ RAW_TO_MARTS = {
     "raw/reference_statistical_neighbours": ["marts/dim_statistical_neighbours"],
     "raw/case_audit_rows": ["marts/case_audits", "marts/case_audit_themes", "marts/indicator_values"],
     "raw/case_audit_theme_grades": ["marts/case_audit_themes"],
+    "raw/school_absence_values": ["marts/school_absence", "marts/school_statistics_long", "marts/indicator_values"],
+    "raw/school_exclusions_values": ["marts/school_exclusions", "marts/school_statistics_long",
+                                     "marts/indicator_values"],
     "raw/case_audit_action_rows": ["marts/case_audit_actions", "marts/indicator_values"],
 }
 

@@ -3,6 +3,7 @@
 {% set domain_models = [
     'int_indicator_values__ofsted',
     'int_indicator_values__case_audits',
+    'int_indicator_values__schools',
 ] %}
 
 {% for model in domain_models %}

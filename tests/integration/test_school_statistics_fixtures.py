@@ -1,0 +1,169 @@
+"""The four public DfE statistics fixtures (and their .meta.csv files), read in place, through one refresh.
+
+One module-scoped refresh (ingest, GX checks, dbt build and tests, publication) serves every test here.
+The landing folder holds symbolic links to the fixture files, so they are read where they are.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import duckdb
+import pytest
+
+from pipelines.cli import run_refresh
+from tests.conftest import fixture_path
+
+pytestmark = [pytest.mark.fixtures, pytest.mark.slow]
+
+FIXTURES = {
+    "school_absence": ["absence_by_term.csv", "absence_by_term.meta.csv", "absence_la.csv"],
+    "school_exclusions": ["clean_la_data.csv", "exclusions_by_reason.csv", "exclusions_by_reason.meta.csv"],
+}
+FOLDERS = {"school_absence": "ees_absence", "school_exclusions": "ees_exclusions"}
+SECONDARY = "school_type=State-funded secondary"
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    files = {source: [fixture_path(FOLDERS[source], name) for name in names] for source, names in FIXTURES.items()}
+    root = tmp_path_factory.mktemp("ees")
+    raw, data = root / "raw", root / "data"
+    for source, paths in files.items():
+        (raw / source).mkdir(parents=True)
+        for path in paths:
+            (raw / source / path.name).symlink_to(path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CSW_RAW_DIR", str(raw))
+        patch.setenv("CSW_DATA_DIR", str(data))
+        patch.delenv("DAGSTER_HOME", raising=False)
+        status = run_refresh()
+    assert status == 0, "the refresh of the four fixtures did not publish"
+    con = duckdb.connect(str(data / "children_services.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def rows(con, sql: str, params=()) -> list[tuple]:
+    return con.execute(sql, list(params)).fetchall()
+
+
+def value(con, indicator: str, area: str, period: int, breakdown: str):
+    found = rows(con, "select value, status_symbol, source_file from marts.indicator_values where indicator_code = ? "
+                      "and area_code = ? and time_period = ? and breakdown = ?", (indicator, area, period, breakdown))
+    assert len(found) == 1, (indicator, area, period, breakdown, found)
+    return found[0]
+
+
+def test_every_file_loads_with_its_quarantine_counted(warehouse):
+    log = {path.rsplit("/", 1)[-1]: (status, read, loaded, rejected, reason)
+           for path, status, read, loaded, rejected, reason in rows(
+               warehouse, "select file_path, status, rows_read, rows_loaded, rows_rejected, reason "
+                          "from quality.load_log")}
+    assert log["absence_by_term.csv"][:4] == ("loaded", 9680, 9680, 0)
+    assert log["absence_la.csv"][:4] == ("loaded", 17220, 17220, 0)
+    assert "no .meta.csv" in log["absence_la.csv"][4]
+    assert log["clean_la_data.csv"][:4] == ("loaded", 7122, 7120, 9)
+    assert log["exclusions_by_reason.csv"][:4] == ("loaded", 7004, 7004, 815)
+    for meta in ("absence_by_term.meta.csv", "exclusions_by_reason.meta.csv"):
+        status, _read, loaded, rejected, reason = log[meta]
+        assert (status, loaded, rejected) == ("loaded", 0, 0)
+        assert reason.startswith("EES metadata file, not data: used with its data file")
+    assert "filters and indicators from exclusions_by_reason.meta.csv" in log["exclusions_by_reason.csv"][4]
+
+
+def test_wiltshire_and_england_suspension_rates_from_the_pre_ees_series(warehouse):
+    for area, period, expected in (("865", 201011, 8.45), ("865", 201112, 6.22), ("E92000001", 201112, 7.8)):
+        found, status, source_file = value(warehouse, "exclusions_suspension_rate", area, period, SECONDARY)
+        assert (found, status) == (pytest.approx(expected), None)
+        assert source_file.endswith("clean_la_data.csv")
+    wide = rows(warehouse, "select exclusions_suspension_rate, period_label, pupils from marts.school_exclusions "
+                           "where area_code = '865' and time_period = 201011 and breakdown = ?", (SECONDARY,))
+    assert wide == [(pytest.approx(8.45), "2010/11", 29786.0)]
+
+
+def test_symbols_become_nulls_with_their_status(warehouse):
+    legacy = rows(warehouse, "select distinct published_symbol, status_symbol, value from marts.school_statistics_long "
+                             "where source_file like '%clean_la_data.csv' and published_symbol is not null order by 1")
+    assert legacy == [(".", "x", None), ("x", "c", None)]
+    current = rows(warehouse, "select distinct published_symbol, status_symbol from marts.school_statistics_long "
+                              "where source_file like '%absence_la.csv' and published_symbol is not null order by 1")
+    assert current == [("c", "c"), ("k", "low"), ("x", "x"), ("z", "z")]
+    covid = rows(warehouse, "select distinct status_symbol from marts.indicator_values "
+                            "where indicator_code = 'absence_overall_rate' and time_period = 201920")
+    assert covid == [("x",)]
+
+
+def test_every_name_of_the_pre_ees_series_maps_to_a_code_or_is_quarantined(warehouse):
+    path = fixture_path("ees_exclusions", "clean_la_data.csv")
+    with path.open(newline="", encoding="utf-8") as fh:
+        names = {(r["level"], r["la_name"]): n for n, r in enumerate(csv.DictReader(fh), start=2)}
+    mapped = dict(rows(warehouse, "select distinct published_area_name, area_code from marts.school_statistics_long "
+                                  "where source_file like '%clean_la_data.csv'"))
+    quarantined = {(row, column): reason for row, column, reason in rows(
+        warehouse, "select row_number, column_name, reason from quality.rejected_rows "
+                   "where file_path like '%clean_la_data.csv'")}
+    for (level, name), row_number in names.items():
+        if name in mapped:
+            continue
+        assert (row_number, "la_name") in quarantined, (level, name)
+        assert quarantined[(row_number, "la_name")]
+    assert {n for _l, n in names} - set(mapped) == {"NULL"}
+    assert mapped["Bristol City of"] == "801" and mapped["St. Helens"] == "342"
+    assert mapped["Isles Of Scilly"] == "420" and mapped["Bedfordshire (Pre LGR 2009)"] == "820"
+    assert mapped["Yorkshire and the Humber"] == "E12000003" and mapped["Inner London"] == "E13000001"
+    every_row = {r for (r,) in rows(warehouse, "select distinct source_row_number from marts.school_statistics_long "
+                                               "where source_file like '%clean_la_data.csv'")}
+    every_row |= {r for r, _c in quarantined}
+    assert every_row == set(range(2, 7124))
+
+
+def test_ees_fixtures_keep_their_term_and_social_care_group_breakdowns(warehouse):
+    terms = rows(warehouse, "select distinct breakdown from marts.indicator_values "
+                            "where indicator_code = 'absence_overall_rate' and area_code = '865' "
+                            "and time_period = 201617 and breakdown like '%State-funded primary%' order by 1")
+    assert [b for (b,) in terms] == [
+        "school_type=State-funded primary",
+        "school_type=State-funded primary; term=Autumn term",
+        "school_type=State-funded primary; term=Spring term",
+        "school_type=State-funded primary; term=Summer term",
+    ]
+    groups = {b for (b,) in rows(warehouse, "select distinct breakdown from marts.school_absence "
+                                            "where area_code = '865' and time_period = 202425")}
+    assert "absence_terms=six half terms; social_care_group=CLA 12 months at 31 March" in groups
+    assert ("absence_terms=six half terms; school_type=State-funded secondary; "
+            "social_care_group=CINO at 31 March") in groups
+    persistent = rows(warehouse, "select count(*) from marts.indicator_values where "
+                                 "indicator_code = 'absence_persistent_rate' and breakdown like '%social_care_group%'")
+    assert persistent[0][0] > 10000
+
+
+def test_regions_do_not_double_count_london(warehouse):
+    flags = dict(rows(warehouse, "select source_file like '%absence_la.csv', bool_or(in_regional_sum) "
+                                 "from marts.school_statistics_long where is_london_subregion group by 1"))
+    assert flags == {True: False, False: True}  # E13 rows count only where the file has no London row
+
+
+def test_las_that_no_longer_exist_keep_their_codes(warehouse):
+    found = {code for (code,) in rows(warehouse, "select distinct la_code from marts.school_statistics_long "
+                                                 "where la_code in ('820', '875', '835', '836', '837', '909', '928')")}
+    assert found == {"820", "875", "835", "836", "837", "909", "928"}
+    dorset = rows(warehouse, "select distinct la_code from marts.school_statistics_long where "
+                             "source_file like '%absence_la.csv' and area_name = 'Dorset' order by 1")
+    assert dorset == [("835",), ("838",)]
+
+
+def test_all_checks_passed_and_marts_have_one_row_per_key(warehouse):
+    failed = rows(warehouse, "select asset, check_name, details from quality.check_results where not passed")
+    assert failed == []
+    names = {n for (n,) in rows(warehouse, "select check_name from quality.check_results")}
+    assert "gx: rates within 0-100" in names and "gx: LA codes known for their period" in names
+    assert any("school_exclusions" in n and "unique_combination" in n for n in names)
+    for table, key in (("school_absence", "area_code, time_period, breakdown"),
+                       ("school_exclusions", "area_code, time_period, breakdown"),
+                       ("school_statistics_long", "source, indicator, area_code, time_period, breakdown")):
+        total, distinct = rows(warehouse, f"select count(*), count(distinct ({key})) from marts.{table}")[0]
+        assert total == distinct > 0
+    codes = {c for (c,) in rows(warehouse, "select distinct indicator_code from marts.indicator_values")}
+    catalogue = {c for (c,) in rows(warehouse, "select indicator_code from marts.indicator_catalogue")}
+    assert codes <= catalogue

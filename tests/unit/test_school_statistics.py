@@ -1,0 +1,410 @@
+"""DfE school statistics files: recognition, periods, areas, breakdowns, symbols and the row rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.lib.ingest import FileRejected, load_source
+from pipelines.lib.school_areas import AreaError, load_area_reference
+from pipelines.lib.school_statistics import (
+    breakdown_text,
+    filter_keys,
+    indicator_kind,
+    meta_companions,
+    parse_period,
+    parse_school_statistics_file,
+    values_table,
+)
+
+SOURCE = "school_exclusions"
+EES_HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
+              "old_la_code,new_la_code,la_name,school_type")
+META_HEADER = "col_name,col_type,label,indicator_grouping,indicator_unit,filter_hint,filter_grouping_column"
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return load_area_reference(None)
+
+
+def period(text: str = "201011", ident: str = "Academic year"):
+    return parse_period(text, ident).period
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8", newline: str = "\n") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return path
+
+
+def parse(path: Path, reference, source: str = SOURCE):
+    tables = parse_school_statistics_file(path, source, reference, duckdb.connect())
+    assert len(tables) == 1
+    table = tables[0]
+    frame = table.frame.df() if table.frame is not None else pd.DataFrame()
+    return table, frame
+
+
+def cell(frame: pd.DataFrame, indicator: str, **where) -> dict:
+    rows = frame[frame["indicator"] == indicator]
+    for key, value in where.items():
+        rows = rows[rows[key] == value]
+    assert len(rows) == 1, (indicator, where, len(rows))
+    return {k: (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in rows.iloc[0].to_dict().items()}
+
+
+def reasons(table) -> list[str]:
+    return [r.reason for r in table.rejections]
+
+
+# ---------------------------------------------------------------------------
+# Periods, indicator kinds, breakdowns
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "ident", "code", "label"),
+    [
+        ("201011", "Academic year", 201011, "2010/11"),
+        ("2010/11", "Academic year", 201011, "2010/11"),
+        ("2010-2011", "", 201011, "2010/11"),
+        ("201011", "Financial year", 201011, "2010-11"),
+        ("2011", "Calendar year", 2011, "2011"),
+        ("2025", "Reporting year", 2025, "2025"),
+        ("201204", "April", 201204, "2012-04"),
+        ("201819", "Autumn term", 201819, "2018/19"),
+    ],
+)
+def test_periods(text, ident, code, label):
+    info = parse_period(text, ident)
+    assert (info.period.time_period, info.period.label) == (code, label)
+
+
+def test_term_identifier_goes_in_the_breakdown():
+    assert parse_period("201819", "Autumn term").extra_pair == ("term", "Autumn term")
+    assert parse_period("201819", "Academic year").extra_pair is None
+    assert period("201011").start == dt.date(2010, 9, 1)
+
+
+@pytest.mark.parametrize("text", ["201013", "20101", "2010/12", "abc", ""])
+def test_bad_periods_say_why(text):
+    with pytest.raises(ValueError, match="time_period"):
+        parse_period(text, "Academic year")
+
+
+@pytest.mark.parametrize(
+    ("name", "unit", "kind"),
+    [
+        ("sess_overall_percent", "", "percent"),
+        ("pt_overall", "", "percent"),
+        ("sess_possible", "", "count"),
+        ("perm_excl", "", "count"),
+        ("perm_excl_rate", "", "percent"),
+        ("one_or_more_fixed_excl_rate", "", "percent"),
+        ("one_plus_susp_rate", "", "percent"),
+        ("fixed_excl_rate", "", "rate"),
+        ("susp_rate", "", "rate"),
+        ("t_pupils_pa_10_exact", "", "count"),
+        ("enrolments_pa_10_exact_percent", "", "percent"),
+        ("average_days_lost", "", "number"),
+        ("anything", "%", "percent"),
+        ("perm_physical_pupils", "", "count"),
+        ("number", "days", "number"),
+        ("rate_per_10000", "", "rate"),
+        ("cin_rate_per_10000_children", "", "rate"),
+        ("percent_change", "", "number"),
+        ("headcount", "number", "count"),
+    ],
+)
+def test_indicator_kinds(name, unit, kind):
+    assert indicator_kind(name, unit) == kind
+
+
+def test_breakdowns_are_harmonised_key_value_pairs_in_key_order():
+    assert breakdown_text([("school_type", "Secondary")]) == (
+        "school_type=State-funded secondary", "school_type=Secondary")
+    assert breakdown_text([("school_type", "Primary")])[0] == "school_type=State-funded primary"
+    assert breakdown_text([("school_type", "Total")]) == ("Total", "school_type=Total")
+    assert breakdown_text([]) == ("Total", "Total")
+    assert breakdown_text([("term", "Autumn term"), ("school_type", "Special")])[0] == (
+        "school_type=Special; term=Autumn term")
+    assert breakdown_text([("social_care_group", "CINO at 31 March"), ("school_type", "Total")])[0] == (
+        "social_care_group=CINO at 31 March")
+
+
+def test_phase_filters_mean_school_type_unless_the_file_has_one():
+    assert filter_keys(["phase_type_grouping", "social_care_group"])["phase_type_grouping"] == "school_type"
+    assert filter_keys(["school_type", "phase_type_grouping"])["phase_type_grouping"] == "phase_type_grouping"
+
+
+# ---------------------------------------------------------------------------
+# Areas
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Bristol City of", "801"),
+        ("Bristol, City of", "801"),
+        ("bristol", "801"),
+        ("St. Helens", "342"),
+        ("St Helens", "342"),
+        ("Telford & Wrekin", "894"),
+        ("Telford and Wrekin", "894"),
+        ("KINGSTON UPON HULL CITY OF", "810"),
+        ("Isles Of Scilly", "420"),
+        ("Herefordshire", "884"),
+        ("Durham", "840"),
+        ("Dorset", "835"),
+        ("Bedfordshire (Pre LGR 2009)", "820"),
+        ("Cheshire (Pre LGR 2009)", "875"),
+        ("Wiltshire Council", "865"),
+    ],
+)
+def test_la_names_match_codes(reference, name, code):
+    assert reference.match_la_name(name, period("200708")) == code
+
+
+def test_la_names_follow_reorganisations(reference):
+    assert reference.match_la_name("Dorset", period("202021")) == "838"
+    assert reference.match_la_name("Bedford", period("200809")) == "822"
+
+
+def test_unmatched_names_give_a_reason(reference):
+    with pytest.raises(AreaError, match="matches no LA"):
+        reference.match_la_name("NULL", period())
+    with pytest.raises(AreaError, match="did not exist in 2010/11"):
+        reference.match_la_name("Bedfordshire (Pre LGR 2009)", period("201011"))
+
+
+def test_la_codes_and_their_period(reference):
+    assert reference.resolve_la("865", "E06000054", "Wiltshire", period()).la_code == "865"
+    assert reference.resolve_la("815", "E06000065", "North Yorkshire", period("201819")).la_code == "815"
+    assert reference.resolve_la("820", ".", "Bedfordshire (Pre LGR 2009)", period("200607")).la_code == "820"
+    assert reference.resolve_la("", "", "Wiltshire", period()).area_code == "865"
+    with pytest.raises(AreaError, match="did not exist in 2010/11"):
+        reference.resolve_la("838", "E06000059", "Dorset", period())
+    with pytest.raises(AreaError, match="not in the reference LA list"):
+        reference.resolve_la("999", "", "Nowhere", period())
+    with pytest.raises(AreaError, match="correct one of them"):
+        reference.resolve_la("865", "E06000023", "Wiltshire", period())
+
+
+def test_composite_codes_give_a_combined_area(reference):
+    area = reference.resolve_la("940 / 941", "E06000061 / E06000062", "North and West Northamptonshire",
+                                period("202122"))
+    assert (area.area_code, area.la_code, area.geography_level) == ("940 / 941", None, "local_authority")
+
+
+def test_regions_by_code_or_name(reference):
+    assert reference.resolve_region("E12000009", "South West").area_code == "E12000009"
+    assert reference.resolve_region("", "Yorkshire and the Humber").area_code == "E12000003"
+    inner = reference.resolve_region("", "Inner London")
+    assert (inner.area_code, inner.is_london_subregion) == ("E13000001", True)
+    with pytest.raises(AreaError, match="not a region"):
+        reference.resolve_region("", "NULL")
+
+
+# ---------------------------------------------------------------------------
+# Whole files
+# ---------------------------------------------------------------------------
+
+EES_ROWS = """\
+201112,Academic year,National,E92000001,England,,,,,,Total,100,2.5,5,x
+201112,Academic year,Regional,E92000001,England,E12000009,South West,,,,Total,40,1.5,3,:
+201112,Academic year,Local authority,E92000001,England,E12000009,South West,865,E06000054,Wiltshire,Secondary,7,0.5,~,..
+201112,Academic year,Local authority,E92000001,England,E12000009,South West,865,E06000054,Wiltshire,Primary,3.5,k,.,-
+201112,Academic year,Local authority,E92000001,England,E12000009,South West,800,E06000022,Bath and North East Somerset,Special,-4,150,u,low
+201112,Academic year,Local authority,E92000001,England,E12000009,South West,999,,Nowhere,Total,1,1,1,1
+201112,Academic year,Ward,E92000001,England,E12000009,South West,865,E06000054,Wiltshire,Total,1,1,1,1
+201112,Academic year,Local authority,E92000001,England,E12000009,South West,865,E06000054,Wiltshire,Secondary,8,0.6,1,1
+201112,Academic year,Local authority,E92000001,England,E12000009,South West,865,E06000054,Wiltshire,Special,z,z,,n/a
+"""
+
+
+def ees_file(tmp_path, rows: str = EES_ROWS, **kwargs) -> Path:
+    header = EES_HEADER + ",perm_excl,fixed_excl_rate,sess_overall_percent,one_plus_fixed\n"
+    return write(tmp_path, "exclusions.csv", header + rows, **kwargs)
+
+
+def test_ees_file_symbols_and_rules(tmp_path, reference):
+    table, frame = parse(ees_file(tmp_path), reference)
+    assert table.rows_read == 9
+    wilts = {"area_code": "865", "breakdown": "school_type=State-funded secondary"}
+    assert cell(frame, "perm_excl", **wilts)["value"] == "7"
+    assert cell(frame, "fixed_excl_rate", **wilts)["value"] == "0.5"
+    tilde = cell(frame, "sess_overall_percent", **wilts)
+    assert (tilde["value"], tilde["status_symbol"], tilde["published_symbol"]) == (None, "low", "~")
+    assert cell(frame, "one_plus_fixed", **wilts)["status_symbol"] == "x"  # '..'
+    primary = {"area_code": "865", "breakdown": "school_type=State-funded primary"}
+    assert cell(frame, "fixed_excl_rate", **primary)["status_symbol"] == "low"  # k
+    assert cell(frame, "sess_overall_percent", **primary)["status_symbol"] == "x"  # '.'
+    assert cell(frame, "one_plus_fixed", **primary)["status_symbol"] == "x"  # '-'
+    # x in a legacy file (no c, latest period before 2020) meant suppressed; ':' is not available
+    assert cell(frame, "one_plus_fixed", area_code="E92000001")["status_symbol"] == "c"
+    assert cell(frame, "one_plus_fixed", area_code="E12000009")["status_symbol"] == "x"
+    banes = {"area_code": "800"}
+    assert cell(frame, "fixed_excl_rate", **banes)["value"] == "150"  # an event rate may pass 100
+    assert cell(frame, "sess_overall_percent", **banes)["status_symbol"] == "u"
+    assert cell(frame, "one_plus_fixed", **banes)["status_symbol"] == "low"
+    special = {"area_code": "865", "breakdown": "school_type=Special"}
+    assert cell(frame, "perm_excl", **special)["status_symbol"] == "z"
+    assert cell(frame, "sess_overall_percent", **special)["status_symbol"] == "x"  # blank cell
+    text = "\n".join(reasons(table))
+    assert "perm_excl is a count but 3.5 is not a whole number" in text
+    assert "perm_excl is negative (-4)" in text
+    assert "LA code '999' is not in the reference LA list" in text
+    assert "geographic level 'Ward' is not kept" in text
+    assert "the same period, area and breakdown as row 4 (kept)" in text
+    assert "'n/a' is neither a number nor a statistics symbol" in text
+    assert len(frame[frame["area_code"] == "999"]) == 0
+    assert set(frame["geography_level"]) == {"national", "regional", "local_authority"}
+    assert table.notes[0].startswith("no .meta.csv beside the file")
+
+
+def test_current_files_keep_x_as_not_available(tmp_path, reference):
+    rows = ("202122,Academic year,National,E92000001,England,,,,,,Total,x,c,1,1\n"
+            "202122,Academic year,Regional,E92000001,England,E12000009,South West,,,,Total,1,1,1,1\n")
+    table, frame = parse(ees_file(tmp_path, rows), reference)
+    assert cell(frame, "perm_excl", area_code="E92000001")["status_symbol"] == "x"
+    assert cell(frame, "fixed_excl_rate", area_code="E92000001")["status_symbol"] == "c"
+    assert "current symbols" in table.notes[-1]
+
+
+def test_percentages_over_100_are_quarantined(tmp_path, reference):
+    rows = "201112,Academic year,National,E92000001,England,,,,,,Total,1,1,100.5,1\n"
+    table, frame = parse(ees_file(tmp_path, rows), reference)
+    assert any("is a percentage (0-100) but 100.5 is over 100" in r for r in reasons(table))
+    assert len(frame) == 3
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_encodings_line_endings_and_column_order(tmp_path, reference, encoding, newline):
+    text = ("la_name,new_la_code,old_la_code,school_type,perm_excl,geographic_level,time_identifier,"
+            "time_period,country_code,country_name,region_code,region_name,note\n"
+            '"Bristol, City of",E06000023,801,Total,12,Local authority,Academic year,201112,E92000001,England,'
+            "E12000009,South West,caf\u00e9 \u00a3 \u2019\n")
+    table, frame = parse(write(tmp_path, "odd.csv", text, encoding=encoding, newline=newline), reference)
+    row = cell(frame, "perm_excl")
+    assert (row["area_code"], row["value"], row["area_name"]) == ("801", "12", "Bristol, City of")
+    assert row["breakdown"] == "note=caf\u00e9 \u00a3 \u2019"
+
+
+def test_meta_file_says_the_roles_and_is_recorded_not_loaded(tmp_path, reference):
+    data = ees_file(tmp_path, "201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n")
+    meta = write(tmp_path, "exclusions.meta.csv",
+                 META_HEADER + "\nschool_type,Filter,School type,,,,\nperm_excl,Indicator,Permanent exclusions,"
+                 "Perm,,,\nfixed_excl_rate,Indicator,Rate,Fixed,,,\nsess_overall_percent,Indicator,Overall,Abs,%,,\n"
+                 "one_plus_fixed,Indicator,One plus,Fixed,,,\n", newline="\r\n")
+    assert meta_companions(data) == [meta]
+    table, frame = parse(data, reference)
+    assert table.notes[0] == "filters and indicators from exclusions.meta.csv"
+    row = cell(frame, "sess_overall_percent")
+    assert (row["indicator_label"], row["indicator_unit"], row["indicator_kind"]) == ("Overall", "%", "percent")
+    note, _ = parse(meta, reference)
+    assert note.rows_read == 0 and note.rows_loaded == 0 and not note.rejections
+    assert "EES metadata file, not data: used with its data file exclusions.csv" in note.notes[0]
+
+
+def test_a_file_without_the_required_columns_is_rejected(tmp_path, reference):
+    path = write(tmp_path, "bad.csv", "period,area,value\n201112,England,1\n")
+    with pytest.raises(FileRejected, match="missing: time_period, time_identifier, geographic_level.*columns found: "
+                                           "period, area, value"):
+        parse_school_statistics_file(path, SOURCE, reference, duckdb.connect())
+
+
+def test_ragged_rows_are_quarantined(tmp_path, reference):
+    rows = ("201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n"
+            "201112,Academic year,National,E92000001,England,,,,,,Primary,1,2\n")
+    table, _frame = parse(ees_file(tmp_path, rows), reference)
+    assert reasons(table) == ["the row has 13 cells but the header has 15 columns"]
+
+
+PRE_EES = '''"year","level","la_name","school_type","headcount","perm_excl","perm_excl_rate","fixed_excl_rate"
+"201011","National","England","Secondary","100","5","0.2","7.8"
+"201011","Region","South West","Total","100","5","0.2","x"
+"201011","Regional","Yorkshire and the Humber","Total","100","5","0.2","."
+"201011","Local authority","Bristol City of","Primary","100","5","0.2","1"
+"201011","Local authority","St. Helens","Total","100","45.9412","0.2","1"
+"200607","Local authority","NULL","Total","1","20",".","."
+"200607","Region","NULL","Total","1","20",".","."
+'''
+
+
+def test_pre_ees_series(tmp_path, reference):
+    table, frame = parse(write(tmp_path, "clean_la_data.csv", PRE_EES), reference)
+    assert set(frame["area_code"]) == {"E92000001", "E12000009", "E12000003", "801", "342"}
+    assert set(frame.loc[frame["file_layout"] == "pre_ees", "geography_level"]) == {
+        "national", "regional", "local_authority"}
+    assert cell(frame, "fixed_excl_rate", area_code="E92000001")["breakdown"] == "school_type=State-funded secondary"
+    assert cell(frame, "fixed_excl_rate", area_code="E12000009")["status_symbol"] == "c"
+    assert cell(frame, "fixed_excl_rate", area_code="E12000003")["status_symbol"] == "x"
+    assert len(frame[(frame["area_code"] == "342") & (frame["indicator"] == "perm_excl")]) == 0
+    quarantined = {(r.row_number, r.column): r.reason for r in table.rejections}
+    assert "matches no LA" in quarantined[(7, "la_name")]
+    assert "not a region of England" in quarantined[(8, "la_name")]
+    assert "not a whole number" in quarantined[(6, "perm_excl")]
+    assert table.rows_read == 7 and table.rows_loaded == 5 and table.rows_rejected == 3
+
+
+# ---------------------------------------------------------------------------
+# Loading: set-based insert, meta changes, idempotence
+# ---------------------------------------------------------------------------
+
+
+def test_load_source_reloads_a_data_file_when_its_meta_changes(tmp_path, reference):
+    folder = tmp_path / SOURCE
+    folder.mkdir()
+    ees_file(folder, "201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n")
+    con = duckdb.connect()
+    table = values_table(SOURCE)
+
+    def load(run_id):
+        return load_source(con, source=SOURCE, folder=folder, tables=[table], run_id=run_id,
+                           parser=lambda p: parse_school_statistics_file(p, SOURCE, reference, con),
+                           companions=meta_companions)
+
+    first = load("r1")
+    assert [f.status for f in first.files] == ["loaded"]
+    assert con.execute(f"select count(*) from raw.{table.name}").fetchone()[0] == 4
+    assert [f.status for f in load("r2").files] == ["unchanged"]
+    write(folder, "exclusions.meta.csv", META_HEADER + "\nschool_type,Filter,School type,,,,\n"
+          "perm_excl,Indicator,Permanent exclusions,,,,\n")
+    third = load("r3")
+    assert sorted(f.status for f in third.files) == ["loaded", "loaded"]
+    # the meta file lists only perm_excl: the other columns' roles are inferred and said so
+    reason = next(f.reason for f in third.files if f.file_path.endswith("exclusions.csv"))
+    assert "roles inferred from their values" in reason
+    assert con.execute(f"select count(*) from raw.{table.name}").fetchone()[0] == 4
+    log = con.execute("select sha256 from quality.load_log where run_id = 'r3'").fetchall()
+    assert all(len(sha) == 64 for (sha,) in log)
+
+
+@pytest.mark.parametrize(("encoding", "delimiter"), [("utf-16", "\t"), ("utf-8", ";"), ("cp1252", "\t")])
+def test_spreadsheet_exports(tmp_path, reference, encoding, delimiter):
+    text = (delimiter.join(["time_period", "time_identifier", "geographic_level", "la_name", "perm_excl"]) + "\n"
+            + delimiter.join(["201112", "Academic year", "Local authority", "Bristol, City of", "12"]) + "\n")
+    _table, frame = parse(write(tmp_path, "export.csv", text, encoding=encoding), reference)
+    assert cell(frame, "perm_excl")["area_code"] == "801"
+
+
+def test_xlsx_statistics(tmp_path, reference):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Title row of a spreadsheet export"])
+    sheet.append(["time_period", "time_identifier", "geographic_level", "old_la_code", "perm_excl_rate"])
+    sheet.append([201112, "Academic year", "Local authority", 865, 0.07])
+    path = tmp_path / "stats.xlsx"
+    workbook.save(path)
+    _table, frame = parse(path, reference)
+    row = cell(frame, "perm_excl_rate")
+    assert (row["area_code"], row["time_period"], row["value"], row["_row_number"]) == ("865", "201112", "0.07", 3)

@@ -29,6 +29,9 @@ class ParsedTable:
     rejections: list[Rejection] = field(default_factory=list)
     rows_read: int = 0
     sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+    """What a person should know about this table of the file (e.g. a table recognised but not used),
+    written to the ``reason`` of its ``quality.load_log`` row."""
 
     @property
     def rows_loaded(self) -> int:

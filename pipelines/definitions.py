@@ -2,12 +2,14 @@
 
 import dagster as dg
 
-from pipelines.defs import jobs, ofsted, publish, reference, transform
+from pipelines.defs import adoption_scorecards, jobs, ofsted, publish, reference, ssda903, transform
 from pipelines.defs.resources import WarehouseResource
 
 defs = dg.Definitions.merge(
     reference.defs,
     ofsted.defs,
+    ssda903.defs,
+    adoption_scorecards.defs,
     transform.defs,
     publish.defs,
     jobs.defs,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-SOURCES = ("reference", "ofsted")
+SOURCES = ("reference", "ofsted", "ssda903", "adoption_scorecards")
 
 
 def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> list[str]:

@@ -2,6 +2,7 @@
 -- breakdown. Each domain builds an int_indicator_values__<domain> model with these columns; list it here.
 {% set domain_models = [
     'int_indicator_values__ofsted',
+    'int_indicator_values__adoption',
 ] %}
 
 {% for model in domain_models %}

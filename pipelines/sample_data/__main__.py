@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 
 from pipelines.sample_data.ofsted import write_ofsted_samples
+from pipelines.sample_data.ssda903 import write_ssda903_samples
 
-GENERATORS = [write_ofsted_samples]
+GENERATORS = [write_ofsted_samples, write_ssda903_samples]
 DEFAULT_RAW_DIR = Path(__file__).resolve().parents[2] / "raw"
 
 

@@ -43,7 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.lib.ingest import FileRejected, RawTable, discover_files, sha256_file
+from pipelines.lib.ingest import FileRejected, RawTable, discover_files, ensure_quality_schema, sha256_file
 from pipelines.lib.parsing import parse_date
 from pipelines.lib.pseudonymise import child_key
 from pipelines.lib.readers import Sheet, UnreadableFile, find_header_row, normalise_header, read_tables, sniff_format
@@ -429,7 +429,7 @@ def parse_sheet(sheet: Sheet, ctx: ReturnContext, key: str) -> ParsedTable:
 # --------------------------------------------------------------------------------------------------------
 XML_ROOT = "EXPSSDA903"
 XML_IGNORED = {"AREVIEW": "reviews", "AMISSING": "missing spells", "OC2": "OC2 outcomes",
-               "PERMANENCE": "previous permanence", "UASC": None, "DUC": "UASC", "IN_TOUCH": "OC3 care leaver"}
+               "PERMANENCE": "previous permanence", "UASC": None, "DUC": "UASC", "IN_TOUCH": "OC3 care leaver records"}
 AD1_FIELDS = ("DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR")
 
 
@@ -619,6 +619,7 @@ def mark_for_reload(con, folder: Path, home_la: str, key: str) -> bool:
     depends on the home LA and the key: so when a file is added, changed or removed, or the home LA or the
     key changes, every file is read again (the returns are small), and the rule is applied afresh.
     """
+    ensure_quality_schema(con)
     con.execute(f"create table if not exists raw.{CONTEXT_TABLE} (home_la varchar, key_fingerprint varchar)")
     context = (home_la, key_fingerprint(key))
     stored = con.execute(f"select home_la, key_fingerprint from raw.{CONTEXT_TABLE}").fetchall()

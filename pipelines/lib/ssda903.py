@@ -433,13 +433,27 @@ XML_IGNORED = {"AREVIEW": "reviews", "AMISSING": "missing spells", "OC2": "OC2 o
 AD1_FIELDS = ("DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR")
 
 
+REPEATING = {"AREVIEW", "AMISSING", "AD_PLACED", "EPISODE"}
+
+
+def _tag(node: ET.Element) -> str:
+    tag = node.tag.strip().upper()
+    return ALIASES.get(tag, tag)
+
+
 def _leaves(element: ET.Element) -> dict[str, str | None]:
-    """The element's direct children that hold a value (no sub-elements), tag -> text."""
-    values = {}
+    """Values under ``element``, tag -> text: its own leaf children first, then leaves nested in singleton
+    sub-elements (say an ``<AD1>`` wrapper); never the repeating sub-tables (reviews, episodes...)."""
+    values: dict[str, str | None] = {}
+    nested: list[ET.Element] = []
     for node in element:
         if len(node) == 0:
-            tag = ALIASES.get(node.tag.strip().upper(), node.tag.strip().upper())
-            values.setdefault(tag, node.text)
+            values.setdefault(_tag(node), node.text)
+        elif _tag(node) not in REPEATING:
+            nested.append(node)
+    for node in nested:
+        for tag, text in _leaves(node).items():
+            values.setdefault(tag, text)
     return values
 
 
@@ -449,16 +463,16 @@ def parse_xml(data: bytes, ctx: ReturnContext, key: str) -> list[ParsedTable]:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise FileRejected(f"the XML cannot be read ({exc}); export the return again") from None
-    if root.tag.strip().upper() != XML_ROOT:
+    if _tag(root) != XML_ROOT:
         raise FileRejected(f"an XML file whose root element is <{root.tag}>, not <{XML_ROOT}>: not an SSDA903 return")
     builders = {t.name: _TableBuilder(t, ctx, key, f"XML {tag}") for t, tag in (
         (HEADER_TABLE, "CHILD"), (EPISODES_TABLE, "EPISODE"), (AD1_TABLE, "CHILD (AD1)"),
         (PLACED_ADOPTION_TABLE, "AD_PLACED"))}
     ignored: dict[str, int] = {}
     episode_number = placed_number = 0
-    for child_number, child in enumerate((c for c in root if c.tag.strip().upper() == "CHILD"), start=1):
-        header = next((h for h in child if h.tag.strip().upper() == "HEADER"), None)
-        fields = {**_leaves(child), **(_leaves(header) if header is not None else {})}
+    for child_number, child in enumerate((c for c in root if _tag(c) == "CHILD"), start=1):
+        header = next((h for h in child if _tag(h) == "HEADER"), None)
+        fields = _leaves(child)  # HEADER is a singleton sub-element: its values are found through it
         where = f"<CHILD> {child_number}: "
         builders[HEADER_TABLE.name].add(fields, child_number, where, seen_as="<CHILD>")
         if any(_text(fields.get(f)) for f in AD1_FIELDS):
@@ -467,7 +481,7 @@ def parse_xml(data: bytes, ctx: ReturnContext, key: str) -> list[ParsedTable]:
             if _text(fields.get(tag)):
                 ignored[XML_IGNORED[tag]] = ignored.get(XML_IGNORED[tag], 0) + 1
         for sub in (header if header is not None else []):
-            tag = sub.tag.strip().upper()
+            tag = _tag(sub)
             if tag == "AD_PLACED":
                 placed_number += 1
                 builders[PLACED_ADOPTION_TABLE.name].add(
@@ -475,7 +489,7 @@ def parse_xml(data: bytes, ctx: ReturnContext, key: str) -> list[ParsedTable]:
                     seen_as="<AD_PLACED>")
             elif len(sub) and XML_IGNORED.get(tag):
                 ignored[XML_IGNORED[tag]] = ignored.get(XML_IGNORED[tag], 0) + 1
-        for number_in_child, episode in enumerate((e for e in child if e.tag.strip().upper() == "EPISODE"), 1):
+        for number_in_child, episode in enumerate((e for e in child if _tag(e) == "EPISODE"), 1):
             episode_number += 1
             builders[EPISODES_TABLE.name].add(
                 {**{"CHILD": fields.get("CHILD")}, **_leaves(episode)}, episode_number,

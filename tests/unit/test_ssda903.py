@@ -270,3 +270,12 @@ def test_threshold_seed_holds_the_values_of_indicators_md():
         assert rows[(year, "A3")] == (a3, verified)
     assert max(y for y, _ in rows) == 2016  # later periods take the latest row (2013-16 on), by rule
 
+
+
+def test_xml_values_nested_in_a_singleton_wrapper_are_found(tmp_path):
+    xml = ("<EXPSSDA903><CHILD><HEADER><CHILDID>1</CHILDID><SEX>1</SEX><DOB>01/02/2015</DOB>"
+           "<AD1><DATE_INT>01/02/2017</DATE_INT><DATE_MATCH>01/03/2017</DATE_MATCH><FOSTER_CARE>1</FOSTER_CARE></AD1>"
+           "<AREVIEW><REVIEW>27/09/2016</REVIEW><REVIEW_CODE>PN0</REVIEW_CODE></AREVIEW></HEADER></CHILD></EXPSSDA903>")
+    tables = parse(write(tmp_path / "2017", "r.xml", xml), tmp_path)
+    assert [(r["date_match"], r["foster_care"]) for r in tables["ssda903_ad1"].rows] == [("2017-03-01", "1")]
+    assert tables["ssda903_header"].rows[0]["birth_month"] == "2015-02-01"

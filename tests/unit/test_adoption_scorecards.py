@@ -53,3 +53,19 @@ def test_sample_benchmarks_parse_cleanly():
     [table] = parse_scorecard_file(path, LaLookup.from_rows(
         [{"la_code": c} for c in ("866", "803", "800")]))
     assert table.rejections == [] and table.rows_loaded == table.rows_read == 280
+
+
+def test_an_la_threshold_list_in_raw_reference(tmp_path):
+    from pipelines.lib.reference import parse_reference_file
+
+    path = tmp_path / "thresholds.csv"
+    path.write_text("period_end_year,scorecard_code,threshold,threshold_unit,verified\n"
+                    "2016,A1,400,days,yes\n2016,a3,13,,\n2016,A3,12,months,no\n2016,A2,120,months,no\n"
+                    "16,A9,-1,,maybe\n", encoding="utf-8")
+    [table] = parse_reference_file(path)
+    assert table.table_name == "reference_adoption_thresholds"
+    assert [(r["period_end_year"], r["scorecard_code"], r["threshold"], r["threshold_unit"], r["verified"])
+            for r in table.rows] == [("2016", "A1", "400", "days", "true"), ("2016", "A3", "13", "months", "false")]
+    assert [(r.row_number, r.column) for r in table.rejections] == [
+        (4, "scorecard_code"), (5, "threshold_unit"), (6, "period_end_year"), (6, "scorecard_code"),
+        (6, "threshold"), (6, "verified")]

@@ -18,7 +18,7 @@ published as (
 
 thresholds as (
     select period_end_year, scorecard_code, threshold, threshold_unit, verified
-    from {{ ref('adoption_scorecard_thresholds') }}
+    from {{ ref('int_adoption_scorecard_thresholds') }}
 ),
 
 -- A3 counts children placed within N calendar months of entering care, N the period's A3 threshold.

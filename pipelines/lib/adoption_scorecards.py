@@ -39,6 +39,7 @@ TABLES = (TABLE,)
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _REGION = re.compile(r"^E1[23]\d{6}$")
+_COLUMN_NAME = re.compile(r"^[A-Za-z][A-Za-z_ ]*$")
 
 
 def _number(text: str | None) -> tuple[str | None, str | None]:
@@ -144,7 +145,9 @@ def parse_scorecard_file(path: Path, lookup: LaLookup) -> list[ParsedTable]:
             tables.append(parse_sheet(sheet, at, lookup))
     if not tables:
         first = next((r for s in sheets for r in s.rows if any(r)), [])
-        found = ", ".join(c for c in first if c)[:300] or "none"
+        # only cells that look like column names: a data row (say a child-level return dropped here by
+        # mistake) must not be copied into the load log
+        found = ", ".join(c for c in first if c and _COLUMN_NAME.match(c))[:300] or "no column names"
         raise FileRejected(
             f"not a published adoption scorecard file: expected columns {', '.join(REQUIRED)} (EES shape, with "
             f"country_code, region_code, old_la_code, new_la_code, la_name); first row found: {found}")

@@ -206,24 +206,42 @@ def _clear_values(raw: Path) -> tuple[set[str], set[str]]:
     return ids - {""}, others - {""}
 
 
+def _leaks(con, schemas: tuple[str, ...], ids: set[str], others: set[str]) -> tuple[int, list]:
+    """Text cells equal to a clear identifier, UPN or postcode, or holding one as a word (ids of 5+ characters)."""
+    long_ids = {i for i in ids if len(i) >= 5}
+    whole = ids | others
+    in_words = long_ids | others
+    columns = con.execute(
+        "select table_schema, table_name, column_name from information_schema.columns where data_type = 'VARCHAR' "
+        f"and table_schema in ({', '.join(repr(s) for s in schemas)})").fetchall()
+    found = []
+    for schema, table, column in columns:
+        values = {r[0] for r in con.execute(
+            f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null').fetchall()}
+        for value in values:
+            words = re.findall(r"[A-Za-z0-9]+", value)
+            grams = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}  # 'AB1 2CD' is two words
+            leaked = ({value.strip()} & whole) | (grams & in_words)
+            found += [(schema, table, column, v) for v in leaked]
+    return len(columns), found
+
+
 def test_no_clear_identifier_in_any_text_column_of_the_published_file(refreshed, published):
     ids, others = _clear_values(refreshed[2])
     assert len(ids) > 1000
-    long_ids = {i for i in ids if len(i) >= 5}
-    columns = published.execute(
-        "select table_schema, table_name, column_name from information_schema.columns "
-        "where data_type = 'VARCHAR' and table_schema in ('marts', 'quality')").fetchall()
-    assert len(columns) > 30
-    found = []
-    for schema, table, column in columns:
-        values = {r[0] for r in published.execute(
-            f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null').fetchall()}
-        for value in values:
-            tokens = set(re.findall(r"[A-Za-z0-9]+", value))
-            leaked = ({value.strip()} & (ids | others)) | (tokens & long_ids) | {
-                o for o in others if len(o) >= 6 and o in value}
-            found += [(schema, table, column, v) for v in leaked]
-    assert found == []
+    columns, found = _leaks(published, ("marts", "quality"), ids, others)
+    assert columns > 30 and found == []
+    work = duckdb.connect(str(refreshed[1]), read_only=True)
+    try:
+        # Not in the working warehouse either, raw tables included. Its raw tables keep numbers as text (a
+        # published A1 of 519 days), so the short numeric ids (2-4 digits, as in the validator's files) are
+        # left out there; the ingest checks assert every raw child_key is a 32-character key.
+        distinctive = {i for i in ids if not (i.isdigit() and len(i) < 5)}
+        # (staging and intermediate are views over raw; marts and quality are what was published)
+        columns, found = _leaks(work, ("raw",), distinctive, others)
+        assert columns > 40 and found == []
+    finally:
+        work.close()
     # the child_key is there instead
     assert published.execute("select count(*) from marts.adoption_journeys where not regexp_full_match("
                              "child_key, '[0-9a-f]{32}')").fetchone()[0] == 0

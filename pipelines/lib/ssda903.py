@@ -363,10 +363,6 @@ class _TableBuilder:
 # --------------------------------------------------------------------------------------------------------
 # CSV / XLSX
 # --------------------------------------------------------------------------------------------------------
-def _header_names(row: list[str | None]) -> set[str]:
-    return {normalise_header(c) for c in row if c}
-
-
 def recognise_table(rows: list[list[str | None]]) -> tuple[TableSpec, int] | None:
     """The DfE table a sheet holds and the index of its header row, from the header alone."""
     for spec in (*USED_SPECS, *IGNORED_SPECS):
@@ -431,13 +427,12 @@ XML_ROOT = "EXPSSDA903"
 XML_IGNORED = {"AREVIEW": "reviews", "AMISSING": "missing spells", "OC2": "OC2 outcomes",
                "PERMANENCE": "previous permanence", "UASC": None, "DUC": "UASC", "IN_TOUCH": "OC3 care leaver records"}
 AD1_FIELDS = ("DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR")
-
-
 REPEATING = {"AREVIEW", "AMISSING", "AD_PLACED", "EPISODE"}
 
 
 def _tag(node: ET.Element) -> str:
-    tag = node.tag.strip().upper()
+    """The element's DfE name: namespace dropped, upper case, CHILDID as CHILD and PL as PLACE."""
+    tag = str(node.tag).rsplit("}", 1)[-1].strip().upper()
     return ALIASES.get(tag, tag)
 
 

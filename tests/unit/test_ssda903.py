@@ -279,3 +279,11 @@ def test_xml_values_nested_in_a_singleton_wrapper_are_found(tmp_path):
     tables = parse(write(tmp_path / "2017", "r.xml", xml), tmp_path)
     assert [(r["date_match"], r["foster_care"]) for r in tables["ssda903_ad1"].rows] == [("2017-03-01", "1")]
     assert tables["ssda903_header"].rows[0]["birth_month"] == "2015-02-01"
+
+
+def test_xml_with_a_namespace(tmp_path):
+    xml = ('<?xml version="1.0"?><EXPSSDA903 xmlns="urn:dfe:ssda903"><CHILD><HEADER><CHILDID>9</CHILDID><SEX>1</SEX>'
+           "<DOB>01/02/2015</DOB></HEADER><EPISODE><DECOM>01/04/2016</DECOM><RNE>S</RNE><LS>C1</LS><CIN>N1</CIN>"
+           "<PL>U4</PL><DEC /><REC /></EPISODE></CHILD></EXPSSDA903>")
+    tables = parse(write(tmp_path / "2017", "ns.xml", xml), tmp_path)
+    assert [r["place"] for r in tables["ssda903_episodes"].rows] == ["U4"]

@@ -2,7 +2,18 @@
 
 import dagster as dg
 
-from pipelines.defs import case_audits, jobs, ofsted, operations, publish, reference, schools, transform
+from pipelines.defs import (
+    adoption_scorecards,
+    case_audits,
+    jobs,
+    ofsted,
+    operations,
+    publish,
+    reference,
+    schools,
+    ssda903,
+    transform,
+)
 from pipelines.defs.resources import WarehouseResource
 
 defs = dg.Definitions.merge(
@@ -10,6 +21,8 @@ defs = dg.Definitions.merge(
     ofsted.defs,
     case_audits.defs,
     schools.defs,
+    ssda903.defs,
+    adoption_scorecards.defs,
     transform.defs,
     publish.defs,
     jobs.defs,

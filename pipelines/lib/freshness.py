@@ -79,6 +79,13 @@ RULES: tuple[FreshnessRule, ...] = (
         )
         for source in ("school_absence", "school_exclusions")
     ),
+    FreshnessRule(
+        source="ssda903",
+        cadence="annually (the SSDA903 return for the year to 31 March, submitted by the end of June)",
+        max_age_days=365 + 120,
+        newest_sql="select make_date(max(cast(collection_year as integer)), 3, 31) from raw.ssda903_episodes",
+        tables=("ssda903_episodes",),
+    ),
 )
 
 

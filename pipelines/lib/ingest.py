@@ -346,7 +346,10 @@ def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, pre
     try:
         _delete_file_rows(con, tables, source, file_path)
         for parsed in parsed_tables:
-            _insert_rows(con, by_name[parsed.table_name], parsed, file_path, run_id)
+            if parsed.table_name in by_name:  # a table recognised but not used has no raw table (and no rows)
+                _insert_rows(con, by_name[parsed.table_name], parsed, file_path, run_id)
+            elif parsed.rows:
+                raise ValueError(f"parser returned rows for undeclared raw table {parsed.table_name}")
             _insert_rejections(con, parsed, source, file_path, run_id, now)
         _set_state(con, source, outcome, now)
         con.execute("commit")

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.lib import adoption_scorecards
 from pipelines.lib.ingest import FileRejected, RawTable
 from pipelines.lib.readers import Sheet, find_header_row, normalise_header, read_tables
 from pipelines.lib.rules import ParsedTable, Rejection
@@ -611,6 +612,7 @@ REFERENCE_TABLES = (
     RawTable("reference_regions", REGIONS_COLUMNS),
     RawTable("reference_statistical_neighbours",
              ("la_code", "la_name", "neighbour_la_code", "neighbour_rank", "closeness", "sn_model")),
+    adoption_scorecards.THRESHOLDS_TABLE,
 )
 _PARSERS: dict[str, Callable[[Sheet], ParsedTable]] = {
     "las": parse_las, "regions": parse_regions, "sn_2021": parse_sn_2021, "sn_2025": parse_sn_2025,
@@ -627,10 +629,13 @@ def parse_reference_file(path: Path) -> list[ParsedTable]:
             table = _PARSERS[kind](sheet)
             table.sheet = sheet.name
             tables.append(table)
+        elif adoption_scorecards.is_threshold_sheet(sheet):
+            tables.append(adoption_scorecards.parse_threshold_sheet(sheet))
     if not tables:
         first = next((row for sheet in sheets for row in sheet.rows if any(row)), [])
         raise FileRejected(
-            "not a reference list this warehouse knows (LA codes like las.csv, regions, or statistical "
-            "neighbour groupings of 2021 or 2025); first row found: " + (", ".join(c for c in first if c) or "none")
+            "not a reference list this warehouse knows (LA codes like las.csv, regions, statistical "
+            "neighbour groupings of 2021 or 2025, or adoption scorecard thresholds with period_end_year, "
+            "scorecard_code, threshold); first row found: " + (", ".join(c for c in first if c) or "none")
         )
     return tables

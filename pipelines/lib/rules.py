@@ -52,6 +52,8 @@ class ParsedTable:
     merged_rows: set[int] = field(default_factory=set)
     frame: Any = None
     notes: list[str] = field(default_factory=list)
+    """What a person should know about this table of the file (e.g. a table recognised but not used),
+    written to the ``reason`` of its ``quality.load_log`` row."""
 
     @property
     def rows_loaded(self) -> int:

@@ -9,7 +9,8 @@ import duckdb
 
 from pipelines.lib.freshness import RULES, evaluate
 
-SOURCES = ("reference", "ofsted", "case_audits", "school_absence", "school_exclusions")
+SOURCES = ("reference", "ofsted", "case_audits", "school_absence", "school_exclusions", "ssda903",
+           "adoption_scorecards")
 
 
 def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> list[str]:

@@ -8,8 +8,9 @@ from pathlib import Path
 from pipelines.sample_data.case_audits import write_case_audit_samples
 from pipelines.sample_data.ofsted import write_ofsted_samples
 from pipelines.sample_data.schools import write_school_samples
+from pipelines.sample_data.ssda903 import write_ssda903_samples
 
-GENERATORS = [write_ofsted_samples, write_case_audit_samples, write_school_samples]
+GENERATORS = [write_ofsted_samples, write_case_audit_samples, write_school_samples, write_ssda903_samples]
 DEFAULT_RAW_DIR = Path(__file__).resolve().parents[2] / "raw"
 
 

@@ -36,6 +36,8 @@ LINEAGE = {
                                "case_audit_action_rows", "school_absence_values", "school_exclusions_values"],
     "marts/case_audit_actions": ["case_audit_action_rows", "case_audit_rows"],
     "marts/school_absence": ["school_absence_values"],
+    "marts/adoption_scorecard": ["ssda903_episodes", "ssda903_ad1", "ssda903_placed_adoption",
+                                 "adoption_scorecards_published"],
     "marts/school_exclusions": ["school_exclusions_values"],
 }
 

@@ -4,6 +4,7 @@
     'int_indicator_values__ofsted',
     'int_indicator_values__case_audits',
     'int_indicator_values__schools',
+    'int_indicator_values__adoption',
 ] %}
 
 {% for model in domain_models %}

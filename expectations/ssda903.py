@@ -1,0 +1,139 @@
+"""Suites for the raw SSDA903 tables and the published adoption scorecards.
+
+Every rule here is also applied at ingest, which quarantines the rows that break it (see
+``pipelines/lib/ssda903.py``): the blocking checks are invariants that guard the ingest, and a real
+return's quirks end up in ``quality.rejected_rows`` rather than stopping the refresh.
+"""
+
+from __future__ import annotations
+
+from pipelines.lib.adoption_scorecards import INDICATORS
+from pipelines.lib.ssda903 import (
+    ADOPTED_REC,
+    ALL_ADOPTION_PLACEMENTS,
+    CIN_CODES,
+    LS_CODES,
+    PLACE_CODES,
+    REC_CODES,
+    RNE_CODES,
+)
+
+CHILD_KEY = r"^[0-9a-f]{32}$"
+FIRST_OF_MONTH = r"^\d{4}-\d{2}-01$"
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _pseudonymised(e, table: str):
+    return [
+        e.ExpectColumnValuesToNotBeNull(column="child_key", meta={"check": f"{table}: every row has a child_key"}),
+        e.ExpectColumnValuesToMatchRegex(column="child_key", regex=CHILD_KEY,
+                                         meta={"check": f"{table}: child identifiers are pseudonymised"}),
+    ]
+
+
+def episodes_suite():
+    """Expectations on ``raw.ssda903_episodes``."""
+    import great_expectations as gx
+
+    e = gx.expectations
+    adopted = " | ".join(f'rec=="{code}"' for code in ADOPTED_REC)
+    expectations = [
+        *_pseudonymised(e, "episodes"),
+        e.ExpectColumnValuesToNotBeNull(column="decom", meta={"check": "DECOM present"}),
+        e.ExpectColumnValuesToMatchRegex(column="decom", regex=ISO_DATE, meta={"check": "DECOM is a date"}),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="dec", column_B="decom", or_equal=True, ignore_row_if="either_value_is_missing",
+            meta={"check": "DEC not before DECOM"}),
+        e.ExpectColumnValuesToBeInSet(column="rne", value_set=list(RNE_CODES), meta={"check": "RNE in the DfE list"}),
+        e.ExpectColumnValuesToBeInSet(column="ls", value_set=list(LS_CODES), meta={"check": "LS in the DfE list"}),
+        e.ExpectColumnValuesToBeInSet(column="cin", value_set=list(CIN_CODES), meta={"check": "CIN in the DfE list"}),
+        e.ExpectColumnValuesToBeInSet(column="place", value_set=list(PLACE_CODES),
+                                      meta={"check": "PLACE in the DfE list"}),
+        e.ExpectColumnValuesToBeInSet(column="rec", value_set=list(REC_CODES), meta={"check": "REC in the DfE list"}),
+        e.ExpectColumnValuesToBeInSet(
+            column="place", value_set=list(ALL_ADOPTION_PLACEMENTS),
+            row_condition=f"({adopted}) & dec.notnull()", condition_parser="pandas",
+            meta={"check": "REC E11/E12 only with an adoption placement"}),
+        e.ExpectColumnValuesToNotBeNull(
+            column="rec", row_condition="dec.notnull()", condition_parser="pandas",
+            meta={"check": "REC present on a closed episode"}),
+        e.ExpectCompoundColumnsToBeUnique(column_list=["_file_path", "child_key", "decom"],
+                                          meta={"check": "one episode per child and DECOM in a file"}),
+    ]
+    return gx.ExpectationSuite(name="raw_ssda903_episodes", expectations=expectations)
+
+
+def header_suite():
+    """Expectations on ``raw.ssda903_header``."""
+    import great_expectations as gx
+
+    e = gx.expectations
+    expectations = [
+        *_pseudonymised(e, "header"),
+        e.ExpectColumnValuesToMatchRegex(column="birth_month", regex=FIRST_OF_MONTH,
+                                         meta={"check": "dates of birth cut to the month"}),
+        e.ExpectColumnValuesToMatchRegex(column="mc_birth_month", regex=FIRST_OF_MONTH,
+                                         meta={"check": "mother's child's date of birth cut to the month"}),
+        e.ExpectCompoundColumnsToBeUnique(column_list=["_file_path", "child_key"],
+                                          meta={"check": "one Header row per child in a file"}),
+    ]
+    return gx.ExpectationSuite(name="raw_ssda903_header", expectations=expectations)
+
+
+def ad1_suite():
+    """Expectations on ``raw.ssda903_ad1``, with ``adoption_placement_start`` (the date the child moved in
+    with the adopters, from the same return's Episodes) added by the check."""
+    import great_expectations as gx
+
+    e = gx.expectations
+    expectations = [
+        *_pseudonymised(e, "AD1"),
+        e.ExpectColumnValuesToMatchRegex(column="birth_month", regex=FIRST_OF_MONTH,
+                                         meta={"check": "AD1 dates of birth cut to the month"}),
+        e.ExpectColumnValuesToBeInSet(column="foster_care", value_set=["0", "1"],
+                                      meta={"check": "FOSTER_CARE is 0 or 1"}),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="adoption_placement_start", column_B="date_match", or_equal=True,
+            ignore_row_if="either_value_is_missing", meta={"check": "DATE_MATCH not after the adoption placement"}),
+        e.ExpectCompoundColumnsToBeUnique(column_list=["_file_path", "child_key"],
+                                          meta={"check": "one AD1 row per child in a file"}),
+    ]
+    return gx.ExpectationSuite(name="raw_ssda903_ad1", expectations=expectations)
+
+
+def placed_adoption_suite():
+    """Expectations on ``raw.ssda903_placed_adoption``."""
+    import great_expectations as gx
+
+    e = gx.expectations
+    expectations = [
+        *_pseudonymised(e, "PlacedAdoption"),
+        e.ExpectColumnValuesToNotBeNull(column="date_placed", meta={"check": "DATE_PLACED present"}),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="date_placed_ceased", column_B="date_placed", or_equal=True,
+            ignore_row_if="either_value_is_missing", meta={"check": "DATE_PLACED_CEASED not before DATE_PLACED"}),
+        e.ExpectCompoundColumnsToBeUnique(column_list=["_file_path", "child_key", "date_placed"],
+                                          meta={"check": "one row per child and DATE_PLACED in a file"}),
+    ]
+    return gx.ExpectationSuite(name="raw_ssda903_placed_adoption", expectations=expectations)
+
+
+def published_scorecards_suite():
+    """Expectations on ``raw.adoption_scorecards_published``."""
+    import great_expectations as gx
+
+    e = gx.expectations
+    expectations = [
+        e.ExpectColumnValuesToBeInSet(column="indicator", value_set=list(INDICATORS),
+                                      meta={"check": "indicator is A1, A2, A3 or A10"}),
+        e.ExpectColumnValuesToBeInSet(column="geographic_level", value_set=["national", "regional", "local_authority"],
+                                      meta={"check": "geographic level known"}),
+        e.ExpectColumnValuesToMatchRegex(column="time_period", regex=r"^\d{4}$",
+                                         meta={"check": "time_period is the period's end year"}),
+        e.ExpectColumnValuesToMatchRegex(column="value", regex=r"^-?\d+(\.\d+)?$",
+                                         meta={"check": "value is a number (or null with a symbol)"}),
+        e.ExpectColumnValuesToNotBeNull(column="area_code", meta={"check": "area code present"}),
+        e.ExpectCompoundColumnsToBeUnique(column_list=["_file_path", "area_code", "time_period", "indicator"],
+                                          meta={"check": "one value per area, period and indicator in a file"}),
+    ]
+    return gx.ExpectationSuite(name="raw_adoption_scorecards_published", expectations=expectations)

@@ -1,0 +1,117 @@
+"""SSDA903 returns: ingest of raw/ssda903/ (pseudonymised) and the data-quality checks on its raw tables."""
+
+import dagster as dg
+import pandas as pd
+
+from expectations.ssda903 import ad1_suite, episodes_suite, header_suite, placed_adoption_suite
+from pipelines.defs.accounting import accounting_check
+from pipelines.defs.gx_checks import run_suite_check
+from pipelines.defs.ingest_metadata import source_metadata
+from pipelines.defs.resources import WarehouseResource
+from pipelines.lib.areas import load_la_lookup
+from pipelines.lib.ingest import load_source
+from pipelines.lib.pseudonymise import pseudonym_key
+from pipelines.lib.ssda903 import (
+    AD1_TABLE,
+    EPISODES_TABLE,
+    HEADER_TABLE,
+    PLACED_ADOPTION_TABLE,
+    SOURCE,
+    TABLES,
+    adoption_placement_starts,
+    apply_cross_table_rules,
+    mark_for_reload,
+    parse_ssda903_file,
+)
+
+KEYS = {table.name: dg.AssetKey(["raw", table.name]) for table in TABLES}
+REFERENCE_LA_KEY = dg.AssetKey(["raw", "reference_la_codes"])
+DESCRIPTIONS = {
+    HEADER_TABLE.name: "SSDA903 Header rows (one per child per return): child_key, sex, month of birth, ethnicity.",
+    EPISODES_TABLE.name: "SSDA903 Episodes of care of every return loaded (each year repeats the episodes still "
+                         "open), pseudonymised, with the return's LA and year.",
+    AD1_TABLE.name: "SSDA903 AD1 rows (children adopted): decision, match, adopted by foster carers.",
+    PLACED_ADOPTION_TABLE.name: "SSDA903 PlacedAdoption rows: decisions that a child should be placed for adoption.",
+}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(key, group_name="ssda903", deps=[REFERENCE_LA_KEY], kinds={"duckdb", "python"},
+                     tags={"csw/landing": "ssda903", "csw/kind": "returns"},
+                     description=DESCRIPTIONS[name] + " From raw/ssda903/<YYYY>/ (home LA) and "
+                                 "raw/ssda903/<la_code>/<YYYY>/.")
+        for name, key in KEYS.items()
+    ],
+    can_subset=False,
+)
+def ssda903_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Load every SSDA903 return (CSV tables and XML), pseudonymising child identifiers at ingest."""
+    settings = warehouse.settings()
+    key = pseudonym_key(settings.pseudonym_key)
+    known_las = load_la_lookup(settings.raw_dir / "reference").dfe_codes
+    folder = settings.raw_dir / "ssda903"
+    with warehouse.connect() as con:
+        if mark_for_reload(con, folder, settings.home_la, key):
+            context.log.info("SSDA903 files changed: every return is read again (rules join files of a return)")
+        result = load_source(
+            con, source=SOURCE, folder=folder, tables=TABLES, run_id=context.run_id,
+            parser=lambda path: parse_ssda903_file(path, root=folder, home_la=settings.home_la, key=key,
+                                                   known_las=known_las),
+        )
+        moved = apply_cross_table_rules(con, context.run_id)
+        if moved:
+            context.log.warning(f"{moved} AD1 row(s) quarantined: DATE_MATCH after the adoption placement")
+        for f in result.files:
+            if f.status == "rejected":
+                context.log.warning(f"{f.file_path} rejected: {f.reason}")
+        for name, asset_key in KEYS.items():
+            yield dg.MaterializeResult(asset_key=asset_key, metadata=source_metadata(result, name, con))
+
+
+def _check(asset_name: str, suite_fn, description: str, prepare=None):
+    @dg.asset_check(asset=KEYS[asset_name], blocking=True, name=f"gx_{asset_name}", description=description)
+    def _gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        return run_suite_check(context, warehouse, table=asset_name, suite=suite_fn(),
+                               prepare=prepare(warehouse) if prepare else None)
+
+    return _gx
+
+
+def _with_placement_start(warehouse: WarehouseResource):
+    """Add to each AD1 row the date the child moved in with the adopters, from the same return's Episodes."""
+    with warehouse.connect() as con:
+        episodes = con.execute(
+            f"select la_code, collection_year, child_key, decom, dec, rne, place, rec from raw.{EPISODES_TABLE.name}"
+        ).df()
+    episodes = episodes.astype(object).where(episodes.notna(), None).to_dict("records")
+    starts = adoption_placement_starts(episodes)
+
+    def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        frame["adoption_placement_start"] = [
+            starts.get((la, str(year), child)) for la, year, child in
+            zip(frame["la_code"], frame["collection_year"], frame["child_key"])
+        ]
+        return frame
+
+    return prepare
+
+
+gx_episodes = _check(EPISODES_TABLE.name, episodes_suite,
+                     "Great Expectations: child identifiers pseudonymised, DEC not before DECOM, codes in the DfE "
+                     "lists, REC E11/E12 only with an adoption placement, one row per child and DECOM in a file.")
+gx_header = _check(HEADER_TABLE.name, header_suite,
+                   "Great Expectations: child identifiers pseudonymised, dates of birth cut to the month, one row "
+                   "per child in a file.")
+gx_ad1 = _check(AD1_TABLE.name, ad1_suite,
+                "Great Expectations: DATE_MATCH not after the adoption placement (same return's Episodes), "
+                "FOSTER_CARE 0 or 1, one row per child in a file.", prepare=_with_placement_start)
+gx_placed_adoption = _check(PLACED_ADOPTION_TABLE.name, placed_adoption_suite,
+                            "Great Expectations: DATE_PLACED present, not after DATE_PLACED_CEASED.")
+
+defs = dg.Definitions(
+    assets=[ssda903_raw],
+    asset_checks=[gx_episodes, gx_header, gx_ad1, gx_placed_adoption,
+                  accounting_check("ssda903", KEYS["ssda903_episodes"])],
+)

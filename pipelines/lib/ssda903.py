@@ -402,8 +402,8 @@ def parse_sheet(sheet: Sheet, ctx: ReturnContext, key: str) -> ParsedTable:
     index = _column_index(sheet.rows[at])
     data_rows = [(n, row) for n, row in enumerate(sheet.rows[at + 1:], start=at + 2) if any(c for c in row)]
     if spec.raw is None:
-        return ParsedTable(
-            f"ssda903_{spec.name.lower()}", rows_read=len(data_rows), sheet=sheet.name,
+        return ParsedTable(  # rows of a table not used are not read as data: counted in the note only
+            f"ssda903_{spec.name.lower()}", sheet=sheet.name,
             notes=[f"recognised as the SSDA903 {spec.name} table ({len(data_rows)} rows): not used by the "
                    "warehouse, so not loaded"])
     missing = [c for c in spec.required if c not in index]

@@ -67,8 +67,8 @@ def judgement_records_suite(known_la_codes: Iterable[str]):
             for later, earlier in date_pairs
         ),
         e.ExpectCompoundColumnsToBeUnique(
-            column_list=["la_code", "framework", "inspection_start_date", "service_key"],
+            column_list=["_file_path", "la_code", "framework", "inspection_start_date", "service_key"],
             row_condition='judgement_key=="overall effectiveness"', condition_parser="pandas",
-            meta={"check": "one overall judgement per inspection and service area"}),
+            meta={"check": "one overall judgement per inspection and service area in each file"}),
     ]
     return gx.ExpectationSuite(name="raw_ofsted_judgement_records", expectations=expectations)

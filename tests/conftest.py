@@ -40,3 +40,4 @@ def copy_sample(raw: Path, *sources: str) -> None:
     """Copy the bundled sample landing sub-folders into a test's landing folder."""
     for source in sources:
         shutil.copytree(SAMPLE_RAW / source, raw / source)
+    shutil.copy(SAMPLE_RAW / ".sample-manifest", raw / ".sample-manifest")

@@ -9,6 +9,7 @@ import duckdb
 from pipelines.lib.config import Settings
 from pipelines.lib.ingest import ensure_quality_schema
 from pipelines.lib.locking import refresh_lock
+from pipelines.lib.pseudonymise import PseudonymKeyMissing, pseudonym_key
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -42,3 +43,15 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+def child_level_key(context: dg.AssetExecutionContext, settings: Settings, source: str) -> str:
+    """The pseudonymisation key for a child-level source; fails the step (naming the file) when real data
+    would be pseudonymised with the development key."""
+    try:
+        key, warning = pseudonym_key(settings.pseudonym_key, settings.raw_dir, source)
+    except PseudonymKeyMissing as exc:
+        raise dg.Failure(description=str(exc)) from None
+    if warning:
+        context.log.warning(warning)
+    return key

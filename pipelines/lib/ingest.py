@@ -21,9 +21,10 @@ import duckdb
 import pandas as pd
 
 from pipelines.lib.readers import UnreadableFile
-from pipelines.lib.rules import ParsedTable, StagedRelation
+from pipelines.lib.rules import ParsedTable, Rejection, StagedRelation
 
 SKIPPED_NAMES = (".", "~$")
+MAX_CELL_CHARACTERS = 32_767  # what a spreadsheet cell can hold; anything longer is a broken export
 RAW_META_COLUMNS = ("_file_path", "_sheet", "_row_number", "_run_id")
 
 
@@ -248,10 +249,29 @@ def _fingerprint(path: Path, companions: Companions | None) -> str:
     return sha + "+" + hashlib.sha256("\n".join(others).encode()).hexdigest()[:16]
 
 
+def quarantine_oversized_cells(parsed: ParsedTable) -> None:
+    """Move rows holding a cell longer than a spreadsheet cell can be to the quarantine, value shortened."""
+    keep = []
+    for row in parsed.rows:
+        long_cells = [(k, v) for k, v in row.items() if isinstance(v, str) and len(v) > MAX_CELL_CHARACTERS]
+        if not long_cells:
+            keep.append(row)
+            continue
+        for column, value in long_cells:
+            parsed.rejections.append(Rejection(
+                row["_row_number"], column, value[:200] + "…",
+                f"the cell is {len(value):,} characters long, longer than the {MAX_CELL_CHARACTERS:,} a spreadsheet "
+                "cell can hold: probably a broken export; check the row in the file"))
+    parsed.rows = keep
+
+
 def _parse_safely(parser: Parser, path: Path) -> tuple[list[ParsedTable] | None, str | None]:
     """Run a parser; any failure becomes a reason instead of a traceback."""
     try:
-        return parser(path), None
+        tables = parser(path)
+        for parsed in tables:
+            quarantine_oversized_cells(parsed)
+        return tables, None
     except (FileRejected, UnreadableFile) as exc:
         return None, str(exc)
     except Exception as exc:  # noqa: BLE001 - no input may crash the refresh

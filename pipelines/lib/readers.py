@@ -41,7 +41,7 @@ def sniff_format(data: bytes) -> str:
                 if "xl/workbook.xml" in names:
                     return "xlsx"
         except zipfile.BadZipFile:
-            return "binary"
+            return "damaged_zip"
         return "binary"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return "xls"
@@ -130,6 +130,9 @@ def read_tables(path: Path) -> tuple[str, list[Sheet]]:
     if fmt == "csv":
         text, _encoding = decode_text(data)
         return fmt, [read_csv_text(text, name=path.stem)]
+    if fmt == "damaged_zip":
+        raise UnreadableFile("the workbook cannot be opened: it is damaged or was cut short (save or download it "
+                             "again)")
     if fmt == "xls":
         raise UnreadableFile("old binary Excel (.xls) is not accepted: save it as .xlsx or CSV")
     if fmt == "xml":

@@ -55,18 +55,24 @@ class ParsedTable:
     """What a person should know about this table of the file (e.g. a table recognised but not used),
     written to the ``reason`` of its ``quality.load_log`` row."""
 
+    def loaded_row_numbers(self) -> set[int]:
+        """Source rows of which something loaded: a wide row unpivoted into several raw rows, or a row
+        with some cells quarantined and others loaded, counts once; a row whose content repeats rows
+        already kept (``merged_rows``) counts as loaded unless it was itself rejected."""
+        if isinstance(self.frame, StagedRelation):
+            rows = self.frame.con.execute(f'select distinct _row_number from "{self.frame.table}"').fetchall()
+            return {r[0] for r in rows}
+        if self.frame is not None:
+            return set(self.frame["_row_number"].astype(int)) if len(self.frame) else set()
+        rejected = {r.row_number for r in self.rejections}
+        return {r["_row_number"] for r in self.rows} | (self.merged_rows - rejected)
+
     @property
     def rows_loaded(self) -> int:
-        """Distinct source rows loaded: a wide row unpivoted into several raw rows counts once, and a row
-        whose content repeats rows already kept (``merged_rows``) counts as loaded, unless it was rejected."""
-        if isinstance(self.frame, StagedRelation):
-            return self.frame.rows_loaded
-        if self.frame is not None:
-            return int(self.frame["_row_number"].nunique()) if len(self.frame) else 0
-        rejected = {r.row_number for r in self.rejections}
-        return len({r["_row_number"] for r in self.rows} | (self.merged_rows - rejected))
+        return len(self.loaded_row_numbers())
 
     @property
     def rows_rejected(self) -> int:
-        """Distinct source rows quarantined (a row with two bad cells counts once)."""
-        return len({r.row_number for r in self.rejections})
+        """Source rows quarantined whole (nothing of them loaded): with :attr:`rows_loaded` they account for
+        every row read. Every quarantined cell, also of partly loaded rows, is in ``rejections``."""
+        return len({r.row_number for r in self.rejections} - self.loaded_row_numbers())

@@ -108,7 +108,7 @@ def _sig(*names: str) -> frozenset[str]:
 
 
 USED_SPECS = (
-    TableSpec("Episodes", (_sig("CHILD", "DECOM"),), ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "DEC", "REC"),
+    TableSpec("Episodes", (_sig("CHILD", "DECOM"), _sig("CHILD", "RNE", "LS"), _sig("CHILD", "REC", "DEC")), ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "DEC", "REC"),
               EPISODES_TABLE),
     TableSpec("Header", (_sig("CHILD", "ETHNIC"), _sig("CHILD", "UPN")), ("CHILD", "SEX", "DOB"), HEADER_TABLE),
     TableSpec("AD1", (_sig("CHILD", "DATE_MATCH"), _sig("CHILD", "DATE_INT"), _sig("CHILD", "FOSTER_CARE")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from pipelines.lib.pseudonymise import write_sample_manifest
 from pipelines.sample_data.case_audits import write_case_audit_samples
 from pipelines.sample_data.ofsted import write_ofsted_samples
 from pipelines.sample_data.schools import write_school_samples
@@ -19,6 +20,7 @@ def main(argv: list[str]) -> int:
     for generate in GENERATORS:
         for path in generate(raw_dir):
             print(path)
+    print(write_sample_manifest(raw_dir))
     return 0
 
 

@@ -8,7 +8,7 @@ from expectations.case_audits import actions_suite, audits_suite, prepare_action
 from pipelines.defs.accounting import accounting_check
 from pipelines.defs.gx_checks import run_suite_check
 from pipelines.defs.ingest_metadata import source_metadata
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.resources import WarehouseResource, child_level_key
 from pipelines.lib.case_audits import (
     ACTIONS_TABLE,
     AUDITS_TABLE,
@@ -22,7 +22,6 @@ from pipelines.lib.case_audits import (
     stale_pseudonyms,
 )
 from pipelines.lib.ingest import ensure_raw_table, load_source
-from pipelines.lib.pseudonymise import pseudonym_key
 
 KEYS = {table.name: dg.AssetKey(["raw", table.name]) for table in TABLES}
 # Written after dbt: the actions the cross-file rules keep out of marts.case_audit_actions.
@@ -48,10 +47,7 @@ DESCRIPTIONS = {
 def case_audits_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Load every file in raw/case_audits/: audits and actions tables, recognised by their headers."""
     settings = warehouse.settings()
-    if not settings.pseudonym_key:
-        context.log.warning("CSW_PSEUDONYM_KEY is not set: child identifiers in case audits are pseudonymised "
-                            "with the development key (acceptable for the bundled sample data only)")
-    key = pseudonym_key(settings.pseudonym_key)
+    key = child_level_key(context, settings, SOURCE)
     with warehouse.connect() as con:
         for table in TABLES:
             ensure_raw_table(con, table)

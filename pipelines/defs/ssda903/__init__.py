@@ -7,10 +7,9 @@ from expectations.ssda903 import ad1_suite, episodes_suite, header_suite, placed
 from pipelines.defs.accounting import accounting_check
 from pipelines.defs.gx_checks import run_suite_check
 from pipelines.defs.ingest_metadata import source_metadata
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.resources import WarehouseResource, child_level_key
 from pipelines.lib.areas import load_la_lookup
 from pipelines.lib.ingest import load_source
-from pipelines.lib.pseudonymise import pseudonym_key
 from pipelines.lib.ssda903 import (
     AD1_TABLE,
     EPISODES_TABLE,
@@ -48,7 +47,7 @@ DESCRIPTIONS = {
 def ssda903_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Load every SSDA903 return (CSV tables and XML), pseudonymising child identifiers at ingest."""
     settings = warehouse.settings()
-    key = pseudonym_key(settings.pseudonym_key)
+    key = child_level_key(context, settings, "ssda903")
     known_las = load_la_lookup(settings.raw_dir / "reference").dfe_codes
     folder = settings.raw_dir / "ssda903"
     with warehouse.connect() as con:

@@ -193,3 +193,25 @@ def test_a_failing_blocking_check_stops_publication(warehouse_dirs, monkeypatch,
     assert failure[0].startswith("REFRESH FAILED: blocking check 'gx_ofsted_workbook' on raw/ofsted_workbook_rows")
     assert "at most ten rows" in failure[0]
     assert published().read_bytes() == before
+
+
+def test_reference_lists_dropped_in_as_published_override_the_bundled_seeds(warehouse_dirs):
+    raw, _data = warehouse_dirs
+    (raw / "reference").mkdir()
+    for name in ("las.csv", "regions.csv", "sn_model_2025_wide.csv"):
+        shutil.copy(fixture_path("reference", name), raw / "reference" / name)
+    copy_sample(raw, "ofsted")
+    assert refresh() == 0
+    log = {r[0].rsplit("/", 1)[-1]: r[1:] for r in query(
+        "select file_path, status, rows_read, rows_loaded, rows_rejected from quality.load_log "
+        "where source = 'reference'")}
+    assert log == {"las.csv": ("loaded", 176, 174, 2), "regions.csv": ("loaded", 11, 11, 0),
+                   "sn_model_2025_wide.csv": ("loaded", 153, 153, 0)}
+    models = dict(query("select sn_model, count(*) from marts.dim_statistical_neighbours group by 1"))
+    assert models == {"2021": 1560, "2025": 1530}  # 2025 from the dropped file, 2021 still the bundled seed
+    assert query("select closeness from marts.dim_statistical_neighbours where la_code = '301' and "
+                 "sn_model = '2025' and neighbour_rank = 1") == [("Close",)]  # 'Close ' trimmed
+    assert query("select count(*) from marts.dim_local_authority where is_current")[0][0] >= 153
+    assert query("select region_name from marts.dim_local_authority where la_code = '865'") == [("South West",)]
+    reasons = [r for (r,) in query("select reason from quality.rejected_rows where file_path like '%las.csv'")]
+    assert len(reasons) == 2 and all(len(r) > 20 for r in reasons)

@@ -316,7 +316,8 @@ def load_source(
         sha = _fingerprint(path, companions)
         outcome = FileOutcome(file_path=file_path, sha256=sha, status="unchanged")
         if previous.get(file_path, (None,))[0] == sha:
-            outcome.reason = f"already loaded ({previous[file_path][1]}); not read again"
+            outcome.reason = ("unchanged since it was loaded; not read again" if previous[file_path][1] == "loaded"
+                              else f"unchanged since it was {previous[file_path][1]}; not read again")
             if previous[file_path][1] == "loaded":
                 loaded_shas.setdefault(sha, file_path)
         elif sha in loaded_shas:

@@ -351,7 +351,9 @@ def test_pre_ees_series(tmp_path, reference):
     assert "matches no LA" in quarantined[(7, "la_name")]
     assert "not a region of England" in quarantined[(8, "la_name")]
     assert "not a whole number" in quarantined[(6, "perm_excl")]
-    assert table.rows_read == 7 and table.rows_loaded == 5 and table.rows_rejected == 3
+    # 3 rows have a quarantined cell; 2 of them lost every cell (rows_rejected), 1 loaded its other cells
+    assert table.rows_read == 7 and table.rows_loaded == 5 and table.rows_rejected == 2
+    assert len({r.row_number for r in table.rejections}) == 3
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-{{ config(meta={'dagster': {'asset_key': ['marts', 'indicator_catalogue']}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'indicator_catalogue'}}}) }}
 -- Every indicator of the registry is documented: title, domain, unit, polarity, a definition of at least a
 -- sentence, and its source.
 select indicator_code

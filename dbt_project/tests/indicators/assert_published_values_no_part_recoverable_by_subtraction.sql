@@ -1,4 +1,4 @@
-{{ config(meta={'dagster': {'asset_key': ['marts', 'published_indicator_values']}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'published_indicator_values'}}}) }}
 -- Disclosure control holds in the published table: no breakdown family (the parts of one indicator, area and
 -- period with the same breakdown key(s), and that indicator's Total) has exactly one suppressed cell, which
 -- subtraction from the Total would give away. Where the one unknown is the Total it is the sum of the parts.

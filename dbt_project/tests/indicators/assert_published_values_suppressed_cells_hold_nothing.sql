@@ -1,4 +1,4 @@
-{{ config(meta={'dagster': {'asset_key': ['marts', 'published_indicator_values']}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'published_indicator_values'}}}) }}
 -- A suppressed cell publishes no number, and every primary rule holds on what is published: no count of 1
 -- to 5, no rate with a numerator of 5 or less or a denominator of 10 or less, no mean over 10 or fewer.
 -- A part suppressed in a count (indicator_disclosure_links) publishes no number in its linked rates.

@@ -1,0 +1,105 @@
+"""What the warehouse hands to people: the committee report, the benchmarks workbook and the dbt docs.
+
+All three run after ``dbt build`` (beside publication, not before it: a report that fails never holds the
+warehouse back) and read the working warehouse read-only, one step at a time. The report and the workbook
+use only the published (disclosure-controlled) tables.
+"""
+
+import datetime as dt
+
+import dagster as dg
+
+from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.transform import DBT_EXECUTABLE, mart_keys
+from pipelines.lib.committee_report import write_report
+from pipelines.lib.dbt_docs import generate_docs
+from pipelines.lib.excel_export import export_benchmarks
+
+REPORT_KEY = dg.AssetKey(["reports", "committee_report"])
+WORKBOOK_KEY = dg.AssetKey(["reports", "benchmarks_xlsx"])
+DOCS_KEY = dg.AssetKey(["docs", "dbt_docs"])
+REPORT_MARTS = [dg.AssetKey(["marts", name]) for name in (
+    "published_indicator_values", "published_indicator_benchmarks", "indicator_catalogue",
+    "inspection_judgements", "dim_local_authority")]
+
+
+def _charts_markdown(charts) -> str:
+    """Each chart as an image the Dagster UI shows (SVG as a data URI), with its caption."""
+    parts = []
+    for chart in charts:
+        parts.append(f"**{chart.title}**\n\n![{chart.title}]({chart.data_uri()})\n\n_{chart.caption}_\n")
+    return "\n".join(parts)
+
+
+def _summary_markdown(la_name: str, rows: list[dict]) -> str:
+    head = f"| Indicator | Period | {la_name} | England | Region | Neighbours mean / median (n) | Rank | Band | RAG |"
+    lines = [head, "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cells = [r["indicator"], r["period"], r["value"], r["england"], r["region"], r["neighbours"], r["rank"],
+                 r["band"], r["rag"]]
+        lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+@dg.asset(
+    key=REPORT_KEY,
+    deps=REPORT_MARTS,
+    group_name="reports",
+    kinds={"html"},
+    description="The committee report for the home LA (CSW_HOME_LA): one self-contained HTML page in "
+                "$CSW_DATA_DIR/reports/ with inline SVG charts (Ofsted grades, adoption scorecard, persistent "
+                "absence and suspensions against comparators, case-file audits), from published figures only.",
+)
+def committee_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings()
+    report, path = write_report(settings.work_db, settings.home_la, settings.reports_dir, dt.datetime.now())
+    context.log.info(f"committee report written to {path}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path)),
+        "url": dg.MetadataValue.url(path.as_uri()),
+        "home_la": f"{report.la_name} ({report.home_la})",
+        "charts": len(report.charts),
+        "chart_images": dg.MetadataValue.md(_charts_markdown(report.charts)),
+        "latest_position": dg.MetadataValue.md(_summary_markdown(report.la_name, report.summary)),
+    })
+
+
+@dg.asset(
+    key=WORKBOOK_KEY,
+    deps=REPORT_MARTS,
+    group_name="reports",
+    kinds={"excel"},
+    description="The home LA's published benchmarks as an Excel workbook in $CSW_DATA_DIR/reports/ "
+                "(text that could be read as a formula is written as text).",
+)
+def benchmarks_workbook(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings()
+    path, rows = export_benchmarks(settings.work_db, settings.home_la, settings.reports_dir, dt.datetime.now())
+    context.log.info(f"benchmarks workbook written to {path} ({rows} rows)")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path)),
+        "url": dg.MetadataValue.url(path.as_uri()),
+        "rows": rows,
+    })
+
+
+@dg.asset(
+    key=DOCS_KEY,
+    deps=mart_keys(),
+    group_name="docs",
+    kinds={"dbt"},
+    description="dbt docs of every model and column, as one static page: $CSW_DATA_DIR/dbt_docs/index.html.",
+)
+def dbt_docs(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    result = generate_docs(warehouse.settings(), DBT_EXECUTABLE)
+    context.log.info(f"dbt docs written to {result.index}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(result.index)),
+        "url": dg.MetadataValue.url(result.index.as_uri()),
+        "models": result.models,
+        "sources": result.sources,
+        "columns_in_catalog": result.columns,
+    })
+
+
+defs = dg.Definitions(assets=[committee_report, benchmarks_workbook, dbt_docs])

@@ -1,0 +1,384 @@
+"""The committee report: one self-contained HTML page for the home LA, from published figures only.
+
+Every number comes from ``marts.published_indicator_values`` and ``marts.published_indicator_benchmarks``
+(after statistical disclosure control: a suppressed figure shows as ``c``); the Ofsted framework names come
+from ``marts.inspection_judgements`` (Ofsted's published judgements). No child-level table is read. Charts
+are inline SVG (``report_charts``); the page has no scripts, fonts, images or styles from elsewhere, so it
+opens on a laptop offline and prints as it shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+import duckdb
+
+from pipelines.lib.report_charts import PALETTE, Chart, Series, format_number
+
+ENGLAND = "E92000001"
+GRADE_TICKS = {1.0: "Outstanding", 2.0: "Good", 3.0: "RI / Adequate", 4.0: "Inadequate"}
+RAG_COLOURS = {"green": "#2e7d32", "amber": "#ef6c00", "red": "#c62828"}
+ADOPTION = [("adoption_a1_days", "A1"), ("adoption_a2_days", "A2"), ("adoption_a10_days", "A10"),
+            ("adoption_a3_pct", "A3")]
+SCHOOLS = ["absence_persistent_rate", "absence_persistent_rate_15pct", "exclusions_suspension_rate"]
+AUDIT_GRADES = ["case_audits_good_or_better_pct", "case_audits_inadequate_pct"]
+AUDIT_ACTIONS = ["case_audit_actions_on_time_pct"]
+
+
+@dataclass
+class Report:
+    """The rendered page and what is in it."""
+
+    home_la: str
+    la_name: str
+    refreshed: dt.datetime
+    charts: list[Chart]
+    summary: list[dict]
+    html: str = ""
+    sections: list[tuple[str, str, list[Chart]]] = field(default_factory=list)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence | None = None) -> list[dict]:
+    cursor = con.execute(sql, list(params or []))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _cell(value: float | None, status: str | None, unit: str | None = None) -> str:
+    """A figure as the tables show it: the value, or its status symbol ('c' suppressed), or blank."""
+    if value is None:
+        return status or ""
+    text = format_number(round(value, 2))
+    return text + ("%" if unit == "%" else "")
+
+
+def _sources(catalogue: dict[str, dict], codes: Sequence[str]) -> str:
+    seen: list[str] = []
+    for code in codes:
+        source = (catalogue.get(code) or {}).get("source")
+        if source and source not in seen:
+            seen.append(source)
+    return "; ".join(seen) or "the warehouse"
+
+
+def _caption(catalogue: dict[str, dict], codes: Sequence[str], refreshed: dt.datetime) -> str:
+    return (f"Source: {_sources(catalogue, codes)}; published figures (marts.published_indicator_values, "
+            f"after disclosure control). Refreshed {refreshed:%d %B %Y}.")
+
+
+class ReportData:
+    """Published figures for the home LA and its comparators, read once from the warehouse."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, home_la: str):
+        self.home_la = home_la
+        self.catalogue = {r["indicator_code"]: r for r in _rows(con, "select * from marts.indicator_catalogue")}
+        la = _rows(con, "select la_name, region_code, region_name from marts.dim_local_authority where la_code = ?",
+                   [home_la])
+        self.la_name = la[0]["la_name"] if la else home_la
+        self.region_code = la[0]["region_code"] if la else None
+        self.region_name = (la[0]["region_name"] if la else None) or "Region"
+        self.values = _rows(con, """
+            select indicator_code, area_code, geography_level, la_code, time_period, period_label, breakdown,
+                   value, status_symbol
+            from marts.published_indicator_values
+            where breakdown = 'Total' and (la_code = ? or area_code = ? or area_code = ?)
+            order by indicator_code, time_period""", [home_la, ENGLAND, self.region_code or ""])
+        self.benchmarks = _rows(con, """
+            select * from marts.published_indicator_benchmarks
+            where la_code = ? and breakdown = 'Total'
+            order by indicator_code, time_period""", [home_la])
+        self.frameworks = {r["time_period"]: r["frameworks"] for r in _rows(con, """
+            select cast(strftime(publication_date, '%Y%m') as integer) as time_period,
+                   string_agg(distinct framework, '/' order by framework) as frameworks
+            from marts.inspection_judgements
+            where la_code = ? and lower(judgement_area) = 'overall effectiveness'
+            group by all""", [home_la])}
+
+    def series(self, code: str, area: str) -> dict[int, dict]:
+        """time_period -> row, for the home LA ('home'), England or the region."""
+        out = {}
+        for row in self.values:
+            if row["indicator_code"] != code:
+                continue
+            if (area == "home" and row["la_code"] == self.home_la and row["geography_level"] == "local_authority") \
+                    or (area == "england" and row["area_code"] == ENGLAND) \
+                    or (area == "region" and row["area_code"] == self.region_code):
+                out[row["time_period"]] = row
+        return out
+
+    def bench(self, code: str) -> dict[int, dict]:
+        return {r["time_period"]: r for r in self.benchmarks if r["indicator_code"] == code}
+
+    def periods(self, codes: Sequence[str]) -> list[tuple[int, str]]:
+        """(time_period, label) with a home LA row for any of the codes, in order."""
+        seen = {}
+        for row in self.values:
+            if row["indicator_code"] in codes and row["la_code"] == self.home_la:
+                seen[row["time_period"]] = row["period_label"]
+        return sorted(seen.items())
+
+
+def _val(row: dict | None) -> float | None:
+    return None if row is None else row["value"]
+
+
+def ofsted_chart(data: ReportData, refreshed: dt.datetime) -> Chart:
+    code = "ofsted_overall_grade_rank"
+    home = data.series(code, "home")
+    periods = sorted(home)
+    xs = [tp // 100 + (tp % 100 - 0.5) / 12 for tp in periods]
+    labels = [home[tp]["period_label"] for tp in periods]
+    names = [f"{data.frameworks.get(tp, '')} {home[tp]['period_label']}: "
+             f"{GRADE_TICKS.get(home[tp]['value'], home[tp]['status_symbol'] or '')}".strip() for tp in periods]
+    years = range(int(min(xs)) if xs else 2009, (int(max(xs)) + 2) if xs else 2026)
+    step = max(1, len(years) // 8)
+    chart = Chart(
+        key="ofsted",
+        title=f"Ofsted overall effectiveness, {data.la_name}, every inspection",
+        x_labels=labels, x_values=xs,
+        x_tick_labels={float(y): str(y) for y in list(years)[::step]},
+        series=[Series("Overall effectiveness (for SLAC the worse of its two)", [_val(home[tp]) for tp in periods],
+                       labels=names, width=1, dash="2 4")],
+        y_ticks=GRADE_TICKS, y_range=(0.7, 4.3), invert_y=True, left_margin=104,
+        caption=_caption(data.catalogue, [code], refreshed),
+        note="Frameworks: SLAC 2009-12 (Adequate), CP 2012-13, SIF 2013-17 (Requires improvement), ILACS from "
+             "2018 (Requires improvement to be good) are shown on one scale.",
+    )
+    chart.table = [["Published", "Framework", "Overall effectiveness"]] + [
+        [home[tp]["period_label"], data.frameworks.get(tp, ""),
+         GRADE_TICKS.get(home[tp]["value"], home[tp]["status_symbol"] or "")] for tp in periods]
+    return chart
+
+
+def adoption_charts(data: ReportData, refreshed: dt.datetime) -> list[Chart]:
+    charts = []
+    for code, short in ADOPTION:
+        home, england, bench = data.series(code, "home"), data.series(code, "england"), data.bench(code)
+        periods = sorted(set(home) | set(england))
+        labels = [(home.get(tp) or england.get(tp))["period_label"] for tp in periods]
+        unit = (data.catalogue.get(code) or {}).get("unit")
+        series = [
+            Series(data.la_name, [_val(home.get(tp)) for tp in periods], colour=PALETTE["home"],
+                   marker_colours=[RAG_COLOURS.get((bench.get(tp) or {}).get("rag")) for tp in periods]),
+            Series("England", [_val(england.get(tp)) for tp in periods], colour=PALETTE["england"], dash="6 4"),
+        ]
+        thresholds = [(bench.get(tp) or {}).get("threshold") for tp in periods]
+        if any(t is not None for t in thresholds):
+            series.append(Series("Threshold", thresholds, colour=PALETTE["threshold"], dash="3 3", width=1.5,
+                                 markers=False, step=True))
+        title = (data.catalogue.get(code) or {}).get("title", code)
+        chart = Chart(
+            key=f"adoption_{short.lower()}", title=title.replace("Adoption scorecard ", ""), x_labels=labels,
+            series=series, y_label="days" if unit == "days" else "% of children",
+            caption=_caption(data.catalogue, [code], refreshed),
+            note=("Three years pooled. Markers: green meets the threshold, red does not."
+                  if len(series) == 3 else "Three years pooled. A3 has no target: its threshold (months) "
+                  "defines the percentage."),
+        )
+        chart.table = [["Period", data.la_name, "England", "Threshold", "RAG"]] + [
+            [lab, _cell(_val(home.get(tp)), (home.get(tp) or {}).get("status_symbol")),
+             _cell(_val(england.get(tp)), (england.get(tp) or {}).get("status_symbol")),
+             _cell((bench.get(tp) or {}).get("threshold"), None), (bench.get(tp) or {}).get("rag") or ""]
+            for tp, lab in zip(periods, labels)]
+        charts.append(chart)
+    return charts
+
+
+def comparator_chart(data: ReportData, code: str, refreshed: dt.datetime, key: str) -> Chart | None:
+    home, england, region, bench = (data.series(code, "home"), data.series(code, "england"),
+                                    data.series(code, "region"), data.bench(code))
+    # the years the LA has a figure for (a suppressed one included); none: no chart
+    periods = sorted(tp for tp, row in home.items() if row["value"] is not None or row["status_symbol"] == "c")
+    if not periods:
+        return None
+    labels = [home[tp]["period_label"] for tp in periods]
+    entry = data.catalogue.get(code) or {}
+    unit = entry.get("unit") or ""
+    chart = Chart(
+        key=key, title=f"{entry.get('title', code)}: {data.la_name} and its comparators", x_labels=labels,
+        series=[
+            Series(data.la_name, [_val(home.get(tp)) for tp in periods], colour=PALETTE["home"]),
+            Series("England", [_val(england.get(tp)) for tp in periods], colour=PALETTE["england"], dash="6 4"),
+            Series(data.region_name, [_val(region.get(tp)) for tp in periods], colour=PALETTE["region"], dash="2 3"),
+            Series("Statistical neighbours (mean)", [(bench.get(tp) or {}).get("sn_mean") for tp in periods],
+                   colour=PALETTE["neighbours"], dash="8 3 2 3"),
+        ],
+        y_label=unit if unit != "rate per 100" else "per 100 pupils",
+        caption=_caption(data.catalogue, [code], refreshed),
+        note="All schools (breakdown Total). Neighbours: the DfE statistical neighbours with a published value "
+             "(model and count in the table).",
+    )
+    chart.table = [["Year", data.la_name, "England", data.region_name, "Neighbours mean (n, model)",
+                    "Rank (of LAs)", "Quartile"]] + [
+        [lab, _cell(_val(home.get(tp)), (home.get(tp) or {}).get("status_symbol")),
+         _cell(_val(england.get(tp)), (england.get(tp) or {}).get("status_symbol")),
+         _cell(_val(region.get(tp)), (region.get(tp) or {}).get("status_symbol")),
+         (f"{_cell((bench.get(tp) or {}).get('sn_mean'), None)} ({(bench.get(tp) or {}).get('sn_count', 0)}, "
+          f"{(bench.get(tp) or {}).get('sn_model') or '-'})"),
+         (f"{(bench.get(tp) or {}).get('rank')} of {(bench.get(tp) or {}).get('rank_of')}"
+          if (bench.get(tp) or {}).get("rank") else ""),
+         (bench.get(tp) or {}).get("quartile_band") or ""]
+        for tp, lab in zip(periods, labels)]
+    return chart
+
+
+def monthly_chart(data: ReportData, codes: Sequence[str], key: str, title: str, refreshed: dt.datetime) -> Chart:
+    periods = data.periods(codes)
+    colours = [PALETTE["home"], PALETTE["threshold"], PALETTE["neighbours"]]
+    series, columns = [], []
+    for code, colour in zip(codes, colours):
+        home = data.series(code, "home")
+        name = (data.catalogue.get(code) or {}).get("title", code)
+        series.append(Series(name, [_val(home.get(tp)) for tp, _ in periods], colour=colour))
+        columns.append(home)
+    chart = Chart(key=key, title=f"{title}, {data.la_name}, by month", x_labels=[lab for _, lab in periods],
+                  series=series, y_label="%", y_range=(0, 100),
+                  caption=_caption(data.catalogue, codes, refreshed),
+                  note="All teams (breakdown Total); by team in marts.published_indicator_values.")
+    chart.table = [["Month"] + [s.name for s in series]] + [
+        [lab] + [_cell(_val(col.get(tp)), (col.get(tp) or {}).get("status_symbol")) for col in columns]
+        for tp, lab in periods]
+    return chart
+
+
+def summary_rows(data: ReportData) -> list[dict]:
+    """The latest published benchmark of each indicator the home LA has (breakdown Total)."""
+    latest: dict[str, dict] = {}
+    for row in data.benchmarks:  # ordered by time_period: the last with a figure (or suppressed) wins
+        if row["value"] is not None or row["status_symbol"] == "c" or row["indicator_code"] not in latest:
+            latest[row["indicator_code"]] = row
+    out = []
+    for code, row in sorted(latest.items(), key=lambda kv: ((data.catalogue.get(kv[0]) or {}).get("domain", ""), kv[0])):
+        unit = row.get("unit")
+        out.append({
+            "domain": (data.catalogue.get(code) or {}).get("domain", ""),
+            "indicator": row.get("title") or code,
+            "period": row.get("period_label"),
+            "value": (GRADE_TICKS.get(row.get("value"), "") if unit == "grade" and row.get("value") is not None
+                      else _cell(row.get("value"), row.get("status_symbol"), unit)),
+            "england": _cell(row.get("england_value"), None, unit),
+            "region": _cell(row.get("region_value"), None, unit),
+            "neighbours": (f"{_cell(row.get('sn_mean'), None, unit)} / {_cell(row.get('sn_median'), None, unit)} "
+                           f"({row.get('sn_count')})" if row.get("sn_count") else ""),
+            "rank": f"{row['rank']} of {row['rank_of']}" if row.get("rank") else "",
+            "band": row.get("quartile_band") or "",
+            "threshold": _cell(row.get("threshold"), None, unit),
+            "rag": row.get("rag") or "",
+            "polarity": row.get("polarity") or "",
+        })
+    return out
+
+
+CSS = """
+body { font-family: Arial, Helvetica, sans-serif; color: #222; margin: 24px auto; max-width: 1000px; padding: 0 16px; }
+h1 { font-size: 24px; margin-bottom: 4px; } h2 { font-size: 19px; margin-top: 32px; border-bottom: 2px solid #1f4e79; }
+.meta { color: #555; } figure { margin: 16px 0 24px 0; } figure svg { max-width: 100%; height: auto; }
+table { border-collapse: collapse; font-size: 13px; margin: 8px 0; } th, td { border: 1px solid #ccc; padding: 3px 6px; }
+th { background: #f0f4f8; text-align: left; } td.num { text-align: right; }
+.rag-green { background: #c8e6c9; } .rag-red { background: #ffcdd2; } .rag-amber { background: #ffe0b2; }
+details summary { cursor: pointer; color: #1f4e79; } .note { font-size: 13px; color: #444; }
+@media print { details { display: block; } h2 { page-break-before: auto; } figure { page-break-inside: avoid; } }
+"""
+
+
+def _table(rows: list[list[str]]) -> str:
+    if not rows:
+        return ""
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows[1:])
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _figure(chart: Chart) -> str:
+    return (f'<figure class="chart" id="chart-{escape(chart.key)}" data-chart="{escape(chart.key)}">'
+            f"{chart.svg()}"
+            f"<details><summary>Figures behind the chart</summary>{_table(chart.table)}</details></figure>")
+
+
+def render_html(report: Report) -> str:
+    summary_head = ["Domain", "Indicator", "Period", report.la_name, "England", "Region",
+                    "Neighbours mean / median (n)", "Rank", "Quartile", "Threshold", "RAG", "Polarity"]
+    summary_body = []
+    for row in report.summary:
+        rag = row["rag"]
+        cells = [row["domain"], row["indicator"], row["period"], row["value"], row["england"], row["region"],
+                 row["neighbours"], row["rank"], row["band"], row["threshold"], rag, row["polarity"]]
+        summary_body.append("<tr>" + "".join(
+            f'<td class="{"rag-" + rag if i == 10 and rag else ""}">{escape(str(c))}</td>'
+            for i, c in enumerate(cells)) + "</tr>")
+    sections = []
+    for title, intro, charts in report.sections:
+        sections.append(f"<h2>{escape(title)}</h2><p class=\"note\">{escape(intro)}</p>"
+                        + "".join(_figure(c) for c in charts))
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Children's services performance report: {escape(report.la_name)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<h1>Children's services performance: {escape(report.la_name)} ({escape(report.home_la)})</h1>
+<p class="meta">Refreshed {report.refreshed:%d %B %Y %H:%M}. Figures are the warehouse's published figures after
+statistical disclosure control: <b>c</b> marks a figure suppressed because it concerns few children (counts of
+1 to 5, rates over 10 or fewer, and figures that would let them be worked out). Charts leave a gap there.</p>
+<h2>Latest position</h2>
+<p class="note">Each indicator's latest period (all schools, teams or children: breakdown Total). Rank: 1 is
+best by the indicator's polarity, ties share the lower rank; quartile A is the best quarter of LAs, D the worst;
+neighbours: the DfE statistical neighbours with a published value (2021 model for periods before 2025, 2025
+model from 2025). RAG: green meets the threshold, red does not.</p>
+<table class="summary"><thead><tr>{"".join(f"<th>{escape(h)}</th>" for h in summary_head)}</tr></thead>
+<tbody>{"".join(summary_body)}</tbody></table>
+{"".join(sections)}
+<h2>About these figures</h2>
+<p class="note">Definitions of every indicator: marts.indicator_catalogue in the published warehouse, and the
+dbt docs. Benchmarks: marts.published_indicator_benchmarks. The same benchmarks for Excel: the benchmarks
+workbook beside this report. This page uses no child-level data.</p>
+</body>
+</html>
+"""
+
+
+def build_report(con: duckdb.DuckDBPyConnection, home_la: str, refreshed: dt.datetime) -> Report:
+    """Read the published figures and lay out the report (charts, summary, HTML)."""
+    data = ReportData(con, home_la)
+    ofsted = [ofsted_chart(data, refreshed)]
+    adoption = adoption_charts(data, refreshed)
+    schools = [c for c in (comparator_chart(data, code, refreshed, f"schools_{code}") for code in SCHOOLS) if c]
+    audits = [monthly_chart(data, AUDIT_GRADES, "audit_grades", "Case-file audit grades", refreshed),
+              monthly_chart(data, AUDIT_ACTIONS, "audit_actions", "Audit actions completed on time", refreshed)]
+    report = Report(home_la=home_la, la_name=data.la_name, refreshed=refreshed,
+                    charts=ofsted + adoption + schools + audits, summary=summary_rows(data))
+    report.sections = [
+        ("Ofsted inspections", "Overall effectiveness of every inspection of the LA's children's services, "
+         "across the SLAC, CP, SIF and ILACS frameworks, dated by publication.", ofsted),
+        ("Adoption scorecard", "A1, A2 and A10 (average days, lower is better) against the threshold of the "
+         "period and England; A3 (higher is better) against England.", adoption),
+        ("School attendance and suspensions", "Persistent absence and suspension rates against England, the "
+         "region and the statistical neighbours, by academic year.", schools),
+        ("Case-file audits", "Audit grades and actions completed on time, by month.", audits),
+    ]
+    report.html = render_html(report)
+    return report
+
+
+def write_report(work_db: Path, home_la: str, out_dir: Path, refreshed: dt.datetime | None = None) -> tuple[Report, Path]:
+    """Build the report from the warehouse (opened read-only) and write it atomically to out_dir."""
+    refreshed = refreshed or dt.datetime.now()
+    con = duckdb.connect(str(work_db), read_only=True)
+    try:
+        report = build_report(con, home_la, refreshed)
+    finally:
+        con.close()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"committee_report_{home_la}.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(report.html, encoding="utf-8")
+    os.replace(tmp, path)
+    return report, path

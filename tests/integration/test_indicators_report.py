@@ -1,0 +1,339 @@
+"""End to end, one refresh of the whole sample: benchmarks, disclosure control, the committee report (also in
+headless Chromium), the benchmarks workbook and the dbt docs.
+
+The benchmarks are checked row by row against an independent re-computation in Python from
+marts.indicator_values; the published values against the disclosure rules, including that no suppressed
+figure can be worked out by subtraction; the report and workbook for child identifiers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import statistics
+import subprocess
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from openpyxl import load_workbook
+
+from pipelines.cli import run_refresh
+from pipelines.defs.reports import DOCS_KEY, REPORT_KEY, WORKBOOK_KEY
+from tests.conftest import REPO_ROOT, SAMPLE_RAW
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--virtual-time-budget=10000"]
+SOURCES = ("ofsted", "case_audits", "school_absence", "school_exclusions", "ssda903", "adoption_scorecards")
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory):
+    """The whole sample refreshed once (home LA 865); yields (data folder, Dagster instance)."""
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("indicators")
+    raw, data = root / "raw", root / "data"
+    for source in SOURCES:
+        shutil.copytree(SAMPLE_RAW / source, raw / source)
+    mp.setenv("CSW_RAW_DIR", str(raw))
+    mp.setenv("CSW_DATA_DIR", str(data))
+    mp.setenv("CSW_HOME_LA", "865")
+    mp.delenv("DAGSTER_HOME", raising=False)
+    mp.delenv("CSW_PSEUDONYM_KEY", raising=False)
+    instance = dg.DagsterInstance.ephemeral()
+    status = run_refresh(instance=instance, full=True)
+    assert status == 0, "the sample refresh failed: " + "\n".join(
+        p.read_text()[-3000:] for p in sorted((data / "logs").glob("refresh-*.log")))
+    yield data, instance
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def db(refreshed):
+    con = duckdb.connect(str(refreshed[0] / "children_services.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def rows(con, sql: str, params=None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+
+@pytest.fixture(scope="module")
+def child_keys(db) -> set[str]:
+    keys = {r[0] for r in db.execute(
+        "select child_key from marts.case_audits union select child_key from marts.adoption_journeys").fetchall()}
+    assert len(keys) > 100
+    return keys
+
+
+# ---------------------------------------------------------------- benchmarks
+
+def expected_benchmarks(con) -> dict[tuple, dict]:
+    """The benchmark statistics re-computed in plain Python from indicator_values and the dimensions."""
+    polarity = dict(con.execute("select indicator_code, polarity from marts.indicator_catalogue").fetchall())
+    region_of = dict(con.execute("select la_code, region_code from marts.dim_local_authority").fetchall())
+    neighbours = defaultdict(list)
+    for la, nb, model in con.execute(
+            "select la_code, neighbour_la_code, sn_model from marts.dim_statistical_neighbours").fetchall():
+        neighbours[(la, model)].append(nb)
+    values = rows(con, "select * from marts.indicator_values")
+    area_value = {(v["indicator_code"], v["area_code"], v["time_period"], v["breakdown"]): v["value"] for v in values}
+    la_values = [v for v in values if v["geography_level"] == "local_authority"]
+    by_cell = defaultdict(list)
+    for v in la_values:
+        if v["value"] is not None:
+            by_cell[(v["indicator_code"], v["time_period"], v["breakdown"])].append(v["value"])
+    out = {}
+    for v in la_values:
+        code, la, tp, bd, value = v["indicator_code"], v["la_code"], v["time_period"], v["breakdown"], v["value"]
+        if tp < 10000:
+            end_year = tp
+        elif "/" in v["period_label"]:
+            end_year = tp // 100 + 1
+        else:
+            end_year = tp // 100
+        preferred = "2025" if end_year >= 2025 else "2021"
+        other = "2021" if preferred == "2025" else "2025"
+        model = preferred if neighbours.get((la, preferred)) else (other if neighbours.get((la, other)) else None)
+        nvals = [area_value.get((code, nb, tp, bd)) for nb in neighbours.get((la, model), [])]
+        nvals = [x for x in nvals if x is not None]
+        cell = by_cell[(code, tp, bd)]
+        rank = None
+        if value is not None and polarity[code] != "no polarity":
+            better = [x for x in cell if (x < value if polarity[code] == "lower is better" else x > value)]
+            rank = len(better) + 1
+        band = "ABCD"[math.ceil(4 * rank / len(cell)) - 1] if rank and len(cell) >= 4 else None
+        out[(code, la, tp, bd)] = {
+            "england_value": area_value.get((code, "E92000001", tp, bd)),
+            "region_value": area_value.get((code, region_of.get(la), tp, bd)),
+            "sn_mean": sum(nvals) / len(nvals) if nvals else None,  # the table rounds to 4 decimals
+            "sn_median": statistics.median(nvals) if nvals else None,
+            "sn_count": len(nvals), "sn_model": model, "rank": rank, "rank_of": len(cell), "quartile_band": band,
+        }
+    return out
+
+
+def test_every_benchmark_matches_an_independent_computation(db):
+    expected = expected_benchmarks(db)
+    got = rows(db, "select * from marts.indicator_benchmarks")
+    assert len(got) == len(expected) > 1000
+    mismatches = []
+    for row in got:
+        want = expected[(row["indicator_code"], row["la_code"], row["time_period"], row["breakdown"])]
+        for column, value in want.items():
+            have = row[column]
+            tolerance = 0.00005 + 1e-9 if column in ("sn_mean", "sn_median") else 1e-9
+            same = (have == value) if not isinstance(value, float) else (have is not None and abs(have - value) <= tolerance)
+            if not same:
+                mismatches.append((row["indicator_code"], row["la_code"], row["time_period"], column, have, value))
+    assert not mismatches, mismatches[:10]
+
+
+def test_wiltshire_suspension_rate_2016_17_benchmarks(db):
+    row = rows(db, "select * from marts.indicator_benchmarks where indicator_code = 'exclusions_suspension_rate' "
+                   "and la_code = '865' and time_period = 201617 and breakdown = 'Total'")[0]
+    assert (row["value"], row["england_value"], row["region_value"]) == (4.15, 4.76, 5.14)
+    # nine of the ten 2021-model neighbours have a figure in the sample (Dorset 838 has none)
+    assert (row["sn_count"], row["sn_model"], row["rank"], row["rank_of"], row["quartile_band"]) == (9, "2021", 5, 11, "B")
+
+
+def test_adoption_rag_agrees_with_the_scorecard(db):
+    disagree = db.execute("""
+        select b.indicator_code, b.time_period, b.rag, s.meets_threshold
+        from marts.indicator_benchmarks as b
+        inner join marts.adoption_scorecard as s
+            on s.la_code = b.la_code and s.period_end_year = b.time_period
+            and s.scorecard_code = upper(split_part(b.indicator_code, '_', 2))
+        where b.indicator_code like 'adoption_%'
+            and coalesce(b.rag, '-') != case when s.meets_threshold then 'green' when not s.meets_threshold then 'red' else '-' end
+        """).fetchall()
+    assert not disagree
+    assert db.execute("select count(*) from marts.indicator_benchmarks where rag is not null "
+                      "and la_code = '865'").fetchone()[0] == 14 * 3
+
+
+# ---------------------------------------------------------------- disclosure control
+
+def family(breakdown: str) -> str | None:
+    if breakdown == "Total":
+        return None
+    return "; ".join(pair.split("=", 1)[0] for pair in breakdown.split("; "))
+
+
+def test_published_values_hide_small_numbers(db):
+    units = dict(db.execute("select indicator_code, unit from marts.indicator_catalogue").fetchall())
+    for row in rows(db, "select * from marts.published_indicator_values where value is not null"):
+        unit = units[row["indicator_code"]]
+        if unit == "count":
+            assert not 1 <= row["value"] <= 5, row
+        elif unit in ("%", "rate per 100"):
+            assert not (row["numerator"] is not None and row["numerator"] <= 5), row
+            assert not (row["denominator"] is not None and row["denominator"] <= 10), row
+        elif unit == "days":
+            assert not (row["denominator"] is not None and row["denominator"] <= 10), row
+    leaked = db.execute("select count(*) from marts.published_indicator_values where status_symbol = 'c' and "
+                        "(value is not null or numerator is not null or denominator is not null)").fetchone()[0]
+    assert leaked == 0
+
+
+def test_published_values_are_the_warehouse_values_or_suppressed(db):
+    changed = db.execute("""
+        select count(*) from marts.published_indicator_values as p
+        inner join marts.indicator_values as v using (indicator_code, area_code, time_period, breakdown)
+        where p.value is not null and p.value is distinct from v.value""").fetchone()[0]
+    assert changed == 0
+    counts = db.execute("select (select count(*) from marts.indicator_values), "
+                        "(select count(*) from marts.published_indicator_values)").fetchone()
+    assert counts[0] == counts[1]
+
+
+def test_no_suppressed_value_can_be_recovered_by_subtraction(db):
+    """For each indicator x area x period and breakdown family: value, numerator and denominator of a suppressed
+    cell are not (Total - the published parts) - there are never exactly one unknown in the sum."""
+    cells = defaultdict(dict)
+    for row in rows(db, "select * from marts.published_indicator_values"):
+        cells[(row["indicator_code"], row["area_code"], row["time_period"])][row["breakdown"]] = row
+    recoverable, families = [], 0
+    for key, by_breakdown in cells.items():
+        total = by_breakdown.get("Total")
+        if total is None:
+            continue
+        parts = defaultdict(list)
+        for breakdown, row in by_breakdown.items():
+            if family(breakdown):
+                parts[family(breakdown)].append(row)
+        for fam, members in parts.items():
+            families += 1
+            for column in ("value", "numerator", "denominator"):
+                unknown = [r for r in members if r["status_symbol"] == "c" and r[column] is None]
+                total_unknown = total["status_symbol"] == "c" and total[column] is None
+                if len(unknown) + total_unknown == 1 and all(
+                        r[column] is not None for r in members if r not in unknown) and (
+                        total[column] is not None or total_unknown):
+                    recoverable.append((key, fam, column, [r["breakdown"] for r in unknown] or ["Total"]))
+    assert families > 50
+    assert not recoverable, recoverable[:10]
+
+
+def test_sample_case_audit_suppression_by_hand(db):
+    """April 2012, audits finding a CP plan needed: North 4 and West 2 are suppressed; South 7, Children in care
+    0 and the Total 13 are published; 13 - 7 - 0 = 6 is North and West together, neither alone."""
+    got = dict(db.execute("select breakdown, coalesce(cast(value as varchar), status_symbol) "
+                          "from marts.published_indicator_values where indicator_code = 'case_audits_cp_plan_needed' "
+                          "and time_period = 201204").fetchall())
+    assert got == {"Total": "13.0", "team=Children in care": "0.0", "team=North locality": "c",
+                   "team=South locality": "7.0", "team=West locality": "c"}
+
+
+def test_a_count_suppressed_hides_its_linked_rates(db):
+    bad = db.execute("""
+        select c.indicator_code, r.indicator_code, c.area_code, c.time_period, c.breakdown
+        from marts.published_indicator_values as c
+        inner join marts.published_indicator_values as r
+            using (area_code, time_period, breakdown)
+        where c.breakdown != 'Total' and c.status_symbol = 'c' and c.value is null and r.value is not null
+            and (c.indicator_code, r.indicator_code) in (
+                ('exclusions_permanent', 'exclusions_permanent_rate'),
+                ('exclusions_suspensions', 'exclusions_suspension_rate'),
+                ('case_audits_completed', 'case_audits_good_or_better_pct'),
+                ('case_audits_completed', 'case_audits_inadequate_pct'))""").fetchall()
+    assert not bad
+
+
+# ---------------------------------------------------------------- report, workbook, docs
+
+def report_path(data: Path) -> Path:
+    return data / "reports" / "committee_report_865.html"
+
+
+def test_report_is_written_and_linked_in_the_asset_metadata(refreshed):
+    data, instance = refreshed
+    html = report_path(data).read_text(encoding="utf-8")
+    event = instance.get_latest_materialization_event(REPORT_KEY)
+    metadata = event.asset_materialization.metadata
+    assert metadata["path"].value == str(report_path(data))
+    assert metadata["url"].value == report_path(data).as_uri()
+    images = metadata["chart_images"].value
+    assert images.count("](data:image/svg+xml;base64,") == metadata["charts"].value == html.count("<svg") >= 9
+    assert "Wiltshire" in metadata["latest_position"].value
+    assert instance.get_latest_materialization_event(WORKBOOK_KEY) is not None
+
+
+def test_report_charts_name_source_and_refresh_date(refreshed):
+    html = report_path(refreshed[0]).read_text(encoding="utf-8")
+    svgs = re.findall(r"<svg.*?</svg>", html, flags=re.S)
+    assert len(svgs) >= 9
+    for svg in svgs:
+        assert "Source: " in svg and re.search(r"Refreshed \d{2} \w+ \d{4}", svg), svg[:200]
+    for title in ("Ofsted overall effectiveness", "A1: average days", "Persistent absence rate (10% threshold)",
+                  "Suspension rate", "Case-file audit grades", "Audit actions completed on time"):
+        assert title in html
+    assert "<script" not in html.lower() and "<link" not in html.lower() and " src=" not in html.lower()
+
+
+def test_no_child_level_data_in_the_report_or_workbook(refreshed, child_keys):
+    data = refreshed[0]
+    html = report_path(data).read_text(encoding="utf-8")
+    with zipfile.ZipFile(data / "reports" / "benchmarks_865.xlsx") as archive:
+        xlsx = "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    for text in (html, xlsx):
+        assert not [k for k in child_keys if k in text]
+    assert "child_key" not in html
+
+
+def test_workbook_holds_the_published_benchmarks_without_formulas(refreshed, db):
+    book = load_workbook(refreshed[0] / "reports" / "benchmarks_865.xlsx")
+    assert book.sheetnames == ["Benchmarks", "Indicators", "About"]
+    sheet = book["Benchmarks"]
+    expected = db.execute("select count(*) from marts.published_indicator_benchmarks where la_code = '865'").fetchone()[0]
+    assert sheet.max_row - 1 == expected > 100
+    assert not [c.coordinate for ws in book.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    header = [c.value for c in sheet[1]]
+    assert {"Value", "England", "Region", "Neighbours mean", "Rank", "Quartile band", "RAG"} <= set(header)
+
+
+def test_dbt_docs_are_generated_into_the_data_folder(refreshed):
+    data, instance = refreshed
+    index = data / "dbt_docs" / "index.html"
+    text = index.read_text(encoding="utf-8")
+    for name in ("published_indicator_benchmarks", "indicator_catalogue", "sn_median", "quartile_band",
+                 "Persistent absence rate (10% threshold)"):
+        assert name in text, name
+    metadata = instance.get_latest_materialization_event(DOCS_KEY).asset_materialization.metadata
+    assert metadata["path"].value == str(index) and metadata["models"].value > 30
+
+
+# ---------------------------------------------------------------- headless Chromium
+
+def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_report_renders_in_headless_chromium_with_its_charts(refreshed, child_keys, tmp_path):
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (make test installs Debian's chromium package when run as root)")
+    url = report_path(refreshed[0]).as_uri()
+    dom = chromium("--window-size=1100,1400", "--dump-dom", url, profile=tmp_path / "profile").stdout
+    assert dom.count("<svg") >= 9 and dom.count('class="chart"') >= 9
+    for title in ("Ofsted overall effectiveness", "Adoption", "Suspension rate", "Case-file audit grades"):
+        assert title in dom
+    assert not [k for k in child_keys if k in dom]
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "committee-report.png"
+    shot.unlink(missing_ok=True)
+    chromium("--window-size=1100,6600", f"--screenshot={shot}", url, profile=tmp_path / "profile")
+    assert shot.exists() and shot.stat().st_size > 50_000
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

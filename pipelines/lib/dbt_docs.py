@@ -5,7 +5,8 @@
 process holds the file - with its own target path under ``$CSW_DATA_DIR/dbt_docs/target`` (the project's
 ``target/`` folder, which Dagster reads, is left alone; its manifest.json is copied in, as --no-compile
 writes none). The catalog (every table, view and column with its type) is read from the warehouse. ``$CSW_DATA_DIR/dbt_docs/index.html`` is the
-self-contained page (manifest and catalog inside): open it in a browser, no server needed.
+self-contained page (manifest and catalog inside): open it in a browser, no server needed. It is made
+again only when the dbt project changed (a fingerprint of its files beside the page).
 """
 
 from __future__ import annotations
@@ -26,6 +27,28 @@ class DocsResult:
     models: int
     sources: int
     columns: int
+    regenerated: bool = True
+
+
+DOCS_INPUTS = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
+
+
+def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """Hash of what the docs show: the dbt project's files and the dbt version (the warehouse's tables and
+    columns follow from them)."""
+    import hashlib
+
+    from dbt.version import __version__ as dbt_version
+
+    digest = hashlib.sha256(dbt_version.encode())
+    for name in DOCS_INPUTS:
+        path = project_dir / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.exists():
+                digest.update(file.relative_to(project_dir).as_posix().encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 def docs_dir(settings: Settings) -> Path:
@@ -33,12 +56,21 @@ def docs_dir(settings: Settings) -> Path:
 
 
 def generate_docs(settings: Settings, dbt_executable: str | None = None, timeout: float = 900) -> DocsResult:
-    """Run ``dbt docs generate`` and publish its static page; raises RuntimeError with dbt's last lines."""
+    """Run ``dbt docs generate`` and publish its static page; raises RuntimeError with dbt's last lines.
+
+    Skipped (regenerated False) when the page exists and the project is unchanged since it was made."""
     import json
 
     out = docs_dir(settings)
     target = out / "target"
     target.mkdir(parents=True, exist_ok=True)
+    fingerprint = project_fingerprint()
+    stamp = out / "fingerprint"
+    index = out / "index.html"
+    if index.exists() and (target / "catalog.json").exists() and stamp.exists() \
+            and stamp.read_text().strip() == fingerprint:
+        return _result(index, target, regenerated=False)
+    stamp.unlink(missing_ok=True)
     # --no-compile writes no manifest.json but --static reads one from the target path: the project's own
     # (prepared by `dbt parse` in make setup, the one Dagster's assets are built from) is the same project.
     project_manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -54,10 +86,16 @@ def generate_docs(settings: Settings, dbt_executable: str | None = None, timeout
     if done.returncode != 0 or not static.exists():
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
         raise RuntimeError(f"dbt docs generate failed (exit {done.returncode}):\n{tail}")
-    index = out / "index.html"
     tmp = out / "index.html.tmp"
     shutil.copyfile(static, tmp)
     os.replace(tmp, index)
+    stamp.write_text(fingerprint)
+    return _result(index, target, regenerated=True)
+
+
+def _result(index: Path, target: Path, regenerated: bool) -> DocsResult:
+    import json
+
     catalog = json.loads((target / "catalog.json").read_text())
     nodes = catalog.get("nodes", {})
     return DocsResult(
@@ -65,4 +103,5 @@ def generate_docs(settings: Settings, dbt_executable: str | None = None, timeout
         models=sum(1 for k in nodes if k.startswith("model.")),
         sources=len(catalog.get("sources", {})),
         columns=sum(len(n.get("columns", {})) for n in nodes.values()),
+        regenerated=regenerated,
     )

@@ -92,13 +92,15 @@ def benchmarks_workbook(context: dg.AssetExecutionContext, warehouse: WarehouseR
 )
 def dbt_docs(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     result = generate_docs(warehouse.settings(), DBT_EXECUTABLE)
-    context.log.info(f"dbt docs written to {result.index}")
+    context.log.info(f"dbt docs {'written to' if result.regenerated else 'unchanged (same dbt project) in'} "
+                     f"{result.index}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(result.index)),
         "url": dg.MetadataValue.url(result.index.as_uri()),
         "models": result.models,
         "sources": result.sources,
         "columns_in_catalog": result.columns,
+        "regenerated": result.regenerated,
     })
 
 

@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 
 from pipelines.cli import run_refresh
 from pipelines.defs.reports import DOCS_KEY, REPORT_KEY, WORKBOOK_KEY
-from tests.conftest import REPO_ROOT, SAMPLE_RAW
+from tests.conftest import REPO_ROOT, copy_sample
 
 pytestmark = pytest.mark.slow
 
@@ -42,8 +42,7 @@ def refreshed(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     root = tmp_path_factory.mktemp("indicators")
     raw, data = root / "raw", root / "data"
-    for source in SOURCES:
-        shutil.copytree(SAMPLE_RAW / source, raw / source)
+    copy_sample(raw, *SOURCES)  # with the sample's manifest: its child-level files need no key
     mp.setenv("CSW_RAW_DIR", str(raw))
     mp.setenv("CSW_DATA_DIR", str(data))
     mp.setenv("CSW_HOME_LA", "865")

@@ -72,11 +72,17 @@ class PeakMemory(threading.Thread):
     def __init__(self, pid: int, interval: float = 0.05):
         super().__init__(daemon=True)
         self.pid, self.interval, self.peak_kb = pid, interval, 0
+        self.timeline: list[tuple[float, int]] = []  # (seconds, MB) every second, to tell which step peaks
         self._done = threading.Event()
 
     def run(self) -> None:
+        start = last = time.perf_counter()
         while not self._done.is_set():
-            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+            now_kb = tree_rss_kb(self.pid)
+            self.peak_kb = max(self.peak_kb, now_kb)
+            if time.perf_counter() - last >= 1:
+                last = time.perf_counter()
+                self.timeline.append((round(last - start, 1), now_kb // 1024))
             self._done.wait(self.interval)
 
     def stop(self) -> int:
@@ -89,7 +95,8 @@ class PeakMemory(threading.Thread):
 # Running things
 # ------------------------------------------------------------------------------------------------------------
 def timed(command: list[str], env: dict, log: Path, memory: bool = False) -> tuple[float, int, str]:
-    """Run ``command``; returns (seconds, peak tree RSS in kB or 0, its output). Fails loudly on a non-zero exit."""
+    """Run ``command``; returns (seconds, peak tree RSS in kB or 0, its output). Fails loudly on a non-zero exit.
+    With ``memory`` the memory over time goes to ``<log>.memory.json``."""
     start = time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -98,6 +105,8 @@ def timed(command: list[str], env: dict, log: Path, memory: bool = False) -> tup
             sampler.start()
         code = process.wait()
         peak = sampler.stop() if sampler else 0
+        if sampler:
+            log.with_suffix(".memory.json").write_text(json.dumps(sampler.timeline))
     seconds = time.perf_counter() - start
     text = log.read_text()
     if code != 0:

@@ -67,13 +67,16 @@ def load_sources(con: duckdb.DuckDBPyConnection, raw: Path, home_la: str, key: s
         case_audits.forget_loaded_files(con)
     result = load_source(con, source=case_audits.SOURCE, folder=raw / case_audits.SOURCE, tables=case_audits.TABLES,
                          parser=lambda path: case_audits.parse_case_audit_file(path, home_la=home_la, key=key),
-                         run_id=run_id)
+                         run_id=run_id, one_transaction=True)
     rows[case_audits.SOURCE] = result.rows_loaded
     folder = raw / "ssda903"
+    memo: dict = {}
     ssda903.mark_for_reload(con, folder, home_la, key)
     result = load_source(con, source=ssda903.SOURCE, folder=folder, tables=ssda903.TABLES, run_id=run_id,
+                         one_transaction=True,
                          parser=lambda path: ssda903.parse_ssda903_file(path, root=folder, home_la=home_la, key=key,
-                                                                        known_las=lookup.dfe_codes))
+                                                                        known_las=lookup.dfe_codes, as_frame=True,
+                                                                        memo=memo))
     ssda903.apply_cross_table_rules(con, run_id)
     rows[ssda903.SOURCE] = result.rows_loaded
     return rows

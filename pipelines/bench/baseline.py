@@ -33,6 +33,8 @@ import duckdb
 
 from pipelines.lib.config import DB_FILE_NAME, DBT_PROJECT_DIR
 
+WORK_MEMORY_LIMIT = "1GB"  # the refresh's (pipelines/defs/resources.py, dbt_project/profiles.yml)
+
 
 def load_sources(con: duckdb.DuckDBPyConnection, raw: Path, home_la: str, key: str, run_id: str) -> dict[str, int]:
     """Every source's ingest, as the Dagster ingest assets call it; returns rows loaded per source."""
@@ -158,7 +160,7 @@ def run_baseline(raw: Path, out: Path, manifest: Path, home_la: str = "865", key
     run_id = str(uuid.uuid4())
     timings = {}
     start = time.perf_counter()
-    con = duckdb.connect(str(work_db))
+    con = duckdb.connect(str(work_db), config={"memory_limit": WORK_MEMORY_LIMIT})  # as the refresh's
     try:
         rows = load_sources(con, raw, home_la, key or DEVELOPMENT_KEY, run_id)
         timings["load_s"] = time.perf_counter() - start

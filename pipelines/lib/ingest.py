@@ -233,7 +233,7 @@ class _Writer:
     ``bulk`` (a load that is one transaction) rows are gathered and inserted a few hundred thousand at a
     time, and states and log rows at the end: one statement where there were one or more per file."""
 
-    FLUSH_ROWS = 200_000
+    FLUSH_ROWS = 100_000
 
     def __init__(self, con: duckdb.DuckDBPyConnection, bulk: bool):
         self.con, self.bulk = con, bulk

@@ -228,6 +228,9 @@ def _child_rule(la_code: str, key: str, memo: dict | None = None):
     """CHILD pseudonymised; ``memo`` keeps the keys made so far in one load (a child is in every table and
     year of a return), so the HMAC is computed once per child."""
     memo = {} if memo is None else memo
+    if memo.get("la_code") != la_code:  # files come LA by LA: keep one LA's children only
+        memo.clear()
+        memo["la_code"] = la_code
 
     def rule(raw: str | None):
         value = _text(raw)

@@ -145,7 +145,7 @@ def test_the_frame_the_loader_inserts_holds_the_rows_and_rejections_of_the_rules
     assert as_frame.rejections == as_rows.rejections and len(as_rows.rejections) == 3
     assert (as_frame.rows_read, as_frame.rows_loaded, as_frame.rows_rejected) == (4, 1, 3)
     assert as_rows.rows[0]["rne"] == "S" and as_rows.rows[0]["urn"] == "1"
-    assert memo == {("865", "C1"): KEY, ("865", "C2"): OTHER}
+    assert memo == {"la_code": "865", ("865", "C1"): KEY, ("865", "C2"): OTHER}
 
 
 def test_a_change_re_reads_the_files_of_its_return_only(tmp_path):

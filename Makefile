@@ -51,5 +51,11 @@ test: setup browser
 ui: setup
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
+# The national-scale benchmark (docs/performance.md): generates a scaled landing folder under
+# $(CSW_DATA_DIR)/bench, times the refreshes against a plain-DuckDB baseline, prints the `bench:` line.
+# SCALE=0.25 for a quarter of the default volume.
+bench: setup
+	$(PY) -m pipelines.bench $(if $(SCALE),--scale $(SCALE))
+
 clean:
 	rm -rf $(VENV) $(TOOLS) dbt_project/target dbt_project/logs data

@@ -15,8 +15,6 @@ import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 
-import dagster as dg
-
 from pipelines.lib.config import Settings
 from pipelines.lib.landing import diff_snapshots, take_snapshot
 from pipelines.lib.locking import RefreshBusy, refresh_lock
@@ -36,9 +34,10 @@ class Plan:
 
 
 def plan_refresh(settings: Settings, asset_graph, full: bool, fingerprint: str, snapshot) -> Plan:
-    """Decide what to re-run from the last successful refresh's state."""
-    from pipelines.defs.operations import selection_for_sources
+    """Decide what to re-run from the last successful refresh's state.
 
+    ``asset_graph`` may be a function returning the graph: it is then called only for an incremental plan,
+    so that a refresh with nothing to do does not load the Dagster definitions (seconds, for nothing)."""
     state = read_state(settings)
     if full:
         return Plan(None, "full refresh (asked for)")
@@ -49,13 +48,18 @@ def plan_refresh(settings: Settings, asset_graph, full: bool, fingerprint: str, 
     changes = diff_snapshots(state.snapshot, snapshot)
     if not changes:
         return Plan([], f"nothing changed in the landing folder since the last refresh ({state.finished_at})")
-    keys = selection_for_sources(changes.sources()).resolve(asset_graph)
+    from pipelines.defs.operations import selection_for_sources
+
+    graph = asset_graph() if callable(asset_graph) else asset_graph
+    keys = selection_for_sources(changes.sources()).resolve(graph)
     sources = ", ".join(sorted(changes.sources()))
     return Plan(sorted(keys, key=lambda k: k.to_user_string()),
                 f"incremental refresh of {sources} ({len(changes.paths)} file(s) new, changed or removed)")
 
 
 def _failure_reasons(result: dg.ExecuteInProcessResult) -> list[str]:
+    import dagster as dg
+
     reasons = []
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
@@ -77,23 +81,27 @@ def _failure_reasons(result: dg.ExecuteInProcessResult) -> list[str]:
 
 def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) -> int:
     """Refresh what changed and publish; print the summary; return the exit status."""
-    from pipelines.definitions import defs
-    from pipelines.defs.jobs import REFRESH_JOB_NAME
-    from pipelines.defs.publish import PUBLISHED_KEY
-
     settings = Settings.from_env()
     try:
         with refresh_lock(settings.data_dir):
             discard_unfinished_publication(settings.published_db)
             fingerprint = code_fingerprint(settings)
             snapshot = take_snapshot(settings.raw_dir)
-            plan = plan_refresh(settings, defs.resolve_asset_graph(), full, fingerprint, snapshot)
+            plan = plan_refresh(settings, _asset_graph, full, fingerprint, snapshot)
             print(f"Refresh plan: {plan.reason}.")
             if plan.keys == []:
                 for line in freshness_lines(settings.work_db):
                     print(line)
                 print(f"Published: {settings.published_db} (current)")
                 return 0
+            import dagster as dg
+
+            from pipelines.definitions import defs
+            from pipelines.defs.jobs import REFRESH_JOB_NAME
+            from pipelines.defs.publish import PUBLISHED_KEY
+
+            if instance is None and os.environ.get("DAGSTER_HOME"):
+                _lighter_run_history()
             instance = instance or (
                 dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral())
             log_path = settings.data_dir / "logs" / f"refresh-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
@@ -101,7 +109,8 @@ def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) 
             print(f"Progress log (Dagster and dbt): {log_path}", flush=True)
             with log_path.open("w", buffering=1) as log, redirect_stdout(log), redirect_stderr(log):
                 result = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
-                    instance=instance, raise_on_error=False, run_config=FILE_LOGS, asset_selection=plan.keys)
+                    instance=instance, raise_on_error=False, run_config=FILE_LOGS, asset_selection=plan.keys,
+                    tags=_run_tags(settings, fingerprint))
             published = any(e.asset_key == PUBLISHED_KEY for e in result.get_asset_materialization_events())
             if published:
                 write_state(settings, RefreshState(fingerprint, snapshot, dt.datetime.now().isoformat(timespec="seconds")))
@@ -119,6 +128,39 @@ def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) 
         for line in refresh_summary(settings.work_db, result.run_id, settings.published_db if published else None):
             print(line)
     return 0 if published else 1
+
+
+def _run_tags(settings: Settings, fingerprint: str) -> dict[str, str]:
+    """The dbt unit tests test the code: skipped when it is the code the last successful refresh ran."""
+    from pipelines.defs.transform import UNIT_TESTS_TAG
+
+    state = read_state(settings)
+    return {UNIT_TESTS_TAG: "skip"} if state is not None and state.fingerprint == fingerprint else {}
+
+
+def _lighter_run_history() -> None:
+    """Let the Dagster run history (sqlite files in $DAGSTER_HOME, WAL mode) commit without an fsync each time.
+
+    Dagster stores every event of a run (hundreds per refresh) in its own commit; with the default
+    ``synchronous=FULL`` each is an fsync: 15-30 s of a national-scale refresh on a busy disk.
+    ``synchronous=NORMAL`` in WAL mode keeps the files consistent, and a killed process loses nothing; only
+    an operating-system crash can lose the newest events of the history (never the warehouse). This process
+    only: the UI and its daemon keep Dagster's defaults."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _synchronous_normal(dbapi_connection, _record) -> None:
+        if type(dbapi_connection).__module__ == "sqlite3":
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+
+def _asset_graph():
+    from pipelines.definitions import defs
+
+    return defs.resolve_asset_graph()
 
 
 def main(argv: list[str] | None = None) -> int:

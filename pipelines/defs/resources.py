@@ -12,6 +12,11 @@ from pipelines.lib.locking import refresh_lock
 from pipelines.lib.pseudonymise import PseudonymKeyMissing, pseudonym_key
 
 
+# DuckDB's memory in the refresh process (default: 80% of the machine): bounded so that memory does not grow with
+# the data (larger loads and checks spill to disk); dbt's is set in dbt_project/profiles.yml.
+WORK_MEMORY_LIMIT = "1GB"
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The landing folder, the data folder and the working DuckDB file.
 
@@ -37,7 +42,7 @@ class WarehouseResource(dg.ConfigurableResource):
         """A read-write connection to the working warehouse, closed on exit."""
         settings = self.settings()
         settings.work_db.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(settings.work_db))
+        con = duckdb.connect(str(settings.work_db), config={"memory_limit": WORK_MEMORY_LIMIT})
         try:
             ensure_quality_schema(con)
             yield con

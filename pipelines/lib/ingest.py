@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,8 +142,10 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, table: RawTable, parsed: ParsedTable,
-                 file_path: str, run_id: str) -> None:
+def _incoming_rows(con: duckdb.DuckDBPyConnection, table: RawTable, parsed: ParsedTable,
+                   file_path: str, run_id: str) -> pd.DataFrame | None:
+    """The rows of ``parsed`` as a frame with the raw table's columns, or None when there are none; rows
+    staged on ``con`` (a StagedRelation) are inserted right away instead."""
     columns = list(table.columns)
     if isinstance(parsed.frame, StagedRelation) and parsed.frame.con is con:
         names = ", ".join(f'"{c}"' for c in [*columns, *RAW_META_COLUMNS])
@@ -151,12 +154,12 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, table: RawTable, parsed: Parsed
         con.execute(f'insert into raw."{table.name}" ({names}) select {values} from "{parsed.frame.table}"',
                     [file_path, parsed.sheet, run_id])
         con.execute(f'drop table if exists "{parsed.frame.table}"')
-        return
+        return None
     if isinstance(parsed.frame, StagedRelation):
         parsed.frame = parsed.frame.df()
     if parsed.frame is not None:
         if not len(parsed.frame):
-            return
+            return None
         frame = parsed.frame.copy(deep=False)
         for c in columns:
             if c not in frame.columns:
@@ -164,33 +167,36 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, table: RawTable, parsed: Parsed
         frame["_file_path"] = file_path
         frame["_sheet"] = parsed.sheet
         frame["_run_id"] = run_id
-        frame = frame[[*columns, *RAW_META_COLUMNS]]
-    elif not parsed.rows:
-        return
-    else:
-        frame = pd.DataFrame(
-            {
-                **{c: pd.Series([r.get(c) for r in parsed.rows], dtype="object") for c in columns},
-                "_file_path": file_path,
-                "_sheet": parsed.sheet,
-                "_row_number": pd.Series([r["_row_number"] for r in parsed.rows], dtype="int64"),
-                "_run_id": run_id,
-            }
-        )
+        return frame[[*columns, *RAW_META_COLUMNS]]
+    if not parsed.rows:
+        return None
+    return pd.DataFrame(
+        {
+            **{c: pd.Series([r.get(c) for r in parsed.rows], dtype="object") for c in columns},
+            "_file_path": file_path,
+            "_sheet": parsed.sheet,
+            "_row_number": pd.Series([r["_row_number"] for r in parsed.rows], dtype="int64"),
+            "_run_id": run_id,
+        }
+    )
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFrame) -> None:
+    """``insert into target`` the rows of ``frame`` (its columns by name)."""
     con.register("_incoming", frame)
     try:
-        names = ", ".join(f'"{c}"' for c in [*columns, *RAW_META_COLUMNS])
-        con.execute(f'insert into raw."{table.name}" ({names}) select {names} from _incoming')
+        names = ", ".join(f'"{c}"' for c in frame.columns)
+        con.execute(f"insert into {target} ({names}) select {names} from _incoming")
     finally:
         con.unregister("_incoming")
 
 
-def _insert_rejections(con, parsed: ParsedTable, source: str, file_path: str, run_id: str,
-                       now: dt.datetime) -> None:
+def _rejections_frame(parsed: ParsedTable, source: str, file_path: str, run_id: str,
+                      now: dt.datetime) -> pd.DataFrame | None:
     if not parsed.rejections:
-        return
+        return None
     rejections = parsed.rejections
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "file_path": file_path,
             "row_number": pd.Series([r.row_number for r in rejections], dtype="Int64"),
@@ -203,15 +209,6 @@ def _insert_rejections(con, parsed: ParsedTable, source: str, file_path: str, ru
             "run_id": run_id,
         }
     )
-    con.register("_rejected", frame)
-    try:
-        con.execute(
-            "insert into quality.rejected_rows (file_path, row_number, column_name, value, reason, rejected_at, "
-            "source, table_name, run_id) select file_path, row_number, column_name, value, reason, rejected_at, "
-            "source, table_name, run_id from _rejected"
-        )
-    finally:
-        con.unregister("_rejected")
 
 
 def _delete_file_rows(con, tables: Iterable[RawTable], source: str, file_path: str) -> None:
@@ -220,19 +217,97 @@ def _delete_file_rows(con, tables: Iterable[RawTable], source: str, file_path: s
     con.execute("delete from quality.rejected_rows where source = ? and file_path = ?", [source, file_path])
 
 
-def _log(con, run_id: str, source: str, outcome: FileOutcome, now: dt.datetime) -> None:
-    con.execute(
-        "insert into quality.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, outcome.file_path, outcome.sha256.split("+", 1)[0], source, outcome.table_name, outcome.status,
-         outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected, outcome.reason, now],
-    )
+LOG_COLUMNS = ("run_id", "file_path", "sha256", "source", "table_name", "status", "rows_read", "rows_loaded",
+               "rows_rejected", "reason", "loaded_at")
+STATE_COLUMNS = ("source", "file_path", "sha256", "status", "reason", "loaded_at")
 
 
-def _set_state(con, source: str, outcome: FileOutcome, now: dt.datetime) -> None:
-    con.execute(
-        "insert or replace into quality.file_state values (?, ?, ?, ?, ?, ?)",
-        [source, outcome.file_path, outcome.sha256, outcome.status, outcome.reason, now],
-    )
+def _log_row(run_id: str, source: str, outcome: FileOutcome, now: dt.datetime) -> list:
+    return [run_id, outcome.file_path, outcome.sha256.split("+", 1)[0], source, outcome.table_name, outcome.status,
+            outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected, outcome.reason, now]
+
+
+class _Writer:
+    """Writes what a load produces: raw rows, quarantined rows, file states and log rows.
+
+    By default each file is its own transaction (``unit``) and everything is written as it comes. With
+    ``bulk`` (a load that is one transaction) rows are gathered and inserted a few hundred thousand at a
+    time, and states and log rows at the end: one statement where there were one or more per file."""
+
+    FLUSH_ROWS = 100_000
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, bulk: bool):
+        self.con, self.bulk = con, bulk
+        self.frames: dict[str, list[pd.DataFrame]] = {}
+        self.buffered = 0
+        self.states: list[list] = []
+        self.logs: list[list] = []
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        if self.bulk:
+            yield
+            return
+        self.con.execute("begin")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        self.con.execute("commit")
+
+    def insert(self, target: str, frame: pd.DataFrame | None) -> None:
+        if frame is None:
+            return
+        if not self.bulk:
+            _insert_frame(self.con, target, frame)
+            return
+        self.frames.setdefault(target, []).append(frame)
+        self.buffered += len(frame)
+        if self.buffered >= self.FLUSH_ROWS:
+            self.flush_rows()
+
+    def flush_rows(self) -> None:
+        for target, frames in self.frames.items():
+            _insert_frame(self.con, target, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
+        self.frames, self.buffered = {}, 0
+
+    def state(self, source: str, outcome: FileOutcome, now: dt.datetime, new: bool) -> None:
+        """A file's state; ``new``: it has none yet (a plain insert, much cheaper than an upsert)."""
+        row = [source, outcome.file_path, outcome.sha256, outcome.status, outcome.reason, now]
+        if self.bulk:
+            self.states.append(row)
+        else:
+            self.con.execute(f"insert {'' if new else 'or replace '}into quality.file_state values (?, ?, ?, ?, ?, ?)",
+                             row)
+
+    def log(self, run_id: str, source: str, outcome: FileOutcome, now: dt.datetime) -> None:
+        row = _log_row(run_id, source, outcome, now)
+        if self.bulk:
+            self.logs.append(row)
+        else:
+            self.con.execute("insert into quality.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+
+    def finish(self) -> None:
+        """Write what was gathered (bulk)."""
+        self.flush_rows()
+        if self.states:
+            states = pd.DataFrame(self.states, columns=list(STATE_COLUMNS), dtype="object")
+            states["loaded_at"] = pd.to_datetime(states["loaded_at"])
+            self.con.register("_states", states)
+            try:
+                self.con.execute("delete from quality.file_state using _states where file_state.source = "
+                                 "_states.source and file_state.file_path = _states.file_path")
+                self.con.execute("insert into quality.file_state select * from _states")
+            finally:
+                self.con.unregister("_states")
+            self.states = []
+        if self.logs:
+            logs = pd.DataFrame(self.logs, columns=list(LOG_COLUMNS))
+            for column in ("rows_read", "rows_loaded", "rows_rejected"):
+                logs[column] = logs[column].astype("int64")
+            _insert_frame(self.con, "quality.load_log", logs)
+            self.logs = []
 
 
 def _fingerprint(path: Path, companions: Companions | None) -> str:
@@ -289,11 +364,17 @@ def load_source(
     display_root: Path | None = None,
     now: dt.datetime | None = None,
     companions: Companions | None = None,
+    one_transaction: bool = False,
 ) -> SourceResult:
     """Mirror ``folder`` into the raw tables of ``source``; see the module docstring.
 
     ``companions(path)`` names files a file is read together with (an EES data file's
     ``.meta.csv``): the file counts as changed when any of them changes, is added or goes.
+
+    Each file's rows, state and log row are committed together, file by file. With ``one_transaction``
+    the whole source is one transaction instead, its rows inserted in bulk: one commit and a few
+    statements where there were several per file (for sources of many small files, whose parser does
+    not use ``con``).
     """
     tables = list(tables)
     by_name = {t.name: t for t in tables}
@@ -301,6 +382,22 @@ def load_source(
     ensure_quality_schema(con)
     for table in tables:
         ensure_raw_table(con, table)
+    writer = _Writer(con, bulk=one_transaction)
+    if one_transaction:
+        con.execute("begin")
+    try:
+        result = _load_files(con, source, folder, tables, by_name, parser, run_id, now, companions, writer)
+        writer.finish()
+    except BaseException:
+        if one_transaction:
+            con.execute("rollback")
+        raise
+    if one_transaction:
+        con.execute("commit")
+    return result
+
+
+def _load_files(con, source, folder, tables, by_name, parser, run_id, now, companions, writer) -> SourceResult:
     result = SourceResult(source=source)
     previous = {
         path: (sha, status)
@@ -310,6 +407,7 @@ def load_source(
     }
     seen_paths: set[str] = set()
     loaded_shas: dict[str, str] = {}
+    unchanged: list[FileOutcome] = []
     for path in discover_files(folder):
         file_path = str(path)
         seen_paths.add(file_path)
@@ -320,28 +418,33 @@ def load_source(
                               else f"unchanged since it was {previous[file_path][1]}; not read again")
             if previous[file_path][1] == "loaded":
                 loaded_shas.setdefault(sha, file_path)
+            unchanged.append(outcome)
         elif sha in loaded_shas:
             outcome.reason = f"same content as {loaded_shas[sha]}; not loaded twice"
-            con.execute("begin")
-            _delete_file_rows(con, tables, source, file_path)
-            _set_state(con, source, outcome, now)
-            con.execute("commit")
+            with writer.unit():
+                _delete_file_rows(con, tables, source, file_path)
+                writer.state(source, outcome, now, new=file_path not in previous)
+                writer.log(run_id, source, outcome, now)
         else:
-            outcome = _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, previous)
+            outcome = _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, previous, writer)
         if outcome.status == "loaded":
             loaded_shas.setdefault(sha, file_path)
         result.files.append(outcome)
-        _log(con, run_id, source, outcome, now)
+    if unchanged:  # their log rows together: one statement, not one commit per file
+        logs = pd.DataFrame([_log_row(run_id, source, o, now) for o in unchanged], columns=list(LOG_COLUMNS))
+        for column in ("rows_read", "rows_loaded", "rows_rejected"):
+            logs[column] = logs[column].astype("int64")
+        with writer.unit():
+            _insert_frame(con, "quality.load_log", logs)
     for gone in sorted(set(previous) - seen_paths):
-        con.execute("begin")
-        _delete_file_rows(con, tables, source, gone)
-        con.execute("delete from quality.file_state where source = ? and file_path = ?", [source, gone])
-        con.execute("commit")
+        with writer.unit():
+            _delete_file_rows(con, tables, source, gone)
+            con.execute("delete from quality.file_state where source = ? and file_path = ?", [source, gone])
         result.removed_files.append(gone)
     return result
 
 
-def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, previous) -> FileOutcome:
+def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, previous, writer) -> FileOutcome:
     file_path = str(path)
     parsed_tables, reason = _parse_safely(parser, path)
     if parsed_tables is None:
@@ -349,11 +452,11 @@ def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, pre
         outcome = FileOutcome(file_path=file_path, sha256=sha, status="rejected", reason=reason)
         if had_rows:
             outcome.reason = f"{reason} (the rows of its previous version are kept)"
-        con.execute("begin")
-        con.execute("delete from quality.rejected_rows where source = ? and file_path = ?", [source, file_path])
-        if not had_rows:
-            _set_state(con, source, outcome, now)
-        con.execute("commit")
+        with writer.unit():
+            con.execute("delete from quality.rejected_rows where source = ? and file_path = ?", [source, file_path])
+            if not had_rows:
+                writer.state(source, outcome, now, new=file_path not in previous)
+            writer.log(run_id, source, outcome, now)
         return outcome
     outcome = FileOutcome(
         file_path=file_path, sha256=sha, status="loaded",
@@ -363,18 +466,16 @@ def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, pre
         rows_rejected=sum(p.rows_rejected for p in parsed_tables),
         reason="; ".join(dict.fromkeys(n for p in parsed_tables for n in p.notes)) or None,
     )
-    con.execute("begin")
-    try:
-        _delete_file_rows(con, tables, source, file_path)
+    with writer.unit():
+        if file_path in previous:  # a file never loaded before has no rows to replace (rows come with a state)
+            _delete_file_rows(con, tables, source, file_path)
         for parsed in parsed_tables:
             if parsed.table_name in by_name:  # a table recognised but not used has no raw table (and no rows)
-                _insert_rows(con, by_name[parsed.table_name], parsed, file_path, run_id)
+                table = by_name[parsed.table_name]
+                writer.insert(f'raw."{table.name}"', _incoming_rows(con, table, parsed, file_path, run_id))
             elif parsed.rows:
                 raise ValueError(f"parser returned rows for undeclared raw table {parsed.table_name}")
-            _insert_rejections(con, parsed, source, file_path, run_id, now)
-        _set_state(con, source, outcome, now)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+            writer.insert("quality.rejected_rows", _rejections_frame(parsed, source, file_path, run_id, now))
+        writer.state(source, outcome, now, new=file_path not in previous)
+        writer.log(run_id, source, outcome, now)
     return outcome

@@ -77,7 +77,7 @@ def read_csv_text(text: str, name: str = "csv") -> Sheet:
     """Parse CSV text (any line endings, quoted fields with commas or newlines) into a Sheet."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows = [[_blank_to_none(c) for c in row] for row in reader]
+    rows = [[c if c.strip() else None for c in row] for row in reader]  # _blank_to_none: the reader gives str
     return Sheet(name=name, rows=rows)
 
 

@@ -206,158 +206,252 @@ def month_of(date_iso: str | None) -> str | None:
     return date_iso[:8] + "01" if date_iso else None
 
 
-class _Row:
-    """Collects the rejections of one source row (every broken rule is reported, not just the first)."""
+Problem = tuple[str, "str | None", str]  # a broken rule: (column, value, reason)
 
-    def __init__(self, location: int, where: str = ""):
-        self.location = location
-        self.where = where  # XML: which element, since XML has no row numbers
-        self.rejections: list[Rejection] = []
 
-    def reject(self, column: str, value: str | None, reason: str) -> None:
-        self.rejections.append(Rejection(self.location, column, value, f"{self.where}{reason}"))
+def _mapped(values: list, rule) -> list:
+    """``rule`` applied once per distinct value: a file repeats few distinct dates, codes and children."""
+    outcome = {value: rule(value) for value in set(values)}
+    return [outcome[value] for value in values]
 
-    def date(self, fields: dict, column: str, required: bool = False) -> str | None:
-        value = _text(fields.get(column))
+
+def _checked(values: list, rule) -> tuple[list, dict[int, Problem]]:
+    """``rule(value) -> (clean value, Problem or None)`` once per distinct value: the clean column, and the
+    problems by row index."""
+    outcome = {value: rule(value) for value in set(values)}
+    bad = {value for value, (_clean, problem) in outcome.items() if problem is not None}
+    problems = {i: outcome[value][1] for i, value in enumerate(values) if value in bad} if bad else {}
+    return [outcome[value][0] for value in values], problems
+
+
+def _child_rule(la_code: str, key: str, memo: dict | None = None):
+    """CHILD pseudonymised; ``memo`` keeps the keys made so far in one load (a child is in every table and
+    year of a return), so the HMAC is computed once per child."""
+    memo = {} if memo is None else memo
+    if memo.get("la_code") != la_code:  # files come LA by LA: keep one LA's children only
+        memo.clear()
+        memo["la_code"] = la_code
+
+    def rule(raw: str | None):
+        value = _text(raw)
         if value is None:
-            if required:
-                self.reject(column, None, f"{column} is blank; it is required")
-            return None
+            return None, ("CHILD", None, "CHILD (the child's identifier) is blank; every row needs it")
+        pseudonym = memo.get((la_code, value))
+        if pseudonym is None:
+            pseudonym = memo[(la_code, value)] = child_key(la_code, value, key)
+        return pseudonym, None
+
+    return rule
+
+
+def _date_rule(column: str, required: bool = False):
+    def rule(raw: str | None):
+        value = _text(raw)
+        if value is None:
+            return None, ((column, None, f"{column} is blank; it is required") if required else None)
         try:
-            return parse_date(value).isoformat()
+            return parse_date(value).isoformat(), None
         except ValueError as exc:
-            self.reject(column, value, f"{column}: {exc}")
-            return None
+            return None, (column, value, f"{column}: {exc}")
 
-    def code(self, fields: dict, column: str, required: bool = True) -> str | None:
-        value = _code(fields.get(column))
-        allowed, label = CODE_LISTS[column]
+    return rule
+
+
+def _code_rule(column: str, required: bool = True):
+    allowed, label = CODE_LISTS[column]
+
+    def rule(raw: str | None):
+        value = _code(raw)
         if value is None:
-            if required:
-                self.reject(column, None, f"{column} ({label}) is blank; it is required")
-            return None
+            return None, ((column, None, f"{column} ({label}) is blank; it is required") if required else None)
         if value not in allowed:
-            self.reject(column, fields.get(column),
-                        f"{column} '{value}' is not a DfE {label} code (valid: {', '.join(allowed)})")
-            return None
-        return value
+            return None, (column, raw, f"{column} '{value}' is not a DfE {label} code (valid: {', '.join(allowed)})")
+        return value, None
 
-    def child(self, fields: dict, la_code: str, key: str) -> str | None:
-        value = _text(fields.get("CHILD"))
-        if value is None:
-            self.reject("CHILD", None, "CHILD (the child's identifier) is blank; every row needs it")
-            return None
-        return child_key(la_code, value, key)
+    return rule
+
+
+def _foster_care_rule(raw: str | None):
+    value = _text(raw)
+    if value is not None and value not in FOSTER_CARE_CODES:
+        return None, ("FOSTER_CARE", raw,
+                      f"FOSTER_CARE '{value}' is not 0 (not adopted by the foster carers) or 1 (adopted by them)")
+    return value, None
+
+
+@dataclass
+class _Cells:
+    """The cells of one table of a file, a list per DfE column, and where each row is in the file."""
+
+    values: dict[str, list]
+    locations: list[int]  # row number (CSV, sheet) or element number (XML)
+    wheres: list[str] | None = None  # XML: which element, since XML has no row numbers (starts each reason)
+    seen_as: str = "row"
+
+    def __len__(self) -> int:
+        return len(self.locations)
+
+    def get(self, column: str) -> list:
+        values = self.values.get(column)
+        return values if values is not None else [None] * len(self.locations)
 
 
 # --------------------------------------------------------------------------------------------------------
-# Records: one function per table, shared by the CSV and XML readers
+# Records: one function per table, shared by the CSV and XML readers. Each gives the raw table's columns
+# and, in the order the rules are checked, the problems by row (a row reports every rule it breaks).
 # --------------------------------------------------------------------------------------------------------
-def _context(ctx: ReturnContext, key_value: str | None) -> dict:
-    return {"la_code": ctx.la_code, "collection_year": str(ctx.collection_year), "child_key": key_value}
+def header_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None = None
+                   ) -> tuple[dict[str, list], list[dict]]:
+    out: dict[str, list] = {}
+    out["child_key"], child = _checked(cells.get("CHILD"), _child_rule(ctx.la_code, key, memo))
+    out["sex"] = _mapped(cells.get("SEX"), _text)
+    dob, dob_problems = _checked(cells.get("DOB"), _date_rule("DOB", required=True))
+    out["birth_month"] = _mapped(dob, month_of)
+    out["ethnic"] = _mapped(cells.get("ETHNIC"), _code)
+    out["mother"] = _mapped(cells.get("MOTHER"), _text)
+    mc_dob, mc_problems = _checked(cells.get("MC_DOB"), _date_rule("MC_DOB"))
+    out["mc_birth_month"] = _mapped(mc_dob, month_of)
+    return out, [child, dob_problems, mc_problems]
 
 
-def header_record(fields: dict, row: _Row, ctx: ReturnContext, key: str) -> dict:
-    record = _context(ctx, row.child(fields, ctx.la_code, key))
-    record["sex"] = _text(fields.get("SEX"))
-    record["birth_month"] = month_of(row.date(fields, "DOB", required=True))
-    record["ethnic"] = _code(fields.get("ETHNIC"))
-    record["mother"] = _text(fields.get("MOTHER"))
-    record["mc_birth_month"] = month_of(row.date(fields, "MC_DOB"))
-    return record
-
-
-def episode_record(fields: dict, row: _Row, ctx: ReturnContext, key: str) -> dict:
-    record = _context(ctx, row.child(fields, ctx.la_code, key))
-    record["decom"] = row.date(fields, "DECOM", required=True)
-    record["dec"] = row.date(fields, "DEC")
+def episode_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None = None
+                    ) -> tuple[dict[str, list], list[dict]]:
+    out: dict[str, list] = {}
+    checks = []
+    out["child_key"], problems = _checked(cells.get("CHILD"), _child_rule(ctx.la_code, key, memo))
+    checks.append(problems)
+    for column, required in (("DECOM", True), ("DEC", False)):
+        out[column.lower()], problems = _checked(cells.get(column), _date_rule(column, required))
+        checks.append(problems)
     for column in ("RNE", "LS", "CIN", "PLACE"):
-        record[column.lower()] = row.code(fields, column)
-    record["rec"] = row.code(fields, "REC", required=False)
-    record["place_provider"] = _code(fields.get("PLACE_PROVIDER"))
-    record["reason_place_change"] = _code(fields.get("REASON_PLACE_CHANGE"))
-    record["urn"] = _text(fields.get("URN"))
-    if record["decom"] and record["dec"] and record["dec"] < record["decom"]:
-        row.reject("DEC", fields.get("DEC"),
-                   f"DEC {fields['DEC'].strip()} is before DECOM {fields['DECOM'].strip()}: an episode cannot end "
-                   "before it starts; correct either date")
-    if record["dec"] and _code(fields.get("REC")) is None:
-        row.reject("REC", None, f"REC is blank although the episode ended (DEC {fields['DEC'].strip()}): give the "
-                                "reason the episode ceased (X1 if a new episode began the same day)")
-    if record["dec"] and record["rec"] in ADOPTED_REC and record["place"] and \
-            record["place"] not in ALL_ADOPTION_PLACEMENTS:
-        row.reject("REC", fields.get("REC"),
-                   f"REC {record['rec']} (adopted) ends an episode whose placement {record['place']} is not an "
-                   f"adoption placement ({', '.join(ALL_ADOPTION_PLACEMENTS)}): a child is adopted from a placement "
-                   "for adoption; correct PLACE or REC")
-    return record
+        out[column.lower()], problems = _checked(cells.get(column), _code_rule(column))
+        checks.append(problems)
+    out["rec"], problems = _checked(cells.get("REC"), _code_rule("REC", required=False))
+    checks.append(problems)
+    out["place_provider"] = _mapped(cells.get("PLACE_PROVIDER"), _code)
+    out["reason_place_change"] = _mapped(cells.get("REASON_PLACE_CHANGE"), _code)
+    out["urn"] = _mapped(cells.get("URN"), _text)
+    raw_decom, raw_dec, raw_rec = cells.get("DECOM"), cells.get("DEC"), cells.get("REC")
+    decom, dec, rec, place = out["decom"], out["dec"], out["rec"], out["place"]
+    checks.append({
+        i: ("DEC", raw_dec[i], f"DEC {raw_dec[i].strip()} is before DECOM {raw_decom[i].strip()}: an episode cannot "
+                               "end before it starts; correct either date")
+        for i, (start, end) in enumerate(zip(decom, dec)) if start and end and end < start})
+    any_rec = _mapped(raw_rec, _code)
+    checks.append({
+        i: ("REC", None, f"REC is blank although the episode ended (DEC {raw_dec[i].strip()}): give the reason the "
+                         "episode ceased (X1 if a new episode began the same day)")
+        for i, (end, code) in enumerate(zip(dec, any_rec)) if end and code is None})
+    checks.append({
+        i: ("REC", raw_rec[i],
+            f"REC {rec[i]} (adopted) ends an episode whose placement {place[i]} is not an adoption placement "
+            f"({', '.join(ALL_ADOPTION_PLACEMENTS)}): a child is adopted from a placement for adoption; correct "
+            "PLACE or REC")
+        for i, (end, code, placement) in enumerate(zip(dec, rec, place))
+        if end and code in ADOPTED_REC and placement and placement not in ALL_ADOPTION_PLACEMENTS})
+    return out, checks
 
 
-def ad1_record(fields: dict, row: _Row, ctx: ReturnContext, key: str) -> dict:
-    record = _context(ctx, row.child(fields, ctx.la_code, key))
-    record["birth_month"] = month_of(row.date(fields, "DOB"))
-    record["date_int"] = row.date(fields, "DATE_INT")
-    record["date_match"] = row.date(fields, "DATE_MATCH")
-    foster_care = _text(fields.get("FOSTER_CARE"))
-    if foster_care is not None and foster_care not in FOSTER_CARE_CODES:
-        row.reject("FOSTER_CARE", fields.get("FOSTER_CARE"),
-                   f"FOSTER_CARE '{foster_care}' is not 0 (not adopted by the foster carers) or 1 (adopted by them)")
-        foster_care = None
-    record["foster_care"] = foster_care
-    record["nb_adoptr"] = _text(fields.get("NB_ADOPTR"))
-    record["sex_adoptr"] = _code(fields.get("SEX_ADOPTR"))
-    record["ls_adoptr"] = _code(fields.get("LS_ADOPTR"))
-    return record
+def ad1_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None = None
+                ) -> tuple[dict[str, list], list[dict]]:
+    out: dict[str, list] = {}
+    checks = []
+    out["child_key"], problems = _checked(cells.get("CHILD"), _child_rule(ctx.la_code, key, memo))
+    checks.append(problems)
+    dob, problems = _checked(cells.get("DOB"), _date_rule("DOB"))
+    out["birth_month"] = _mapped(dob, month_of)
+    checks.append(problems)
+    for column in ("DATE_INT", "DATE_MATCH"):
+        out[column.lower()], problems = _checked(cells.get(column), _date_rule(column))
+        checks.append(problems)
+    out["foster_care"], problems = _checked(cells.get("FOSTER_CARE"), _foster_care_rule)
+    checks.append(problems)
+    out["nb_adoptr"] = _mapped(cells.get("NB_ADOPTR"), _text)
+    out["sex_adoptr"] = _mapped(cells.get("SEX_ADOPTR"), _code)
+    out["ls_adoptr"] = _mapped(cells.get("LS_ADOPTR"), _code)
+    return out, checks
 
 
-def placed_adoption_record(fields: dict, row: _Row, ctx: ReturnContext, key: str) -> dict:
-    record = _context(ctx, row.child(fields, ctx.la_code, key))
-    record["birth_month"] = month_of(row.date(fields, "DOB"))
-    record["date_placed"] = row.date(fields, "DATE_PLACED", required=True)
-    record["date_placed_ceased"] = row.date(fields, "DATE_PLACED_CEASED")
-    record["reason_placed_ceased"] = _code(fields.get("REASON_PLACED_CEASED"))
-    if record["date_placed"] and record["date_placed_ceased"] and \
-            record["date_placed_ceased"] < record["date_placed"]:
-        row.reject("DATE_PLACED_CEASED", fields.get("DATE_PLACED_CEASED"),
-                   f"DATE_PLACED_CEASED {fields['DATE_PLACED_CEASED'].strip()} is before DATE_PLACED "
-                   f"{fields['DATE_PLACED'].strip()}: correct either date")
-    return record
+def placed_adoption_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None = None
+                            ) -> tuple[dict[str, list], list[dict]]:
+    out: dict[str, list] = {}
+    checks = []
+    out["child_key"], problems = _checked(cells.get("CHILD"), _child_rule(ctx.la_code, key, memo))
+    checks.append(problems)
+    dob, problems = _checked(cells.get("DOB"), _date_rule("DOB"))
+    out["birth_month"] = _mapped(dob, month_of)
+    checks.append(problems)
+    for column, required in (("DATE_PLACED", True), ("DATE_PLACED_CEASED", False)):
+        out[column.lower()], problems = _checked(cells.get(column), _date_rule(column, required))
+        checks.append(problems)
+    out["reason_placed_ceased"] = _mapped(cells.get("REASON_PLACED_CEASED"), _code)
+    raw_placed, raw_ceased = cells.get("DATE_PLACED"), cells.get("DATE_PLACED_CEASED")
+    checks.append({
+        i: ("DATE_PLACED_CEASED", raw_ceased[i], f"DATE_PLACED_CEASED {raw_ceased[i].strip()} is before DATE_PLACED "
+                                                 f"{raw_placed[i].strip()}: correct either date")
+        for i, (placed, ceased) in enumerate(zip(out["date_placed"], out["date_placed_ceased"]))
+        if placed and ceased and ceased < placed})
+    return out, checks
 
 
-RECORD_BUILDERS = {
-    EPISODES_TABLE.name: (episode_record, ("child_key", "decom"), "episode (same child and DECOM)"),
-    HEADER_TABLE.name: (header_record, ("child_key",), "Header row for the same child"),
-    AD1_TABLE.name: (ad1_record, ("child_key",), "AD1 row for the same child"),
-    PLACED_ADOPTION_TABLE.name: (placed_adoption_record, ("child_key", "date_placed"),
+# table -> (its columns and problems, the columns a row may not repeat in a file, what a repeat is called)
+TABLE_RULES = {
+    EPISODES_TABLE.name: (episode_columns, ("child_key", "decom"), "episode (same child and DECOM)"),
+    HEADER_TABLE.name: (header_columns, ("child_key",), "Header row for the same child"),
+    AD1_TABLE.name: (ad1_columns, ("child_key",), "AD1 row for the same child"),
+    PLACED_ADOPTION_TABLE.name: (placed_adoption_columns, ("child_key", "date_placed"),
                                  "PlacedAdoption row (same child and DATE_PLACED)"),
+}
+SOURCE_COLUMNS = {  # the DfE columns each table reads
+    EPISODES_TABLE.name: ("CHILD", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "PLACE_PROVIDER",
+                          "REASON_PLACE_CHANGE", "URN"),
+    HEADER_TABLE.name: ("CHILD", "SEX", "DOB", "ETHNIC", "MOTHER", "MC_DOB"),
+    AD1_TABLE.name: ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"),
+    PLACED_ADOPTION_TABLE.name: ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"),
 }
 
 
-class _TableBuilder:
-    """Accumulates the rows of one raw table from one file, with the duplicate rule."""
+def build_table(table: RawTable, cells: _Cells, ctx: ReturnContext, key: str, sheet: str | None,
+                as_frame: bool = False, memo: dict | None = None) -> ParsedTable:
+    """The rows of one table of a file after the row rules, a column at a time (each distinct value checked
+    once), with the duplicate rule: ``rows`` (dicts), or ``frame`` (a DataFrame, for large files)."""
+    columns_of, key_columns, what = TABLE_RULES[table.name]
+    out, checks = columns_of(cells, ctx, key, memo)
+    parsed = ParsedTable(table.name, sheet=sheet, rows_read=len(cells))
+    problems: dict[int, list[Problem]] = {}
+    for check in checks:  # a row's problems in the order its rules are checked
+        for i, problem in check.items():
+            problems.setdefault(i, []).append(problem)
+    seen: dict[tuple, int] = {}
+    for i, dup_key in enumerate(zip(*(out[c] for c in key_columns))):
+        if i in problems:
+            continue
+        if dup_key in seen:
+            problems[i] = [("CHILD", out["child_key"][i],
+                            f"duplicate {what}: {cells.seen_as} {seen[dup_key]} of this file is kept")]
+        else:
+            seen[dup_key] = cells.locations[i]
+    wheres = cells.wheres
+    parsed.rejections = [
+        Rejection(cells.locations[i], column, value, f"{wheres[i] if wheres else ''}{reason}")
+        for i in sorted(problems) for column, value, reason in problems[i]]
+    keep = [i for i in range(len(cells)) if i not in problems] if problems else None
+    context = {"la_code": ctx.la_code, "collection_year": str(ctx.collection_year)}
+    names = [c for c in table.columns if c not in context]
+    kept = {c: (out[c] if keep is None else [out[c][i] for i in keep]) for c in names}
+    numbers = cells.locations if keep is None else [cells.locations[i] for i in keep]
+    if as_frame:
+        import pandas as pd
 
-    def __init__(self, table: RawTable, ctx: ReturnContext, key: str, sheet: str | None):
-        self.build, self.key_columns, self.what = RECORD_BUILDERS[table.name]
-        self.parsed = ParsedTable(table.name, sheet=sheet)
-        self.ctx, self.key = ctx, key
-        self.seen: dict[tuple, int] = {}
-
-    def add(self, fields: dict, location: int, where: str = "", seen_as: str = "row") -> None:
-        self.parsed.rows_read += 1
-        row = _Row(location, where)
-        record = self.build(fields, row, self.ctx, self.key)
-        if not row.rejections:
-            dup_key = tuple(record[c] for c in self.key_columns)
-            if dup_key in self.seen:
-                row.reject("CHILD", record["child_key"],
-                           f"duplicate {self.what}: {seen_as} {self.seen[dup_key]} of this file is kept")
-            else:
-                self.seen[dup_key] = location
-        if row.rejections:
-            self.parsed.rejections.extend(row.rejections)
-            return
-        record["_row_number"] = location
-        self.parsed.rows.append(record)
+        parsed.frame = pd.DataFrame({
+            **{c: pd.Series([value] * len(numbers), dtype="object") for c, value in context.items()},
+            **{c: pd.Series(kept[c], dtype="object") for c in names},
+            "_row_number": pd.Series(numbers, dtype="int64"),
+        })
+    else:
+        parsed.rows = [{**context, **dict(zip(names, values)), "_row_number": number}
+                       for *values, number in zip(*(kept[c] for c in names), numbers)]
+    return parsed
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -393,7 +487,8 @@ def _unrecognised(sheet: Sheet) -> FileRejected:
         f"Header, Episodes, AD1 or PlacedAdoption (or Reviews, UASC, OC2, OC3, PrevPerm, Missing), but {what}")
 
 
-def parse_sheet(sheet: Sheet, ctx: ReturnContext, key: str) -> ParsedTable:
+def parse_sheet(sheet: Sheet, ctx: ReturnContext, key: str, as_frame: bool = False,
+                memo: dict | None = None) -> ParsedTable:
     """One CSV file or workbook sheet: the rows of its table, or a note that it is recognised but not used."""
     found = recognise_table(sheet.rows)
     if found is None:
@@ -412,12 +507,17 @@ def parse_sheet(sheet: Sheet, ctx: ReturnContext, key: str) -> ParsedTable:
         raise FileRejected(
             f"the SSDA903 {spec.name} table lacks required column(s) {', '.join(missing)}; "
             f"SSDA903 columns found: {found_columns}")
-    builder = _TableBuilder(spec.raw, ctx, key, sheet.name)
-    for number, row in data_rows:
-        fields = {col: (row[i] if i < len(row) else None) for col, i in index.items()}
-        builder.add(fields, number)
-    builder.parsed.notes.append(f"SSDA903 {spec.name} of {ctx.la_code} for {ctx.collection_year}")
-    return builder.parsed
+    wanted = {column: i for column, i in index.items() if column in SOURCE_COLUMNS[spec.raw.name]}
+    rows = [row for _number, row in data_rows]
+    if rows and min(map(len, rows)) > max(wanted.values(), default=-1):
+        by_position = list(zip(*rows))  # every row reaches every column wanted: transpose in one go
+        values = {column: list(by_position[i]) for column, i in wanted.items()}
+    else:
+        values = {column: [row[i] if i < len(row) else None for row in rows] for column, i in wanted.items()}
+    cells = _Cells(values, [number for number, _row in data_rows])
+    parsed = build_table(spec.raw, cells, ctx, key, sheet.name, as_frame, memo)
+    parsed.notes.append(f"SSDA903 {spec.name} of {ctx.la_code} for {ctx.collection_year}")
+    return parsed
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -452,7 +552,28 @@ def _leaves(element: ET.Element) -> dict[str, str | None]:
     return values
 
 
-def parse_xml(data: bytes, ctx: ReturnContext, key: str) -> list[ParsedTable]:
+class _XmlTable:
+    """The records of one table of an XML return, gathered element by element."""
+
+    def __init__(self, table: RawTable, sheet: str, seen_as: str):
+        self.table, self.sheet, self.seen_as = table, sheet, seen_as
+        self.records: list[dict] = []
+        self.locations: list[int] = []
+        self.wheres: list[str] = []
+
+    def add(self, fields: dict, location: int, where: str) -> None:
+        self.records.append(fields)
+        self.locations.append(location)
+        self.wheres.append(where)
+
+    def build(self, ctx: ReturnContext, key: str, as_frame: bool, memo: dict | None) -> ParsedTable:
+        values = {c: [r.get(c) for r in self.records] for c in SOURCE_COLUMNS[self.table.name]}
+        cells = _Cells(values, self.locations, self.wheres, self.seen_as)
+        return build_table(self.table, cells, ctx, key, self.sheet, as_frame, memo)
+
+
+def parse_xml(data: bytes, ctx: ReturnContext, key: str, as_frame: bool = False,
+              memo: dict | None = None) -> list[ParsedTable]:
     """The XML return: Header, Episodes, AD1 and PlacedAdoption rows; the other sub-tables counted in a note."""
     try:
         root = ET.fromstring(data)
@@ -460,18 +581,18 @@ def parse_xml(data: bytes, ctx: ReturnContext, key: str) -> list[ParsedTable]:
         raise FileRejected(f"the XML cannot be read ({exc}); export the return again") from None
     if _tag(root) != XML_ROOT:
         raise FileRejected(f"an XML file whose root element is <{root.tag}>, not <{XML_ROOT}>: not an SSDA903 return")
-    builders = {t.name: _TableBuilder(t, ctx, key, f"XML {tag}") for t, tag in (
-        (HEADER_TABLE, "CHILD"), (EPISODES_TABLE, "EPISODE"), (AD1_TABLE, "CHILD (AD1)"),
-        (PLACED_ADOPTION_TABLE, "AD_PLACED"))}
+    tables = {t.name: _XmlTable(t, f"XML {tag}", seen_as) for t, tag, seen_as in (
+        (HEADER_TABLE, "CHILD", "<CHILD>"), (EPISODES_TABLE, "EPISODE", "<EPISODE>"),
+        (AD1_TABLE, "CHILD (AD1)", "<CHILD>"), (PLACED_ADOPTION_TABLE, "AD_PLACED", "<AD_PLACED>"))}
     ignored: dict[str, int] = {}
     episode_number = placed_number = 0
     for child_number, child in enumerate((c for c in root if _tag(c) == "CHILD"), start=1):
         header = next((h for h in child if _tag(h) == "HEADER"), None)
         fields = _leaves(child)  # HEADER is a singleton sub-element: its values are found through it
         where = f"<CHILD> {child_number}: "
-        builders[HEADER_TABLE.name].add(fields, child_number, where, seen_as="<CHILD>")
+        tables[HEADER_TABLE.name].add(fields, child_number, where)
         if any(_text(fields.get(f)) for f in AD1_FIELDS):
-            builders[AD1_TABLE.name].add(fields, child_number, where, seen_as="<CHILD>")
+            tables[AD1_TABLE.name].add(fields, child_number, where)
         for tag in ("DUC", "IN_TOUCH"):
             if _text(fields.get(tag)):
                 ignored[XML_IGNORED[tag]] = ignored.get(XML_IGNORED[tag], 0) + 1
@@ -479,37 +600,41 @@ def parse_xml(data: bytes, ctx: ReturnContext, key: str) -> list[ParsedTable]:
             tag = _tag(sub)
             if tag == "AD_PLACED":
                 placed_number += 1
-                builders[PLACED_ADOPTION_TABLE.name].add(
-                    {**fields, **_leaves(sub)}, placed_number, f"{where}<AD_PLACED> {placed_number}: ",
-                    seen_as="<AD_PLACED>")
+                tables[PLACED_ADOPTION_TABLE.name].add(
+                    {**fields, **_leaves(sub)}, placed_number, f"{where}<AD_PLACED> {placed_number}: ")
             elif len(sub) and XML_IGNORED.get(tag):
                 ignored[XML_IGNORED[tag]] = ignored.get(XML_IGNORED[tag], 0) + 1
         for number_in_child, episode in enumerate((e for e in child if _tag(e) == "EPISODE"), 1):
             episode_number += 1
-            builders[EPISODES_TABLE.name].add(
+            tables[EPISODES_TABLE.name].add(
                 {**{"CHILD": fields.get("CHILD")}, **_leaves(episode)}, episode_number,
-                f"{where}<EPISODE> {number_in_child} (episode {episode_number} of the file): ", seen_as="<EPISODE>")
-    tables = [b.parsed for b in builders.values()]
+                f"{where}<EPISODE> {number_in_child} (episode {episode_number} of the file): ")
+    parsed = [t.build(ctx, key, as_frame, memo) for t in tables.values()]
     note = f"SSDA903 XML return of {ctx.la_code} for {ctx.collection_year}"
     if ignored:
         note += "; also holds " + ", ".join(f"{n} {what}" for what, n in sorted(ignored.items())) + \
                 ", not used by the warehouse, so not loaded"
-    tables[0].notes.append(note)
-    return tables
+    parsed[0].notes.append(note)
+    return parsed
 
 
 # --------------------------------------------------------------------------------------------------------
 # A file
 # --------------------------------------------------------------------------------------------------------
 def parse_ssda903_file(path: Path, *, root: Path, home_la: str, key: str,
-                       known_las: Iterable[str] | None = None) -> list[ParsedTable]:
-    """Every table of one landing file, pseudonymised, with the row rules applied."""
+                       known_las: Iterable[str] | None = None, as_frame: bool = False,
+                       memo: dict | None = None) -> list[ParsedTable]:
+    """Every table of one landing file, pseudonymised, with the row rules applied.
+
+    ``as_frame``: each table's rows as a DataFrame (``ParsedTable.frame``, inserted in one statement) rather
+    than a list of dicts; the rules and the rows are the same. ``memo``: a dict kept for one load, in which
+    the child keys made are remembered across its files."""
     ctx = return_context(path, root, home_la, known_las)
     data = path.read_bytes()
     if not data.strip():
         raise UnreadableFile("the file is empty")
     if sniff_format(data) == "xml":
-        return parse_xml(data, ctx, key)
+        return parse_xml(data, ctx, key, as_frame, memo)
     _fmt, sheets = read_tables(path)
     tables = []
     problems = []
@@ -517,7 +642,7 @@ def parse_ssda903_file(path: Path, *, root: Path, home_la: str, key: str,
         if not any(any(c for c in row) for row in sheet.rows):
             continue
         try:
-            tables.append(parse_sheet(sheet, ctx, key))
+            tables.append(parse_sheet(sheet, ctx, key, as_frame, memo))
         except FileRejected as exc:
             if len(sheets) == 1:
                 raise
@@ -571,46 +696,101 @@ def date_match_violations(ad1_rows: Iterable[dict], starts: dict[tuple[str, str,
     return bad
 
 
+def _sql_list(values: Iterable[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def placement_starts_sql(episodes: str = f"raw.{EPISODES_TABLE.name}") -> str:
+    """A query of :func:`adoption_placement_starts`, set-based: ``la_code, collection_year, child_key,
+    adoption_placement_start`` (ISO text) per return with an adoption, from the episodes in ``episodes``.
+
+    Where several episodes of a return tie (the same DEC), the order of the rows (file, then row) decides
+    as the order of the rows decides in :func:`adoption_placement_starts`."""
+    adopted, unchanged, placements = (_sql_list(ADOPTED_REC), _sql_list(CARER_UNCHANGED_RNE),
+                                      _sql_list(ALL_ADOPTION_PLACEMENTS))
+    return f"""
+        with recursive closed as (
+            select la_code, collection_year, child_key, decom, dec, rne, place, rec, _file_path, _row_number
+            from {episodes}
+            where dec is not null and dec <> ''
+        ),
+        adoption as (  -- the return's last episode ending in adoption
+            select * from closed where rec in ({adopted})
+            qualify row_number() over (partition by la_code, collection_year, child_key
+                                       order by dec desc, _file_path, _row_number) = 1
+        ),
+        ended_on as (  -- the episode ending on each day (the last row of those that do)
+            select * from closed
+            qualify row_number() over (partition by la_code, collection_year, child_key, dec
+                                       order by _file_path desc, _row_number desc) = 1
+        ),
+        walk as (  -- step back while the carers did not change and the episode before was with adopters
+            select la_code, collection_year, child_key, decom, rne, _file_path, _row_number, 0 as step
+            from adoption
+            union all
+            select walk.la_code, walk.collection_year, walk.child_key, before.decom, before.rne, before._file_path,
+                before._row_number, walk.step + 1
+            from walk
+            join ended_on as before
+                on before.la_code = walk.la_code and before.collection_year = walk.collection_year
+                and before.child_key = walk.child_key and before.dec = walk.decom
+            where walk.rne in ({unchanged}) and before.place in ({placements})
+                and not (before._file_path = walk._file_path and before._row_number = walk._row_number)
+        )
+        select la_code, collection_year, child_key, arg_max(decom, step) as adoption_placement_start
+        from walk
+        group by la_code, collection_year, child_key
+    """
+
+
 def apply_cross_table_rules(con, run_id: str, now: dt.datetime | None = None) -> int:
     """Quarantine AD1 rows whose DATE_MATCH is after the adoption placement; returns how many were moved.
 
     The rows leave ``raw.ssda903_ad1`` for ``quality.rejected_rows`` (under their own file and row), and the
-    file's ``quality.load_log`` row of this run is corrected.
+    file's ``quality.load_log`` row of this run is corrected. Set-based (:func:`placement_starts_sql`).
     """
     now = now or dt.datetime.now()
-    episodes = con.execute(
-        "select la_code, collection_year, child_key, decom, dec, rne, place, rec from raw.ssda903_episodes"
-    ).df().to_dict("records")
-    ad1 = con.execute(
-        "select la_code, collection_year, child_key, date_match, _file_path, _row_number from raw.ssda903_ad1"
-    ).df().to_dict("records")
-    bad = date_match_violations(ad1, adoption_placement_starts(_none_for_nan(episodes)))
-    if not bad:
-        return 0
-    con.execute("begin")
+    con.execute(f"""
+        create or replace temp table _ad1_after_placement as
+        select ad1._file_path, ad1._row_number, ad1.date_match, starts.adoption_placement_start
+        from raw.{AD1_TABLE.name} as ad1
+        join ({placement_starts_sql()}) as starts using (la_code, collection_year, child_key)
+        where ad1.date_match is not null and ad1.date_match <> ''
+            and ad1.date_match > starts.adoption_placement_start
+    """)
     try:
-        for row in bad:
-            con.execute("delete from raw.ssda903_ad1 where _file_path = ? and _row_number = ?",
-                        [row["_file_path"], int(row["_row_number"])])
+        moved = con.execute("select count(*) from _ad1_after_placement").fetchone()[0]
+        if not moved:
+            return 0
+        con.execute("begin")
+        try:
+            con.execute(f"""
+                delete from raw.{AD1_TABLE.name} as ad1 using _ad1_after_placement as bad
+                where ad1._file_path = bad._file_path and ad1._row_number = bad._row_number""")
             con.execute(
-                "insert into quality.rejected_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [row["_file_path"], int(row["_row_number"]), "DATE_MATCH", row["date_match"],
-                 f"DATE_MATCH {row['date_match']} is after the child moved in with the adopters "
-                 f"({row['adoption_placement_start']}, the placement for adoption in this return's Episodes): a "
-                 "child is matched before the placement; correct DATE_MATCH or the episode dates",
-                 now, SOURCE, AD1_TABLE.name, run_id])
+                """insert into quality.rejected_rows
+                       (file_path, row_number, column_name, value, reason, rejected_at, source, table_name, run_id)
+                   select _file_path, _row_number, 'DATE_MATCH', date_match,
+                       'DATE_MATCH ' || date_match || ' is after the child moved in with the adopters ('
+                       || adoption_placement_start || ', the placement for adoption in this return''s Episodes): a '
+                       || 'child is matched before the placement; correct DATE_MATCH or the episode dates',
+                       ?, ?, ?, ?
+                   from _ad1_after_placement
+                   order by _file_path, _row_number""",
+                [now, SOURCE, AD1_TABLE.name, run_id])
             con.execute(
-                "update quality.load_log set rows_loaded = rows_loaded - 1, rows_rejected = rows_rejected + 1 "
-                "where run_id = ? and source = ? and file_path = ?", [run_id, SOURCE, row["_file_path"]])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    return len(bad)
-
-
-def _none_for_nan(rows: list[dict]) -> list[dict]:
-    return [{k: (None if v != v else v) for k, v in r.items()} for r in rows]  # NaN != NaN
+                """update quality.load_log as log
+                   set rows_loaded = log.rows_loaded - moved.n, rows_rejected = log.rows_rejected + moved.n
+                   from (select _file_path, count(*) as n from _ad1_after_placement group by _file_path) as moved
+                   where log.run_id = ? and log.source = ? and log.file_path = moved._file_path""",
+                [run_id, SOURCE])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        return moved
+    finally:
+        con.execute("drop table if exists _ad1_after_placement")
 
 
 CONTEXT_TABLE = "ssda903_ingest_context"
@@ -621,25 +801,44 @@ def key_fingerprint(key: str) -> str:
     return hmac.new(key.encode(), b"csw-ssda903-key-fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
-def mark_for_reload(con, folder: Path, home_la: str, key: str) -> bool:
-    """Make the next load re-read every SSDA903 file if anything changed; returns whether it will.
+def _return_of(path: Path, folder: Path, home_la: str) -> tuple[str, int] | None:
+    """The return (LA, year) a file belongs to, from its folders; None for a file in no year folder."""
+    try:
+        ctx = return_context(path, folder, home_la)
+    except FileRejected:
+        return None
+    return ctx.la_code, ctx.collection_year
 
-    The AD1 rule joins the Episodes of the same return, which may be another file, and the child_key
-    depends on the home LA and the key: so when a file is added, changed or removed, or the home LA or the
-    key changes, every file is read again (the returns are small), and the rule is applied afresh.
+
+def mark_for_reload(con, folder: Path, home_la: str, key: str) -> bool:
+    """Make the next load re-read the files that must be read again; returns whether any will be.
+
+    The AD1 rule joins the Episodes of the same return (LA and year), which may be another file: so when a
+    file is added, changed or removed, every file of its return is read again (the other returns are not:
+    the rule never joins two returns), and the rule is applied afresh. Files recorded as repeating another
+    file's content are read again too (that file may be the one that changed). The child_key depends on the
+    home LA and the key: when either changes, every file is read again.
     """
     ensure_quality_schema(con)
     con.execute(f"create table if not exists raw.{CONTEXT_TABLE} (home_la varchar, key_fingerprint varchar)")
     context = (home_la, key_fingerprint(key))
     stored = con.execute(f"select home_la, key_fingerprint from raw.{CONTEXT_TABLE}").fetchall()
-    state = dict(con.execute(
-        "select file_path, sha256 from quality.file_state where source = ?", [SOURCE]).fetchall())
-    current = {str(p): None for p in discover_files(folder)}
-    changed = [tuple(r) for r in stored] != [context] or set(current) != set(state)
-    if not changed:
-        changed = any(sha256_file(Path(p)) != state[p] for p in current)
-    if changed:
+    state = {path: (sha, status) for path, sha, status in con.execute(
+        "select file_path, sha256, status from quality.file_state where source = ?", [SOURCE]).fetchall()}
+    current = {str(p): p for p in discover_files(folder)}
+    if [tuple(r) for r in stored] != [context]:
         con.execute("update quality.file_state set sha256 = 'reload' where source = ?", [SOURCE])
         con.execute(f"delete from raw.{CONTEXT_TABLE}")
         con.execute(f"insert into raw.{CONTEXT_TABLE} values (?, ?)", list(context))
-    return changed
+        return True
+    changed = [p for p in current if p not in state or sha256_file(current[p]) != state[p][0]]
+    changed += [p for p in state if p not in current]
+    if not changed:
+        return False
+    returns = {_return_of(Path(p), folder, home_la) for p in changed}
+    again = [p for p, (_sha, status) in state.items()
+             if status == "unchanged" or _return_of(Path(p), folder, home_la) in returns]
+    if again:
+        con.execute("update quality.file_state set sha256 = 'reload' where source = ? and file_path in "
+                    f"(select unnest(?::varchar[]))", [SOURCE, again])
+    return True

@@ -224,7 +224,7 @@ def test_adoption_placement_start_steps_back_over_unchanged_carers_only():
 
 def test_cross_table_rule_and_reload_in_the_warehouse(tmp_path):
     """Through the load machinery: the AD1 row is quarantined against the other file's Episodes, and fixing the
-    Episodes file (only) brings it back, because every file is read again when one changes."""
+    Episodes file (only) brings it back, because every file of a return is read again when one changes."""
     folder = tmp_path / "ssda903"
     write(folder / "2018", "eps.csv", EPISODES_HEADER + "\nK1,01/01/2016,S,C1,N1,U4,PR1,01/06/2017,X1,,,,\n"
           "K1,01/06/2017,P,E1,N1,A6,PR1,01/02/2018,E11,,,,\n")

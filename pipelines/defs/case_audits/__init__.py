@@ -58,7 +58,7 @@ def case_audits_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         result = load_source(
             con, source=SOURCE, folder=settings.raw_dir / SOURCE, tables=TABLES,
             parser=lambda path: parse_case_audit_file(path, home_la=settings.home_la, key=key),
-            run_id=context.run.run_id,
+            run_id=context.run.run_id, one_transaction=True,
         )
         for f in result.files:
             if f.status == "rejected":

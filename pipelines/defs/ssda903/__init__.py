@@ -1,9 +1,16 @@
 """SSDA903 returns: ingest of raw/ssda903/ (pseudonymised) and the data-quality checks on its raw tables."""
 
 import dagster as dg
-import pandas as pd
 
-from expectations.ssda903 import ad1_suite, episodes_suite, header_suite, placed_adoption_suite
+from expectations.ssda903 import (
+    ad1_check_query,
+    ad1_suite,
+    episodes_check_query,
+    episodes_suite,
+    header_check_query,
+    header_suite,
+    placed_adoption_suite,
+)
 from pipelines.defs.accounting import accounting_check
 from pipelines.defs.gx_checks import run_suite_check
 from pipelines.defs.ingest_metadata import source_metadata
@@ -17,7 +24,6 @@ from pipelines.lib.ssda903 import (
     PLACED_ADOPTION_TABLE,
     SOURCE,
     TABLES,
-    adoption_placement_starts,
     apply_cross_table_rules,
     mark_for_reload,
     parse_ssda903_file,
@@ -50,13 +56,15 @@ def ssda903_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     key = child_level_key(context, settings, "ssda903")
     known_las = load_la_lookup(settings.raw_dir / "reference").dfe_codes
     folder = settings.raw_dir / "ssda903"
+    memo: dict = {}  # child keys made in this load, so that each child's is computed once
     with warehouse.connect() as con:
         if mark_for_reload(con, folder, settings.home_la, key):
-            context.log.info("SSDA903 files changed: every return is read again (rules join files of a return)")
+            context.log.info("SSDA903 files changed: the returns they belong to are read again (rules join the "
+                             "files of a return)")
         result = load_source(
-            con, source=SOURCE, folder=folder, tables=TABLES, run_id=context.run_id,
+            con, source=SOURCE, folder=folder, tables=TABLES, run_id=context.run_id, one_transaction=True,
             parser=lambda path: parse_ssda903_file(path, root=folder, home_la=settings.home_la, key=key,
-                                                   known_las=known_las),
+                                                   known_las=known_las, as_frame=True, memo=memo),
         )
         moved = apply_cross_table_rules(con, context.run_id)
         if moved:
@@ -68,44 +76,25 @@ def ssda903_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
             yield dg.MaterializeResult(asset_key=asset_key, metadata=source_metadata(result, name, con))
 
 
-def _check(asset_name: str, suite_fn, description: str, prepare=None):
+def _check(asset_name: str, suite_fn, description: str, query=None):
     @dg.asset_check(asset=KEYS[asset_name], blocking=True, name=f"gx_{asset_name}", description=description)
     def _gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         return run_suite_check(context, warehouse, table=asset_name, suite=suite_fn(),
-                               prepare=prepare(warehouse) if prepare else None)
+                               query=query() if query else None)
 
     return _gx
 
 
-def _with_placement_start(warehouse: WarehouseResource):
-    """Add to each AD1 row the date the child moved in with the adopters, from the same return's Episodes."""
-    with warehouse.connect() as con:
-        episodes = con.execute(
-            f"select la_code, collection_year, child_key, decom, dec, rne, place, rec from raw.{EPISODES_TABLE.name}"
-        ).df()
-    episodes = episodes.astype(object).where(episodes.notna(), None).to_dict("records")
-    starts = adoption_placement_starts(episodes)
-
-    def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-        frame = frame.copy()
-        frame["adoption_placement_start"] = [
-            starts.get((la, str(year), child)) for la, year, child in
-            zip(frame["la_code"], frame["collection_year"], frame["child_key"])
-        ]
-        return frame
-
-    return prepare
-
-
 gx_episodes = _check(EPISODES_TABLE.name, episodes_suite,
                      "Great Expectations: child identifiers pseudonymised, DEC not before DECOM, codes in the DfE "
-                     "lists, REC E11/E12 only with an adoption placement, one row per child and DECOM in a file.")
+                     "lists, REC E11/E12 only with an adoption placement, one row per child and DECOM in a file "
+                     "(validated on a summary of the table made in SQL).", query=episodes_check_query)
 gx_header = _check(HEADER_TABLE.name, header_suite,
                    "Great Expectations: child identifiers pseudonymised, dates of birth cut to the month, one row "
-                   "per child in a file.")
+                   "per child in a file (validated on a summary per file made in SQL).", query=header_check_query)
 gx_ad1 = _check(AD1_TABLE.name, ad1_suite,
                 "Great Expectations: DATE_MATCH not after the adoption placement (same return's Episodes), "
-                "FOSTER_CARE 0 or 1, one row per child in a file.", prepare=_with_placement_start)
+                "FOSTER_CARE 0 or 1, one row per child in a file.", query=ad1_check_query)
 gx_placed_adoption = _check(PLACED_ADOPTION_TABLE.name, placed_adoption_suite,
                             "Great Expectations: DATE_PLACED present, not after DATE_PLACED_CEASED.")
 

@@ -1,0 +1,302 @@
+"""``python -m pipelines.bench [--scale S]`` (``make bench``): the national-scale benchmark, in one run.
+
+1. generates the landing folder (:mod:`pipelines.bench.generate`, fixed seed) under ``$CSW_DATA_DIR/bench``;
+2. ``full_s``: a full refresh of an empty data folder through the real pipeline, the command ``make run``
+   runs (``python -m pipelines.cli run --full``, a process of its own with its own Dagster instance), while
+   a thread samples the resident memory of its whole process tree (``peak_rss_mb``; dbt runs as a child);
+3. ``noop``: the same command again, without ``--full``, nothing having changed;
+4. ``baseline_s``: the plain-DuckDB script (:mod:`pipelines.bench.baseline`) on the same landing folder;
+5. ``incremental``: one LA's return for one more year is added, and the refresh run again;
+6. ``query_p95_ms``: 200 typical analyst queries on the published file.
+
+Set-up is not timed: generating the data, ``dbt compile`` for the baseline. The last line printed is
+``bench: full_s=... baseline_s=... ratio=... noop_ratio=... incremental_ratio=... peak_rss_mb=...
+query_p95_ms=...``; the details go to ``$CSW_DATA_DIR/bench/results-<scale>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+
+from pipelines.lib.config import DB_FILE_NAME, REPO_ROOT
+
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Memory of a process tree
+# ------------------------------------------------------------------------------------------------------------
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                kids += [int(k) for k in fh.read().split()]
+    except OSError:
+        pass
+    return kids
+
+
+def tree_rss_kb(root: int) -> int:
+    """Resident memory (kB) of ``root`` and every process below it, now."""
+    total, todo, seen = 0, [root], set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            with open(f"/proc/{pid}/statm") as fh:
+                total += int(fh.read().split()[1]) * PAGE_KB
+        except (OSError, IndexError, ValueError):
+            continue
+        todo += _children(pid)
+    return total
+
+
+class PeakMemory(threading.Thread):
+    """Samples a process tree's resident memory every ``interval`` seconds; ``peak_kb`` is the highest sum."""
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak_kb = pid, interval, 0
+        self.timeline: list[tuple[float, int]] = []  # (seconds, MB) every second, to tell which step peaks
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        start = last = time.perf_counter()
+        while not self._done.is_set():
+            now_kb = tree_rss_kb(self.pid)
+            self.peak_kb = max(self.peak_kb, now_kb)
+            if time.perf_counter() - last >= 1:
+                last = time.perf_counter()
+                self.timeline.append((round(last - start, 1), now_kb // 1024))
+            self._done.wait(self.interval)
+
+    def stop(self) -> int:
+        self._done.set()
+        self.join()
+        return self.peak_kb
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Running things
+# ------------------------------------------------------------------------------------------------------------
+def timed(command: list[str], env: dict, log: Path, memory: bool = False) -> tuple[float, int, str]:
+    """Run ``command``; returns (seconds, peak tree RSS in kB or 0, its output). Fails loudly on a non-zero exit.
+    With ``memory`` the memory over time goes to ``<log>.memory.json``."""
+    start = time.perf_counter()
+    with log.open("w") as out:
+        process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT)
+        sampler = PeakMemory(process.pid) if memory else None
+        if sampler:
+            sampler.start()
+        code = process.wait()
+        peak = sampler.stop() if sampler else 0
+        if sampler:
+            log.with_suffix(".memory.json").write_text(json.dumps(sampler.timeline))
+    seconds = time.perf_counter() - start
+    text = log.read_text()
+    if code != 0:
+        raise SystemExit(f"bench: {' '.join(command[1:])} exited {code}; see {log}\n{text[-3000:]}")
+    return seconds, peak, text
+
+
+def pipeline_env(landing: Path, data: Path) -> dict:
+    env = {**os.environ, "CSW_RAW_DIR": str(landing), "CSW_DATA_DIR": str(data),
+           "DAGSTER_HOME": str(data / "dagster"), "GX_ANALYTICS_ENABLED": "false",
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "PYTHONUNBUFFERED": "1"}
+    env.pop("CSW_WORK_DB", None)
+    return env
+
+
+def fresh_data_dir(data: Path) -> None:
+    """An empty data folder with its Dagster instance set up as `make` sets it up."""
+    shutil.rmtree(data, ignore_errors=True)
+    (data / "dagster").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "dagster.yaml", data / "dagster" / "dagster.yaml")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Analyst queries
+# ------------------------------------------------------------------------------------------------------------
+def _columns(con, table: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ?",
+        [table]).fetchall()}
+
+
+def analyst_queries(con, count: int = 200, seed: int = 9) -> list[tuple[str, list]]:
+    """Typical queries: an LA's benchmarks (or its indicators), the adoption scorecard, a year's absence."""
+    rng = random.Random(seed)
+    las = [r[0] for r in con.execute(
+        "select distinct la_code from marts.adoption_scorecard where source = 'ssda903' order by 1").fetchall()]
+    all_las = [r[0] for r in con.execute(
+        "select distinct la_code from marts.school_absence where la_code is not null order by 1").fetchall()]
+    years = [r[0] for r in con.execute("select distinct time_period from marts.school_absence order by 1").fetchall()]
+    benchmarks = _columns(con, "indicator_benchmarks")
+    templates = []
+    if benchmarks:
+        key = "la_code" if "la_code" in benchmarks else "area_code"
+        templates.append(lambda: (f"select * from marts.indicator_benchmarks where {key} = ?", [rng.choice(all_las)]))
+    else:
+        templates.append(lambda: (
+            "select indicator_code, period_label, breakdown, value, numerator, denominator from marts.indicator_values "
+            "where area_code = ? order by indicator_code, time_period", [rng.choice(all_las)]))
+    templates.append(lambda: (
+        "select period_label, scorecard_code, value, children, threshold, meets_threshold from marts.adoption_scorecard "
+        "where la_code = ? order by period_end_year, scorecard_code", [rng.choice(las)]))
+    templates.append(lambda: (
+        "select area_code, area_name, absence_overall_rate, absence_persistent_rate from marts.school_absence "
+        "where geography_level = 'local_authority' and time_period = ? and breakdown = 'Total' order by area_code",
+        [rng.choice(years)]))
+    return [templates[i % len(templates)]() for i in range(count)]
+
+
+def query_timings(published: Path) -> dict:
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        queries = analyst_queries(con)
+        times = []
+        for sql, params in queries:
+            start = time.perf_counter()
+            con.execute(sql, params).fetchall()
+            times.append((time.perf_counter() - start) * 1000)
+    finally:
+        con.close()
+    times.sort()
+    return {"count": len(times), "p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * len(times)) - 1],
+            "max_ms": times[-1]}
+
+
+# ------------------------------------------------------------------------------------------------------------
+def _marts_counts(published: Path) -> dict[str, int]:
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
+        return {t: con.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in tables}
+    finally:
+        con.close()
+
+
+def generator_version() -> str:
+    """A digest of the generators' code: the landing folder is written again when it changes."""
+    import hashlib
+
+    from pipelines.bench import generate
+    from pipelines.sample_data import ssda903
+
+    digest = hashlib.sha256()
+    for module in (generate, ssda903):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def run(scale: float, root: Path, regenerate: bool) -> dict:
+    from pipelines.bench.baseline import compile_project
+    from pipelines.bench.generate import generate
+
+    python = sys.executable
+    root.mkdir(parents=True, exist_ok=True)
+    tag = f"{scale:g}"
+    data_root = root / f"scale-{tag}"
+    stamp = data_root / "generated.json"
+    landing, extra = data_root / "landing", data_root / "extra"
+    started = time.perf_counter()
+    print(f"bench: scale {tag}: landing folder {landing}", flush=True)
+    version = generator_version()
+    if regenerate or not stamp.exists() or json.loads(stamp.read_text()).get("version") != version:
+        generated = generate(data_root, scale)
+        stamp.write_text(json.dumps({"version": version, **generated.counts}))
+    counts = {k: v for k, v in json.loads(stamp.read_text()).items() if k != "version"}
+    # the incremental step adds a year to the landing folder: start from the generated state
+    for added in sorted(extra.rglob("*"), reverse=True):
+        target = landing / added.relative_to(extra)
+        if target.is_file():
+            target.unlink()
+        elif target.is_dir() and not any(target.iterdir()):
+            target.rmdir()
+    print(f"bench: data {counts} (generated in {time.perf_counter() - started:.0f} s)", flush=True)
+
+    data = data_root / "pipeline"
+    logs = data_root / "logs"
+    logs.mkdir(exist_ok=True)
+    fresh_data_dir(data)
+    env = pipeline_env(landing, data)
+    refresh = [python, "-m", "pipelines.cli", "run"]
+    full_s, peak_kb, full_out = timed([*refresh, "--full"], env, logs / "full.txt", memory=True)
+    print(f"bench: full refresh {full_s:.1f} s, peak RSS {peak_kb / 1024:.0f} MB", flush=True)
+    noop_s, _, noop_out = timed(refresh, env, logs / "noop.txt")
+    if "nothing changed" not in noop_out:
+        raise SystemExit(f"bench: the refresh with nothing changed did work:\n{noop_out}")
+    print(f"bench: refresh with nothing changed {noop_s:.2f} s", flush=True)
+
+    manifest = compile_project(data_root / "dbt_target", data_root / "baseline-compile" / DB_FILE_NAME)
+    baseline_out = data_root / "baseline"
+    baseline_s, _, text = timed([python, "-m", "pipelines.bench.baseline", "--raw", str(landing), "--out",
+                                 str(baseline_out), "--compiled", str(manifest)], env, logs / "baseline.txt")
+    baseline = json.loads(text.strip().splitlines()[-1])
+    print(f"bench: baseline {baseline_s:.1f} s {baseline['timings']}", flush=True)
+    pipeline_marts = _marts_counts(data / DB_FILE_NAME)
+    baseline_marts = _marts_counts(baseline_out / DB_FILE_NAME)
+    differ = {t: (pipeline_marts.get(t), baseline_marts.get(t)) for t in set(pipeline_marts) | set(baseline_marts)
+              if pipeline_marts.get(t) != baseline_marts.get(t)}
+    if differ:
+        print(f"bench: WARNING: the baseline's marts differ from the pipeline's (rows): {differ}", flush=True)
+
+    shutil.copytree(extra, landing, dirs_exist_ok=True)
+    incremental_s, _, incremental_out = timed(refresh, env, logs / "incremental.txt")
+    if "incremental refresh of ssda903" not in incremental_out:
+        raise SystemExit(f"bench: the refresh after adding a return was not incremental:\n{incremental_out}")
+    print(f"bench: incremental refresh (one LA's new year) {incremental_s:.1f} s", flush=True)
+
+    queries = query_timings(data / DB_FILE_NAME)
+    result = {
+        "scale": scale, "data": counts, "full_s": full_s, "baseline_s": baseline_s, "ratio": full_s / baseline_s,
+        "noop_s": noop_s, "noop_ratio": noop_s / full_s, "incremental_s": incremental_s,
+        "incremental_ratio": incremental_s / full_s, "peak_rss_mb": peak_kb / 1024, "query_p95_ms": queries["p95_ms"],
+        "queries": queries, "baseline": baseline, "marts_rows": pipeline_marts, "marts_differ": differ,
+        "published_mb": (data / DB_FILE_NAME).stat().st_size / 2**20,
+        "summary": full_out.strip().splitlines()[-8:],
+    }
+    (root / f"results-{tag}.json").write_text(json.dumps(result, indent=2, default=str))
+    return result
+
+
+def bench_line(r: dict) -> str:
+    return (f"bench: full_s={r['full_s']:.1f} baseline_s={r['baseline_s']:.1f} ratio={r['ratio']:.2f} "
+            f"noop_ratio={r['noop_ratio']:.3f} incremental_ratio={r['incremental_ratio']:.2f} "
+            f"peak_rss_mb={r['peak_rss_mb']:.0f} query_p95_ms={r['query_p95_ms']:.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pipelines.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="data volume relative to the default (30 LAs x 10 years of SSDA903, 200,000 audits, "
+                             "15 years of school statistics)")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="scratch folder (default: $CSW_DATA_DIR/bench)")
+    parser.add_argument("--regenerate", action="store_true", help="write the landing folder again")
+    args = parser.parse_args(argv)
+    data_dir = Path(os.environ.get("CSW_DATA_DIR") or REPO_ROOT / "data")
+    result = run(args.scale, (args.dir or data_dir / "bench").resolve(), args.regenerate)
+    print(bench_line(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""The floor for this design: the refresh's loads and model SQL done by a plain script straight in DuckDB.
+
+``python -m pipelines.bench.baseline --raw LANDING --out FOLDER --compiled MANIFEST``
+
+No Dagster, no dbt, no Great Expectations, no data tests. What it does is what a full refresh does to
+produce the published file, with the same code and SQL:
+
+1. every source's files are loaded with the same parsers and the same load machinery
+   (:func:`pipelines.lib.ingest.load_source`): same rules, same raw tables, same quarantine and load log,
+   and the same rules across files (SSDA903 AD1 against the return's episodes);
+2. the dbt seeds are read with DuckDB's CSV reader, with the column types the project declares;
+3. every dbt model's SQL, as dbt compiled it (``MANIFEST``, from ``dbt compile`` beforehand: compiling is
+   set-up, not refresh), is run in dependency order as the view or table dbt would make of it;
+4. the case-audit actions kept out by the cross-file rules are recorded, and the marts and quality schemas
+   are published with the same function (:func:`pipelines.lib.publish.publish_warehouse`).
+
+What it leaves out is what the orchestration and the checks cost: Dagster's run, step and event
+machinery, dbt's process, parsing and per-node work, the dbt tests, the GX suites, asset metadata.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+
+from pipelines.lib.config import DB_FILE_NAME, DBT_PROJECT_DIR
+
+WORK_MEMORY_LIMIT = "1GB"  # the refresh's (pipelines/defs/resources.py, dbt_project/profiles.yml)
+
+
+def load_sources(con: duckdb.DuckDBPyConnection, raw: Path, home_la: str, key: str, run_id: str) -> dict[str, int]:
+    """Every source's ingest, as the Dagster ingest assets call it; returns rows loaded per source."""
+    from pipelines.lib import case_audits, ofsted, reference, school_statistics, ssda903
+    from pipelines.lib.adoption_scorecards import SOURCE as SCORECARDS, TABLES as SCORECARD_TABLES
+    from pipelines.lib.adoption_scorecards import parse_scorecard_file
+    from pipelines.lib.areas import load_la_lookup
+    from pipelines.lib.ingest import ensure_raw_table, load_source
+    from pipelines.lib.school_areas import load_area_reference
+
+    rows: dict[str, int] = {}
+    result = load_source(con, source="reference", folder=raw / "reference", tables=reference.REFERENCE_TABLES,
+                         parser=reference.parse_reference_file, run_id=run_id)
+    rows["reference"] = result.rows_loaded
+    lookup = load_la_lookup(raw / "reference")
+    result = load_source(con, source="ofsted", folder=raw / "ofsted", tables=ofsted.TABLES,
+                         parser=lambda path: ofsted.parse_ofsted_file(path, lookup), run_id=run_id)
+    rows["ofsted"] = result.rows_loaded
+    result = load_source(con, source=SCORECARDS, folder=raw / "adoption_scorecards", tables=SCORECARD_TABLES,
+                         parser=lambda path: parse_scorecard_file(path, lookup), run_id=run_id)
+    rows[SCORECARDS] = result.rows_loaded
+    areas = load_area_reference(raw / "reference")
+    for source in school_statistics.SOURCES:
+        result = load_source(
+            con, source=source, folder=raw / source, tables=[school_statistics.values_table(source)],
+            parser=lambda path, source=source: school_statistics.parse_school_statistics_file(path, source, areas, con),
+            run_id=run_id, companions=school_statistics.meta_companions)
+        rows[source] = result.rows_loaded
+    for table in case_audits.TABLES:
+        ensure_raw_table(con, table)
+    if case_audits.stale_pseudonyms(con, home_la, key):
+        case_audits.forget_loaded_files(con)
+    result = load_source(con, source=case_audits.SOURCE, folder=raw / case_audits.SOURCE, tables=case_audits.TABLES,
+                         parser=lambda path: case_audits.parse_case_audit_file(path, home_la=home_la, key=key),
+                         run_id=run_id, one_transaction=True)
+    rows[case_audits.SOURCE] = result.rows_loaded
+    folder = raw / "ssda903"
+    memo: dict = {}
+    ssda903.mark_for_reload(con, folder, home_la, key)
+    result = load_source(con, source=ssda903.SOURCE, folder=folder, tables=ssda903.TABLES, run_id=run_id,
+                         one_transaction=True,
+                         parser=lambda path: ssda903.parse_ssda903_file(path, root=folder, home_la=home_la, key=key,
+                                                                        known_las=lookup.dfe_codes, as_frame=True,
+                                                                        memo=memo))
+    ssda903.apply_cross_table_rules(con, run_id)
+    rows[ssda903.SOURCE] = result.rows_loaded
+    return rows
+
+
+def _ordered(nodes: dict, kinds: tuple[str, ...]) -> list[dict]:
+    """The manifest's nodes of these resource types, every node after the nodes it depends on."""
+    wanted = {uid: n for uid, n in nodes.items() if n["resource_type"] in kinds}
+    done: set[str] = set()
+    order: list[dict] = []
+
+    def visit(uid: str) -> None:
+        if uid in done or uid not in wanted:
+            return
+        done.add(uid)
+        for dep in wanted[uid].get("depends_on", {}).get("nodes", []):
+            visit(dep)
+        order.append(wanted[uid])
+
+    for uid in sorted(wanted):
+        visit(uid)
+    return order
+
+
+def _schema_of(relation_name: str) -> str:
+    return relation_name.split(".")[1]
+
+
+def build_models(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> int:
+    """The seeds, then every model's compiled SQL in dependency order; returns the number of models built."""
+    manifest = json.loads(manifest_path.read_text())
+    built = 0
+    schemas: set[str] = set()
+    for node in _ordered(manifest["nodes"], ("seed", "model")):
+        materialized = node["config"]["materialized"]
+        if materialized == "ephemeral":
+            continue  # inlined by dbt into the SQL of the models that use it
+        relation = node["relation_name"]
+        schema = _schema_of(relation)
+        if schema not in schemas:
+            con.execute(f"create schema if not exists {schema}")
+            schemas.add(schema)
+        if node["resource_type"] == "seed":
+            path = DBT_PROJECT_DIR / node["original_file_path"]
+            types = node["config"]["column_types"]
+            columns = ", ".join(f"'{c}': '{t}'" for c, t in types.items())
+            con.execute(f"create or replace table {relation} as select * from "
+                        f"read_csv('{path}', header = true, columns = {{{columns}}})")
+            continue
+        kind = "view" if materialized == "view" else "table"
+        con.execute(f"create or replace {kind} {relation} as (\n{node['compiled_code']}\n)")
+        built += 1
+    return built
+
+
+def compile_project(target: Path, work_db: Path) -> Path:
+    """``dbt compile`` into ``target`` (set-up: it needs no data); returns the manifest with compiled SQL."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "CSW_WORK_DB": str(work_db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    work_db.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([str(Path(sys.executable).parent / "dbt"), "compile", "--quiet", "--profiles-dir", ".",
+                    "--target-path", str(target)], cwd=DBT_PROJECT_DIR, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    work_db.unlink(missing_ok=True)
+    return target / "manifest.json"
+
+
+def run_baseline(raw: Path, out: Path, manifest: Path, home_la: str = "865", key: str | None = None) -> dict:
+    """Load, build and publish into ``out`` (wiped first); returns timings and counts."""
+    from pipelines.lib.case_audits import record_cross_file_rejections
+    from pipelines.lib.pseudonymise import DEVELOPMENT_KEY
+    from pipelines.lib.publish import publish_warehouse
+
+    shutil.rmtree(out, ignore_errors=True)
+    work_db = out / "work" / DB_FILE_NAME
+    work_db.parent.mkdir(parents=True)
+    run_id = str(uuid.uuid4())
+    timings = {}
+    start = time.perf_counter()
+    con = duckdb.connect(str(work_db), config={"memory_limit": WORK_MEMORY_LIMIT})  # as the refresh's
+    try:
+        rows = load_sources(con, raw, home_la, key or DEVELOPMENT_KEY, run_id)
+        timings["load_s"] = time.perf_counter() - start
+        models = build_models(con, manifest)
+        record_cross_file_rejections(con, run_id, dt.datetime.now())
+        timings["models_s"] = time.perf_counter() - start - timings["load_s"]
+    finally:
+        con.close()
+    mark = time.perf_counter()
+    publish_warehouse(work_db, out / DB_FILE_NAME)
+    timings["publish_s"] = time.perf_counter() - mark
+    timings["total_s"] = time.perf_counter() - start
+    return {"timings": timings, "rows": rows, "models": models}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pipelines.bench.baseline", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--raw", type=Path, required=True, help="the landing folder")
+    parser.add_argument("--out", type=Path, required=True, help="a scratch folder (wiped)")
+    parser.add_argument("--compiled", type=Path, required=True, help="manifest.json of `dbt compile`")
+    parser.add_argument("--home-la", default="865")
+    parser.add_argument("--key", default=None, help="pseudonymisation key (default: the development key)")
+    args = parser.parse_args(argv)
+    result = run_baseline(args.raw.resolve(), args.out.resolve(), args.compiled.resolve(), args.home_la, args.key)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

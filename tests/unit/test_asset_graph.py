@@ -78,3 +78,13 @@ def test_gx_checks_are_blocking(graph):
 def test_the_refresh_job_runs_one_step_at_a_time():
     job = defs.resolve_job_def("refresh_warehouse")
     assert job.executor_def.name == "in_process"
+
+
+def test_a_new_ssda903_return_reruns_adoption_and_not_ofsted(graph):
+    from pipelines.defs.operations import selection_for_sources
+
+    keys = {k.to_user_string() for k in selection_for_sources({"ssda903"}).resolve(graph)}
+    assert {"raw/ssda903_episodes", "marts/adoption_journeys", "marts/adoption_scorecard",
+            "marts/indicator_values", "published/children_services_duckdb"} <= keys
+    assert not any(k.startswith(("raw/ofsted", "staging/stg_ofsted", "raw/case_audit", "raw/school")) for k in keys)
+    assert "marts/inspection_judgements" not in keys

@@ -37,6 +37,7 @@ class Report:
     home_la: str
     la_name: str
     refreshed: dt.datetime
+    region_name: str
     charts: list[Chart]
     summary: list[dict]
     html: str = ""
@@ -301,7 +302,7 @@ def _figure(chart: Chart) -> str:
 
 
 def render_html(report: Report) -> str:
-    summary_head = ["Domain", "Indicator", "Period", report.la_name, "England", "Region",
+    summary_head = ["Domain", "Indicator", "Period", report.la_name, "England", report.region_name,
                     "Neighbours mean / median (n)", "Rank", "Quartile", "Threshold", "RAG", "Polarity"]
     summary_body = []
     for row in report.summary:
@@ -353,7 +354,7 @@ def build_report(con: duckdb.DuckDBPyConnection, home_la: str, refreshed: dt.dat
     schools = [c for c in (comparator_chart(data, code, refreshed, f"schools_{code}") for code in SCHOOLS) if c]
     audits = [monthly_chart(data, AUDIT_GRADES, "audit_grades", "Case-file audit grades", refreshed),
               monthly_chart(data, AUDIT_ACTIONS, "audit_actions", "Audit actions completed on time", refreshed)]
-    report = Report(home_la=home_la, la_name=data.la_name, refreshed=refreshed,
+    report = Report(home_la=home_la, la_name=data.la_name, refreshed=refreshed, region_name=data.region_name,
                     charts=ofsted + adoption + schools + audits, summary=summary_rows(data))
     report.sections = [
         ("Ofsted inspections", "Overall effectiveness of every inspection of the LA's children's services, "

@@ -28,32 +28,14 @@ def _describe(result) -> str:
     return f"{unexpected} unexpected value(s)" + (f", e.g. {shown}" if shown else "")
 
 
-_CONTEXTS: dict[str, object] = {}
-
-
-def _context(project_dir: Path):
-    """The GX project's context, opened once per process (opening it reads and writes its configuration: a
-    fraction of a second for each check of a refresh); opened again if the project's files have gone."""
-    import great_expectations as gx
-
-    key = str(project_dir.resolve())
-    context = _CONTEXTS.get(key)
-    if context is None or not (project_dir / "gx" / "great_expectations.yml").exists():
-        context = _CONTEXTS[key] = gx.get_context(mode="file", project_root_dir=str(project_dir))
-    return context
-
-
 def validate_frame(frame: pd.DataFrame, suite, project_dir: Path, asset_name: str) -> list[ExpectationOutcome]:
     """Run ``suite`` on ``frame``; results and Data Docs go to the GX project at ``project_dir``."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
     project_dir.mkdir(parents=True, exist_ok=True)
-    context = _context(project_dir)
-    try:
-        datasource = context.data_sources.get("warehouse")
-    except (KeyError, LookupError, ValueError):
-        datasource = context.data_sources.add_or_update_pandas("warehouse")
+    context = gx.get_context(mode="file", project_root_dir=str(project_dir))
+    datasource = context.data_sources.add_or_update_pandas("warehouse")
     try:
         asset = datasource.get_asset(asset_name)
     except LookupError:

@@ -21,6 +21,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -95,9 +96,15 @@ class PeakMemory(threading.Thread):
 # ------------------------------------------------------------------------------------------------------------
 # Running things
 # ------------------------------------------------------------------------------------------------------------
+CPU_SECONDS: dict[str, float] = {}  # CPU time (user + system) of each command's process tree, by its log's name
+
+
 def timed(command: list[str], env: dict, log: Path, memory: bool = False) -> tuple[float, int, str]:
     """Run ``command``; returns (seconds, peak tree RSS in kB or 0, its output). Fails loudly on a non-zero exit.
-    With ``memory`` the memory over time goes to ``<log>.memory.json``."""
+    With ``memory`` the memory over time goes to ``<log>.memory.json``. The CPU time of the command and of every
+    process it waited for (dbt) goes to ``CPU_SECONDS``: unlike wall time, it hardly moves when other work
+    shares the machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -109,6 +116,8 @@ def timed(command: list[str], env: dict, log: Path, memory: bool = False) -> tup
         if sampler:
             log.with_suffix(".memory.json").write_text(json.dumps(sampler.timeline))
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_SECONDS[log.stem] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     text = log.read_text()
     if code != 0:
         raise SystemExit(f"bench: {' '.join(command[1:])} exited {code}; see {log}\n{text[-3000:]}")
@@ -303,6 +312,8 @@ def run(scale: float, root: Path, regenerate: bool) -> dict:
         "noop_s": noop_s, "noop_ratio": noop_s / full_s, "incremental_s": incremental_s,
         "incremental_ratio": incremental_s / full_s, "peak_rss_mb": peak_kb / 1024, "query_p95_ms": queries["p95_ms"],
         "queries": queries, "baseline": baseline, "full_steps": full_steps, "incremental_steps": incremental_steps,
+        "cpu_s": {k: round(v, 1) for k, v in CPU_SECONDS.items()},
+        "cpu_ratio": CPU_SECONDS["full"] / CPU_SECONDS["baseline"],
         "load_average": os.getloadavg(), "marts_rows": pipeline_marts, "marts_differ": differ,
         "published_mb": (data / DB_FILE_NAME).stat().st_size / 2**20,
         "summary": full_out.strip().splitlines()[-8:],
@@ -329,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data_dir = Path(os.environ.get("CSW_DATA_DIR") or REPO_ROOT / "data")
     result = run(args.scale, (args.dir or data_dir / "bench").resolve(), args.regenerate)
+    cpu = result["cpu_s"]
+    print(f"bench: CPU seconds (user + system, process trees): full {cpu['full']:.0f}, baseline {cpu['baseline']:.0f} "
+          f"(ratio {result['cpu_ratio']:.2f}), nothing changed {cpu['noop']:.1f}, incremental {cpu['incremental']:.0f}; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     print(bench_line(result), flush=True)
     return 0
 

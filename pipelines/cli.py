@@ -163,12 +163,15 @@ def _lighter_run_history() -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    @event.listens_for(Engine, "connect")
-    def _synchronous_normal(dbapi_connection, _record) -> None:
-        if type(dbapi_connection).__module__ == "sqlite3":
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
+    if not event.contains(Engine, "connect", _synchronous_normal):
+        event.listen(Engine, "connect", _synchronous_normal)
+
+
+def _synchronous_normal(dbapi_connection, _record) -> None:
+    if type(dbapi_connection).__module__ == "sqlite3":
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
 
 def _asset_graph():

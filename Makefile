@@ -27,8 +27,10 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --compile-bytecode
 	touch $@
 
+# Parsed for the data folder's working database, so that a refresh's dbt starts from a partial parse.
 $(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
-	cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir . && touch target/manifest.json
+	cd dbt_project && CSW_WORK_DB=$(CSW_DATA_DIR)/work/children_services.duckdb \
+	  ../$(VENV)/bin/dbt parse --quiet --profiles-dir . && touch target/manifest.json
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)

@@ -100,6 +100,8 @@ def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) 
             from pipelines.defs.jobs import REFRESH_JOB_NAME
             from pipelines.defs.publish import PUBLISHED_KEY
 
+            _freeze_imports()
+
             if instance is None and os.environ.get("DAGSTER_HOME"):
                 _lighter_run_history()
             instance = instance or (
@@ -130,6 +132,18 @@ def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) 
     return 0 if published else 1
 
 
+def _freeze_imports() -> None:
+    """Leave the objects of the imports (Dagster, dbt, Great Expectations: about half a million) out of Python's
+    cyclic garbage collector, which otherwise walks all of them again and again while the parsers allocate:
+    that halves the time of parsing a large source in this process. They live as long as the process anyway."""
+    import gc
+
+    import great_expectations  # noqa: F401 - every refresh runs GX checks; imported now to be frozen too
+
+    gc.collect()
+    gc.freeze()
+
+
 def _run_tags(settings: Settings, fingerprint: str) -> dict[str, str]:
     """The dbt unit tests test the code: skipped when it is the code the last successful refresh ran."""
     from pipelines.defs.transform import UNIT_TESTS_TAG
@@ -149,12 +163,15 @@ def _lighter_run_history() -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    @event.listens_for(Engine, "connect")
-    def _synchronous_normal(dbapi_connection, _record) -> None:
-        if type(dbapi_connection).__module__ == "sqlite3":
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
+    if not event.contains(Engine, "connect", _synchronous_normal):
+        event.listen(Engine, "connect", _synchronous_normal)
+
+
+def _synchronous_normal(dbapi_connection, _record) -> None:
+    if type(dbapi_connection).__module__ == "sqlite3":
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
 
 def _asset_graph():

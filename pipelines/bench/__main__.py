@@ -20,6 +20,8 @@ import argparse
 import json
 import os
 import random
+import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -94,9 +96,15 @@ class PeakMemory(threading.Thread):
 # ------------------------------------------------------------------------------------------------------------
 # Running things
 # ------------------------------------------------------------------------------------------------------------
+CPU_SECONDS: dict[str, float] = {}  # CPU time (user + system) of each command's process tree, by its log's name
+
+
 def timed(command: list[str], env: dict, log: Path, memory: bool = False) -> tuple[float, int, str]:
     """Run ``command``; returns (seconds, peak tree RSS in kB or 0, its output). Fails loudly on a non-zero exit.
-    With ``memory`` the memory over time goes to ``<log>.memory.json``."""
+    With ``memory`` the memory over time goes to ``<log>.memory.json``. The CPU time of the command and of every
+    process it waited for (dbt) goes to ``CPU_SECONDS``: unlike wall time, it hardly moves when other work
+    shares the machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -108,6 +116,8 @@ def timed(command: list[str], env: dict, log: Path, memory: bool = False) -> tup
         if sampler:
             log.with_suffix(".memory.json").write_text(json.dumps(sampler.timeline))
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_SECONDS[log.stem] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     text = log.read_text()
     if code != 0:
         raise SystemExit(f"bench: {' '.join(command[1:])} exited {code}; see {log}\n{text[-3000:]}")
@@ -123,10 +133,17 @@ def pipeline_env(landing: Path, data: Path) -> dict:
 
 
 def fresh_data_dir(data: Path) -> None:
-    """An empty data folder with its Dagster instance set up as `make` sets it up."""
+    """An empty data folder set up as `make setup` sets up its data folder: the Dagster instance, and the
+    dbt project parsed for its working database (so that the refresh's dbt starts from a partial parse)."""
+    from pipelines.lib.config import DBT_PROJECT_DIR
+
     shutil.rmtree(data, ignore_errors=True)
     (data / "dagster").mkdir(parents=True)
     shutil.copy(REPO_ROOT / "dagster.yaml", data / "dagster" / "dagster.yaml")
+    env = {**os.environ, "CSW_WORK_DB": str(data / "work" / DB_FILE_NAME), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", ".",
+                    "--target-path", str(data / "dbt_target")], cwd=DBT_PROJECT_DIR, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -182,6 +199,30 @@ def query_timings(published: Path) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------------------
+_STEP_DONE = re.compile(r" - ([A-Za-z0-9_]+) - STEP_SUCCESS - .* in ([0-9.]+)(ms|s|m)\.")
+
+
+def step_breakdown(data: Path) -> dict[str, float]:
+    """Seconds of the last refresh's steps by kind (from its progress log), and of dbt's nodes by kind (from
+    run_results.json): where the time of a refresh goes."""
+    logs = sorted((data / "logs").glob("refresh-*.log"))
+    kinds: dict[str, float] = {}
+    if logs:
+        for step, value, unit in _STEP_DONE.findall(logs[-1].read_text(errors="replace")):
+            seconds = float(value) / 1000 if unit == "ms" else float(value) * (60 if unit == "m" else 1)
+            kind = ("gx_checks" if "_gx_" in step
+                    else "other_checks" if "_rows_accounted_for_" in step or "_freshness_" in step
+                    else "dbt" if step == "warehouse_dbt_models" else "publish" if step.startswith("published")
+                    else "ingest" if step.endswith("_raw") or step.startswith("raw__") else "other")
+            kinds[f"steps_{kind}_s"] = kinds.get(f"steps_{kind}_s", 0.0) + seconds
+    results = data / "dbt_target" / "run_results.json"
+    if results.exists():
+        for node in json.loads(results.read_text()).get("results", []):
+            kind = node["unique_id"].split(".", 1)[0]
+            kinds[f"dbt_{kind}_s"] = kinds.get(f"dbt_{kind}_s", 0.0) + (node.get("execution_time") or 0.0)
+    return {k: round(v, 1) for k, v in sorted(kinds.items())}
+
+
 def _marts_counts(published: Path) -> dict[str, int]:
     con = duckdb.connect(str(published), read_only=True)
     try:
@@ -238,7 +279,8 @@ def run(scale: float, root: Path, regenerate: bool) -> dict:
     env = pipeline_env(landing, data)
     refresh = [python, "-m", "pipelines.cli", "run"]
     full_s, peak_kb, full_out = timed([*refresh, "--full"], env, logs / "full.txt", memory=True)
-    print(f"bench: full refresh {full_s:.1f} s, peak RSS {peak_kb / 1024:.0f} MB", flush=True)
+    full_steps = step_breakdown(data)
+    print(f"bench: full refresh {full_s:.1f} s, peak RSS {peak_kb / 1024:.0f} MB {full_steps}", flush=True)
     noop_s, _, noop_out = timed(refresh, env, logs / "noop.txt")
     if "nothing changed" not in noop_out:
         raise SystemExit(f"bench: the refresh with nothing changed did work:\n{noop_out}")
@@ -261,14 +303,18 @@ def run(scale: float, root: Path, regenerate: bool) -> dict:
     incremental_s, _, incremental_out = timed(refresh, env, logs / "incremental.txt")
     if "incremental refresh of ssda903" not in incremental_out:
         raise SystemExit(f"bench: the refresh after adding a return was not incremental:\n{incremental_out}")
-    print(f"bench: incremental refresh (one LA's new year) {incremental_s:.1f} s", flush=True)
+    incremental_steps = step_breakdown(data)
+    print(f"bench: incremental refresh (one LA's new year) {incremental_s:.1f} s {incremental_steps}", flush=True)
 
     queries = query_timings(data / DB_FILE_NAME)
     result = {
         "scale": scale, "data": counts, "full_s": full_s, "baseline_s": baseline_s, "ratio": full_s / baseline_s,
         "noop_s": noop_s, "noop_ratio": noop_s / full_s, "incremental_s": incremental_s,
         "incremental_ratio": incremental_s / full_s, "peak_rss_mb": peak_kb / 1024, "query_p95_ms": queries["p95_ms"],
-        "queries": queries, "baseline": baseline, "marts_rows": pipeline_marts, "marts_differ": differ,
+        "queries": queries, "baseline": baseline, "full_steps": full_steps, "incremental_steps": incremental_steps,
+        "cpu_s": {k: round(v, 1) for k, v in CPU_SECONDS.items()},
+        "cpu_ratio": CPU_SECONDS["full"] / CPU_SECONDS["baseline"],
+        "load_average": os.getloadavg(), "marts_rows": pipeline_marts, "marts_differ": differ,
         "published_mb": (data / DB_FILE_NAME).stat().st_size / 2**20,
         "summary": full_out.strip().splitlines()[-8:],
     }
@@ -294,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data_dir = Path(os.environ.get("CSW_DATA_DIR") or REPO_ROOT / "data")
     result = run(args.scale, (args.dir or data_dir / "bench").resolve(), args.regenerate)
+    cpu = result["cpu_s"]
+    print(f"bench: CPU seconds (user + system, process trees): full {cpu['full']:.0f}, baseline {cpu['baseline']:.0f} "
+          f"(ratio {result['cpu_ratio']:.2f}), nothing changed {cpu['noop']:.1f}, incremental {cpu['incremental']:.0f}; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     print(bench_line(result), flush=True)
     return 0
 

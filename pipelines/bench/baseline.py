@@ -154,6 +154,12 @@ def run_baseline(raw: Path, out: Path, manifest: Path, home_la: str = "865", key
     from pipelines.lib.pseudonymise import DEVELOPMENT_KEY
     from pipelines.lib.publish import publish_warehouse
 
+    import gc
+
+    from pipelines.lib import case_audits, ofsted, reference, school_statistics, ssda903  # noqa: F401
+
+    gc.collect()
+    gc.freeze()  # as the refresh does with its imports (a plain script has far fewer)
     shutil.rmtree(out, ignore_errors=True)
     work_db = out / "work" / DB_FILE_NAME
     work_db.parent.mkdir(parents=True)

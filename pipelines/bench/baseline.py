@@ -11,11 +11,14 @@ produce the published file, with the same code and SQL:
 2. the dbt seeds are read with DuckDB's CSV reader, with the column types the project declares;
 3. every dbt model's SQL, as dbt compiled it (``MANIFEST``, from ``dbt compile`` beforehand: compiling is
    set-up, not refresh), is run in dependency order as the view or table dbt would make of it;
-4. the case-audit actions kept out by the cross-file rules are recorded, and the marts and quality schemas
-   are published with the same function (:func:`pipelines.lib.publish.publish_warehouse`).
+4. the case-audit actions kept out by the cross-file rules are recorded;
+5. the committee report and the benchmarks workbook are written with the same functions;
+6. the marts and quality schemas are published with the same function
+   (:func:`pipelines.lib.publish.publish_warehouse`).
 
 What it leaves out is what the orchestration and the checks cost: Dagster's run, step and event
-machinery, dbt's process, parsing and per-node work, the dbt tests, the GX suites, asset metadata.
+machinery, dbt's process, parsing and per-node work, the dbt tests, the GX suites, asset metadata, and the
+dbt docs (dbt's own product).
 """
 
 from __future__ import annotations
@@ -151,6 +154,8 @@ def compile_project(target: Path, work_db: Path) -> Path:
 def run_baseline(raw: Path, out: Path, manifest: Path, home_la: str = "865", key: str | None = None) -> dict:
     """Load, build and publish into ``out`` (wiped first); returns timings and counts."""
     from pipelines.lib.case_audits import record_cross_file_rejections
+    from pipelines.lib.committee_report import write_report
+    from pipelines.lib.excel_export import export_benchmarks
     from pipelines.lib.pseudonymise import DEVELOPMENT_KEY
     from pipelines.lib.publish import publish_warehouse
 
@@ -175,6 +180,11 @@ def run_baseline(raw: Path, out: Path, manifest: Path, home_la: str = "865", key
         timings["models_s"] = time.perf_counter() - start - timings["load_s"]
     finally:
         con.close()
+    mark = time.perf_counter()
+    # the same reports as the refresh's (its dbt docs are dbt's: not part of a plain script)
+    write_report(work_db, home_la, out / "reports", dt.datetime.now())
+    export_benchmarks(work_db, home_la, out / "reports", dt.datetime.now())
+    timings["reports_s"] = time.perf_counter() - mark
     mark = time.perf_counter()
     publish_warehouse(work_db, out / DB_FILE_NAME)
     timings["publish_s"] = time.perf_counter() - mark

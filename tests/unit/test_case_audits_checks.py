@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pandas as pd
 import pytest
 
-from expectations.case_audits import actions_suite, audits_suite, prepare_actions, prepare_audits, theme_grades_suite
+from expectations.case_audits import (
+    actions_check_query,
+    actions_suite,
+    audits_check_query,
+    audits_suite,
+    theme_grades_check_query,
+    theme_grades_suite,
+)
 from expectations.runner import validate_frame
 from pipelines.lib.case_audits import ACTIONS_TABLE, AUDITS_TABLE, THEMES_TABLE, parse_case_audit_file
 from pipelines.lib.ingest import RAW_META_COLUMNS
 from pipelines.sample_data.case_audits import write_case_audit_samples
 
 SUITES = {
-    AUDITS_TABLE.name: (AUDITS_TABLE, audits_suite, prepare_audits),
-    THEMES_TABLE.name: (THEMES_TABLE, theme_grades_suite, None),
-    ACTIONS_TABLE.name: (ACTIONS_TABLE, actions_suite, prepare_actions),
+    AUDITS_TABLE.name: (AUDITS_TABLE, audits_suite, audits_check_query),
+    THEMES_TABLE.name: (THEMES_TABLE, theme_grades_suite, theme_grades_check_query),
+    ACTIONS_TABLE.name: (ACTIONS_TABLE, actions_suite, actions_check_query),
 }
 
 
@@ -26,11 +34,20 @@ def frame(table, rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype="object") for c in columns})
 
 
+def summary(name: str, data: pd.DataFrame) -> pd.DataFrame:
+    """What the check validates: the summary made in SQL of ``data`` as a raw table (text columns)."""
+    _table, _suite, query = SUITES[name]
+    con = duckdb.connect()
+    con.register("data", data)
+    columns = ", ".join(f'"{c}"::varchar as "{c}"' for c in data.columns)
+    con.execute(f"create table raw_rows as select {columns} from data")
+    return con.execute(query("raw_rows")).df()
+
+
 def failed(name: str, data: pd.DataFrame, project_dir) -> set[str]:
-    _table, suite, prepare = SUITES[name]
-    if prepare is not None:
-        data = prepare(data)
-    return {o.name for o in validate_frame(data, suite(), project_dir, asset_name=name) if not o.passed}
+    _table, suite, _query = SUITES[name]
+    return {o.name for o in validate_frame(summary(name, data), suite(), project_dir, asset_name=name)
+            if not o.passed}
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +58,7 @@ def parsed(tmp_path_factory):
     return {
         name: frame(table, [{**r, "_file_path": str(path), "_row_number": r["_row_number"]}
                             for r in tables[name].rows])
-        for name, (table, _suite, _prepare) in SUITES.items()
+        for name, (table, _suite, _query) in SUITES.items()
     }
 
 
@@ -70,3 +87,25 @@ def test_action_suite_catches_a_description_and_a_future_completion(parsed, tmp_
     data.loc[0, "completed_date"] = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     assert failed(ACTIONS_TABLE.name, data, tmp_path) == {
         "only the declared columns (no description)", "completed_date not in the future"}
+
+
+def test_theme_and_action_suites_catch_repeats_bad_grades_and_dates(parsed, tmp_path):
+    themes = parsed[THEMES_TABLE.name].head(3).copy()
+    themes.loc[1, ["audit_id", "theme"]] = themes.loc[0, ["audit_id", "theme"]].to_numpy()
+    themes.loc[2, "grade"] = "Superb"
+    assert failed(THEMES_TABLE.name, themes, tmp_path) == {"one grade per audit and theme", "grade on the scale"}
+
+    actions = parsed[ACTIONS_TABLE.name].head(3).copy()
+    actions.loc[0, "due_date"] = "31/12/2020"
+    actions.loc[1, "completed_date"] = "yesterday"
+    actions.loc[2, "action_id"] = None
+    assert failed(ACTIONS_TABLE.name, actions, tmp_path) == {
+        "due_date ISO", "completed_date ISO or blank", "action_id present"}
+
+
+def test_columns_are_checked_without_rows_and_named(tmp_path):
+    data = frame(AUDITS_TABLE, []).drop(columns=["team"]).assign(child_id=pd.Series(dtype="object"))
+    outcomes = validate_frame(summary(AUDITS_TABLE.name, data), audits_suite(), tmp_path, asset_name="audits")
+    (columns,) = [o for o in outcomes if not o.passed]
+    assert columns.name == "only the declared columns (no child_id)"
+    assert "-team" in columns.details and "child_id" in columns.details

@@ -4,7 +4,14 @@ import datetime as dt
 
 import dagster as dg
 
-from expectations.case_audits import actions_suite, audits_suite, prepare_actions, prepare_audits, theme_grades_suite
+from expectations.case_audits import (
+    actions_check_query,
+    actions_suite,
+    audits_check_query,
+    audits_suite,
+    theme_grades_check_query,
+    theme_grades_suite,
+)
 from pipelines.defs.accounting import accounting_check
 from pipelines.defs.gx_checks import run_suite_check
 from pipelines.defs.ingest_metadata import source_metadata
@@ -69,24 +76,27 @@ def case_audits_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
 @dg.asset_check(asset=KEYS[AUDITS_TABLE.name], blocking=True, name="gx_case_audit_rows",
                 description="Great Expectations: no child_id column, child_key a pseudonym, audit date present "
-                            "and not in the future, case type and grade known, Y/N flags, audit_id unique per file.")
+                            "and not in the future, case type and grade known, Y/N flags, audit_id unique per file (validated on a summary of the table made in SQL).")
 def gx_case_audit_rows(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     return run_suite_check(context, warehouse, table=AUDITS_TABLE.name, suite=audits_suite(),
-                           prepare=prepare_audits)
+                           query=audits_check_query())
 
 
 @dg.asset_check(asset=KEYS[THEMES_TABLE.name], blocking=True, name="gx_case_audit_theme_grades",
-                description="Great Expectations: theme grades on the scale, one per audit and theme.")
+                description="Great Expectations: theme grades on the scale, one per audit and theme (validated on a "
+                            "summary of the table made in SQL).")
 def gx_case_audit_theme_grades(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    return run_suite_check(context, warehouse, table=THEMES_TABLE.name, suite=theme_grades_suite())
+    return run_suite_check(context, warehouse, table=THEMES_TABLE.name, suite=theme_grades_suite(),
+                           query=theme_grades_check_query())
 
 
 @dg.asset_check(asset=KEYS[ACTIONS_TABLE.name], blocking=True, name="gx_case_audit_action_rows",
                 description="Great Expectations: no description column, ids and due date present, completed "
-                            "date not in the future, action_id unique per file.")
+                            "date not in the future, action_id unique per file (validated on a summary of the table "
+                            "made in SQL).")
 def gx_case_audit_action_rows(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     return run_suite_check(context, warehouse, table=ACTIONS_TABLE.name, suite=actions_suite(),
-                           prepare=prepare_actions)
+                           query=actions_check_query())
 
 
 @dg.asset(

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+
+# Validation results (and their Data Docs pages) kept per suite: two months of nightly refreshes. Without a
+# limit every check of every refresh adds a result and a page (about 60 KB), for ever.
+KEEP_RESULTS = 60
 
 
 @dataclass
@@ -34,6 +40,7 @@ def validate_frame(frame: pd.DataFrame, suite, project_dir: Path, asset_name: st
     import great_expectations as gx
 
     project_dir.mkdir(parents=True, exist_ok=True)
+    keep_recent_results(project_dir, suite.name, KEEP_RESULTS - 1)  # the Data Docs index is then rebuilt
     context = gx.get_context(mode="file", project_root_dir=str(project_dir))
     datasource = context.data_sources.add_or_update_pandas("warehouse")
     try:
@@ -64,6 +71,22 @@ def validate_frame(frame: pd.DataFrame, suite, project_dir: Path, asset_name: st
             name = (config.meta or {}).get("check") or config.type
             outcomes.append(ExpectationOutcome(name=name, passed=bool(result.success), details=_describe(result)))
     return outcomes
+
+
+def keep_recent_results(project_dir: Path, suite_name: str, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest validation results of a suite, and their Data Docs pages; returns
+    what was deleted. Results are stored as ``<suite>/<run name>/<run time>/``, the run time sortable."""
+    uncommitted = project_dir / "gx" / "uncommitted"
+    removed = []
+    for root in (uncommitted / "validations" / suite_name, uncommitted / "data_docs" / "local_site" / "validations"
+                 / suite_name):
+        runs = sorted(root.glob("*/*"), key=lambda run: run.name)
+        for run in runs[:max(len(runs) - keep, 0)]:
+            shutil.rmtree(run, ignore_errors=True)
+            removed.append(run)
+            if not any(run.parent.iterdir()):
+                run.parent.rmdir()
+    return removed
 
 
 def data_docs_index(project_dir: Path) -> Path:

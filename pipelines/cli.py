@@ -115,15 +115,21 @@ def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) 
                         instance=instance, raise_on_error=False, run_config=FILE_LOGS, asset_selection=plan.keys,
                         tags=_run_tags(settings, fingerprint))
             published = any(e.asset_key == PUBLISHED_KEY for e in result.get_asset_materialization_events())
-            if published:
+            reasons = _failure_reasons(result)
+            # A step that failed after publication (a report, the dbt docs) is not recorded as done: the next
+            # refresh runs again what changed since the last refresh that did everything.
+            if published and not reasons:
                 write_state(settings, RefreshState(fingerprint, snapshot, dt.datetime.now().isoformat(timespec="seconds")))
     except RefreshBusy as exc:
         print(f"Refresh refused: {exc}", file=sys.stderr)
         return 2
     if published:
         print(f"Warehouse refreshed and published (run {result.run_id}).")
+        for reason in reasons:
+            print(f"WARNING: {reason}. The warehouse is published; the next refresh runs this again.",
+                  file=sys.stderr)
     else:
-        reasons = _failure_reasons(result) or ["the publish step did not run"]
+        reasons = reasons or ["the publish step did not run"]
         print(f"REFRESH FAILED: {reasons[0]}. The previously published warehouse is unchanged.", file=sys.stderr)
         for reason in reasons[1:]:
             print(f"  also: {reason}", file=sys.stderr)

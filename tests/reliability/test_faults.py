@@ -145,3 +145,27 @@ def test_a_full_disk_while_publishing_keeps_the_published_warehouse(warehouse_di
     assert refresh() == 0
     assert not (published().parent / ".publishing").exists()
     shutil.rmtree(published().parent / "logs", ignore_errors=True)
+
+
+def test_a_report_that_fails_is_named_and_made_at_the_next_refresh(warehouse_dirs, monkeypatch, capsys):
+    import pipelines.defs.reports as report_defs
+
+    raw, data = warehouse_dirs
+    copy_sample(raw, "ofsted")
+    real_report = report_defs.write_report
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the chart could not be drawn")
+
+    monkeypatch.setattr(report_defs, "write_report", broken)
+    assert refresh() == 0  # the warehouse is published: the report is not a blocking check
+    err = capsys.readouterr().err
+    (warning,) = [line for line in err.splitlines() if line.startswith("WARNING")]
+    assert "reports__committee_report" in warning and "the chart could not be drawn" in warning
+    assert complete(published())
+
+    monkeypatch.setattr(report_defs, "write_report", real_report)
+    assert refresh() == 0
+    second = capsys.readouterr()
+    assert "nothing changed" not in second.out and "WARNING" not in second.err
+    assert list((data / "reports").glob("*.html"))

@@ -19,6 +19,7 @@
                   have a value (a quarter of fewer than four LAs means nothing)
   threshold, rag  from int_indicator_thresholds: 'green' when the value meets the threshold (<= when lower
                   is better, >= when higher is better), 'red' when not; 'amber' is not used
+  Rows are stored in LA order (la_code, indicator_code, time_period, breakdown).
   Periods: time_period of 4 digits is a year ending 31 March (end year itself); 6 digits with a '/' in
   period_label an academic year (201920 ends in 2020); other 6 digits a month (202501 is in 2025).
 -#}
@@ -200,4 +201,7 @@ left join thresholds
     on chosen_model.indicator_code = thresholds.indicator_code
     and chosen_model.la_code = thresholds.la_code
     and chosen_model.time_period = thresholds.time_period
+-- stored in LA order: an analyst's query for one LA then reads only that LA's row groups (DuckDB skips the
+-- others by their min / max la_code), about 4 times faster at national scale (docs/performance.md)
+order by chosen_model.la_code, chosen_model.indicator_code, chosen_model.time_period, chosen_model.breakdown
 {% endmacro %}

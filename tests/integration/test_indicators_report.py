@@ -140,6 +140,12 @@ def test_every_benchmark_matches_an_independent_computation(db):
     assert not mismatches, mismatches[:10]
 
 
+@pytest.mark.parametrize("table", ["indicator_benchmarks", "published_indicator_benchmarks"])
+def test_benchmarks_are_stored_in_la_order_for_one_la_queries(db, table):
+    stored = [r[0] for r in db.execute(f"select la_code from marts.{table}").fetchall()]  # storage order
+    assert len(set(stored)) > 100 and stored == sorted(stored)
+
+
 def test_wiltshire_suspension_rate_2016_17_benchmarks(db):
     row = rows(db, "select * from marts.indicator_benchmarks where indicator_code = 'exclusions_suspension_rate' "
                    "and la_code = '865' and time_period = 201617 and breakdown = 'Total'")[0]

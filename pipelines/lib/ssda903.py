@@ -352,15 +352,19 @@ def episode_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | No
     return out, checks
 
 
+def _child_and_birth_month(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None
+                           ) -> tuple[dict[str, list], list[dict]]:
+    """The pseudonymised child and the month of birth (DOB optional) of an AD1 or PlacedAdoption table."""
+    out: dict[str, list] = {}
+    out["child_key"], child = _checked(cells.get("CHILD"), _child_rule(ctx.la_code, key, memo))
+    dob, dob_problems = _checked(cells.get("DOB"), _date_rule("DOB"))
+    out["birth_month"] = _mapped(dob, month_of)
+    return out, [child, dob_problems]
+
+
 def ad1_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None = None
                 ) -> tuple[dict[str, list], list[dict]]:
-    out: dict[str, list] = {}
-    checks = []
-    out["child_key"], problems = _checked(cells.get("CHILD"), _child_rule(ctx.la_code, key, memo))
-    checks.append(problems)
-    dob, problems = _checked(cells.get("DOB"), _date_rule("DOB"))
-    out["birth_month"] = _mapped(dob, month_of)
-    checks.append(problems)
+    out, checks = _child_and_birth_month(cells, ctx, key, memo)
     for column in ("DATE_INT", "DATE_MATCH"):
         out[column.lower()], problems = _checked(cells.get(column), _date_rule(column))
         checks.append(problems)
@@ -374,13 +378,7 @@ def ad1_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None =
 
 def placed_adoption_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None = None
                             ) -> tuple[dict[str, list], list[dict]]:
-    out: dict[str, list] = {}
-    checks = []
-    out["child_key"], problems = _checked(cells.get("CHILD"), _child_rule(ctx.la_code, key, memo))
-    checks.append(problems)
-    dob, problems = _checked(cells.get("DOB"), _date_rule("DOB"))
-    out["birth_month"] = _mapped(dob, month_of)
-    checks.append(problems)
+    out, checks = _child_and_birth_month(cells, ctx, key, memo)
     for column, required in (("DATE_PLACED", True), ("DATE_PLACED_CEASED", False)):
         out[column.lower()], problems = _checked(cells.get(column), _date_rule(column, required))
         checks.append(problems)

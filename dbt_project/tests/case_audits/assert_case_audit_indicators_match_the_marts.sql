@@ -1,4 +1,4 @@
-{{ config(meta={'dagster': {'asset_key': ['marts', 'indicator_values']}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'indicator_values'}}}) }}
 -- The monthly totals add up to the marts: audits completed, and actions due, in every month.
 with indicator_totals as (
     select time_period, indicator_code, value, denominator

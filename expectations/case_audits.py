@@ -14,28 +14,19 @@ and the check's memory does not grow with the data.
 
 from __future__ import annotations
 
+from expectations.summaries import CHILD_KEY, ISO_DATE, count_where, no_rows_breaking, not_matching
 from pipelines.lib.case_audits import ACTIONS_TABLE, AUDITS_TABLE, CASE_TYPES, GRADE_LABELS, THEMES_TABLE
 from pipelines.lib.ingest import RAW_META_COLUMNS
 
-CHILD_KEY = r"^[0-9a-f]{32}$"
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 GRADE_WORDS = sorted(GRADE_LABELS.values())
 
 
-def _count(condition: str) -> str:
-    return f"count(*) filter (where {condition})"
-
-
 def _missing(columns: tuple[str, ...]) -> str:
-    return ", ".join(f"{_count(f'{c} is null')} as missing_{c}" for c in columns)
+    return ", ".join(f"{count_where(f'{c} is null')} as missing_{c}" for c in columns)
 
 
 def _date(column: str) -> str:
     return f"try_strptime({column}, '%Y-%m-%d')::date"
-
-
-def _not_matching(column: str, regex: str) -> str:
-    return f"not regexp_full_match({column}, '{regex}')"  # null: not counted, as GX ignores nulls
 
 
 def _summary(table, relation: str, group_by: tuple[str, ...], counts: str, partition: tuple[str, ...]) -> str:
@@ -58,7 +49,7 @@ def _summary(table, relation: str, group_by: tuple[str, ...], counts: str, parti
         ),
         summary as (
             select {groups + ',' if groups else ''} count(*) as row_count, {counts},
-                {_count('copies > 1')} as repeated_rows
+                {count_where('copies > 1')} as repeated_rows
             from rows_
             {'group by ' + groups if groups else ''}
         )
@@ -74,9 +65,9 @@ def audits_check_query(relation: str = f"raw.{AUDITS_TABLE.name}") -> str:
         counts=", ".join([
             _missing(("audit_id", "child_key", "la_code", "audit_date", "case_type", "overall_grade",
                       "cp_plan_needed")),
-            f"{_count(_not_matching('child_key', CHILD_KEY))} as non_pseudonym_child_keys",
-            f"{_count(_not_matching('audit_date', ISO_DATE))} as non_iso_audit_dates",
-            f"{_count(_date('audit_date') + ' > current_date')} as future_audit_dates",
+            f"{count_where(not_matching('child_key', CHILD_KEY))} as non_pseudonym_child_keys",
+            f"{count_where(not_matching('audit_date', ISO_DATE))} as non_iso_audit_dates",
+            f"{count_where(_date('audit_date') + ' > current_date')} as future_audit_dates",
         ]),
         partition=("_file_path", "audit_id"),
     )
@@ -94,21 +85,16 @@ def actions_check_query(relation: str = f"raw.{ACTIONS_TABLE.name}") -> str:
         ACTIONS_TABLE, relation, group_by=(),
         counts=", ".join([
             _missing(("action_id", "audit_id", "due_date")),
-            f"{_count(_date('due_date') + ' is null')} as non_iso_due_dates",
-            f"{_count(_not_matching('completed_date', ISO_DATE))} as non_iso_completed_dates",
-            f"{_count(_date('completed_date') + ' > current_date')} as future_completed_dates",
+            f"{count_where(_date('due_date') + ' is null')} as non_iso_due_dates",
+            f"{count_where(not_matching('completed_date', ISO_DATE))} as non_iso_completed_dates",
+            f"{count_where(_date('completed_date') + ' > current_date')} as future_completed_dates",
         ]),
         partition=("_file_path", "action_id"),
     )
 
 
-def _none(e, column: str, check: str):
-    """No row breaks the rule counted in ``column`` (null, for a table without rows, passes)."""
-    return e.ExpectColumnValuesToBeInSet(column=column, value_set=[0], meta={"check": check})
-
-
 def _present(e, columns: tuple[str, ...]):
-    return [_none(e, f"missing_{c}", f"{c} present") for c in columns]
+    return [no_rows_breaking(e, f"missing_{c}", f"{c} present") for c in columns]
 
 
 def _declared_columns(e, check: str):
@@ -124,11 +110,11 @@ def audits_suite():
         _declared_columns(e, "only the declared columns (no child_id)"),
         *_present(e, ("audit_id", "child_key", "la_code", "audit_date", "case_type", "overall_grade",
                       "cp_plan_needed")),
-        _none(e, "non_pseudonym_child_keys", "child_key is a pseudonym"),
+        no_rows_breaking(e, "non_pseudonym_child_keys", "child_key is a pseudonym"),
         e.ExpectColumnValuesToMatchRegex(
             column="la_code", regex=r"^\d{3}$", meta={"check": "la_code is a 3-digit DfE code"}),
-        _none(e, "non_iso_audit_dates", "audit_date ISO"),
-        _none(e, "future_audit_dates", "audit_date not in the future"),
+        no_rows_breaking(e, "non_iso_audit_dates", "audit_date ISO"),
+        no_rows_breaking(e, "future_audit_dates", "audit_date not in the future"),
         e.ExpectColumnValuesToBeInSet(
             column="case_type", value_set=sorted(CASE_TYPES), meta={"check": "case_type known"}),
         e.ExpectColumnValuesToBeInSet(
@@ -136,8 +122,9 @@ def audits_suite():
         e.ExpectColumnValuesToBeInSet(
             column="cp_plan_needed", value_set=["Y", "N"], meta={"check": "cp_plan_needed Y or N"}),
         e.ExpectColumnValuesToBeInSet(
-            column="assessment_up_to_date", value_set=["Y", "N"], meta={"check": "assessment_up_to_date Y, N or blank"}),
-        _none(e, "repeated_rows", "one row per audit_id in each file"),
+            column="assessment_up_to_date", value_set=["Y", "N"],
+            meta={"check": "assessment_up_to_date Y, N or blank"}),
+        no_rows_breaking(e, "repeated_rows", "one row per audit_id in each file"),
     ]
     return gx.ExpectationSuite(name="raw_case_audit_rows", expectations=expectations)
 
@@ -151,7 +138,7 @@ def theme_grades_suite():
         _declared_columns(e, "only the declared columns"),
         *_present(e, ("audit_id", "theme", "grade")),
         e.ExpectColumnValuesToBeInSet(column="grade", value_set=GRADE_WORDS, meta={"check": "grade on the scale"}),
-        _none(e, "repeated_rows", "one grade per audit and theme"),
+        no_rows_breaking(e, "repeated_rows", "one grade per audit and theme"),
     ]
     return gx.ExpectationSuite(name="raw_case_audit_theme_grades", expectations=expectations)
 
@@ -164,9 +151,9 @@ def actions_suite():
     expectations = [
         _declared_columns(e, "only the declared columns (no description)"),
         *_present(e, ("action_id", "audit_id", "due_date")),
-        _none(e, "non_iso_due_dates", "due_date ISO"),
-        _none(e, "non_iso_completed_dates", "completed_date ISO or blank"),
-        _none(e, "future_completed_dates", "completed_date not in the future"),
-        _none(e, "repeated_rows", "one row per action_id in each file"),
+        no_rows_breaking(e, "non_iso_due_dates", "due_date ISO"),
+        no_rows_breaking(e, "non_iso_completed_dates", "completed_date ISO or blank"),
+        no_rows_breaking(e, "future_completed_dates", "completed_date not in the future"),
+        no_rows_breaking(e, "repeated_rows", "one row per action_id in each file"),
     ]
     return gx.ExpectationSuite(name="raw_case_audit_action_rows", expectations=expectations)

@@ -138,15 +138,12 @@ def pipeline_env(landing: Path, data: Path) -> dict:
 def fresh_data_dir(data: Path) -> None:
     """An empty data folder set up as `make setup` sets up its data folder: the Dagster instance, and the
     dbt project parsed for its working database (so that the refresh's dbt starts from a partial parse)."""
-    from pipelines.lib.config import DBT_PROJECT_DIR
+    from pipelines.bench.baseline import run_dbt
 
     shutil.rmtree(data, ignore_errors=True)
     (data / "dagster").mkdir(parents=True)
     shutil.copy(REPO_ROOT / "dagster.yaml", data / "dagster" / "dagster.yaml")
-    env = {**os.environ, "CSW_WORK_DB": str(data / "work" / DB_FILE_NAME), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", ".",
-                    "--target-path", str(data / "dbt_target")], cwd=DBT_PROJECT_DIR, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    run_dbt("parse", data / "dbt_target", data / "work" / DB_FILE_NAME)
 
 
 # ------------------------------------------------------------------------------------------------------------

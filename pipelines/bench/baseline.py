@@ -137,16 +137,22 @@ def build_models(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> int:
     return built
 
 
-def compile_project(target: Path, work_db: Path) -> Path:
-    """``dbt compile`` into ``target`` (set-up: it needs no data); returns the manifest with compiled SQL."""
+def run_dbt(command: str, target: Path, work_db: Path) -> None:
+    """``dbt <command>`` of the project (set-up work: parse, compile) for the working database ``work_db``,
+    its artifacts in ``target``."""
     import os
     import subprocess
 
     env = {**os.environ, "CSW_WORK_DB": str(work_db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    work_db.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(Path(sys.executable).parent / "dbt"), "compile", "--quiet", "--profiles-dir", ".",
+    subprocess.run([str(Path(sys.executable).parent / "dbt"), command, "--quiet", "--profiles-dir", ".",
                     "--target-path", str(target)], cwd=DBT_PROJECT_DIR, env=env, check=True,
                    stdout=subprocess.DEVNULL)
+
+
+def compile_project(target: Path, work_db: Path) -> Path:
+    """``dbt compile`` into ``target`` (set-up: it needs no data); returns the manifest with compiled SQL."""
+    work_db.parent.mkdir(parents=True, exist_ok=True)
+    run_dbt("compile", target, work_db)
     work_db.unlink(missing_ok=True)
     return target / "manifest.json"
 

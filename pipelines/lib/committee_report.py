@@ -23,7 +23,7 @@ from pipelines.lib.report_charts import PALETTE, Chart, Series, format_number
 from pipelines.lib.report_sources import loaded_files, name_sources
 
 ENGLAND = "E92000001"
-GRADE_TICKS = {1.0: "Outstanding", 2.0: "Good", 3.0: "Adequate / RI", 4.0: "Inadequate"}
+GRADE_TICKS = {1.0: "Outstanding", 2.0: "Good", 3.0: "Adequate / Requires improvement", 4.0: "Inadequate"}
 GRADE_WORDS = {1: "Outstanding", 2: "Good", 3: "Adequate / Requires improvement (to be good)", 4: "Inadequate"}
 FRAMEWORK_STYLE = {"SLAC": ("#7030a0", "s"), "CP": ("#bf8f00", "D"), "SIF": ("#c55a11", "^"),
                    "ILACS": ("#1f4e79", "o")}
@@ -196,9 +196,13 @@ def ofsted_chart(data: ReportData, refreshed: dt.datetime) -> Chart:
 
 
 def _findings_order(row: dict) -> tuple:
+    """Judgements in the order Ofsted prints them: by the source's row, overall effectiveness first, then the
+    whole-service judgements; then ``judgement_order`` where the mart gives one (the column order of Ofsted's
+    workbook), else by service and judgement area."""
     judgement = (row.get("judgement_area") or "").lower()
     return (row.get("source_row_number") or 0, judgement != "overall effectiveness",
-            (row.get("service_area") or "") != "Overall")
+            (row.get("service_area") or "") != "Overall", row.get("judgement_order") or 0,
+            row.get("service_area") or "", judgement)
 
 
 def main_findings(data: ReportData, refreshed: dt.datetime) -> tuple[list[list[str]], str]:
@@ -356,8 +360,9 @@ def summary_rows(data: ReportData) -> list[dict]:
 CSS = """
 body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; color: #222; margin: 24px auto; max-width: 1000px; padding: 0 16px; }
 h1 { font-size: 24px; margin-bottom: 4px; } h2 { font-size: 19px; margin-top: 32px; border-bottom: 2px solid #1f4e79; }
-.meta { color: #555; } figure { margin: 16px 0 24px 0; } figure svg { max-width: 100%; height: auto; }
-table { border-collapse: collapse; font-size: 13px; margin: 8px 0; } th, td { border: 1px solid #ccc; padding: 3px 6px; }
+.meta { color: #555; } figure { margin: 16px 0 24px 0; } figure svg { width: 100%; max-width: 920px; height: auto; }
+table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
+table.summary td:nth-child(2) { min-width: 15em; } table.summary td:nth-child(4), table.summary td:nth-child(9) { white-space: nowrap; } th, td { border: 1px solid #ccc; padding: 3px 6px; }
 th { background: #f0f4f8; text-align: left; } td.num { text-align: right; }
 .rag-green { background: #c8e6c9; } .rag-red { background: #ffcdd2; } .rag-amber { background: #ffe0b2; }
 details summary { cursor: pointer; color: #1f4e79; } .note { font-size: 13px; color: #444; }

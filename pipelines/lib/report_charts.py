@@ -91,14 +91,21 @@ class Chart:
     x_tick_labels: dict[float, str] | None = None
     table: list[list[str]] = field(default_factory=list)  # header row first
 
+    _svg: str | None = field(default=None, repr=False, compare=False)
+
     def figure(self) -> Figure:
-        return draw(self)
+        """The figure, drawn (its texts where the page shows them)."""
+        fig = draw(self)
+        fig.canvas.draw()
+        return fig
 
     def svg(self) -> str:
-        """The SVG element, with the chart's full title as its accessible name (<title>)."""
-        svg = figure_svg(self.figure())
-        start = svg.index(">") + 1
-        return f"{svg[:start]}\n <title>{escape(self.title)}</title>{svg[start:]}"
+        """The SVG element, with the chart's full title as its accessible name (<title>); drawn once."""
+        if self._svg is None:
+            svg = figure_svg(draw(self))
+            start = svg.index(">") + 1
+            self._svg = f"{svg[:start]}\n <title>{escape(self.title)}</title>{svg[start:]}"
+        return self._svg
 
     def data_uri(self) -> str:
         return "data:image/svg+xml;base64," + base64.b64encode(self.svg().encode("utf-8")).decode("ascii")
@@ -186,7 +193,7 @@ def _legend(fig: Figure, ax, chart: Chart) -> int:
 
 
 def draw(chart: Chart) -> Figure:
-    """The chart as a matplotlib figure (title, legend, plot, caption), laid out by matplotlib."""
+    """The chart as a matplotlib figure (title, legend, plot, caption), laid out by matplotlib when drawn."""
     with matplotlib.rc_context(STYLE):
         caption = "\n".join(t for t in (chart.note, chart.caption) if t)
         fig = Figure(figsize=(WIDTH_IN, PLOT_IN), layout="constrained")
@@ -209,7 +216,6 @@ def draw(chart: Chart) -> Figure:
                                                 linespacing=1.4), caption, 150)
         rows = _legend(fig, ax, chart)
         fig.set_size_inches(WIDTH_IN, PLOT_IN + 0.75 + 0.24 * title_lines + 0.22 * rows + 0.16 * caption_lines)
-        fig.canvas.draw()
     return fig
 
 

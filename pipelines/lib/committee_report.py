@@ -360,9 +360,9 @@ def summary_rows(data: ReportData) -> list[dict]:
 CSS = """
 body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; color: #222; margin: 24px auto; max-width: 1000px; padding: 0 16px; }
 h1 { font-size: 24px; margin-bottom: 4px; } h2 { font-size: 19px; margin-top: 32px; border-bottom: 2px solid #1f4e79; }
-.meta { color: #555; } figure { margin: 16px 0 24px 0; } figure svg { width: 100%; max-width: 920px; height: auto; }
+.meta { color: #555; } figure { margin: 16px 0 24px 0; } figure svg { width: 100%; max-width: 820px; height: auto; }
 table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
-table.summary td:nth-child(2) { min-width: 15em; } table.summary td:nth-child(4), table.summary td:nth-child(9) { white-space: nowrap; } th, td { border: 1px solid #ccc; padding: 3px 6px; }
+table.summary td:nth-child(2) { min-width: 13em; } table.summary td:nth-child(4), table.summary td:nth-child(9) { white-space: nowrap; } th, td { border: 1px solid #ccc; padding: 3px 6px; }
 th { background: #f0f4f8; text-align: left; } td.num { text-align: right; }
 .rag-green { background: #c8e6c9; } .rag-red { background: #ffcdd2; } .rag-amber { background: #ffe0b2; }
 details summary { cursor: pointer; color: #1f4e79; } .note { font-size: 13px; color: #444; }
@@ -396,13 +396,14 @@ def _figure(chart: Chart) -> str:
 
 
 def render_html(report: Report) -> str:
-    summary_head = ["Domain", "Indicator", "Unit", "Period", report.la_name, "England", report.region_name,
-                    "Neighbours mean / median (n)", "Rank", "Quartile", "Threshold", "RAG", "Polarity"]
+    summary_head = ["Domain", "Indicator (polarity)", "Unit", "Period", report.la_name, "England",
+                    report.region_name, "Neighbours mean / median (n)", "Rank", "Quartile", "Threshold", "RAG"]
     summary_body = []
     for row in report.summary:
         rag = row["rag"]
-        cells = [row["domain"], row["indicator"], row["unit"], row["period"], row["value"], row["england"], row["region"],
-                 row["neighbours"], row["rank"], row["band"], row["threshold"], rag, row["polarity"]]
+        indicator = f"{row['indicator']} ({row['polarity']})" if row["polarity"] else row["indicator"]
+        cells = [row["domain"], indicator, row["unit"], row["period"], row["value"], row["england"], row["region"],
+                 row["neighbours"], row["rank"], row["band"], row["threshold"], rag]
         summary_body.append("<tr>" + "".join(
             f'<td class="{"rag-" + rag if i == 11 and rag else ""}">{escape(str(c))}</td>'
             for i, c in enumerate(cells)) + "</tr>")

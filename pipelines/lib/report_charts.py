@@ -114,7 +114,7 @@ class Chart:
 def format_number(value: float) -> str:
     """A table or point figure: no trailing zeros, thousands separated."""
     if abs(value - round(value)) < 1e-9:
-        return f"{int(round(value)):,}"
+        return f"{round(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 

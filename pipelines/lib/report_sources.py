@@ -17,7 +17,6 @@ Never by folder or table name.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import zipfile
 from collections.abc import Iterable
@@ -25,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from pipelines.lib.ingest import sha256_file
 
 SPREADSHEETS = {".xlsx": "docProps/core.xml", ".xlsm": "docProps/core.xml", ".ods": "meta.xml"}
 TITLE = re.compile(r"<dc:title>([^<]*)</dc:title>")
@@ -52,14 +53,6 @@ def loaded_files(con: duckdb.DuckDBPyConnection) -> dict[str, LoadedFile]:
     return {path: LoadedFile(path, source, sha, at) for path, source, sha, at in rows}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def spreadsheet_title(loaded: LoadedFile) -> str | None:
     """The workbook's own title (document properties), or its file name; None for other files."""
     path = Path(loaded.path)
@@ -68,7 +61,7 @@ def spreadsheet_title(loaded: LoadedFile) -> str | None:
         return None
     title = None
     try:
-        if path.is_file() and (loaded.sha256 is None or _sha256(path) == loaded.sha256):
+        if path.is_file() and (loaded.sha256 is None or sha256_file(path) == loaded.sha256):
             with zipfile.ZipFile(path) as archive:
                 found = TITLE.search(archive.read(member).decode("utf-8", "replace"))
                 title = found.group(1).strip() if found else None

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import re
+import zipfile
 
 import duckdb
 import pytest
@@ -16,6 +17,7 @@ from pipelines.lib.report_charts import (
     overlapping_texts,
     text_boxes,
 )
+from pipelines.lib.report_sources import LoadedFile, name_sources, spreadsheet_title
 
 REFRESHED = dt.datetime(2025, 3, 7, 9, 30)
 LOADED = dt.datetime(2025, 3, 6, 18, 5)
@@ -334,3 +336,24 @@ def test_main_findings_follow_the_marts_judgement_order_where_it_has_one(tmp_pat
     ilacs = [row[1] for row in report.findings if row[0].startswith("ILACS") or (row[0] == "" and row[1] in (
         "Children in care", "Care leavers"))]
     assert ilacs == ["Overall", "Children in care", "Care leavers"]
+
+
+def test_an_ods_is_named_by_its_title_and_a_csv_by_the_catalogue(tmp_path):
+    ods = tmp_path / "Childrens_social_care_in_England_2023_underlying_data.ods"
+    with zipfile.ZipFile(ods, "w") as archive:
+        archive.writestr("meta.xml", '<office:document-meta xmlns:dc="http://purl.org/dc/elements/1.1/"><office:meta>'
+                                     "<dc:title>Local authority inspection outcomes as at 31 March 2025 underlying "
+                                     "data</dc:title></office:meta></office:document-meta>")
+    sha = hashlib.sha256(ods.read_bytes()).hexdigest()
+    assert spreadsheet_title(LoadedFile(str(ods), "ofsted", sha, LOADED)) == (
+        "Local authority inspection outcomes as at 31 March 2025 underlying data")
+    with zipfile.ZipFile(ods, "w") as archive:  # a vintage with an empty title: its file name
+        archive.writestr("meta.xml", "<dc:title></dc:title>")
+    assert spreadsheet_title(LoadedFile(str(ods), "ofsted", None, LOADED)) == (
+        "Childrens social care in England 2023 underlying data")
+    assert spreadsheet_title(LoadedFile(str(tmp_path / "absence.csv"), "school_absence", None, LOADED)) is None
+    rows = [{"source_file": "/l/a.csv", "time_period": 201011, "period_label": "2010/11"},
+            {"source_file": "/l/b.csv", "time_period": 201617, "period_label": "2016/17"}]
+    files = {p: LoadedFile(p, "school_absence", None, LOADED) for p in ("/l/a.csv", "/l/b.csv")}
+    assert name_sources(rows, "DfE, Pupil absence in schools in England", files) == [
+        "DfE, Pupil absence in schools in England, 2010/11 to 2016/17"]

@@ -1,10 +1,11 @@
 """The committee report: one self-contained HTML page for the home LA, from published figures only.
 
 Every number comes from ``marts.published_indicator_values`` and ``marts.published_indicator_benchmarks``
-(after statistical disclosure control: a suppressed figure shows as ``c``); the Ofsted framework names come
-from ``marts.inspection_judgements`` (Ofsted's published judgements). No child-level table is read. Charts
-are inline SVG (``report_charts``); the page has no scripts, fonts, images or styles from elsewhere, so it
-opens on a laptop offline and prints as it shows.
+(after statistical disclosure control: a suppressed figure shows as ``c``); the Ofsted judgements come from
+``marts.inspection_judgements`` (Ofsted's published judgements). No child-level table is read. Charts are
+drawn by matplotlib as inline SVG (``report_charts``); every chart and table names its sources by publication
+and date (``report_sources``, from what was loaded). The page has no scripts, fonts, images or styles from
+elsewhere, so it opens on a laptop offline and prints as it shows.
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.report_charts import PALETTE, Chart, Series, format_number
+from pipelines.lib.report_sources import loaded_files, name_sources
 
 ENGLAND = "E92000001"
-GRADE_TICKS = {1.0: "Outstanding", 2.0: "Good", 3.0: "RI / Adequate", 4.0: "Inadequate"}
+GRADE_TICKS = {1.0: "Outstanding", 2.0: "Good", 3.0: "Adequate / Requires improvement", 4.0: "Inadequate"}
+GRADE_WORDS = {1: "Outstanding", 2: "Good", 3: "Adequate / Requires improvement (to be good)", 4: "Inadequate"}
+FRAMEWORK_STYLE = {"SLAC": ("#7030a0", "s"), "CP": ("#bf8f00", "D"), "SIF": ("#c55a11", "^"),
+                   "ILACS": ("#1f4e79", "o")}
 RAG_COLOURS = {"green": "#2e7d32", "amber": "#ef6c00", "red": "#c62828"}
 ADOPTION = [("adoption_a1_days", "A1"), ("adoption_a2_days", "A2"), ("adoption_a10_days", "A10"),
             ("adoption_a3_pct", "A3")]
@@ -42,6 +47,8 @@ class Report:
     summary: list[dict]
     html: str = ""
     sections: list[tuple[str, str, list[Chart]]] = field(default_factory=list)
+    findings: list[list[str]] = field(default_factory=list)   # record of main findings, header row first
+    findings_source: str = ""
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence | None = None) -> list[dict]:
@@ -50,26 +57,20 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence | None = No
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+def unit_label(unit: str | None, domain: str | None = "") -> str:
+    """The unit a value is in, as the page prints it."""
+    if unit == "rate per 100":
+        return "per 100 pupils" if "school" in (domain or "").lower() else "per 100"
+    return {"%": "%", "days": "days", "count": "number", "grade": "grade"}.get(unit or "", unit or "")
+
+
 def _cell(value: float | None, status: str | None, unit: str | None = None) -> str:
-    """A figure as the tables show it: the value, or its status symbol ('c' suppressed), or blank."""
+    """A figure as the tables show it (its unit in the column heading; '%' written): the value, or its
+    status symbol ('c' suppressed), or blank."""
     if value is None:
         return status or ""
     text = format_number(round(value, 2))
     return text + ("%" if unit == "%" else "")
-
-
-def _sources(catalogue: dict[str, dict], codes: Sequence[str]) -> str:
-    seen: list[str] = []
-    for code in codes:
-        source = (catalogue.get(code) or {}).get("source")
-        if source and source not in seen:
-            seen.append(source)
-    return "; ".join(seen) or "the warehouse"
-
-
-def _caption(catalogue: dict[str, dict], codes: Sequence[str], refreshed: dt.datetime) -> str:
-    return (f"Source: {_sources(catalogue, codes)}; published figures (marts.published_indicator_values, "
-            f"after disclosure control). Refreshed {refreshed:%d %B %Y}.")
 
 
 class ReportData:
@@ -85,7 +86,7 @@ class ReportData:
         self.region_name = (la[0]["region_name"] if la else None) or "Region"
         self.values = _rows(con, """
             select indicator_code, area_code, geography_level, la_code, time_period, period_label, breakdown,
-                   value, status_symbol
+                   value, status_symbol, source_file
             from marts.published_indicator_values
             where breakdown = 'Total' and (la_code = ? or area_code = ? or area_code = ?)
             order by indicator_code, time_period""", [home_la, ENGLAND, self.region_code or ""])
@@ -93,12 +94,10 @@ class ReportData:
             select * from marts.published_indicator_benchmarks
             where la_code = ? and breakdown = 'Total'
             order by indicator_code, time_period""", [home_la])
-        self.frameworks = {r["time_period"]: r["frameworks"] for r in _rows(con, """
-            select cast(strftime(publication_date, '%Y%m') as integer) as time_period,
-                   string_agg(distinct framework, '/' order by framework) as frameworks
-            from marts.inspection_judgements
-            where la_code = ? and lower(judgement_area) = 'overall effectiveness'
-            group by all""", [home_la])}
+        self.judgements = _rows(con, """
+            select * from marts.inspection_judgements where la_code = ?
+            order by publication_date, inspection_id, source_row_number""", [home_la])
+        self.files = loaded_files(con)
 
     def series(self, code: str, area: str) -> dict[int, dict]:
         """time_period -> row, for the home LA ('home'), England or the region."""
@@ -123,37 +122,107 @@ class ReportData:
                 seen[row["time_period"]] = row["period_label"]
         return sorted(seen.items())
 
+    def sources(self, rows: Sequence[dict], codes: Sequence[str]) -> list[str]:
+        """The publications behind the rows drawn, by title and date (never folder or table names)."""
+        out: list[str] = []
+        for code in dict.fromkeys(codes):
+            source = (self.catalogue.get(code) or {}).get("source") or ""
+            mine = [r if "time_period" in r else {**r, "time_period": int(f"{r['publication_date']:%Y%m}"),
+                                                  "period_label": f"{r['publication_date']:%B %Y}"}
+                    for r in rows if r.get("indicator_code", code) == code]
+            out += [name for name in name_sources(mine, source, self.files) if name not in out]
+        return out
+
 
 def _val(row: dict | None) -> float | None:
     return None if row is None else row["value"]
 
 
+def caption(sources: Sequence[str], refreshed: dt.datetime, published: bool = True) -> str:
+    """The chart's or table's source line and its refresh date (on a line of its own)."""
+    text = "Source: " + ("; ".join(sources) or "no figures loaded") + "."
+    if published:
+        text += " Published figures, after disclosure control (c: suppressed)."
+    return f"{text}\nRefreshed {refreshed:%d %B %Y}."
+
+
+def _drawn(*series: dict[int, dict]) -> list[dict]:
+    return [row for rows in series for row in rows.values()]
+
+
+def inspections(data: ReportData) -> list[dict]:
+    """One row per inspection of the home LA: framework, dates, and its overall effectiveness grade (for an
+    SLAC the worse of its safeguarding and looked after children grades; an LSCB review's is never the LA's)."""
+    by_id: dict[str, dict] = {}
+    for row in data.judgements:
+        area = " ".join(str(row.get(k) or "") for k in ("service_area", "judgement_area", "inspection_type"))
+        if (row.get("judgement_area") or "").lower() != "overall effectiveness" or row.get("grade_rank") is None \
+                or "lscb" in area.lower() or "safeguarding children board" in area.lower():
+            continue
+        entry = by_id.setdefault(row["inspection_id"], {**row, "rows": []})
+        entry["grade_rank"] = max(entry["grade_rank"], row["grade_rank"])
+        entry["rows"].append(row)
+    return sorted(by_id.values(), key=lambda r: (r["publication_date"], r["inspection_id"]))
+
+
 def ofsted_chart(data: ReportData, refreshed: dt.datetime) -> Chart:
-    code = "ofsted_overall_grade_rank"
-    home = data.series(code, "home")
-    periods = sorted(home)
-    xs = [tp // 100 + (tp % 100 - 0.5) / 12 for tp in periods]
-    labels = [home[tp]["period_label"] for tp in periods]
-    names = [f"{data.frameworks.get(tp, '')} {home[tp]['period_label']}: "
-             f"{GRADE_TICKS.get(home[tp]['value'], home[tp]['status_symbol'] or '')}".strip() for tp in periods]
+    """Each inspection's overall effectiveness as a point, one series per framework: no line joins grades
+    given under different frameworks (their scales and standards differ)."""
+    found = inspections(data)
+    frameworks = list(dict.fromkeys(r["framework"] for r in found))
+    xs = [r["publication_date"].year + (r["publication_date"].timetuple().tm_yday - 0.5) / 366 for r in found]
+    series = []
+    for framework in frameworks:
+        colour, marker = FRAMEWORK_STYLE.get(framework, (PALETTE["third"], "v"))
+        series.append(Series(framework, [float(r["grade_rank"]) if r["framework"] == framework else None
+                                         for r in found], colour=colour, marker=marker, line=False))
     years = range(int(min(xs)) if xs else 2009, (int(max(xs)) + 2) if xs else 2026)
     step = max(1, len(years) // 8)
+    rows = [j for r in found for j in r["rows"]]
     chart = Chart(
-        key="ofsted",
-        title=f"Ofsted overall effectiveness, {data.la_name}, every inspection",
-        x_labels=labels, x_values=xs,
-        x_tick_labels={float(y): str(y) for y in list(years)[::step]},
-        series=[Series("Overall effectiveness (for SLAC the worse of its two)", [_val(home[tp]) for tp in periods],
-                       labels=names, width=1, dash="2 4")],
-        y_ticks=GRADE_TICKS, y_range=(0.7, 4.3), invert_y=True, left_margin=104,
-        caption=_caption(data.catalogue, [code], refreshed),
-        note="Frameworks: SLAC 2009-12 (Adequate), CP 2012-13, SIF 2013-17 (Requires improvement), ILACS from "
-             "2018 (Requires improvement to be good) are shown on one scale.",
+        key="ofsted", title=f"Ofsted overall effectiveness, {data.la_name}, every inspection",
+        x_labels=[f"{r['publication_date']:%Y-%m}" for r in found], x_values=xs,
+        x_tick_labels={float(y): str(y) for y in list(years)[::step]}, series=series,
+        y_ticks=GRADE_TICKS, y_range=(0.6, 4.4), invert_y=True, y_label="grade (published)",
+        caption=caption(data.sources(rows, ["ofsted_overall_grade_rank"]), refreshed, published=False),
+        note="One point per inspection, dated by publication; one marker per framework, not joined: SLAC "
+             "(2009-12, grade 3 Adequate; the worse of its two overall judgements), CP (2012-13), SIF (2013-17, "
+             "Requires improvement), ILACS (from 2018, Requires improvement to be good).",
     )
-    chart.table = [["Published", "Framework", "Overall effectiveness"]] + [
-        [home[tp]["period_label"], data.frameworks.get(tp, ""),
-         GRADE_TICKS.get(home[tp]["value"], home[tp]["status_symbol"] or "")] for tp in periods]
+    chart.table = [["Published", "Framework", "Inspection", "Overall effectiveness (grade)"]] + [
+        [f"{r['publication_date']:%d %B %Y}", r["framework"], r.get("inspection_type") or "",
+         GRADE_WORDS.get(r["grade_rank"], "")] for r in found]
     return chart
+
+
+def _findings_order(row: dict) -> tuple:
+    """Judgements in the order Ofsted prints them: by the source's row, overall effectiveness first, then the
+    whole-service judgements; then ``judgement_order`` where the mart gives one (the column order of Ofsted's
+    workbook), else by service and judgement area."""
+    judgement = (row.get("judgement_area") or "").lower()
+    return (row.get("source_row_number") or 0, judgement != "overall effectiveness",
+            (row.get("service_area") or "") != "Overall", row.get("judgement_order") or 0,
+            row.get("service_area") or "", judgement)
+
+
+def main_findings(data: ReportData, refreshed: dt.datetime) -> tuple[list[list[str]], str]:
+    """The record of main findings of the home LA's latest inspection under each framework: every judgement
+    area and its grade as Ofsted published it, and the table's source line."""
+    latest: dict[str, str] = {}
+    for row in data.judgements:
+        if row.get("grade_label"):
+            latest[row["framework"]] = row["inspection_id"]   # ordered by publication date: the last wins
+    rows = [r for r in data.judgements if r["inspection_id"] in latest.values() and r.get("grade_label")]
+    table = [["Inspection", "Service area", "Judgement", "Grade"]]
+    for inspection_id in sorted(set(latest.values()), key=lambda i: min(
+            r["publication_date"] for r in rows if r["inspection_id"] == i)):
+        mine = sorted((r for r in rows if r["inspection_id"] == inspection_id), key=_findings_order)
+        first = mine[0]
+        heading = f"{first['framework']}, published {first['publication_date']:%d %B %Y}"
+        for row in mine:
+            table.append([heading, row.get("service_area") or "", row["judgement_area"], row["grade_label"]])
+            heading = ""
+    return table, caption(data.sources(rows, ["ofsted_overall_grade_rank"]), refreshed, published=False)
 
 
 def adoption_charts(data: ReportData, refreshed: dt.datetime) -> list[Chart]:
@@ -162,32 +231,40 @@ def adoption_charts(data: ReportData, refreshed: dt.datetime) -> list[Chart]:
         home, england, bench = data.series(code, "home"), data.series(code, "england"), data.bench(code)
         periods = sorted(set(home) | set(england))
         labels = [(home.get(tp) or england.get(tp))["period_label"] for tp in periods]
-        unit = (data.catalogue.get(code) or {}).get("unit")
+        entry = data.catalogue.get(code) or {}
+        unit = unit_label(entry.get("unit"), entry.get("domain"))
         series = [
             Series(data.la_name, [_val(home.get(tp)) for tp in periods], colour=PALETTE["home"],
                    marker_colours=[RAG_COLOURS.get((bench.get(tp) or {}).get("rag")) for tp in periods]),
-            Series("England", [_val(england.get(tp)) for tp in periods], colour=PALETTE["england"], dash="6 4"),
+            Series("England", [_val(england.get(tp)) for tp in periods], colour=PALETTE["england"], dash="dashed"),
         ]
         thresholds = [(bench.get(tp) or {}).get("threshold") for tp in periods]
         if any(t is not None for t in thresholds):
-            series.append(Series("Threshold", thresholds, colour=PALETTE["threshold"], dash="3 3", width=1.5,
+            series.append(Series("Threshold", thresholds, colour=PALETTE["threshold"], dash="fine", width=1.5,
                                  markers=False, step=True))
-        title = (data.catalogue.get(code) or {}).get("title", code)
         chart = Chart(
-            key=f"adoption_{short.lower()}", title=title.replace("Adoption scorecard ", ""), x_labels=labels,
-            series=series, y_label="days" if unit == "days" else "% of children",
-            caption=_caption(data.catalogue, [code], refreshed),
-            note=("Three years pooled. Markers: green meets the threshold, red does not."
-                  if len(series) == 3 else "Three years pooled. A3 has no target: its threshold (months) "
-                  "defines the percentage."),
+            key=f"adoption_{short.lower()}", title=entry.get("title", code).replace("Adoption scorecard ", ""),
+            x_labels=labels, series=series, y_label="average days" if unit == "days" else "% of children adopted",
+            caption=caption(data.sources(_drawn(home, england), [code]), refreshed),
+            note=("Three-year periods (April to March). Markers: green meets the threshold, red does not."
+                  if len(series) == 3 else "Three-year periods (April to March). A3 has no target: its threshold "
+                  "(months) defines the percentage."),
         )
-        chart.table = [["Period", data.la_name, "England", "Threshold", "RAG"]] + [
+        chart.table = [["Period", f"{data.la_name} ({unit})", f"England ({unit})", f"Threshold ({unit})", "RAG"]] + [
             [lab, _cell(_val(home.get(tp)), (home.get(tp) or {}).get("status_symbol")),
              _cell(_val(england.get(tp)), (england.get(tp) or {}).get("status_symbol")),
-             _cell((bench.get(tp) or {}).get("threshold"), None), (bench.get(tp) or {}).get("rag") or ""]
+             _cell((bench.get(tp) or {}).get("threshold"), None),
+             (bench.get(tp) or {}).get("rag") or ""]
             for tp, lab in zip(periods, labels)]
         charts.append(chart)
     return charts
+
+
+def _rank(bench: dict) -> str:
+    """'5 of 152', or why there is no rank (the benchmark's rank_note, where the warehouse gives one)."""
+    if bench.get("rank"):
+        return f"{bench['rank']} of {bench['rank_of']}"
+    return bench.get("rank_note") or ""   # rank_note: added to the benchmarks by issue 16 (guarded)
 
 
 def comparator_chart(data: ReportData, code: str, refreshed: dt.datetime, key: str) -> Chart | None:
@@ -199,31 +276,33 @@ def comparator_chart(data: ReportData, code: str, refreshed: dt.datetime, key: s
         return None
     labels = [home[tp]["period_label"] for tp in periods]
     entry = data.catalogue.get(code) or {}
-    unit = entry.get("unit") or ""
+    unit = unit_label(entry.get("unit"), entry.get("domain"))
     chart = Chart(
         key=key, title=f"{entry.get('title', code)}: {data.la_name} and its comparators", x_labels=labels,
         series=[
             Series(data.la_name, [_val(home.get(tp)) for tp in periods], colour=PALETTE["home"]),
-            Series("England", [_val(england.get(tp)) for tp in periods], colour=PALETTE["england"], dash="6 4"),
-            Series(data.region_name, [_val(region.get(tp)) for tp in periods], colour=PALETTE["region"], dash="2 3"),
+            Series("England", [_val(england.get(tp)) for tp in periods], colour=PALETTE["england"], dash="dashed"),
+            Series(data.region_name, [_val(region.get(tp)) for tp in periods], colour=PALETTE["region"],
+                   dash="dotted"),
             Series("Statistical neighbours (mean)", [(bench.get(tp) or {}).get("sn_mean") for tp in periods],
-                   colour=PALETTE["neighbours"], dash="8 3 2 3"),
+                   colour=PALETTE["neighbours"], dash="dashdot"),
         ],
-        y_label=unit if unit != "rate per 100" else "per 100 pupils",
-        caption=_caption(data.catalogue, [code], refreshed),
+        y_label=unit if unit != "%" else "% of pupils",
+        caption=caption(data.sources(_drawn({tp: home[tp] for tp in periods},
+                                            {tp: england[tp] for tp in periods if tp in england},
+                                            {tp: region[tp] for tp in periods if tp in region}), [code]),
+                        refreshed),
         note="All schools (breakdown Total). Neighbours: the DfE statistical neighbours with a published value "
              "(model and count in the table).",
     )
-    chart.table = [["Year", data.la_name, "England", data.region_name, "Neighbours mean (n, model)",
-                    "Rank (of LAs)", "Quartile"]] + [
+    chart.table = [["Year", f"{data.la_name} ({unit})", f"England ({unit})", f"{data.region_name} ({unit})",
+                    f"Neighbours mean ({unit}; n, model)", "Rank (of LAs)", "Quartile"]] + [
         [lab, _cell(_val(home.get(tp)), (home.get(tp) or {}).get("status_symbol")),
          _cell(_val(england.get(tp)), (england.get(tp) or {}).get("status_symbol")),
          _cell(_val(region.get(tp)), (region.get(tp) or {}).get("status_symbol")),
-         (f"{_cell((bench.get(tp) or {}).get('sn_mean'), None)} ({(bench.get(tp) or {}).get('sn_count', 0)}, "
-          f"{(bench.get(tp) or {}).get('sn_model') or '-'})"),
-         (f"{(bench.get(tp) or {}).get('rank')} of {(bench.get(tp) or {}).get('rank_of')}"
-          if (bench.get(tp) or {}).get("rank") else ""),
-         (bench.get(tp) or {}).get("quartile_band") or ""]
+         (f"{_cell((bench.get(tp) or {}).get('sn_mean'), None)} "
+          f"({(bench.get(tp) or {}).get('sn_count', 0)}, {(bench.get(tp) or {}).get('sn_model') or '-'})"),
+         _rank(bench.get(tp) or {}), (bench.get(tp) or {}).get("quartile_band") or ""]
         for tp, lab in zip(periods, labels)]
     return chart
 
@@ -237,11 +316,12 @@ def monthly_chart(data: ReportData, codes: Sequence[str], key: str, title: str, 
         name = (data.catalogue.get(code) or {}).get("title", code)
         series.append(Series(name, [_val(home.get(tp)) for tp, _ in periods], colour=colour))
         columns.append(home)
+    drawn = [row for col in columns for row in col.values()]
     chart = Chart(key=key, title=f"{title}, {data.la_name}, by month", x_labels=[lab for _, lab in periods],
-                  series=series, y_label="%", y_range=(0, 100),
-                  caption=_caption(data.catalogue, codes, refreshed),
-                  note="All teams (breakdown Total); by team in marts.published_indicator_values.")
-    chart.table = [["Month"] + [s.name for s in series]] + [
+                  series=series, y_label="% of audits" if key == "audit_grades" else "% of actions due",
+                  y_range=(0, 100), caption=caption(data.sources(drawn, codes), refreshed),
+                  note="All teams (breakdown Total); the benchmarks workbook has them by team.")
+    chart.table = [["Month"] + [f"{s.name} (%)" for s in series]] + [
         [lab] + [_cell(_val(col.get(tp)), (col.get(tp) or {}).get("status_symbol")) for col in columns]
         for tp, lab in periods]
     return chart
@@ -255,18 +335,20 @@ def summary_rows(data: ReportData) -> list[dict]:
             latest[row["indicator_code"]] = row
     out = []
     for code, row in sorted(latest.items(), key=lambda kv: ((data.catalogue.get(kv[0]) or {}).get("domain", ""), kv[0])):
-        unit = row.get("unit")
+        unit, domain = row.get("unit"), (data.catalogue.get(code) or {}).get("domain", "")
         out.append({
-            "domain": (data.catalogue.get(code) or {}).get("domain", ""),
+            "domain": domain,
             "indicator": row.get("title") or code,
+            "unit": unit_label(unit, domain),
             "period": row.get("period_label"),
             "value": (GRADE_TICKS.get(row.get("value"), "") if unit == "grade" and row.get("value") is not None
                       else _cell(row.get("value"), row.get("status_symbol"), unit)),
             "england": _cell(row.get("england_value"), None, unit),
             "region": _cell(row.get("region_value"), None, unit),
-            "neighbours": (f"{_cell(row.get('sn_mean'), None, unit)} / {_cell(row.get('sn_median'), None, unit)} "
-                           f"({row.get('sn_count')})" if row.get("sn_count") else ""),
-            "rank": f"{row['rank']} of {row['rank_of']}" if row.get("rank") else "",
+            "neighbours": (f"{_cell(row.get('sn_mean'), None, unit)} / "
+                           f"{_cell(row.get('sn_median'), None, unit)} ({row.get('sn_count')})"
+                           if row.get("sn_count") else ""),
+            "rank": _rank(row),
             "band": row.get("quartile_band") or "",
             "threshold": _cell(row.get("threshold"), None, unit),
             "rag": row.get("rag") or "",
@@ -276,13 +358,15 @@ def summary_rows(data: ReportData) -> list[dict]:
 
 
 CSS = """
-body { font-family: Arial, Helvetica, sans-serif; color: #222; margin: 24px auto; max-width: 1000px; padding: 0 16px; }
+body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; color: #222; margin: 24px auto; max-width: 1000px; padding: 0 16px; }
 h1 { font-size: 24px; margin-bottom: 4px; } h2 { font-size: 19px; margin-top: 32px; border-bottom: 2px solid #1f4e79; }
-.meta { color: #555; } figure { margin: 16px 0 24px 0; } figure svg { max-width: 100%; height: auto; }
-table { border-collapse: collapse; font-size: 13px; margin: 8px 0; } th, td { border: 1px solid #ccc; padding: 3px 6px; }
+.meta { color: #555; } figure { margin: 16px 0 24px 0; } figure svg { width: 100%; max-width: 820px; height: auto; }
+table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
+table.summary td:nth-child(2) { min-width: 13em; } table.summary td:nth-child(4), table.summary td:nth-child(9) { white-space: nowrap; } th, td { border: 1px solid #ccc; padding: 3px 6px; }
 th { background: #f0f4f8; text-align: left; } td.num { text-align: right; }
 .rag-green { background: #c8e6c9; } .rag-red { background: #ffcdd2; } .rag-amber { background: #ffe0b2; }
 details summary { cursor: pointer; color: #1f4e79; } .note { font-size: 13px; color: #444; }
+.source { font-size: 12px; color: #555; white-space: pre-line; } table.findings td:first-child { font-weight: bold; }
 @media print { details { display: block; } h2 { page-break-before: auto; } figure { page-break-inside: avoid; } }
 """
 
@@ -295,6 +379,16 @@ def _table(rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _findings(report: Report) -> str:
+    """The record of main findings as a table, with its source line."""
+    if len(report.findings) < 2:
+        return '<p class="note">No graded inspection of the LA has been loaded.</p>'
+    table = _table(report.findings).replace("<table>", '<table class="findings">', 1)
+    return (f'<h3>Record of main findings: {escape(report.la_name)}, latest inspection under each framework</h3>'
+            f'{table}'
+            f'<p class="source">{escape(report.findings_source)}</p>')
+
+
 def _figure(chart: Chart) -> str:
     return (f'<figure class="chart" id="chart-{escape(chart.key)}" data-chart="{escape(chart.key)}">'
             f"{chart.svg()}"
@@ -302,20 +396,22 @@ def _figure(chart: Chart) -> str:
 
 
 def render_html(report: Report) -> str:
-    summary_head = ["Domain", "Indicator", "Period", report.la_name, "England", report.region_name,
-                    "Neighbours mean / median (n)", "Rank", "Quartile", "Threshold", "RAG", "Polarity"]
+    summary_head = ["Domain", "Indicator (polarity)", "Unit", "Period", report.la_name, "England",
+                    report.region_name, "Neighbours mean / median (n)", "Rank", "Quartile", "Threshold", "RAG"]
     summary_body = []
     for row in report.summary:
         rag = row["rag"]
-        cells = [row["domain"], row["indicator"], row["period"], row["value"], row["england"], row["region"],
-                 row["neighbours"], row["rank"], row["band"], row["threshold"], rag, row["polarity"]]
+        indicator = f"{row['indicator']} ({row['polarity']})" if row["polarity"] else row["indicator"]
+        cells = [row["domain"], indicator, row["unit"], row["period"], row["value"], row["england"], row["region"],
+                 row["neighbours"], row["rank"], row["band"], row["threshold"], rag]
         summary_body.append("<tr>" + "".join(
-            f'<td class="{"rag-" + rag if i == 10 and rag else ""}">{escape(str(c))}</td>'
+            f'<td class="{"rag-" + rag if i == 11 and rag else ""}">{escape(str(c))}</td>'
             for i, c in enumerate(cells)) + "</tr>")
     sections = []
     for title, intro, charts in report.sections:
         sections.append(f"<h2>{escape(title)}</h2><p class=\"note\">{escape(intro)}</p>"
-                        + "".join(_figure(c) for c in charts))
+                        + "".join(_figure(c) for c in charts)
+                        + (_findings(report) if charts and charts[0].key == "ofsted" else ""))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -332,8 +428,9 @@ statistical disclosure control: <b>c</b> marks a figure suppressed because it co
 <h2>Latest position</h2>
 <p class="note">Each indicator's latest period (all schools, teams or children: breakdown Total). Rank: 1 is
 best by the indicator's polarity, ties share the lower rank; quartile A is the best quarter of LAs, D the worst;
-neighbours: the DfE statistical neighbours with a published value (2021 model for periods before 2025, 2025
-model from 2025). RAG: green meets the threshold, red does not.</p>
+neighbours: the DfE statistical neighbours with a published value (the model in force for the period, named
+in each chart's table). Where there is no rank, the reason is given. RAG: green meets the threshold, red does
+not. Each figure is in the unit of its Unit column.</p>
 <table class="summary"><thead><tr>{"".join(f"<th>{escape(h)}</th>" for h in summary_head)}</tr></thead>
 <tbody>{"".join(summary_body)}</tbody></table>
 {"".join(sections)}
@@ -356,9 +453,12 @@ def build_report(con: duckdb.DuckDBPyConnection, home_la: str, refreshed: dt.dat
               monthly_chart(data, AUDIT_ACTIONS, "audit_actions", "Audit actions completed on time", refreshed)]
     report = Report(home_la=home_la, la_name=data.la_name, refreshed=refreshed, region_name=data.region_name,
                     charts=ofsted + adoption + schools + audits, summary=summary_rows(data))
+    report.findings, report.findings_source = main_findings(data, refreshed)
     report.sections = [
         ("Ofsted inspections", "Overall effectiveness of every inspection of the LA's children's services, "
-         "across the SLAC, CP, SIF and ILACS frameworks, dated by publication.", ofsted),
+         "dated by publication, one marker per framework (SLAC, CP, SIF, ILACS): grades under different "
+         "frameworks are not a trend, so no line joins them. Below, the record of main findings of the latest "
+         "inspection under each framework.", ofsted),
         ("Adoption scorecard", "A1, A2 and A10 (average days, lower is better) against the threshold of the "
          "period and England; A3 (higher is better) against England.", adoption),
         ("School attendance and suspensions", "Persistent absence and suspension rates against England, the "

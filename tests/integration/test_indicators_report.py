@@ -8,6 +8,7 @@ figure can be worked out by subtraction; the report and workbook for child ident
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import shutil
@@ -24,6 +25,8 @@ from openpyxl import load_workbook
 
 from pipelines.cli import run_refresh
 from pipelines.defs.reports import DOCS_KEY, REPORT_KEY, WORKBOOK_KEY
+from pipelines.lib.committee_report import build_report
+from pipelines.lib.report_charts import overlapping_texts
 from tests.conftest import REPO_ROOT, copy_sample
 
 pytestmark = pytest.mark.slow
@@ -288,6 +291,36 @@ def test_report_charts_name_source_and_refresh_date(refreshed):
     assert "<script" not in html.lower() and "<link" not in html.lower() and " src=" not in html.lower()
 
 
+def test_report_sources_are_publications_and_dates_from_what_was_loaded(refreshed):
+    html = report_path(refreshed[0]).read_text(encoding="utf-8")
+    svgs = re.findall(r"<svg.*?</svg>", html, flags=re.DOTALL)
+    # the workbook by its own title; the LA's adoption figures by the years of the returns they were computed from
+    for source in ("Ofsted, Local authority inspection outcomes as at 31 March 2025",
+                   "SSDA903 returns of 865, 2008-09 to 2023-24", "DfE, Pupil absence in schools in England, 2010/11 to",
+                   "DfE, Suspensions and permanent exclusions in England"):
+        assert source in html, source
+    for svg in svgs:
+        assert "raw/" not in svg and "marts." not in svg and "/tmp" not in svg and ".csv" not in svg, svg[:300]
+
+
+def test_report_record_of_main_findings_and_ofsted_points(refreshed):
+    con = duckdb.connect(str(refreshed[0] / "work" / "children_services.duckdb"), read_only=True)
+    try:
+        report = build_report(con, "865", dt.datetime(2026, 1, 5, 8, 0))
+    finally:
+        con.close()
+    findings = {(row[2], row[3]) for row in report.findings[1:]}
+    # the sample's SLAC 2012 sub-judgements (judgement records) and its latest ILACS (the workbook)
+    assert {("Making a positive contribution", "Outstanding"), ("Capacity for improvement", "Adequate"),
+            ("The experiences and progress of care leavers", "Outstanding")} <= findings
+    assert [r[0] for r in report.findings[1:] if r[0]] == ["SLAC, published 24 April 2012",
+                                                           "ILACS, published 12 December 2023"]
+    ofsted = next(c for c in report.charts if c.key == "ofsted")
+    assert [s.name for s in ofsted.series] == ["SLAC", "ILACS"] and not any(s.line for s in ofsted.series)
+    for chart in report.charts:  # the real report's charts: no text drawn over another, none off the figure
+        assert not overlapping_texts(chart.figure()), chart.key
+
+
 def test_no_child_level_data_in_the_report_or_workbook(refreshed, child_keys):
     data = refreshed[0]
     html = report_path(data).read_text(encoding="utf-8")
@@ -333,12 +366,13 @@ def test_report_renders_in_headless_chromium_with_its_charts(refreshed, child_ke
     url = report_path(refreshed[0]).as_uri()
     dom = chromium("--window-size=1100,1400", "--dump-dom", url, profile=tmp_path / "profile").stdout
     assert dom.count("<svg") >= 9 and dom.count('class="chart"') >= 9
-    for title in ("Ofsted overall effectiveness", "Adoption", "Suspension rate", "Case-file audit grades"):
+    for title in ("Ofsted overall effectiveness", "Adoption", "Suspension rate", "Case-file audit grades",
+                  "Record of main findings"):
         assert title in dom
     assert not [k for k in child_keys if k in dom]
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "committee-report.png"
     shot.unlink(missing_ok=True)
-    chromium("--window-size=1100,6600", f"--screenshot={shot}", url, profile=tmp_path / "profile")
+    chromium("--window-size=1100,9000", f"--screenshot={shot}", url, profile=tmp_path / "profile")
     assert shot.exists() and shot.stat().st_size > 50_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

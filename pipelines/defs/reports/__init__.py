@@ -24,15 +24,17 @@ REPORT_MARTS = [dg.AssetKey(["marts", name]) for name in (
 
 
 def _charts_markdown(charts) -> str:
-    """Each chart as an image the Dagster UI shows (SVG as a data URI; title, source and date are drawn in it)."""
+    """Each chart as an image the Dagster UI shows (matplotlib's SVG as a data URI; title, sources and date are
+    drawn in it)."""
     return "\n\n".join(f"![{chart.title}]({chart.data_uri()})" for chart in charts)
 
 
 def _summary_markdown(la_name: str, rows: list[dict]) -> str:
-    head = f"| Indicator | Period | {la_name} | England | Region | Neighbours mean / median (n) | Rank | Band | RAG |"
-    lines = [head, "|---|---|---|---|---|---|---|---|---|"]
+    head = (f"| Indicator | Unit | Period | {la_name} | England | Region | Neighbours mean / median (n) | Rank | Band "
+            "| RAG |")
+    lines = [head, "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        cells = [r["indicator"], r["period"], r["value"], r["england"], r["region"], r["neighbours"], r["rank"],
+        cells = [r["indicator"], r["unit"], r["period"], r["value"], r["england"], r["region"], r["neighbours"], r["rank"],
                  r["band"], r["rag"]]
         lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
     return "\n".join(lines)
@@ -44,8 +46,9 @@ def _summary_markdown(la_name: str, rows: list[dict]) -> str:
     group_name="reports",
     kinds={"html"},
     description="The committee report for the home LA (CSW_HOME_LA): one self-contained HTML page in "
-                "$CSW_DATA_DIR/reports/ with inline SVG charts (Ofsted grades, adoption scorecard, persistent "
-                "absence and suspensions against comparators, case-file audits), from published figures only.",
+                "$CSW_DATA_DIR/reports/ with inline SVG charts drawn by matplotlib (Ofsted grades per framework "
+                "and the record of main findings, adoption scorecard, persistent absence and suspensions against "
+                "comparators, case-file audits), each sourced by publication and date; published figures only.",
 )
 def committee_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()

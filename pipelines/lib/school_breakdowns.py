@@ -100,7 +100,13 @@ def filter_keys(filters: list[str]) -> dict[str, str]:
 def harmonise_value(key: str, value: str) -> str:
     text = " ".join(value.split())
     if key == "school_type":
-        return school_type_spellings().get(spelling_key(text), text)
+        spellings = school_type_spellings()
+        if spelling_key(text) in spellings:
+            return spellings[spelling_key(text)]
+        parts = [spellings.get(spelling_key(part)) for part in text.split(" and ")]
+        if len(parts) > 1 and all(parts):  # a label naming several types: 'Pupil referral unit and Special'
+            return " and ".join(sorted(set(parts)))
+        return text
     if key == "term":
         return TERMS.get(text.lower(), text)
     return text
@@ -145,24 +151,24 @@ def _words(text: str) -> str:
     return " ".join(re.sub(r"[_.]+", " ", text or "").split())
 
 
-def phrases_in(text: str) -> dict[str, set[str]]:
-    """Coverage key -> the harmonised values whose phrases appear in ``text``."""
-    found: dict[str, set[str]] = {}
+def phrases_in(text: str) -> dict[str, dict[str, str]]:
+    """Coverage key -> {harmonised value: value as the rule writes it} for the phrases in ``text``."""
+    found: dict[str, dict[str, str]] = {}
     words = _words(text)
     for rule in coverage_rules():
         if rule.pattern.search(words):
-            found.setdefault(rule.key, set()).add(harmonise_value(rule.key, rule.value))
+            found.setdefault(rule.key, {}).setdefault(harmonise_value(rule.key, rule.value), rule.value)
     return found
 
 
-def _in_every(texts: list[str]) -> dict[str, set[str]]:
+def _in_every(texts: list[str]) -> dict[str, dict[str, str]]:
     """The phrases found in every one of ``texts`` (none when there are no texts)."""
     if not texts:
         return {}
     common = phrases_in(texts[0])
     for text in texts[1:]:
         found = phrases_in(text)
-        common = {k: v & found.get(k, set()) for k, v in common.items()}
+        common = {k: {h: v for h, v in values.items() if h in found.get(k, {})} for k, values in common.items()}
     return {k: v for k, v in common.items() if v}
 
 
@@ -185,10 +191,10 @@ def file_coverage(title_rows: list[str], sheet: str | None, file_name: str, meta
         for key, values in sorted(found.items()):
             if key in decided:
                 continue
-            if key == "school_type" and WHOLE_SCHOOL_TYPES <= values:
+            if key == "school_type" and WHOLE_SCHOOL_TYPES <= set(values):
                 decided[key] = Coverage(key, "", found_in)  # DfE's total: nothing to label
                 continue
-            decided[key] = Coverage(key, " and ".join(sorted(values)), found_in)
+            decided[key] = Coverage(key, " and ".join(values[h] for h in sorted(values)), found_in)
     return [c for c in decided.values() if c.value]
 
 

@@ -617,3 +617,13 @@ def test_every_spelling_in_one_generated_file_loads_as_its_school_type(tmp_path,
     assert not table.rejections
     types = {b.split("; ")[0] for b in frame["breakdown"]}
     assert types == {f"school_type={t}" for t in {r["school_type"] for r in rows}}
+
+
+def test_a_current_ap_file_reads_education_phase_as_its_school_type(tmp_path, reference):
+    header = ABSENCE_HEADER.replace("la_name,", "la_name,education_phase,")
+    rows = "".join((
+        "202425,Academic year,National,E92000001,England,,,,,,State-funded alternative provision,1,2,3,40.1\n",
+        "202425,Academic year,Local authority,E92000001,England,E12000002,North West,340,E08000011,Knowsley,"
+        "State-funded alternative provision,1,2,3,42.9\n"))
+    _table, frame = parse(write(tmp_path, "absence.csv", header + rows), reference)
+    assert set(frame["breakdown"]) == {"school_type=State-funded alternative provision school"}

@@ -6,13 +6,13 @@ Pure functions, no Dagster; used by :mod:`pipelines.lib.school_statistics`.
   (:func:`is_area_column`): the EES geography columns (``country_*``, ``region_*``, ``old_la_code``,
   ``new_la_code``, ``la_name``, ``lad_*``, ``pcon_*``, ``opportunity_area_*`` ...), any ``*_la_code`` /
   ``*_la_name``, and institution identifiers (``school_urn``, ``laestab``, ``provider_ukprn`` ...).
-* **School types** are harmonised through ``pipelines/lib/data/school_types.csv``: every spelling DfE has
-  used (``Primary``, ``State funded primary``, ``Special school``, ``State-funded special``, ``Pupil referral
-  unit``, ``State-funded AP school`` ...) and the one name the warehouse keeps for it.
+* **School types** are harmonised through ``pipelines/lib/school_lists/school_types.csv``: every spelling DfE
+  has used (``Primary``, ``State funded primary``, ``Special school``, ``State-funded special``, ``Pupil
+  referral unit``, ``State-funded AP school`` ...) and the one name the warehouse keeps for it.
 * **A file that covers part of the pupils** (pupil referral units only, alternative provision, one phase, one
   social care group) without a column saying so is labelled with what it covers
-  (:func:`file_coverage`): the phrases of ``pipelines/lib/data/school_coverage.csv`` looked for in the file's
-  title (rows above its header), its sheet name, its file name, the labels of its ``.meta.csv`` (a phrase
+  (:func:`file_coverage`): the phrases of ``pipelines/lib/school_lists/school_coverage.csv`` looked for in the
+  file's title (rows above its header), its sheet name, its file name, the labels of its ``.meta.csv`` (a phrase
   every indicator label has) and its indicator column names (a phrase every one has). The label becomes a
   breakdown pair (``school_type=State-funded alternative provision school``), so the figures are never read,
   benchmarked or ranked as an LA's total. A title naming primary, secondary and special schools together
@@ -27,9 +27,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-SCHOOL_TYPES_FILE = DATA_DIR / "school_types.csv"
-COVERAGE_FILE = DATA_DIR / "school_coverage.csv"
+LISTS_DIR = Path(__file__).resolve().parent / "school_lists"
+SCHOOL_TYPES_FILE = LISTS_DIR / "school_types.csv"
+COVERAGE_FILE = LISTS_DIR / "school_coverage.csv"
 
 # Filter names that mean the school phase/type in other DfE files.
 SCHOOL_TYPE_SYNONYMS = ("phase_type_grouping", "education_phase", "phase_type", "school_phase", "phase")

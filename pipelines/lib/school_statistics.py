@@ -36,7 +36,7 @@ Rules (each broken rule quarantines the row, or the one cell, with a reason):
   rates (suspensions or fixed-period exclusions per 100 pupils, which exceed 100 where pupils are
   suspended repeatedly) not negative; anything else that is neither a number nor a symbol is quarantined.
 * breakdown: the filters as ``key=value`` pairs in key order joined by ``'; '``, harmonised (every DfE
-  spelling of a school type, ``pipelines/lib/data/school_types.csv``; ``phase_type_grouping`` ->
+  spelling of a school type, ``pipelines/lib/school_lists/school_types.csv``; ``phase_type_grouping`` ->
   ``school_type``); a filter at its ``Total`` value adds no pair; ``Total`` when no pair is left. A file
   that covers part of the pupils (PRUs only, one phase, one social care group: found from its title, sheet
   or file name, its ``.meta.csv`` labels or its indicator names) gets that part as a pair on every row, so
@@ -386,7 +386,8 @@ def _roles_by_values(rows: list[list[str]], at: int, candidates: list[int],
         texts = {v for v in distinct if not _is_number_or_symbol(v)}
         numbers = sum(1 for v in cells if v not in texts and v.lower() not in SYMBOLS)
         stray = sum(1 for v in cells if v in texts)
-        if not cells or (by_name and (_FILTER_NAMES.search(name) or {v.lower() for v in distinct} & TOTAL_FILTER_VALUES)):
+        named_like_filter = _FILTER_NAMES.search(name) or {v.lower() for v in distinct} & TOTAL_FILTER_VALUES
+        if not cells or (by_name and named_like_filter):
             filters.append(index)
         elif not texts or (numbers and stray <= max(1, len(cells) // 100)):
             indicators.append(index)

@@ -490,7 +490,8 @@ def test_a_social_care_group_file_is_labelled_and_a_column_says_more_than_a_titl
     assert knowsley(frame)["breakdown"] == "social_care_group=Looked after children; term=Autumn and spring term"
     # a school_type column at a real value wins over the title; at Total the title's label replaces it
     header = ABSENCE_HEADER.replace("la_name,", "la_name,school_type,")
-    rows = PRU_ROWS.replace("Knowsley,", "Knowsley,State-funded primary,").replace("North West,,,,", "North West,,,,Total,")
+    rows = PRU_ROWS.replace("Knowsley,", "Knowsley,State-funded primary,")
+    rows = rows.replace("North West,,,,", "North West,,,,Total,")
     rows = rows.replace("England,,,,,,", "England,,,,,,Total,")
     pru = "Absence in pupil referral units\n"
     _table, frame = parse(write(tmp_path, "b.csv", pru + header + rows), reference)
@@ -612,7 +613,8 @@ def test_school_types_are_four_and_the_mapping_covers_what_the_issue_names():
 def test_every_spelling_in_one_generated_file_loads_as_its_school_type(tmp_path, reference):
     rows = school_type_rows()
     header = EES_HEADER + ",term,perm_excl\n"
-    lines = [f"201112,Academic year,National,E92000001,England,,,,,,{r['spelling']},t{n},1\n" for n, r in enumerate(rows)]
+    lines = [f"201112,Academic year,National,E92000001,England,,,,,,{r['spelling']},t{n},1\n"
+             for n, r in enumerate(rows)]
     table, frame = parse(write(tmp_path, "types.csv", header + "".join(lines)), reference)
     assert not table.rejections
     types = {b.split("; ")[0] for b in frame["breakdown"]}
@@ -621,9 +623,8 @@ def test_every_spelling_in_one_generated_file_loads_as_its_school_type(tmp_path,
 
 def test_a_current_ap_file_reads_education_phase_as_its_school_type(tmp_path, reference):
     header = ABSENCE_HEADER.replace("la_name,", "la_name,education_phase,")
-    rows = "".join((
-        "202425,Academic year,National,E92000001,England,,,,,,State-funded alternative provision,1,2,3,40.1\n",
-        "202425,Academic year,Local authority,E92000001,England,E12000002,North West,340,E08000011,Knowsley,"
-        "State-funded alternative provision,1,2,3,42.9\n"))
+    rows = ("202425,Academic year,National,E92000001,England,,,,,,State-funded alternative provision,1,2,3,40.1\n"
+            "202425,Academic year,Local authority,E92000001,England,E12000002,North West,340,E08000011,Knowsley,"
+            "State-funded alternative provision,1,2,3,42.9\n")
     _table, frame = parse(write(tmp_path, "absence.csv", header + rows), reference)
     assert set(frame["breakdown"]) == {"school_type=State-funded alternative provision school"}

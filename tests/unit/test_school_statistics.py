@@ -628,3 +628,14 @@ def test_a_current_ap_file_reads_education_phase_as_its_school_type(tmp_path, re
             "State-funded alternative provision,1,2,3,42.9\n")
     _table, frame = parse(write(tmp_path, "absence.csv", header + rows), reference)
     assert set(frame["breakdown"]) == {"school_type=State-funded alternative provision school"}
+
+
+def test_a_meta_file_listing_an_area_column_as_a_filter_does_not_make_it_one(tmp_path, reference):
+    rows = ("201112,Academic year,Regional,E92000001,England,E12000009,South West,,,,Total,5\n"
+            "201112,Academic year,National,E92000001,England,,,,,,Total,50\n")
+    data = write(tmp_path, "exclusions.csv", EES_HEADER + ",perm_excl\n" + rows)
+    write(tmp_path, "exclusions.meta.csv", META_HEADER + "\nregion_name,Filter,Region,,,,\n"
+          "country_name,Filter,Country,,,,\nschool_type,Filter,School type,,,,\nperm_excl,Indicator,Perm,,,,\n")
+    _table, frame = parse(data, reference)
+    assert set(frame["breakdown"]) == {"Total"}
+    assert set(frame["area_code"]) == {"E12000009", "E92000001"}

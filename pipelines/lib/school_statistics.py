@@ -271,10 +271,11 @@ def _read_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
 
 
 def _csv_rows(text: str) -> list[list[str]]:
-    """CSV text (any line endings, quoted fields) as rows; the delimiter is the comma unless the first line
-    is plainly separated by tabs or semicolons (spreadsheet exports)."""
-    first = text[:4096].split("\n", 1)[0]
-    delimiter = max((",", "\t", ";"), key=lambda d: (first.count(d), d == ","))
+    """CSV text (any line endings, quoted fields) as rows; the delimiter is the comma unless the first lines
+    are plainly separated by tabs or semicolons (spreadsheet exports). The most-separated of the first ten
+    lines decides, so a title row above the header (``Absence; pupil referral units``) does not."""
+    head = text[:16384].split("\n")[:10]
+    delimiter = max((",", "\t", ";"), key=lambda d: (max(line.count(d) for line in head), d == ","))
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 

@@ -444,6 +444,12 @@ def test_a_pru_only_file_is_labelled_from_its_title(tmp_path, reference):
     assert any("covers part of the pupils: school_type=Pupil referral unit (from the title" in n for n in table.notes)
 
 
+@pytest.mark.parametrize("title", ["Table 3; pupil referral units\n", "Pupil referral units,\tby local authority\n"])
+def test_a_title_with_a_semicolon_or_tab_does_not_decide_the_delimiter(tmp_path, reference, title):
+    _table, frame = parse(write(tmp_path, "absence.csv", title + ABSENCE_HEADER + PRU_ROWS), reference)
+    assert knowsley(frame)["breakdown"] == PRU_LABEL
+
+
 @pytest.mark.parametrize("name", ["absence_2term_pru_la.csv", "Absence-in-PRUs.csv", "ap_absence.csv"])
 def test_a_pru_only_file_is_labelled_from_its_file_name(tmp_path, reference, name):
     _table, frame = parse(write(tmp_path, name, ABSENCE_HEADER + PRU_ROWS), reference)

@@ -4,8 +4,7 @@ Every expectation here is also a rule of the ingest (``pipelines/lib/school_stat
 quarantines the rows that break it; the suites are blocking checks that those invariants hold.
 
 The long tables can hold millions of cells, so the suite validates them summarised in SQL: one row per
-file, indicator, area, period and status (:func:`check_query`), with the lowest and highest value, whether
-every value is whole, and counts of cells without a value or status, of values that are not numbers and
+file, indicator, area, period and status (:func:`check_query`), with the lowest and highest value, and counts of cells without a value or status, of values that are not numbers and
 of cells given twice. Every cell is covered; only the frame is smaller.
 """
 
@@ -31,7 +30,6 @@ def check_query(table: str) -> str:
             count(*) as cells,
             min(number) as min_value,
             max(number) as max_value,
-            coalesce(bool_and(number = floor(number)), true) as is_whole,
             count(*) filter (where value is null and status_symbol is null) as empty_cells,
             count(*) filter (where value is not null and number is null) as non_numbers,
             count(*) filter (where breakdown is null) as missing_breakdowns,
@@ -96,9 +94,6 @@ def school_statistics_suite(table: str, known_la_codes: Iterable[str], region_co
         e.ExpectColumnValuesToBeBetween(
             column="min_value", min_value=0, row_condition='indicator_kind in ["count", "rate", "percent"]',
             condition_parser="pandas", meta={"check": "counts and rates not negative"}),
-        e.ExpectColumnValuesToBeInSet(
-            column="is_whole", value_set=[True], row_condition='indicator_kind=="count"',
-            condition_parser="pandas", meta={"check": "counts whole numbers"}),
         e.ExpectColumnValuesToBeInSet(
             column="repeated_cells", **zero, meta={"check": "one value per file row and indicator"}),
     ]

@@ -6,10 +6,13 @@ Pure functions, no Dagster. A file is recognised by its header, never by its nam
   order, filter columns and indicator columns. Its ``.meta.csv`` (beside it, same stem) says which columns
   are filters and which indicators, with labels and units; without one the roles are inferred (a column
   whose every value is a number or a symbol is an indicator, any other column a filter) and the load log
-  says so.
+  says so. Area columns (``country_*``, ``region_*``, ``*_la_code``, ``la_name``, ``lad_*``...: a rule on
+  names, :func:`pipelines.lib.school_breakdowns.is_area_column`) are never filters.
 * an **EES metadata file** (``col_name, col_type, ...``): not data; recorded as used with its data file.
 * the **pre-EES LA time series** (``year, level, la_name, school_type, <indicators>``; the layout of DfE's
-  ``clean_la_data.csv``): LAs, regions and England named only, matched to codes by name.
+  ``clean_la_data.csv``): LAs, regions and England named only, matched to codes by name; or with the EES
+  area columns as well (SFR35/2017's files: ``country_code, country_name, region_code, region_name,
+  old_la_code, new_la_code``), matched by code.
 
 Every indicator cell becomes one row of the long raw table ``<source>_values`` (file, row, period, area,
 breakdown, indicator, the published text, the number and the status symbol), so a new DfE file needs no
@@ -28,12 +31,16 @@ Rules (each broken rule quarantines the row, or the one cell, with a reason):
   published; ``low`` and ``k`` and ``~`` -> ``low``; ``:`` ``..`` ``.`` ``-`` and a blank cell -> ``x``;
   ``x`` -> ``c`` in a file of the legacy vintage (no ``c`` anywhere and its latest period ending before
   2020, when ``x`` meant suppressed), else ``x``. ``published_symbol`` keeps what the file said.
-* values: counts must be whole and not negative; percentages and proportion rates within 0-100; event
+* values: counts not negative (fractional counts load as published: DfE apportioned some, e.g. pupils
+  excluded for several reasons); percentages and proportion rates within 0-100; event
   rates (suspensions or fixed-period exclusions per 100 pupils, which exceed 100 where pupils are
   suspended repeatedly) not negative; anything else that is neither a number nor a symbol is quarantined.
-* breakdown: the filters as ``key=value`` pairs in key order joined by ``'; '``, harmonised (legacy
-  ``Secondary`` -> ``State-funded secondary``; ``phase_type_grouping`` -> ``school_type``); a filter at its
-  ``Total`` value adds no pair; ``Total`` when no pair is left.
+* breakdown: the filters as ``key=value`` pairs in key order joined by ``'; '``, harmonised (every DfE
+  spelling of a school type, ``pipelines/lib/school_lists/school_types.csv``; ``phase_type_grouping`` ->
+  ``school_type``); a filter at its ``Total`` value adds no pair; ``Total`` when no pair is left. A file
+  that covers part of the pupils (PRUs only, one phase, one social care group: found from its title, sheet
+  or file name, its ``.meta.csv`` labels or its indicator names) gets that part as a pair on every row, so
+  it is never read as an LA's total (:mod:`pipelines.lib.school_breakdowns`).
 * one row per period, area and breakdown in a file: a repeat is quarantined (the first is kept).
 """
 
@@ -52,9 +59,23 @@ import duckdb
 import pandas as pd
 
 from pipelines.lib.ingest import FileRejected, RawTable
-from pipelines.lib.readers import UnreadableFile, decode_text, normalise_header, read_workbook, sniff_format
+from pipelines.lib.readers import (
+    UnreadableFile,
+    decode_text,
+    normalise_header,
+    read_workbook,
+    sniff_format,
+)
 from pipelines.lib.rules import ParsedTable, Rejection, StagedRelation
 from pipelines.lib.school_areas import Area, AreaError, AreaReference, Period
+from pipelines.lib.school_breakdowns import (
+    Coverage,
+    apply_coverage,
+    breakdown_text,
+    file_coverage,
+    filter_keys,
+    is_area_column,
+)
 
 SOURCES = ("school_absence", "school_exclusions")
 
@@ -86,21 +107,9 @@ STANDARD = {
     "new_la_code": "nlc", "la_name": "ln",
 }
 KEY_COLUMNS = tuple(STANDARD.values())
-# Other EES geography columns (for levels this warehouse does not keep): neither filters nor indicators.
-OTHER_GEOGRAPHY = {
-    "lad_code", "lad_name", "pcon_code", "pcon_name", "ward_code", "ward_name", "rsc_region_lead_name",
-    "opportunity_area_code", "opportunity_area_name", "english_devolved_area_code", "english_devolved_area_name",
-    "local_enterprise_partnership_code", "local_enterprise_partnership_name", "lsip_code", "lsip_name",
-    "mayoral_combined_authority_code", "mayoral_combined_authority_name", "trust_id", "trust_name",
-    "sponsor_id", "sponsor_name", "school_urn", "school_laestab", "school_name", "school_postcode",
-    "provider_ukprn", "provider_name", "institution_id", "institution_name", "planning_area_code",
-    "planning_area_name", "police_force_code", "police_force_name", "country_code_2", "new_la_code_2",
-    "la_code", "ons_code", "estab", "laestab", "urn",
-}
-PRE_EES_STANDARD = {
-    "year": "tp", "level": "gl", "la_name": "ln", "time_identifier": "ti", "old_la_code": "olc", "la_code": "olc",
-    "new_la_code": "nlc", "region_code": "rc", "country_code": "cc",
-}
+# The pre-EES series: year and level for time_period and geographic_level, the EES area columns when present
+# (SFR35/2017's files have country, region and LA codes and names; clean_la_data.csv only la_name).
+PRE_EES_STANDARD = {"year": "tp", "level": "gl", **STANDARD, "la_code": "olc"}
 
 SYMBOLS = ("c", "x", "z", "low", "k", "u", ":", "~", "..", ".", "-")
 STATUS_OF_SYMBOL = {"c": "c", "z": "z", "u": "u", "low": "low", "k": "low", "~": "low",
@@ -121,7 +130,7 @@ def column_key(header_cell: str | None) -> str:
 
 def indicator_kind(name: str, unit: str | None = None) -> str:
     """How an indicator's values are checked: 'percent' (0-100), 'rate' (per 100, not negative, may pass
-    100), 'count' (whole, not negative) or 'number' (any number).
+    100), 'count' (not negative) or 'number' (any number).
 
     The meta file's ``indicator_unit`` decides when it is ``%`` (a percentage) or a unit of money, time or
     percentage points (any number); otherwise the column name: ``*_percent``, ``pt_*``, ``*_perc``, ``*_pct`` are percentages; ``*_rate`` is a rate per 100
@@ -216,68 +225,6 @@ def parse_period(time_period: str, time_identifier: str) -> PeriodInfo:
 
 
 # ---------------------------------------------------------------------------
-# Breakdowns
-# ---------------------------------------------------------------------------
-
-# Filter names that mean the school phase/type in other DfE files.
-SCHOOL_TYPE_SYNONYMS = ("phase_type_grouping", "education_phase", "phase_type", "school_phase", "phase")
-SCHOOL_TYPES = {
-    "primary": "State-funded primary",
-    "state funded primary": "State-funded primary",
-    "state-funded primary": "State-funded primary",
-    "secondary": "State-funded secondary",
-    "state funded secondary": "State-funded secondary",
-    "state-funded secondary": "State-funded secondary",
-    "special": "Special",
-    "special schools": "Special",
-    "state-funded special": "Special",
-    "state funded special": "Special",
-    "pupil referral unit": "State-funded alternative provision school",
-    "pupil referral units": "State-funded alternative provision school",
-    "pru": "State-funded alternative provision school",
-    "alternative provision": "State-funded alternative provision school",
-    "state-funded ap school": "State-funded alternative provision school",
-    "state-funded alternative provision school": "State-funded alternative provision school",
-    "state-funded alternative provision": "State-funded alternative provision school",
-}
-TOTAL_VALUES = {"total", "all", "all schools", "all pupils"}
-TERMS = {"autumn": "Autumn term", "spring": "Spring term", "summer": "Summer term"}
-
-
-def filter_keys(filters: list[str]) -> dict[str, str]:
-    """Published filter column -> breakdown key (``phase_type_grouping`` etc. -> ``school_type``)."""
-    keys = {name: name for name in filters}
-    if "school_type" not in filters:
-        for synonym in SCHOOL_TYPE_SYNONYMS:
-            if synonym in filters:
-                keys[synonym] = "school_type"
-                break
-    return keys
-
-
-def harmonise_value(key: str, value: str) -> str:
-    text = " ".join(value.split())
-    low = text.lower()
-    if key == "school_type":
-        return SCHOOL_TYPES.get(low, text)
-    if key == "term":
-        return TERMS.get(low, text)
-    return text
-
-
-def breakdown_text(pairs: list[tuple[str, str]]) -> tuple[str, str]:
-    """(harmonised breakdown, breakdown as published) for (key, published value) pairs."""
-    published = "; ".join(f"{k}={' '.join(v.split())}" for k, v in sorted(pairs)) or "Total"
-    harmonised = []
-    for key, value in pairs:
-        value = harmonise_value(key, value or "")
-        if value == "" or value.lower() in TOTAL_VALUES:
-            continue
-        harmonised.append((key, value))
-    return "; ".join(f"{k}={v}" for k, v in sorted(harmonised)) or "Total", published
-
-
-# ---------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------
 
@@ -295,6 +242,7 @@ class Layout:
     labels: dict[int, tuple[str, str, str, int]] = field(default_factory=dict)  # index -> label, group, unit, row
     roles_from: str = "inferred"
     notes: list[str] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)  # the part of the pupils the file covers
 
 
 @dataclass(frozen=True)
@@ -323,10 +271,11 @@ def _read_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
 
 
 def _csv_rows(text: str) -> list[list[str]]:
-    """CSV text (any line endings, quoted fields) as rows; the delimiter is the comma unless the first line
-    is plainly separated by tabs or semicolons (spreadsheet exports)."""
-    first = text[:4096].split("\n", 1)[0]
-    delimiter = max((",", "\t", ";"), key=lambda d: (first.count(d), d == ","))
+    """CSV text (any line endings, quoted fields) as rows; the delimiter is the comma unless the first lines
+    are plainly separated by tabs or semicolons (spreadsheet exports). The most-separated of the first ten
+    lines decides, so a title row above the header (``Absence; pupil referral units``) does not."""
+    head = text[:16384].split("\n")[:10]
+    delimiter = max((",", "\t", ";"), key=lambda d: (max(line.count(d) for line in head), d == ","))
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
@@ -414,7 +363,7 @@ def _layout(rows: list[list[str]], meta: MetaFile | None, path: Path) -> Layout 
         return _ees_layout(rows, at, meta)
     at = _header_at(rows, PRE_EES_REQUIRED)
     if at is not None:
-        return _pre_ees_layout(rows, at)
+        return _pre_ees_layout(rows, at, meta)
     return None
 
 
@@ -425,7 +374,8 @@ _FILTER_NAMES = re.compile(
 TOTAL_FILTER_VALUES = {"total", "all"}
 
 
-def _roles_by_values(rows: list[list[str]], at: int, candidates: list[int]) -> tuple[list[int], list[int]]:
+def _roles_by_values(rows: list[list[str]], at: int, candidates: list[int],
+                     by_name: bool = True) -> tuple[list[int], list[int]]:
     """(filters, indicators) among ``candidates`` when no metadata says: a column named like a filter
     (``*_type``, ``*_group``, ``age``...) or holding ``Total`` is a filter; one whose values are numbers and
     symbols is an indicator, even with a few stray texts (at most 1% of its cells; they are quarantined)."""
@@ -437,7 +387,8 @@ def _roles_by_values(rows: list[list[str]], at: int, candidates: list[int]) -> t
         texts = {v for v in distinct if not _is_number_or_symbol(v)}
         numbers = sum(1 for v in cells if v not in texts and v.lower() not in SYMBOLS)
         stray = sum(1 for v in cells if v in texts)
-        if _FILTER_NAMES.search(name) or {v.lower() for v in distinct} & TOTAL_FILTER_VALUES or not cells:
+        named_like_filter = _FILTER_NAMES.search(name) or {v.lower() for v in distinct} & TOTAL_FILTER_VALUES
+        if not cells or (by_name and named_like_filter):
             filters.append(index)
         elif not texts or (numbers and stray <= max(1, len(cells) // 100)):
             indicators.append(index)
@@ -446,88 +397,108 @@ def _roles_by_values(rows: list[list[str]], at: int, candidates: list[int]) -> t
     return filters, indicators
 
 
+def _first_of(keys: list[str]) -> dict[str, int]:
+    first_of: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        if key:
+            first_of.setdefault(key, index)
+    return first_of
+
+
 def _ees_layout(rows: list[list[str]], at: int, meta: MetaFile | None) -> Layout:
     keys = [column_key(c) for c in rows[at]]
-    standard: dict[str, int] = {}
-    seen: set[str] = set()
-    duplicates = []
-    for index, key in enumerate(keys):
-        if key in seen and key:
-            duplicates.append(key)
-            continue
-        seen.add(key)
-        if key in STANDARD:
-            standard[STANDARD[key]] = index
+    first_of = _first_of(keys)
+    standard = {STANDARD[k]: i for k, i in first_of.items() if k in STANDARD}
     layout = Layout("ees", at, keys, standard)
+    duplicates = sorted({k for i, k in enumerate(keys) if k and first_of[k] != i})
     if duplicates:
-        layout.notes.append(f"repeated column(s) {', '.join(sorted(set(duplicates)))}: the first of each is read")
-    first_of = {}
-    for index, key in enumerate(keys):
-        first_of.setdefault(key, index)
-    others = [i for k, i in first_of.items() if k and k not in STANDARD and k not in OTHER_GEOGRAPHY]
-    if meta is not None:
-        layout.roles_from = "meta"
-        meta_roles = {}
-        for record in meta.rows:
-            name = column_key(record.get("col_name"))
-            role = (record.get("col_type") or "").strip().lower()
-            if name:
-                meta_roles[name] = (role, record)
-                grouping = column_key(record.get("filter_grouping_column"))
-                if role == "filter" and grouping and grouping not in meta_roles:
-                    meta_roles[grouping] = ("filter", {"label": grouping, "_row_number": record["_row_number"]})
-        missing = sorted(n for n in meta_roles if n not in first_of)
-        if missing:
-            layout.notes.append(f"{meta.path.name} lists column(s) not in the data, ignored: {', '.join(missing)}")
-        unlisted = []
-        for index in others:
-            role, record = meta_roles.get(keys[index], (None, None))
-            if role == "filter":
-                layout.filters.append(index)
-            elif role == "indicator":
-                layout.indicators.append(index)
-                layout.labels[index] = (record.get("label", ""), record.get("indicator_grouping", ""),
-                                        record.get("indicator_unit", ""), record["_row_number"])
-            else:
-                unlisted.append(index)
-        if unlisted:
-            filters, indicators = _roles_by_values(rows, at, unlisted)
-            layout.filters += filters
-            layout.indicators += indicators
-            layout.notes.append(
-                f"column(s) not in {meta.path.name}, roles inferred from their values: "
-                + ", ".join(f"{keys[i]} ({'filter' if i in filters else 'indicator'})" for i in unlisted)
-            )
-        layout.notes.insert(0, f"filters and indicators from {meta.path.name}")
-    else:
+        layout.notes.append(f"repeated column(s) {', '.join(duplicates)}: the first of each is read")
+    _assign_roles(layout, rows, [i for k, i in first_of.items() if k not in STANDARD], meta)
+    return layout
+
+
+def _pre_ees_layout(rows: list[list[str]], at: int, meta: MetaFile | None) -> Layout:
+    keys = [column_key(c) for c in rows[at]]
+    first_of = _first_of(keys)
+    standard: dict[str, int] = {}
+    for key, short in PRE_EES_STANDARD.items():
+        if key in first_of and short not in standard:
+            standard[short] = first_of[key]
+    layout = Layout("pre_ees", at, keys, standard)
+    coded = sorted(k for k in ("old_la_code", "new_la_code", "la_code", "region_code", "country_code") if k in first_of)
+    layout.notes.append(
+        "pre-EES DfE LA time series (year, level, la_name): "
+        + (f"areas by their codes ({', '.join(coded)}), else by name" if coded else "areas matched to codes by name")
+    )
+    _assign_roles(layout, rows, [i for k, i in first_of.items() if k not in PRE_EES_STANDARD], meta)
+    return layout
+
+
+def _meta_roles(meta: MetaFile) -> dict[str, tuple[str, dict]]:
+    """Column key -> (role, meta record) from an EES .meta.csv, filter grouping columns as filters."""
+    roles: dict[str, tuple[str, dict]] = {}
+    for record in meta.rows:
+        name = column_key(record.get("col_name"))
+        role = (record.get("col_type") or "").strip().lower()
+        if name:
+            roles[name] = (role, record)
+            grouping = column_key(record.get("filter_grouping_column"))
+            if role == "filter" and grouping and grouping not in roles:
+                roles[grouping] = ("filter", {"label": grouping, "_row_number": record["_row_number"]})
+    return roles
+
+
+def _assign_roles(layout: Layout, rows: list[list[str]], candidates: list[int], meta: MetaFile | None) -> None:
+    """Filters and indicators among the non-standard columns. Area columns (a rule on names) are neither.
+    With a .meta.csv its filters are the filters and its indicators the indicators; a column it does not list
+    is an indicator when its values are numbers and symbols, else not used. Without one, roles are inferred
+    from names and values."""
+    keys, at = layout.keys, layout.header_index
+    areas = [i for i in candidates if is_area_column(keys[i])]
+    others = [i for i in candidates if i not in areas]
+    if meta is None:
         layout.filters, layout.indicators = _roles_by_values(rows, at, others)
         layout.notes.insert(
             0,
             "no .meta.csv beside the file: roles inferred from the values (filters: "
             + (", ".join(keys[i] for i in layout.filters) or "none") + f"; {len(layout.indicators)} indicators)",
         )
+    else:
+        _roles_from_meta(layout, rows, others, meta)
+    if areas:
+        layout.notes.append("area columns, never filters: " + ", ".join(keys[i] for i in areas))
     layout.filters.sort()
     layout.indicators.sort()
-    return layout
 
 
-def _pre_ees_layout(rows: list[list[str]], at: int) -> Layout:
-    keys = [column_key(c) for c in rows[at]]
-    standard = {}
-    first_of: dict[str, int] = {}
-    for index, key in enumerate(keys):
-        first_of.setdefault(key, index)
-    for key, short in PRE_EES_STANDARD.items():
-        if key in first_of and short not in standard:
-            standard[short] = first_of[key]
-    others = [i for k, i in first_of.items() if k and k not in PRE_EES_STANDARD]
-    filters, indicators = _roles_by_values(rows, at, others)
-    layout = Layout("pre_ees", at, keys, standard, filters, indicators)
-    layout.notes.append(
-        "pre-EES DfE LA time series (year, level, la_name): areas matched to codes by name; roles inferred "
-        f"(filters: {', '.join(keys[i] for i in filters) or 'none'}; {len(indicators)} indicators)"
-    )
-    return layout
+def _roles_from_meta(layout: Layout, rows: list[list[str]], others: list[int], meta: MetaFile) -> None:
+    keys = layout.keys
+    layout.roles_from = "meta"
+    roles = _meta_roles(meta)
+    present = set(keys)
+    missing = sorted(n for n in roles if n not in present)
+    if missing:
+        layout.notes.append(f"{meta.path.name} lists column(s) not in the data, ignored: {', '.join(missing)}")
+    unlisted = []
+    for index in others:
+        role, record = roles.get(keys[index], (None, None))
+        if role == "filter":
+            layout.filters.append(index)
+        elif role == "indicator":
+            layout.indicators.append(index)
+            layout.labels[index] = (record.get("label", ""), record.get("indicator_grouping", ""),
+                                    record.get("indicator_unit", ""), record["_row_number"])
+        else:
+            unlisted.append(index)
+    if unlisted:
+        _filters, indicators = _roles_by_values(rows, layout.header_index, unlisted, by_name=False)
+        layout.indicators += indicators
+        layout.notes.append(
+            f"column(s) not in {meta.path.name}, roles inferred from their values (a .meta.csv names every "
+            "filter, so none is a filter): "
+            + ", ".join(f"{keys[i]} ({'indicator' if i in indicators else 'not used'})" for i in unlisted)
+        )
+    layout.notes.insert(0, f"filters and indicators from {meta.path.name}")
 
 
 # ---------------------------------------------------------------------------
@@ -559,6 +530,7 @@ def parse_school_statistics_file(
             empty.notes.append("the file has a header but no data rows: nothing to load")
             tables.append(empty)
             continue
+        _find_coverage(layout, rows, name if len(sheets) > 1 or name != path.stem else None, path)
         if not layout.indicators:
             raise FileRejected(
                 "a statistics file needs at least one indicator column (numbers or symbols); columns found: "
@@ -575,6 +547,25 @@ def parse_school_statistics_file(
             f"{', '.join(PRE_EES_REQUIRED)}; columns found: " + (", ".join(c.strip() for c in first if c.strip()) or "none")
         )
     return tables
+
+
+def _find_coverage(layout: Layout, rows: list[list[str]], sheet: str | None, path: Path) -> None:
+    """The part of the pupils the file covers when no column says so (title, sheet or file name, meta labels,
+    indicator names), noted in the load log; its breakdown pairs are added to every row."""
+    title = [" ".join(c.strip() for c in row if c.strip()) for row in rows[:layout.header_index]]
+    title = [t for t in title if t]
+    labels = [layout.labels[i][0] for i in layout.indicators if layout.labels.get(i, ("",))[0]]
+    if len(labels) < len(layout.indicators):
+        labels = []
+    names = [layout.keys[i] for i in layout.indicators]
+    layout.coverage = file_coverage(title, sheet, path.name, labels, names)
+    keyed = set(filter_keys([layout.keys[i] for i in layout.filters]).values())
+    for item in layout.coverage:
+        how = ("where its " + item.key + " column is blank or Total") if item.key in keyed else "on every row"
+        layout.notes.append(
+            f"covers part of the pupils: {item.key}={item.value} (from {item.found_in}), added to the breakdown "
+            f"{how}, so its figures are never read as the whole LA's"
+        )
 
 
 def _meta_note(path: Path, source: str, rows: list[list[str]]) -> ParsedTable:
@@ -685,19 +676,17 @@ def _resolve_keys(keys: list[tuple], layout: Layout, reference: AreaReference) -
 
 
 def _area(level, cc, cn, rc, rn, olc, nlc, ln, period, layout: Layout, reference: AreaReference) -> Area:
-    if layout.kind == "pre_ees":
-        if level == "national":
-            return reference.resolve_england(cc, ln)
-        if level == "regional":
+    """The area of a row. The pre-EES series names England and regions in ``la_name`` when it has no
+    ``country_name`` / ``region_name`` column (clean_la_data.csv); SFR35/2017's files have both."""
+    if level == "national":
+        return reference.resolve_england(cc, cn or (ln if layout.kind == "pre_ees" else ""))
+    if level == "regional":
+        if layout.kind == "pre_ees" and not rn and "rn" not in layout.standard:
             try:
                 return reference.resolve_region(rc, ln)
             except AreaError as exc:
                 raise AreaError("la_name" if exc.column == "region_name" else exc.column, exc.value,
                                 exc.reason) from None
-        return reference.resolve_la(olc, nlc, ln, period)
-    if level == "national":
-        return reference.resolve_england(cc, cn)
-    if level == "regional":
         return reference.resolve_region(rc, rn)
     return reference.resolve_la(olc, nlc, ln, period)
 
@@ -708,7 +697,7 @@ def _resolve_breakdowns(combos: list[tuple], layout: Layout) -> pd.DataFrame:
     out = []
     for combo in combos:
         extra_key, extra_value, *values = combo
-        pairs = [(keys[name], value) for name, value in zip(filter_names, values)]
+        pairs = apply_coverage([(keys[name], value) for name, value in zip(filter_names, values)], layout.coverage)
         if extra_key:
             used = {k for k, _ in pairs}
             pairs.append((extra_key if extra_key not in used else "time_identifier", extra_value))
@@ -825,8 +814,6 @@ def _stage(con, tag: str, layout: Layout, reference: AreaReference, n_filters: i
                 when number is not null and kind in ('count', 'rate', 'percent') and number < 0 then
                     indicator || ' is negative (' || raw || '); a ' ||
                     case kind when 'count' then 'count' else 'rate' end || ' cannot be'
-                when number is not null and kind = 'count' and number <> floor(number) then
-                    indicator || ' is a count but ' || raw || ' is not a whole number'
                 when number is not null and kind = 'percent' and number > 100 then
                     indicator || ' is a percentage (0-100) but ' || raw || ' is over 100'
             end as problem
@@ -858,7 +845,12 @@ def _stage(con, tag: str, layout: Layout, reference: AreaReference, n_filters: i
         from {tag}_c c join {tag}_r r using (_row_number)
         where c.problem is null
     """)
-    loaded = con.execute(f"select count(distinct _row_number) from {staged}").fetchone()[0]
+    loaded, fractional = con.execute(
+        f"select count(distinct _row_number), count(*) filter (where indicator_kind = 'count' "
+        f"and cast(value as double) <> floor(cast(value as double))) from {staged}").fetchone()
+    if fractional:
+        vintage += (f"; {fractional} count cell(s) are not whole numbers (DfE apportioned some counts, e.g. pupils "
+                    "excluded for several reasons): loaded as published")
     for suffix in ("_t", "_r", "_u", "_c"):
         con.execute(f"drop table if exists {tag}{suffix}")
     for suffix in ("_g", "_b", "_i"):

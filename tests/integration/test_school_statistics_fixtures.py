@@ -1,7 +1,9 @@
-"""The four public DfE statistics fixtures (and their .meta.csv files), read in place, through one refresh.
+"""The public DfE statistics fixtures (and their .meta.csv files), read in place, through one refresh.
 
 One module-scoped refresh (ingest, GX checks, dbt build and tests, publication) serves every test here.
-The landing folder holds symbolic links to the fixture files, so they are read where they are.
+The landing folder holds symbolic links to the fixture files, so they are read where they are, and two
+files generated here: a pupil referral unit absence file with no school type column (only its title says
+what it covers) and a whole-LA file for the same LA, period and term.
 """
 
 from __future__ import annotations
@@ -17,28 +19,50 @@ from tests.conftest import fixture_path
 pytestmark = [pytest.mark.fixtures, pytest.mark.slow]
 
 FIXTURES = {
-    "school_absence": ["absence_by_term.csv", "absence_by_term.meta.csv", "absence_la.csv"],
-    "school_exclusions": ["clean_la_data.csv", "exclusions_by_reason.csv", "exclusions_by_reason.meta.csv"],
+    "school_absence": [("ees_absence", "absence_by_term.csv"), ("ees_absence", "absence_by_term.meta.csv"),
+                       ("ees_absence", "absence_la.csv")],
+    "school_exclusions": [("ees_exclusions", "clean_la_data.csv"), ("ees_exclusions", "exclusions_by_reason.csv"),
+                          ("ees_exclusions", "exclusions_by_reason.meta.csv"),
+                          ("ees_suspensions", "permanent_exclusions_and_suspensions_la.csv")],
 }
-FOLDERS = {"school_absence": "ees_absence", "school_exclusions": "ees_exclusions"}
 SECONDARY = "school_type=State-funded secondary"
+TWO_TERMS = "term=Autumn and spring term"
+PRU = "school_type=State-funded alternative provision school; " + TWO_TERMS
+ABSENCE_HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
+                  "old_la_code,new_la_code,la_name,enrolments,sess_possible,sess_overall,sess_overall_percent\n")
+
+
+def two_term_rows(england: float, north_west: float, knowsley: float) -> str:
+    return (f"201617,Autumn and spring term,National,E92000001,England,,,,,,15000,3000000,360000,{england}\n"
+            f"201617,Autumn and spring term,Regional,E92000001,England,E12000002,North West,,,,2000,400000,52000,"
+            f"{north_west}\n"
+            "201617,Autumn and spring term,Local authority,E92000001,England,E12000002,North West,340,E08000011,"
+            f"Knowsley,120,21000,9009,{knowsley}\n")
+
+
+def write_generated(folder) -> None:
+    (folder / "absence_2term_la.csv").write_text(ABSENCE_HEADER + two_term_rows(4.1, 4.4, 5.1))
+    (folder / "absence_2term_la_b.csv").write_text(
+        "Absence in pupil referral units by local authority: autumn and spring terms 2016/17\n\n"
+        + ABSENCE_HEADER + two_term_rows(33.0, 35.5, 42.9))
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    files = {source: [fixture_path(FOLDERS[source], name) for name in names] for source, names in FIXTURES.items()}
+    files = {source: [fixture_path(folder, name) for folder, name in names] for source, names in FIXTURES.items()}
     root = tmp_path_factory.mktemp("ees")
     raw, data = root / "raw", root / "data"
     for source, paths in files.items():
         (raw / source).mkdir(parents=True)
         for path in paths:
             (raw / source / path.name).symlink_to(path)
+    write_generated(raw / "school_absence")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CSW_RAW_DIR", str(raw))
         patch.setenv("CSW_DATA_DIR", str(data))
         patch.delenv("DAGSTER_HOME", raising=False)
         status = run_refresh()
-    assert status == 0, "the refresh of the four fixtures did not publish"
+    assert status == 0, "the refresh of the fixtures did not publish"
     con = duckdb.connect(str(data / "children_services.duckdb"), read_only=True)
     yield con
     con.close()
@@ -63,13 +87,16 @@ def test_every_file_loads_with_its_quarantine_counted(warehouse):
     assert log["absence_by_term.csv"][:4] == ("loaded", 9680, 9680, 0)
     assert log["absence_la.csv"][:4] == ("loaded", 17220, 17220, 0)
     assert "no .meta.csv" in log["absence_la.csv"][4]
-    # rows_rejected counts rows of which nothing loaded; quarantined cells of partly loaded rows are in
-    # quality.rejected_rows (clean_la_data: 2 'NULL' names whole, 7 non-integer counts in 7 more rows)
+    # rows_rejected counts rows of which nothing loaded (clean_la_data: 2 'NULL' names); fractional counts
+    # (clean_la_data 7, exclusions_by_reason 3,546) load as published and the load log says how many
     assert log["clean_la_data.csv"][:4] == ("loaded", 7122, 7120, 2)
     assert log["exclusions_by_reason.csv"][:4] == ("loaded", 7004, 7004, 0)
+    assert log["permanent_exclusions_and_suspensions_la.csv"][:4] == ("loaded", 2931, 2931, 0)
+    assert "7 count cell(s) are not whole numbers" in log["clean_la_data.csv"][4]
+    assert "3546 count cell(s) are not whole numbers" in log["exclusions_by_reason.csv"][4]
     quarantined_rows = dict(rows(warehouse, "select regexp_extract(file_path, '[^/]+$'), count(distinct row_number) "
                                             "from quality.rejected_rows group by 1"))
-    assert quarantined_rows["clean_la_data.csv"] == 9 and quarantined_rows["exclusions_by_reason.csv"] == 815
+    assert quarantined_rows == {"clean_la_data.csv": 2}
     for meta in ("absence_by_term.meta.csv", "exclusions_by_reason.meta.csv"):
         status, _read, loaded, rejected, reason = log[meta]
         assert (status, loaded, rejected) == ("loaded", 0, 0)
@@ -172,3 +199,51 @@ def test_all_checks_passed_and_marts_have_one_row_per_key(warehouse):
     codes = {c for (c,) in rows(warehouse, "select distinct indicator_code from marts.indicator_values")}
     catalogue = {c for (c,) in rows(warehouse, "select indicator_code from marts.indicator_catalogue")}
     assert codes <= catalogue
+
+
+def test_fractional_counts_load_as_published(warehouse):
+    fractional = dict(rows(warehouse, "select regexp_extract(source_file, '[^/]+$'), count(*) "
+                                      "from marts.school_statistics_long where indicator_kind = 'count' "
+                                      "and value <> floor(value) group by 1"))
+    assert fractional == {"exclusions_by_reason.csv": 3546, "clean_la_data.csv": 7}
+    brent = rows(warehouse, "select published_value, value from marts.school_statistics_long where area_code = '304' "
+                            "and time_period = 200910 and indicator = 'perm_excl' and published_value = '45.9412'")
+    assert brent == [("45.9412", pytest.approx(45.9412))]
+
+
+def test_school_types_of_every_file_are_harmonised(warehouse):
+    found = {t for (t,) in rows(warehouse, "select distinct regexp_extract(breakdown, 'school_type=([^;]+)', 1) "
+                                           "from marts.school_statistics_long where breakdown like '%school_type=%'")}
+    assert found == {"State-funded primary", "State-funded secondary", "Special",
+                     "State-funded alternative provision school"}
+    published = {t for (t,) in rows(warehouse, "select distinct regexp_extract(breakdown_published, "
+                                               "'school_type=([^;]+)', 1) from marts.school_statistics_long "
+                                               "where breakdown_published like '%school_type=%'")}
+    assert {"Primary", "Secondary", "Pupil referral unit"} <= published
+
+
+def test_the_suspensions_file_keeps_its_social_care_groups(warehouse):
+    found = dict(rows(warehouse, "select indicator, value from marts.school_statistics_long where area_code = '865' "
+                                 "and time_period = 202021 and breakdown = ? "
+                                 "and source_file like '%permanent_exclusions_and_suspensions_la.csv'",
+                      ("social_care_group=CLA 12 months at 31 March",)))
+    assert found == {"t_pupils": 218, "t_perm_excl": 0, "pt_perm_excl": 0, "t_one_plus_sus": 24,
+                     "pt_one_plus_sus": pytest.approx(11.01)}
+
+
+def test_a_pru_only_file_is_never_read_benchmarked_or_ranked_as_the_las_total(warehouse):
+    values = dict(rows(warehouse, "select breakdown, value from marts.indicator_values where area_code = '340' "
+                                  "and indicator_code = 'absence_overall_rate' and time_period = 201617 "
+                                  "and breakdown in (?, ?)", (TWO_TERMS, PRU)))
+    assert values == {TWO_TERMS: pytest.approx(5.1), PRU: pytest.approx(42.9)}
+    benchmarks = dict(rows(warehouse, "select breakdown, (value, england_value, region_value) "
+                                      "from marts.indicator_benchmarks where la_code = '340' "
+                                      "and indicator_code = 'absence_overall_rate' and time_period = 201617 "
+                                      "and breakdown in (?, ?)", (TWO_TERMS, PRU)))
+    assert benchmarks[TWO_TERMS] == (pytest.approx(5.1), pytest.approx(4.1), pytest.approx(4.4))
+    assert benchmarks[PRU] == (pytest.approx(42.9), pytest.approx(33.0), pytest.approx(35.5))
+    elsewhere = rows(warehouse, "select breakdown from marts.indicator_benchmarks where la_code = '340' "
+                                "and time_period = 201617 and value = 42.9")
+    assert elsewhere == [(PRU,)]
+    log = rows(warehouse, "select reason from quality.load_log where file_path like '%absence_2term_la_b.csv'")
+    assert "covers part of the pupils: school_type=Pupil referral unit (from the title" in log[0][0]

@@ -34,11 +34,13 @@ def failures(rows: list[dict], tmp_path) -> set[str]:
 
 
 def test_clean_rows_pass_and_broken_invariants_fail(tmp_path):
+    # a fractional count is as DfE published it (apportioned pupils excluded for several reasons): no failure
     assert failures([{}, {"_row_number": 3, "indicator": "sess_possible", "indicator_kind": "count",
-                          "value": "1000"}], tmp_path) == set()
+                          "value": "1000"}, {"_row_number": 4, "indicator": "perm_excl", "indicator_kind": "count",
+                                             "value": "3.29412"}], tmp_path) == set()
     broken = [
         {"value": "120"},
-        {"_row_number": 3, "indicator": "perm_excl", "indicator_kind": "count", "value": "2.5"},
+        {"_row_number": 3, "indicator": "perm_excl", "indicator_kind": "count", "value": "-2"},
         {"_row_number": 4, "la_code": "838", "area_code": "838"},
         {"_row_number": 5, "la_code": "999", "area_code": "999"},
         {"_row_number": 6, "geographic_level": "Ward"},
@@ -46,7 +48,7 @@ def test_clean_rows_pass_and_broken_invariants_fail(tmp_path):
         {"_row_number": 2},
     ]
     assert failures(broken, tmp_path) == {
-        "rates within 0-100", "counts whole numbers", "LA codes known for their period", "LA codes known",
+        "rates within 0-100", "counts and rates not negative", "LA codes known for their period", "LA codes known",
         "geographic_level National, Regional or Local authority", "status symbols c, x, z, low, u",
         "one value per file row and indicator",
     }

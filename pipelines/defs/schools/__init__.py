@@ -64,7 +64,7 @@ def _check(source: str) -> dg.AssetChecksDefinition:
         asset=dg.AssetKey(["raw", table.name]), blocking=True, name=f"gx_{table.name}",
         description="Great Expectations: required EES columns present, geographic levels National/Regional/Local "
                     "authority, England, region and LA codes known (LAs for their period), percentages within "
-                    "0-100, counts whole and not negative, status symbols c/x/z/low/u.",
+                    "0-100, counts not negative (fractional counts load as published), status symbols c/x/z/low/u.",
     )
     def _gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         reference = load_area_reference(warehouse.settings().raw_dir / "reference")

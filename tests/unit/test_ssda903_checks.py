@@ -111,7 +111,8 @@ EPISODES = [
 def test_placement_starts_in_sql_are_the_row_by_row_ones():
     rows = [{**e, "_row_number": i + 2} for i, e in enumerate(EPISODES)]
     con = _warehouse(EPISODES_TABLE, rows)
-    in_sql = {(la, year, child): start for la, year, child, start in con.execute(placement_starts_sql()).fetchall()}
+    in_sql = {(la, year, child): start
+              for la, year, child, start, _place in con.execute(placement_starts_sql()).fetchall()}
     assert in_sql == adoption_placement_starts(rows)
     assert in_sql[("865", "2018", "a")] == "2016-06-01" and in_sql[("865", "2017", "f")] == "2015-01-01"
 

@@ -20,16 +20,20 @@ Pseudonymisation: the clear ``CHILD`` id never leaves this module; every row car
 rejection whose column is ``CHILD`` carries the child_key, never the id. Dates of birth are cut to
 the first of the month; UPN and postcodes (``HOME_POST``, ``PL_POST``) are not read at all.
 
-Row rules (a row that breaks one is quarantined with file, row, column, value and reason): dates
-dd/mm/yyyy; RNE, LS, CIN, PLACE, REC in the DfE code lists (trimmed, upper-cased first, as the DfE
-validator does); DEC not before DECOM; REC on a closed episode present, and ``E11``/``E12``
-(adopted) only where the episode is an adoption placement; one row per child (per child and
-DECOM for episodes, per child and DATE_PLACED for PlacedAdoption) in a file.
+Row rules (a row that breaks one is quarantined with file, row, column, value and reason, which starts with
+the DfE validation rule's number where there is one: "DfE rule 217: ..."): dates dd/mm/yyyy; every code in the
+DfE list of the return's collection year (``ssda903_code_lists.csv``: list, code, first and last collection
+year, label, source; trimmed, upper-cased first, as the DfE validator does); flags written 0/1, TRUE/FALSE,
+Y/N or Yes/No in any case read as 0/1; DEC not before DECOM (356); REC on a closed episode (148), ``E11``/
+``E12`` only from a placement for adoption (390); A3/A5 begun with the same carers (217); a child's episodes
+in a file in sequence (501, 142, 433); one row per child (per child and DECOM for episodes, per child and
+DATE_PLACED for PlacedAdoption) in a file.
 
-A rule across tables, applied by :func:`apply_cross_table_rules` after every file is loaded: an AD1
-row whose ``DATE_MATCH`` is after the child moved in with the adopters (in the Episodes of the same
-return) is quarantined. Because that rule joins files, the whole source is re-read whenever any of
-its files (or the home LA, or the pseudonymisation key) changes: see :func:`mark_for_reload`.
+Rules across tables, applied by :func:`apply_cross_table_rules` after every file is loaded: an AD1 row whose
+``DATE_MATCH`` is after the child moved in with the adopters (331), or whose ``FOSTER_CARE`` contradicts the
+placement the child was adopted from (335), in the Episodes of the same return, is quarantined. Because those
+rules join files, files are re-read whenever a file of their return (or the home LA, or the pseudonymisation
+key) changes: see :func:`mark_for_reload`.
 """
 
 from __future__ import annotations
@@ -141,6 +145,24 @@ def code_problem(list_name: str, value: str, year: int) -> str | None:
              else f"valid until {season(span.last_year)}")
     return (f"DfE rule {rule}: {list_name} '{value}' is not valid in the {season(year)} collection ({bound}); "
             "check the return's year folder or the code")
+
+
+def code_list_table() -> str:
+    """The code lists as a Markdown table (docs/adoption.md shows it; a test keeps the two the same)."""
+    lines = ["| list (DfE rule) | codes valid in every collection year | codes with years |", "|---|---|---|"]
+    for name, (rule, label) in LIST_RULES.items():
+        spans = CODE_LISTS[name].values()
+        always = ", ".join(s.code for s in spans if s.first_year is None and s.last_year is None) or "-"
+        dated = "; ".join(f"`{s.code}` {_years(s)}" for s in spans
+                          if s.first_year is not None or s.last_year is not None) or "-"
+        lines.append(f"| `{name}` {label} ({rule}) | {always} | {dated} |")
+    return "\n".join(lines)
+
+
+def _years(span: CodeSpan) -> str:
+    if span.first_year is not None and span.last_year is not None:
+        return f"{season(span.first_year)} to {season(span.last_year)}"
+    return f"from {season(span.first_year)}" if span.first_year is not None else f"until {season(span.last_year)}"
 
 
 RNE_CODES, LS_CODES, CIN_CODES, PLACE_CODES, REC_CODES = (

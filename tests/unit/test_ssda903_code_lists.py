@@ -176,3 +176,10 @@ def test_foster_care_contradicting_the_adoption_placement_is_quarantined_with_ru
     assert con.execute("select row_number, column_name, value, reason like 'DfE rule 335: %' "
                        "from quality.rejected_rows").fetchall() == [(2, "FOSTER_CARE", "0", True)]
     assert con.execute("select count(*) from raw.ssda903_ad1").fetchone()[0] == 1
+
+
+def test_docs_show_the_code_lists_as_the_file_has_them():
+    from pipelines.lib.ssda903 import code_list_table
+
+    docs = (Path(__file__).parents[2] / "docs" / "adoption.md").read_text(encoding="utf-8")
+    assert code_list_table() in docs

@@ -41,6 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -487,7 +488,7 @@ def sequence_problems(out: dict[str, list]) -> dict[int, Problem]:
         if len(rows) < 2:
             continue
         rows.sort(key=lambda i: decom[i])
-        for before, i in zip(rows, rows[1:]):
+        for before, i in itertools.pairwise(rows):
             if decom[before] == decom[i]:
                 continue  # the same episode twice: the duplicate rule says so
             ended = dec[before]

@@ -46,6 +46,20 @@ def _episode_return(root: Path, year: int, **cells) -> tuple[list, list]:
     return table.rows, table.rejections
 
 
+def _load(tmp_path: Path, files: dict[str, str]):
+    """The files (``<year>/<name>`` -> text) loaded through the loader into a new warehouse: (connection,
+    load result)."""
+    folder = tmp_path / "ssda903"
+    for relative, text in files.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text, encoding="utf-8")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    mark_for_reload(con, folder, "865", KEY)
+    result = load_source(con, source="ssda903", folder=folder, tables=TABLES, run_id="r1",
+                         parser=lambda p: parse_ssda903_file(p, root=folder, home_la="865", key=KEY))
+    return con, result
+
+
 # --- the lists as data ---------------------------------------------------------------------------------------
 def test_the_code_list_file_covers_every_list_checked_with_years_labels_and_sources():
     with CODE_LISTS_FILE.open(encoding="utf-8", newline="") as handle:
@@ -102,15 +116,9 @@ def test_a_withdrawn_reason_episode_ceased_the_other_way(tmp_path):
 
 def test_k3_in_a_2024_25_return_loads_through_the_loader(tmp_path):
     """The recent synthetic returns' K3 episodes (supported accommodation, new in 2024-25) load."""
-    folder = tmp_path / "ssda903"
-    (folder / "2025").mkdir(parents=True)
-    (folder / "2025" / "episodes.csv").write_text(
+    con, _result = _load(tmp_path, {"2025/episodes.csv": (
         EPISODES_HEADER + "\nH1,01/05/2024,S,V2,N4,K3,PR4,,,,,,\nH2,01/06/2024,S,C2,N1,K3,PR5,,,,,,\n"
-        "H3,01/07/2024,S,C2,N1,Z11,PR5,,,,,,\n")
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    mark_for_reload(con, folder, "865", KEY)
-    load_source(con, source="ssda903", folder=folder, tables=TABLES, run_id="r1",
-                parser=lambda p: parse_ssda903_file(p, root=folder, home_la="865", key=KEY))
+        "H3,01/07/2024,S,C2,N1,Z11,PR5,,,,,,\n")})
     assert con.execute("select place, count(*) from raw.ssda903_episodes group by place").fetchall() == [("K3", 2)]
     assert con.execute("select column_name, value, reason like '%valid from 2025-26%' "
                        "from quality.rejected_rows").fetchall() == [("PLACE", "Z11", True)]
@@ -129,15 +137,9 @@ def test_flags_in_every_spelling_read_as_the_same_values(tmp_path):
 
 def test_an_ad1_table_written_true_false_loads_its_rows(tmp_path):
     """The recent returns' AD1 with FOSTER_CARE TRUE/FALSE: every row loads (none quarantined)."""
-    folder = tmp_path / "ssda903"
-    (folder / "2025").mkdir(parents=True)
-    (folder / "2025" / "ad1.csv").write_text(
+    con, result = _load(tmp_path, {"2025/ad1.csv": (
         AD1_HEADER + "\nT1,01/01/2020,01/02/2024,01/03/2024,TRUE,2,MF,L0\nT2,01/01/2021,01/02/2024,01/03/2024,FALSE"
-        ",1,F1,L2\nT3,01/01/2021,01/02/2024,01/03/2024,true,1,F1,L2\n")
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    mark_for_reload(con, folder, "865", KEY)
-    result = load_source(con, source="ssda903", folder=folder, tables=TABLES, run_id="r1",
-                         parser=lambda p: parse_ssda903_file(p, root=folder, home_la="865", key=KEY))
+        ",1,F1,L2\nT3,01/01/2021,01/02/2024,01/03/2024,true,1,F1,L2\n")})
     assert [(f.status, f.rows_loaded, f.rows_rejected) for f in result.files] == [("loaded", 3, 0)]
     assert sorted(r[0] for r in con.execute("select foster_care from raw.ssda903_ad1").fetchall()) == ["0", "1", "1"]
 
@@ -160,18 +162,11 @@ def test_the_walk_back_crosses_t_and_stops_at_b():
 
 
 def test_foster_care_contradicting_the_adoption_placement_is_quarantined_with_rule_335(tmp_path):
-    folder = tmp_path / "ssda903"
-    (folder / "2020").mkdir(parents=True)
-    (folder / "2020" / "eps.csv").write_text(
+    con, _result = _load(tmp_path, {"2020/eps.csv": (
         EPISODES_HEADER + "\nJ1,01/01/2019,S,C1,N1,U5,PR1,01/06/2019,X1,,,,\nJ1,01/06/2019,U,E1,N1,A5,PR1,"
         "01/02/2020,E11,CARPL,,,\nJ2,01/01/2019,S,C1,N1,U4,PR1,01/06/2019,X1,,,,\nJ2,01/06/2019,P,E1,N1,A6,PR1,"
-        "01/02/2020,E11,CARPL,,,\n")
-    (folder / "2020" / "ad1.csv").write_text(
-        AD1_HEADER + "\nJ1,01/01/2018,01/03/2019,01/05/2019,N,2,MF,L0\nJ2,01/01/2018,01/03/2019,01/05/2019,0,2,MF,L0\n")
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    mark_for_reload(con, folder, "865", KEY)
-    load_source(con, source="ssda903", folder=folder, tables=TABLES, run_id="r1",
-                parser=lambda p: parse_ssda903_file(p, root=folder, home_la="865", key=KEY))
+        "01/02/2020,E11,CARPL,,,\n"), "2020/ad1.csv": (
+        AD1_HEADER + "\nJ1,01/01/2018,01/03/2019,01/05/2019,N,2,MF,L0\nJ2,01/01/2018,01/03/2019,01/05/2019,0,2,MF,L0\n")})
     assert apply_cross_table_rules(con, "r1") == 1
     assert con.execute("select row_number, column_name, value, reason like 'DfE rule 335: %' "
                        "from quality.rejected_rows").fetchall() == [(2, "FOSTER_CARE", "0", True)]

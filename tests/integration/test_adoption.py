@@ -200,7 +200,8 @@ def test_every_public_ssda903_file_ingested_with_exact_quarantine(refreshed, pub
         by_file.setdefault(path.removeprefix(prefix), {})[rule] = n
     assert by_file == EXPECTED_RULES
     rows_quarantined = published.execute(
-        "select file_path, count(distinct row_number) from quality.rejected_rows where file_path not like ? "
+        "select file_path, count(distinct (table_name, row_number)) from quality.rejected_rows "
+        "where file_path not like ? "
         "group by all", [prefix + "2%"]).fetchall()
     assert {p.removeprefix(prefix): n for p, n in rows_quarantined} == {
         p: q for p, (_r, _l, q, _w) in EXPECTED_FILES.items() if q}

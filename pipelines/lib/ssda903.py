@@ -439,7 +439,9 @@ def episode_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | No
         checks.append(problems)
     out["urn"] = _mapped(cells.get("URN"), _text)
     checks.extend(_episode_rules(out, cells))
-    checks.append(sequence_problems(out))
+    # PL_POST is compared here and never kept (nor shown in a reason): the placement's postcode
+    placements = list(zip(out["place"], out["place_provider"], _mapped(cells.get("PL_POST"), _code), out["urn"]))
+    checks.append(sequence_problems(out, placements))
     return out, checks
 
 
@@ -474,10 +476,11 @@ RULE_217_FROM = "2015-04-01"  # DfE rule 217 applies to episodes beginning on or
 CONTINUATION_RNE = ("P", "L", "T", "U", "B")
 
 
-def sequence_problems(out: dict[str, list]) -> dict[int, Problem]:
+def sequence_problems(out: dict[str, list], placements: list[tuple] | None = None) -> dict[int, Problem]:
     """The DfE rules on a child's episodes in the file, in DECOM order: an episode may not begin before the one
-    before it ended (501, 142), and an episode continuing the one before (RNE P, L, T, U, B) begins the day it
-    ended (433). The later episode is the one quarantined."""
+    before it ended (501, 142); an episode continuing the one before (RNE P, L, T, U, B) begins the day it ended
+    (433), and its RNE agrees with what changed (434, 435, 436). The later episode is the one quarantined.
+    ``placements``: per row, what identifies the placement (PLACE, PLACE_PROVIDER, PL_POST, URN)."""
     by_child: dict[str, list[int]] = {}
     for i, (child, start) in enumerate(zip(out["child_key"], out["decom"])):
         if child and start:
@@ -485,12 +488,9 @@ def sequence_problems(out: dict[str, list]) -> dict[int, Problem]:
     decom, dec, rne = out["decom"], out["dec"], out["rne"]
     problems: dict[int, Problem] = {}
     for rows in by_child.values():
-        if len(rows) < 2:
-            continue
-        rows.sort(key=lambda i: decom[i])
+        rows.sort(key=lambda i: decom[i])  # stable: of the same episode twice, the first (the one kept) stays
+        rows = [i for n, i in enumerate(rows) if n == 0 or decom[rows[n - 1]] != decom[i]]
         for before, i in itertools.pairwise(rows):
-            if decom[before] == decom[i]:
-                continue  # the same episode twice: the duplicate rule says so
             ended = dec[before]
             if ended is None or ended > decom[i]:
                 problems[i] = ("DECOM", decom[i], (
@@ -502,7 +502,33 @@ def sequence_problems(out: dict[str, list]) -> dict[int, Problem]:
                     f"DfE rule 433: RNE {rne[i]} says this episode continues the one before, but that episode "
                     f"ended on {ended}, not on this DECOM {decom[i]}: use RNE S for a new period of care, or "
                     "correct the dates"))
+            elif placements is not None and (problem := _what_changed(out, placements, before, i)):
+                problems[i] = problem
     return problems
+
+
+# RNE -> (DfE rule, the legal status changes, the placement changes)
+RNE_CHANGES = {"L": ("434", True, False), "P": ("435", False, True), "T": ("435", False, True),
+               "U": ("436", True, True), "B": ("436", True, True)}
+
+
+def _what_changed(out: dict[str, list], placements: list[tuple], before: int, i: int) -> Problem | None:
+    """Whether RNE agrees with what changed from the episode before: the legal status (LS), the placement (any of
+    PLACE, PLACE_PROVIDER, PL_POST, URN)."""
+    code = out["rne"][i]
+    if code not in RNE_CHANGES or out["ls"][i] is None or out["ls"][before] is None:
+        return None
+    rule, ls_changes, placement_changes = RNE_CHANGES[code]
+    ls_changed = out["ls"][i] != out["ls"][before]
+    placement_changed = placements[i] != placements[before]
+    if (ls_changed, placement_changed) == (ls_changes, placement_changes):
+        return None
+    said = {"L": "the legal status changed and not the placement", "P": "the placement changed and not the "
+            "legal status", "T": "the placement changed and not the legal status", "U": "the legal status and the "
+            "placement changed", "B": "the legal status and the placement changed"}[code]
+    found = (f"LS {'changed' if ls_changed else 'is unchanged'} ({out['ls'][before]} to {out['ls'][i]}) and the "
+             f"placement {'changed' if placement_changed else 'is unchanged'} (PLACE, PLACE_PROVIDER, PL_POST, URN)")
+    return ("RNE", code, f"DfE rule {rule}: RNE {code} says {said}, but {found}: correct RNE or the episode")
 
 
 def _child_and_birth_month(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None
@@ -557,7 +583,7 @@ TABLE_RULES = {
                                  "PlacedAdoption row (same child and DATE_PLACED)"),
 }
 SOURCE_COLUMNS = {  # the DfE columns each table reads
-    EPISODES_TABLE.name: ("CHILD", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "PLACE_PROVIDER",
+    EPISODES_TABLE.name: ("CHILD", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "PLACE_PROVIDER", "PL_POST",
                           "REASON_PLACE_CHANGE", "URN"),
     HEADER_TABLE.name: ("CHILD", "SEX", "DOB", "ETHNIC", "MOTHER", "MC_DOB"),
     AD1_TABLE.name: ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"),

@@ -65,6 +65,7 @@ class Segment:
     place: str
     provider: str
     reason_change: str | None = None
+    postcode: str = ""  # the placement's (PL_POST): the same while the carers are
 
 
 @dataclass
@@ -194,6 +195,7 @@ class _Generator:
         previous = self.earlier_period(entered) if r.random() < 0.1 else None
         if previous:
             child.periods.append(previous)
+        self.place_postcodes(segments)
         child.periods.append(Period(segments, adoption_date if adoption_date <= SIM_END else None,
                                     r.choices(["E11", "E12"], weights=[80, 20])[0]))
         couple = r.random() < 0.8
@@ -241,6 +243,18 @@ class _Generator:
         segments.append(Segment(ended, "P", "E1", r.choice(["U4", "U6"]), "PR1", r.choice(["CREQO", "CHILD"])))
         return min(max(match, ended + dt.timedelta(days=r.randint(5, 20))), placed - dt.timedelta(days=3))
 
+    def place_postcodes(self, segments: list[Segment]) -> list[Segment]:
+        """Each placement's postcode (the carers' home): kept while the carers stay (RNE L, T, U), a new one with
+        new carers (so a move to new carers in the same kind of placement still shows as a change)."""
+        for before, segment in zip([None, *segments], segments):
+            if before is not None and segment.rne in ("L", "T", "U"):
+                segment.postcode = before.postcode
+                continue
+            segment.postcode = self.postcode()
+            while before is not None and segment.postcode == before.postcode:
+                segment.postcode = self.postcode()
+        return segments
+
     def earlier_period(self, entered: dt.date) -> Period | None:
         r = self.rng
         back = entered - dt.timedelta(days=r.randint(150, 600))
@@ -249,7 +263,7 @@ class _Generator:
         if end >= entered - dt.timedelta(days=30):
             return None
         rec = "E4A" if end >= dt.date(2016, 4, 1) else "E4"
-        return Period([Segment(back, "S", "V2", "U6", "PR1")], end, rec)
+        return Period(self.place_postcodes([Segment(back, "S", "V2", "U6", "PR1")]), end, rec)
 
     # -- children not adopted --------------------------------------------------------------------------------
     def other_child(self, entered: dt.date) -> None:
@@ -269,7 +283,7 @@ class _Generator:
                 segments.append(Segment(change, "L", "C2", segments[-1].place, segments[-1].provider))
         end = entered + dt.timedelta(days=length)
         rec = r.choice(["E13", "E8", "E41", "E45", "E46", "E4A" if end >= dt.date(2016, 4, 1) else "E4"])
-        child.periods.append(Period(segments, end if end <= SIM_END else None, rec))
+        child.periods.append(Period(self.place_postcodes(segments), end if end <= SIM_END else None, rec))
         self.children.append(child)
 
     def run(self) -> list[Child]:
@@ -306,7 +320,7 @@ def episodes_of(child: Child) -> list[Episode]:
         before = [s for s in segments if s.start < CUTOFF]
         if len(before) > 1:
             state = before[-1]
-            segments = [Segment(before[0].start, "S", state.ls, state.place, state.provider),
+            segments = [Segment(before[0].start, "S", state.ls, state.place, state.provider, None, state.postcode),
                         *[s for s in segments if s.start >= CUTOFF]]
         for i, segment in enumerate(segments):
             last = i == len(segments) - 1
@@ -334,7 +348,7 @@ def _year_rows(children: list[Child], year: int) -> dict[str, list[dict]]:
                 "REC": e.rec if closed else "",
                 "REASON_PLACE_CHANGE": (s.reason_change or "") if e.decom >= dt.date(2015, 4, 1) and
                 s.rne in ("P", "T", "B", "U") else "",
-                "HOME_POST": child.home_post, "PL_POST": "ZZ99 3WZ",
+                "HOME_POST": child.home_post, "PL_POST": s.postcode,
                 "URN": "XXXXXXX" if s.place.startswith(("U", "A", "P")) else "SC999999",
             })
         adoption = child.adoption

@@ -252,7 +252,7 @@ def test_cross_table_rule_and_reload_in_the_warehouse(tmp_path):
     Episodes file (only) brings it back, because every file of a return is read again when one changes."""
     folder = tmp_path / "ssda903"
     write(folder / "2018", "eps.csv", EPISODES_HEADER + "\nK1,01/01/2016,S,C1,N1,U4,PR1,01/06/2017,X1,,,,\n"
-          "K1,01/06/2017,P,E1,N1,A6,PR1,01/02/2018,E11,,,,\n")
+          "K1,01/06/2017,B,E1,N1,A6,PR1,01/02/2018,E11,,,,\n")
     write(folder / "2018", "ad1.csv", "CHILD,DOB,DATE_INT,DATE_MATCH,FOSTER_CARE,NB_ADOPTR,SEX_ADOPTR,LS_ADOPTR\n"
           "K1,01/01/2015,01/02/2017,01/07/2017,0,2,MF,L0\n")
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
@@ -273,7 +273,7 @@ def test_cross_table_rule_and_reload_in_the_warehouse(tmp_path):
     reloading, result, moved = refresh("r2")
     assert (reloading, moved, {f.status for f in result.files}) == (False, 0, {"unchanged"})
     write(folder / "2018", "eps.csv", EPISODES_HEADER + "\nK1,01/01/2016,S,C1,N1,U4,PR1,01/08/2017,X1,,,,\n"
-          "K1,01/08/2017,P,E1,N1,A6,PR1,01/02/2018,E11,,,,\n")
+          "K1,01/08/2017,B,E1,N1,A6,PR1,01/02/2018,E11,,,,\n")
     reloading, result, moved = refresh("r3")
     assert (reloading, moved, {f.status for f in result.files}) == (True, 0, {"loaded"})
     assert con.execute("select count(*) from raw.ssda903_ad1").fetchone()[0] == 1

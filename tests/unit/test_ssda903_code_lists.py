@@ -164,7 +164,7 @@ def test_the_walk_back_crosses_t_and_stops_at_b():
 def test_foster_care_contradicting_the_adoption_placement_is_quarantined_with_rule_335(tmp_path):
     con, _result = _load(tmp_path, {"2020/eps.csv": (
         EPISODES_HEADER + "\nJ1,01/01/2019,S,C1,N1,U5,PR1,01/06/2019,X1,,,,\nJ1,01/06/2019,U,E1,N1,A5,PR1,"
-        "01/02/2020,E11,CARPL,,,\nJ2,01/01/2019,S,C1,N1,U4,PR1,01/06/2019,X1,,,,\nJ2,01/06/2019,P,E1,N1,A6,PR1,"
+        "01/02/2020,E11,CARPL,,,\nJ2,01/01/2019,S,C1,N1,U4,PR1,01/06/2019,X1,,,,\nJ2,01/06/2019,B,E1,N1,A6,PR1,"
         "01/02/2020,E11,CARPL,,,\n"), "2020/ad1.csv": (
         AD1_HEADER + "\nJ1,01/01/2018,01/03/2019,01/05/2019,N,2,MF,L0\nJ2,01/01/2018,01/03/2019,01/05/2019,0,2,MF,L0\n")})
     assert apply_cross_table_rules(con, "r1") == 1
@@ -178,3 +178,26 @@ def test_docs_show_the_code_lists_as_the_file_has_them():
 
     docs = (Path(__file__).parents[2] / "docs" / "adoption.md").read_text(encoding="utf-8")
     assert code_list_table() in docs
+
+
+def test_rne_agrees_with_what_changed_between_episodes(tmp_path):
+    """DfE rules 434 (L), 435 (P, T), 436 (U, B): the legal status and the placement (PLACE, PLACE_PROVIDER,
+    PL_POST, URN) changed as RNE says. The postcode is compared, never kept or shown."""
+    rows = [
+        "K1,01/04/2019,S,C1,N1,U4,PR1,01/06/2019,X1,,,AB1 2CD,",  # 2
+        "K1,01/06/2019,L,E1,N1,U4,PR1,01/08/2019,X1,,,AB1 2CD,",  # 3 legal status only: fine
+        "K1,01/08/2019,P,E1,N1,U4,PR1,01/10/2019,X1,CARPL,,EF3 4GH,",  # 4 new carers, same kind of placement: fine
+        "K1,01/10/2019,T,E1,N1,A5,PR1,,,CARPL,,EF3 4GH,",  # 5 placed for adoption with them: fine
+        "K2,01/04/2019,S,C1,N1,U4,PR1,01/06/2019,X1,,,AB1 2CD,",  # 6
+        "K2,01/06/2019,L,C1,N1,U4,PR1,01/08/2019,X1,,,AB1 2CD,",  # 7 L, but LS unchanged: 434
+        "K2,01/08/2019,P,C1,N1,U4,PR1,01/10/2019,X1,CARPL,,AB1 2CD,",  # 8 P, but nothing changed: 435
+        "K2,01/10/2019,U,C1,N1,U6,PR1,01/12/2019,X1,CARPL,,AB1 2CD,",  # 9 U, but LS unchanged: 436
+        "K2,01/12/2019,B,E1,N1,U6,PR1,,,CARPL,,AB1 2CD,",  # 10 B, but the placement unchanged: 436
+    ]
+    table = _return(tmp_path, 2020, "eps.csv", EPISODES_HEADER + "\n" + "\n".join(rows) + "\n")["ssda903_episodes"]
+    assert [r["_row_number"] for r in table.rows] == [2, 3, 4, 5, 6]
+    assert [(r.row_number, r.column, r.reason.split(":")[0]) for r in table.rejections] == [
+        (7, "RNE", "DfE rule 434"), (8, "RNE", "DfE rule 435"), (9, "RNE", "DfE rule 436"), (10, "RNE", "DfE rule 436")]
+    assert "LS is unchanged (C1 to C1)" in table.rejections[0].reason
+    shown = repr(table.rows) + repr(table.rejections)
+    assert "AB1 2CD" not in shown and "EF3 4GH" not in shown

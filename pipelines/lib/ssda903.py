@@ -18,7 +18,8 @@ A folder ``2017-18`` is read as the year ending 31 March 2018. Files are recogni
 Pseudonymisation: the clear ``CHILD`` id never leaves this module; every row carries
 ``child_key`` (:func:`pipelines.lib.pseudonymise.child_key` of the LA code and the id), and a
 rejection whose column is ``CHILD`` carries the child_key, never the id. Dates of birth are cut to
-the first of the month; UPN and postcodes (``HOME_POST``, ``PL_POST``) are not read at all.
+the first of the month; UPN and ``HOME_POST`` are not read at all, and ``PL_POST`` only to compare a child's
+consecutive placements (DfE rules 434-436): it is never kept, nor shown in a reason.
 
 Row rules (a row that breaks one is quarantined with file, row, column, value and reason, which starts with
 the DfE validation rule's number where there is one: "DfE rule 217: ..."): dates dd/mm/yyyy; every code in the
@@ -26,7 +27,7 @@ DfE list of the return's collection year (``ssda903_code_lists.csv``: list, code
 year, label, source; trimmed, upper-cased first, as the DfE validator does); flags written 0/1, TRUE/FALSE,
 Y/N or Yes/No in any case read as 0/1; DEC not before DECOM (356); REC on a closed episode (148), ``E11``/
 ``E12`` only from a placement for adoption (390); A3/A5 begun with the same carers (217); a child's episodes
-in a file in sequence (501, 142, 433); one row per child (per child and DECOM for episodes, per child and
+in a file in sequence (501, 142, 433) with RNE agreeing with what changed (434-436); one row per child (per child and DECOM for episodes, per child and
 DATE_PLACED for PlacedAdoption) in a file.
 
 Rules across tables, applied by :func:`apply_cross_table_rules` after every file is loaded: an AD1 row whose

@@ -21,6 +21,7 @@ from pipelines.lib.ssda903 import (
     PLACE_CODES,
     REC_CODES,
     RNE_CODES,
+    all_codes,
 )
 
 FIRST_OF_MONTH = r"^\d{4}-\d{2}-01$"
@@ -46,7 +47,8 @@ def episodes_check_query(table: str = "raw.ssda903_episodes") -> str:
         with episodes as (
             select *, count(*) over (partition by _file_path, child_key, decom) as copies from {table}
         )
-        select rne, ls, cin, place, rec, dec is not null as closed, count(*) as episodes,
+        select rne, ls, cin, place, rec, place_provider, reason_place_change, dec is not null as closed,
+            count(*) as episodes,
             {_pseudonym_counts()},
             {count_where('decom is null')} as missing_decoms,
             {count_where(not_matching('decom', ISO_DATE))} as non_date_decoms,
@@ -74,6 +76,7 @@ def episodes_suite():
         e.ExpectColumnValuesToBeInSet(column="place", value_set=list(PLACE_CODES),
                                       meta={"check": "PLACE in the DfE list"}),
         e.ExpectColumnValuesToBeInSet(column="rec", value_set=list(REC_CODES), meta={"check": "REC in the DfE list"}),
+        *_in_lists(e, ("PLACE_PROVIDER", "REASON_PLACE_CHANGE")),
         e.ExpectColumnValuesToBeInSet(
             column="place", value_set=list(ALL_ADOPTION_PLACEMENTS),
             row_condition=f"({adopted}) & (closed == True)", condition_parser="pandas",
@@ -84,6 +87,12 @@ def episodes_suite():
         no_rows_breaking(e, "repeated_episodes", "one episode per child and DECOM in a file"),
     ]
     return gx.ExpectationSuite(name="raw_ssda903_episodes", expectations=expectations)
+
+
+def _in_lists(e, lists: tuple[str, ...]):
+    """Each column in its DfE list (any year's codes: ingest has checked the return's year)."""
+    return [e.ExpectColumnValuesToBeInSet(column=name.lower(), value_set=list(all_codes(name)),
+                                          meta={"check": f"{name} in the DfE list"}) for name in lists]
 
 
 def header_check_query(table: str = "raw.ssda903_header") -> str:
@@ -148,6 +157,7 @@ def ad1_suite():
                                          meta={"check": "AD1 dates of birth cut to the month"}),
         e.ExpectColumnValuesToBeInSet(column="foster_care", value_set=["0", "1"],
                                       meta={"check": "FOSTER_CARE is 0 or 1"}),
+        *_in_lists(e, ("NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR")),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="adoption_placement_start", column_B="date_match", or_equal=True,
             ignore_row_if="either_value_is_missing", meta={"check": "DATE_MATCH not after the adoption placement"}),
@@ -165,6 +175,7 @@ def placed_adoption_suite():
     expectations = [
         *_row_pseudonymised(e, "PlacedAdoption"),
         e.ExpectColumnValuesToNotBeNull(column="date_placed", meta={"check": "DATE_PLACED present"}),
+        *_in_lists(e, ("REASON_PLACED_CEASED",)),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="date_placed_ceased", column_B="date_placed", or_equal=True,
             ignore_row_if="either_value_is_missing", meta={"check": "DATE_PLACED_CEASED not before DATE_PLACED"}),

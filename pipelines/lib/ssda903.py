@@ -18,18 +18,23 @@ A folder ``2017-18`` is read as the year ending 31 March 2018. Files are recogni
 Pseudonymisation: the clear ``CHILD`` id never leaves this module; every row carries
 ``child_key`` (:func:`pipelines.lib.pseudonymise.child_key` of the LA code and the id), and a
 rejection whose column is ``CHILD`` carries the child_key, never the id. Dates of birth are cut to
-the first of the month; UPN and postcodes (``HOME_POST``, ``PL_POST``) are not read at all.
+the first of the month; UPN and ``HOME_POST`` are not read at all, and ``PL_POST`` only to compare a child's
+consecutive placements (DfE rules 434-436): it is never kept, nor shown in a reason.
 
-Row rules (a row that breaks one is quarantined with file, row, column, value and reason): dates
-dd/mm/yyyy; RNE, LS, CIN, PLACE, REC in the DfE code lists (trimmed, upper-cased first, as the DfE
-validator does); DEC not before DECOM; REC on a closed episode present, and ``E11``/``E12``
-(adopted) only where the episode is an adoption placement; one row per child (per child and
-DECOM for episodes, per child and DATE_PLACED for PlacedAdoption) in a file.
+Row rules (a row that breaks one is quarantined with file, row, column, value and reason, which starts with
+the DfE validation rule's number where there is one: "DfE rule 217: ..."): dates dd/mm/yyyy; every code in the
+DfE list of the return's collection year (``ssda903_code_lists.csv``: list, code, first and last collection
+year, label, source; trimmed, upper-cased first, as the DfE validator does); flags written 0/1, TRUE/FALSE,
+Y/N or Yes/No in any case read as 0/1; DEC not before DECOM (356); REC on a closed episode (148), ``E11``/
+``E12`` only from a placement for adoption (390); A3/A5 begun with the same carers (217); a child's episodes
+in a file in sequence (501, 142, 433) with RNE agreeing with what changed (434-436); one row per child (per child and DECOM for episodes, per child and
+DATE_PLACED for PlacedAdoption) in a file.
 
-A rule across tables, applied by :func:`apply_cross_table_rules` after every file is loaded: an AD1
-row whose ``DATE_MATCH`` is after the child moved in with the adopters (in the Episodes of the same
-return) is quarantined. Because that rule joins files, the whole source is re-read whenever any of
-its files (or the home LA, or the pseudonymisation key) changes: see :func:`mark_for_reload`.
+Rules across tables, applied by :func:`apply_cross_table_rules` after every file is loaded: an AD1 row whose
+``DATE_MATCH`` is after the child moved in with the adopters (331), or whose ``FOSTER_CARE`` contradicts the
+placement the child was adopted from (335), in the Episodes of the same return, is quarantined. Because those
+rules join files, files are re-read whenever a file of their return (or the home LA, or the pseudonymisation
+key) changes: see :func:`mark_for_reload`.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -52,33 +58,118 @@ from pipelines.lib.rules import ParsedTable, Rejection
 SOURCE = "ssda903"
 REDACTED = "<redacted>"
 
-# --- DfE code lists (SSDA903 guidance; the DfE validator's lists, plus codes of older returns) -------------
-RNE_CODES = ("S", "P", "L", "T", "U", "B")
-CARER_UNCHANGED_RNE = ("L", "B", "U")
-LS_CODES = ("C1", "C2", "D1", "E1", "V2", "V3", "V4", "J1", "J2", "J3", "L1", "L2", "L3")
+# --- DfE code lists by collection year (data: ssda903_code_lists.csv, one row per list and code) -------------
+CODE_LISTS_FILE = Path(__file__).with_name("ssda903_code_lists.csv")
+CARER_UNCHANGED_RNE = ("L", "T", "U")  # same carers: legal status only; placement; legal status and placement
+NEW_CARER_RNE = ("S", "P", "B")
 COURT_AUTHORITY_LS = ("E1", "D1")
-CIN_CODES = tuple(f"N{i}" for i in range(1, 9))
 ADOPTION_PLACEMENTS = ("A3", "A4", "A5", "A6")
-LEGACY_ADOPTION_PLACEMENTS = ("A1", "A2")  # before 2013-14
+LEGACY_ADOPTION_PLACEMENTS = ("A1", "A2")  # returns before 2013-14
 ALL_ADOPTION_PLACEMENTS = (*ADOPTION_PLACEMENTS, *LEGACY_ADOPTION_PLACEMENTS)
-PLACE_CODES = (
-    *ADOPTION_PLACEMENTS, "H5", "K1", "K2", "P1", "P2", "P3", "R1", "R2", "R3", "R5", "S1",
-    "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1", *LEGACY_ADOPTION_PLACEMENTS,
-)
+WITH_CURRENT_FOSTER_CARERS = ("A3", "A5")
 ADOPTED_REC = ("E11", "E12")
-REC_CODES = (
-    "E11", "E12", "E2", "E3", "E4A", "E4B", "E13", "E41", "E45", "E46", "E47", "E48", "E5", "E6", "E7",
-    "E8", "E9", "E14", "E15", "E16", "E17", "X1",
-    "E4", "E43", "E44",  # returns before 2016: E4 before E4A/E4B; E43, E44 before E45-E48
-)
-CODE_LISTS = {
-    "RNE": (RNE_CODES, "reason for new episode"),
-    "LS": (LS_CODES, "legal status"),
-    "CIN": (CIN_CODES, "category of need"),
-    "PLACE": (PLACE_CODES, "placement type"),
-    "REC": (REC_CODES, "reason episode ceased"),
+# list -> (the DfE validation rule that checks it, what its codes are)
+LIST_RULES = {
+    "RNE": ("143", "reason for new episode"),
+    "LS": ("144", "legal status"),
+    "CIN": ("145", "category of need"),
+    "PLACE": ("146", "placement type"),
+    "REC": ("149", "reason episode ceased"),
+    "PLACE_PROVIDER": ("178", "placement provider"),
+    "REASON_PLACE_CHANGE": ("1009", "reason for placement change"),
+    "FOSTER_CARE": ("114", "adopted by foster carer(s) flag"),
+    "NB_ADOPTR": ("175", "number of adopters"),
+    "SEX_ADOPTR": ("176", "sex of adopter(s)"),
+    "LS_ADOPTR": ("177", "legal status of adopter(s)"),
+    "REASON_PLACED_CEASED": ("120", "reason the decision to place for adoption ceased"),
 }
-FOSTER_CARE_CODES = ("0", "1")
+# Flags as case-management systems write them (any case): the DfE value each stands for.
+FLAG_WORDS = {"0": "0", "false": "0", "n": "0", "no": "0", "1": "1", "true": "1", "y": "1", "yes": "1"}
+
+
+@dataclass(frozen=True)
+class CodeSpan:
+    """A DfE code and the collection years (years ending 31 March) it is valid in; None: no bound."""
+
+    code: str
+    first_year: int | None
+    last_year: int | None
+    label: str
+    source: str
+
+    def valid_in(self, year: int) -> bool:
+        return (self.first_year is None or year >= self.first_year) and (
+            self.last_year is None or year <= self.last_year)
+
+
+def season(year: int) -> str:
+    """A collection year as DfE names it: 2020 -> '2019-20'."""
+    return f"{year - 1}-{year % 100:02d}"
+
+
+def load_code_lists(path: Path = CODE_LISTS_FILE) -> dict[str, dict[str, CodeSpan]]:
+    """The code lists: list -> code -> its years, from the CSV (list, code, first_year, last_year, label,
+    dfe_source)."""
+    import csv
+
+    lists: dict[str, dict[str, CodeSpan]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            years = [int(row[c]) if row[c].strip() else None for c in ("first_year", "last_year")]
+            lists.setdefault(row["list"], {})[row["code"]] = CodeSpan(row["code"], *years, row["label"],
+                                                                        row["dfe_source"])
+    return lists
+
+
+CODE_LISTS = load_code_lists()
+
+
+def codes_valid_in(list_name: str, year: int) -> tuple[str, ...]:
+    """The codes of a list valid in a collection year."""
+    return tuple(code for code, span in CODE_LISTS[list_name].items() if span.valid_in(year))
+
+
+def all_codes(list_name: str) -> tuple[str, ...]:
+    """Every code a list has had in any year."""
+    return tuple(CODE_LISTS[list_name])
+
+
+def code_problem(list_name: str, value: str, year: int) -> str | None:
+    """Why ``value`` is not a valid code of the list in the collection ``year`` (None when it is)."""
+    rule, label = LIST_RULES[list_name]
+    span = CODE_LISTS[list_name].get(value)
+    if span is not None and span.valid_in(year):
+        return None
+    if span is None:
+        valid = ", ".join(codes_valid_in(list_name, year))
+        return f"DfE rule {rule}: {list_name} '{value}' is not a DfE {label} code (valid in {season(year)}: {valid})"
+    bound = (f"valid from {season(span.first_year)}" if span.first_year is not None and year < span.first_year
+             else f"valid until {season(span.last_year)}")
+    return (f"DfE rule {rule}: {list_name} '{value}' is not valid in the {season(year)} collection ({bound}); "
+            "check the return's year folder or the code")
+
+
+def code_list_table() -> str:
+    """The code lists as a Markdown table (docs/adoption.md shows it; a test keeps the two the same)."""
+    lines = ["| list (DfE rule) | codes valid in every collection year | codes with years |", "|---|---|---|"]
+    for name, (rule, label) in LIST_RULES.items():
+        spans = CODE_LISTS[name].values()
+        always = ", ".join(s.code for s in spans if s.first_year is None and s.last_year is None) or "-"
+        dated = "; ".join(f"`{s.code}` {_years(s)}" for s in spans
+                          if s.first_year is not None or s.last_year is not None) or "-"
+        lines.append(f"| `{name}` {label} ({rule}) | {always} | {dated} |")
+    return "\n".join(lines)
+
+
+def _years(span: CodeSpan) -> str:
+    if span.first_year is not None and span.last_year is not None:
+        return f"{season(span.first_year)} to {season(span.last_year)}"
+    return f"from {season(span.first_year)}" if span.first_year is not None else f"until {season(span.last_year)}"
+
+
+RNE_CODES, LS_CODES, CIN_CODES, PLACE_CODES, REC_CODES = (
+    all_codes(name) for name in ("RNE", "LS", "CIN", "PLACE", "REC"))
+
 
 # --- raw tables (text, lower-case DfE names; the clear CHILD, UPN and postcodes are not among them) ---------
 CONTEXT_COLUMNS = ("la_code", "collection_year", "child_key")
@@ -244,39 +335,58 @@ def _child_rule(la_code: str, key: str, memo: dict | None = None):
     return rule
 
 
+# DfE rule that a date column is a valid date (where the validator has one)
+DATE_RULES = {"DECOM": "141", "DEC": "147", "DATE_INT": "112", "DATE_MATCH": "113", "DATE_PLACED": "115",
+              "DATE_PLACED_CEASED": "116"}
+
+
 def _date_rule(column: str, required: bool = False):
+    cite = f"DfE rule {DATE_RULES[column]}: " if column in DATE_RULES else ""
+
     def rule(raw: str | None):
         value = _text(raw)
         if value is None:
-            return None, ((column, None, f"{column} is blank; it is required") if required else None)
+            return None, ((column, None, f"{cite}{column} is blank; it is required") if required else None)
         try:
             return parse_date(value).isoformat(), None
         except ValueError as exc:
-            return None, (column, value, f"{column}: {exc}")
+            return None, (column, value, f"{cite}{column}: {exc}")
 
     return rule
 
 
-def _code_rule(column: str, required: bool = True):
-    allowed, label = CODE_LISTS[column]
+def _code_rule(column: str, year: int, required: bool = True):
+    """A code of the DfE list named ``column``, valid in the return's collection ``year``."""
+    rule, label = LIST_RULES[column]
 
-    def rule(raw: str | None):
+    def check(raw: str | None):
         value = _code(raw)
         if value is None:
-            return None, ((column, None, f"{column} ({label}) is blank; it is required") if required else None)
-        if value not in allowed:
-            return None, (column, raw, f"{column} '{value}' is not a DfE {label} code (valid: {', '.join(allowed)})")
-        return value, None
+            return None, ((column, None, f"DfE rule {rule}: {column} ({label}) is blank; it is required")
+                          if required else None)
+        problem = code_problem(column, value, year)
+        return (None, (column, raw, problem)) if problem else (value, None)
 
-    return rule
+    return check
 
 
-def _foster_care_rule(raw: str | None):
-    value = _text(raw)
-    if value is not None and value not in FOSTER_CARE_CODES:
-        return None, ("FOSTER_CARE", raw,
-                      f"FOSTER_CARE '{value}' is not 0 (not adopted by the foster carers) or 1 (adopted by them)")
-    return value, None
+def _flag_rule(column: str, year: int):
+    """A flag written 0/1, TRUE/FALSE, Y/N or Yes/No (any case) read as the DfE's 0 or 1, then checked against
+    the column's list; a flag that cannot be read quarantines the row, naming the column."""
+    rule, label = LIST_RULES[column]
+
+    def check(raw: str | None):
+        value = _text(raw)
+        if value is None:
+            return None, None
+        flag = FLAG_WORDS.get(value.lower())
+        if flag is None:
+            return None, (column, raw, f"DfE rule {rule}: {column} '{value}' is not a flag ({label}): write 0 or 1 "
+                                       "(also read: TRUE/FALSE, Y/N, Yes/No)")
+        problem = code_problem(column, flag, year)
+        return (None, (column, raw, problem)) if problem else (flag, None)
+
+    return check
 
 
 @dataclass
@@ -318,38 +428,108 @@ def episode_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | No
                     ) -> tuple[dict[str, list], list[dict]]:
     out: dict[str, list] = {}
     checks = []
+    year = ctx.collection_year
     out["child_key"], problems = _checked(cells.get("CHILD"), _child_rule(ctx.la_code, key, memo))
     checks.append(problems)
     for column, required in (("DECOM", True), ("DEC", False)):
         out[column.lower()], problems = _checked(cells.get(column), _date_rule(column, required))
         checks.append(problems)
-    for column in ("RNE", "LS", "CIN", "PLACE"):
-        out[column.lower()], problems = _checked(cells.get(column), _code_rule(column))
+    for column, required in (("RNE", True), ("LS", True), ("CIN", True), ("PLACE", True), ("REC", False),
+                             ("PLACE_PROVIDER", False), ("REASON_PLACE_CHANGE", False)):
+        out[column.lower()], problems = _checked(cells.get(column), _code_rule(column, year, required))
         checks.append(problems)
-    out["rec"], problems = _checked(cells.get("REC"), _code_rule("REC", required=False))
-    checks.append(problems)
-    out["place_provider"] = _mapped(cells.get("PLACE_PROVIDER"), _code)
-    out["reason_place_change"] = _mapped(cells.get("REASON_PLACE_CHANGE"), _code)
     out["urn"] = _mapped(cells.get("URN"), _text)
-    raw_decom, raw_dec, raw_rec = cells.get("DECOM"), cells.get("DEC"), cells.get("REC")
-    decom, dec, rec, place = out["decom"], out["dec"], out["rec"], out["place"]
-    checks.append({
-        i: ("DEC", raw_dec[i], f"DEC {raw_dec[i].strip()} is before DECOM {raw_decom[i].strip()}: an episode cannot "
-                               "end before it starts; correct either date")
-        for i, (start, end) in enumerate(zip(decom, dec)) if start and end and end < start})
-    any_rec = _mapped(raw_rec, _code)
-    checks.append({
-        i: ("REC", None, f"REC is blank although the episode ended (DEC {raw_dec[i].strip()}): give the reason the "
-                         "episode ceased (X1 if a new episode began the same day)")
-        for i, (end, code) in enumerate(zip(dec, any_rec)) if end and code is None})
-    checks.append({
-        i: ("REC", raw_rec[i],
-            f"REC {rec[i]} (adopted) ends an episode whose placement {place[i]} is not an adoption placement "
-            f"({', '.join(ALL_ADOPTION_PLACEMENTS)}): a child is adopted from a placement for adoption; correct "
-            "PLACE or REC")
-        for i, (end, code, placement) in enumerate(zip(dec, rec, place))
-        if end and code in ADOPTED_REC and placement and placement not in ALL_ADOPTION_PLACEMENTS})
+    checks.extend(_episode_rules(out, cells))
+    # PL_POST is compared here and never kept (nor shown in a reason): the placement's postcode
+    placements = list(zip(out["place"], out["place_provider"], _mapped(cells.get("PL_POST"), _code), out["urn"]))
+    checks.append(sequence_problems(out, placements))
     return out, checks
+
+
+def _episode_rules(out: dict[str, list], cells: _Cells) -> list[dict]:
+    """The DfE rules on one episode: its dates in order (356), DEC with REC (148), adopted from a placement for
+    adoption (390), a placement with current foster carers begun with the same carers (217)."""
+    raw_decom, raw_dec, raw_rec, raw_rne = cells.get("DECOM"), cells.get("DEC"), cells.get("REC"), cells.get("RNE")
+    decom, dec, rec, place, rne = out["decom"], out["dec"], out["rec"], out["place"], out["rne"]
+    any_rec = _mapped(raw_rec, _code)
+    return [{
+        i: ("DEC", raw_dec[i], f"DfE rule 356: DEC {raw_dec[i].strip()} is before DECOM {raw_decom[i].strip()}: an "
+                               "episode cannot end before it starts; correct either date")
+        for i, (start, end) in enumerate(zip(decom, dec)) if start and end and end < start}, {
+        i: ("REC", None, f"DfE rule 148: REC is blank although the episode ended (DEC {raw_dec[i].strip()}): give the "
+                         "reason the episode ceased (X1 if a new episode began the same day)")
+        for i, (end, code) in enumerate(zip(dec, any_rec)) if end and code is None}, {
+        i: ("REC", raw_rec[i],
+            f"DfE rule 390: REC {rec[i]} (adopted) ends an episode whose placement {place[i]} is not an adoption "
+            f"placement ({', '.join(ALL_ADOPTION_PLACEMENTS)}): a child is adopted from a placement for adoption; "
+            "correct PLACE or REC")
+        for i, (end, code, placement) in enumerate(zip(dec, rec, place))
+        if end and code in ADOPTED_REC and placement and placement not in ALL_ADOPTION_PLACEMENTS}, {
+        i: ("RNE", raw_rne[i],
+            f"DfE rule 217: PLACE {place[i]} (placed for adoption with the current foster carers) begins with RNE "
+            f"{code}, which says the carers changed: it must be S, T or U (same carers); correct RNE or PLACE")
+        for i, (start, code, placement) in enumerate(zip(decom, rne, place))
+        if placement in WITH_CURRENT_FOSTER_CARERS and code and code not in ("S", "T", "U")
+        and start and start >= RULE_217_FROM}]
+
+
+RULE_217_FROM = "2015-04-01"  # DfE rule 217 applies to episodes beginning on or after 1 April 2015
+CONTINUATION_RNE = ("P", "L", "T", "U", "B")
+
+
+def sequence_problems(out: dict[str, list], placements: list[tuple] | None = None) -> dict[int, Problem]:
+    """The DfE rules on a child's episodes in the file, in DECOM order: an episode may not begin before the one
+    before it ended (501, 142); an episode continuing the one before (RNE P, L, T, U, B) begins the day it ended
+    (433), and its RNE agrees with what changed (434, 435, 436). The later episode is the one quarantined.
+    ``placements``: per row, what identifies the placement (PLACE, PLACE_PROVIDER, PL_POST, URN)."""
+    by_child: dict[str, list[int]] = {}
+    for i, (child, start) in enumerate(zip(out["child_key"], out["decom"])):
+        if child and start:
+            by_child.setdefault(child, []).append(i)
+    decom, dec, rne = out["decom"], out["dec"], out["rne"]
+    problems: dict[int, Problem] = {}
+    for rows in by_child.values():
+        rows.sort(key=lambda i: decom[i])  # stable: of the same episode twice, the first (the one kept) stays
+        rows = [i for n, i in enumerate(rows) if n == 0 or decom[rows[n - 1]] != decom[i]]
+        for before, i in itertools.pairwise(rows):
+            ended = dec[before]
+            if ended is None or ended > decom[i]:
+                problems[i] = ("DECOM", decom[i], (
+                    f"DfE rule {'142' if ended is None else '501'}: this episode begins on {decom[i]}, before the "
+                    f"child's episode from {decom[before]} ended ({ended or 'still open'}): close the earlier "
+                    "episode on this DECOM or correct the dates"))
+            elif rne[i] in CONTINUATION_RNE and ended != decom[i]:
+                problems[i] = ("RNE", rne[i], (
+                    f"DfE rule 433: RNE {rne[i]} says this episode continues the one before, but that episode "
+                    f"ended on {ended}, not on this DECOM {decom[i]}: use RNE S for a new period of care, or "
+                    "correct the dates"))
+            elif placements is not None and (problem := _what_changed(out, placements, before, i)):
+                problems[i] = problem
+    return problems
+
+
+# RNE -> (DfE rule, the legal status changes, the placement changes)
+RNE_CHANGES = {"L": ("434", True, False), "P": ("435", False, True), "T": ("435", False, True),
+               "U": ("436", True, True), "B": ("436", True, True)}
+
+
+def _what_changed(out: dict[str, list], placements: list[tuple], before: int, i: int) -> Problem | None:
+    """Whether RNE agrees with what changed from the episode before: the legal status (LS), the placement (any of
+    PLACE, PLACE_PROVIDER, PL_POST, URN)."""
+    code = out["rne"][i]
+    if code not in RNE_CHANGES or out["ls"][i] is None or out["ls"][before] is None:
+        return None
+    rule, ls_changes, placement_changes = RNE_CHANGES[code]
+    ls_changed = out["ls"][i] != out["ls"][before]
+    placement_changed = placements[i] != placements[before]
+    if (ls_changed, placement_changed) == (ls_changes, placement_changes):
+        return None
+    said = {"L": "the legal status changed and not the placement", "P": "the placement changed and not the "
+            "legal status", "T": "the placement changed and not the legal status", "U": "the legal status and the "
+            "placement changed", "B": "the legal status and the placement changed"}[code]
+    found = (f"LS {'changed' if ls_changed else 'is unchanged'} ({out['ls'][before]} to {out['ls'][i]}) and the "
+             f"placement {'changed' if placement_changed else 'is unchanged'} (PLACE, PLACE_PROVIDER, PL_POST, URN)")
+    return ("RNE", code, f"DfE rule {rule}: RNE {code} says {said}, but {found}: correct RNE or the episode")
 
 
 def _child_and_birth_month(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None
@@ -368,11 +548,11 @@ def ad1_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None =
     for column in ("DATE_INT", "DATE_MATCH"):
         out[column.lower()], problems = _checked(cells.get(column), _date_rule(column))
         checks.append(problems)
-    out["foster_care"], problems = _checked(cells.get("FOSTER_CARE"), _foster_care_rule)
+    out["foster_care"], problems = _checked(cells.get("FOSTER_CARE"), _flag_rule("FOSTER_CARE", ctx.collection_year))
     checks.append(problems)
-    out["nb_adoptr"] = _mapped(cells.get("NB_ADOPTR"), _text)
-    out["sex_adoptr"] = _mapped(cells.get("SEX_ADOPTR"), _code)
-    out["ls_adoptr"] = _mapped(cells.get("LS_ADOPTR"), _code)
+    for column in ("NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"):
+        out[column.lower()], problems = _checked(cells.get(column), _code_rule(column, ctx.collection_year, False))
+        checks.append(problems)
     return out, checks
 
 
@@ -382,10 +562,13 @@ def placed_adoption_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: d
     for column, required in (("DATE_PLACED", True), ("DATE_PLACED_CEASED", False)):
         out[column.lower()], problems = _checked(cells.get(column), _date_rule(column, required))
         checks.append(problems)
-    out["reason_placed_ceased"] = _mapped(cells.get("REASON_PLACED_CEASED"), _code)
+    out["reason_placed_ceased"], problems = _checked(
+        cells.get("REASON_PLACED_CEASED"), _code_rule("REASON_PLACED_CEASED", ctx.collection_year, False))
+    checks.append(problems)
     raw_placed, raw_ceased = cells.get("DATE_PLACED"), cells.get("DATE_PLACED_CEASED")
     checks.append({
-        i: ("DATE_PLACED_CEASED", raw_ceased[i], f"DATE_PLACED_CEASED {raw_ceased[i].strip()} is before DATE_PLACED "
+        i: ("DATE_PLACED_CEASED", raw_ceased[i], f"DfE rule 522: DATE_PLACED_CEASED {raw_ceased[i].strip()} is before "
+                                                 f"DATE_PLACED "
                                                  f"{raw_placed[i].strip()}: correct either date")
         for i, (placed, ceased) in enumerate(zip(out["date_placed"], out["date_placed_ceased"]))
         if placed and ceased and ceased < placed})
@@ -401,7 +584,7 @@ TABLE_RULES = {
                                  "PlacedAdoption row (same child and DATE_PLACED)"),
 }
 SOURCE_COLUMNS = {  # the DfE columns each table reads
-    EPISODES_TABLE.name: ("CHILD", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "PLACE_PROVIDER",
+    EPISODES_TABLE.name: ("CHILD", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "PLACE_PROVIDER", "PL_POST",
                           "REASON_PLACE_CHANGE", "URN"),
     HEADER_TABLE.name: ("CHILD", "SEX", "DOB", "ETHNIC", "MOTHER", "MC_DOB"),
     AD1_TABLE.name: ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"),
@@ -660,8 +843,8 @@ def adoption_placement_starts(episodes: Iterable[dict]) -> dict[tuple[str, str, 
     -> ISO date.
 
     From the return's last closed episode ending in adoption (REC E11/E12), step back through the episodes
-    of the same placement for adoption: while the episode began without a change of carer (RNE L, B or U)
-    and the episode before it (ending on its DECOM) was also a placement for adoption. The DECOM where the
+    of the same placement for adoption: while the episode began with the same carers (RNE L, T or U) and the
+    episode before it (ending on its DECOM) was also a placement for adoption. The DECOM where the
     stepping stops is the move-in date. Earlier placements for adoption with other carers (a disruption)
     are not the placement with these adopters.
     """
@@ -700,7 +883,8 @@ def _sql_list(values: Iterable[str]) -> str:
 
 def placement_starts_sql(episodes: str = f"raw.{EPISODES_TABLE.name}") -> str:
     """A query of :func:`adoption_placement_starts`, set-based: ``la_code, collection_year, child_key,
-    adoption_placement_start`` (ISO text) per return with an adoption, from the episodes in ``episodes``.
+    adoption_placement_start`` (ISO text) and ``adoption_place`` (PLACE of the episode ending in adoption) per
+    return with an adoption, from the episodes in ``episodes``.
 
     Where several episodes of a return tie (the same DEC), the order of the rows (file, then row) decides
     as the order of the rows decides in :func:`adoption_placement_starts`."""
@@ -723,11 +907,12 @@ def placement_starts_sql(episodes: str = f"raw.{EPISODES_TABLE.name}") -> str:
                                        order by _file_path desc, _row_number desc) = 1
         ),
         walk as (  -- step back while the carers did not change and the episode before was with adopters
-            select la_code, collection_year, child_key, decom, rne, _file_path, _row_number, 0 as step
+            select la_code, collection_year, child_key, decom, rne, _file_path, _row_number, 0 as step,
+                place as adoption_place
             from adoption
             union all
             select walk.la_code, walk.collection_year, walk.child_key, before.decom, before.rne, before._file_path,
-                before._row_number, walk.step + 1
+                before._row_number, walk.step + 1, walk.adoption_place
             from walk
             join ended_on as before
                 on before.la_code = walk.la_code and before.collection_year = walk.collection_year
@@ -735,51 +920,72 @@ def placement_starts_sql(episodes: str = f"raw.{EPISODES_TABLE.name}") -> str:
             where walk.rne in ({unchanged}) and before.place in ({placements})
                 and not (before._file_path = walk._file_path and before._row_number = walk._row_number)
         )
-        select la_code, collection_year, child_key, arg_max(decom, step) as adoption_placement_start
+        select la_code, collection_year, child_key, arg_max(decom, step) as adoption_placement_start,
+            any_value(adoption_place) as adoption_place
         from walk
         group by la_code, collection_year, child_key
     """
 
 
-def apply_cross_table_rules(con, run_id: str, now: dt.datetime | None = None) -> int:
-    """Quarantine AD1 rows whose DATE_MATCH is after the adoption placement; returns how many were moved.
+def cross_table_violations_sql() -> str:
+    """AD1 rows that contradict the Episodes of the same return, one row per broken rule: ``_file_path,
+    _row_number, column_name, value, reason``. DfE rule 331: DATE_MATCH after the child moved in with the
+    adopters; DfE rule 335: FOSTER_CARE contradicting the placement the child was adopted from."""
+    with_carers, others = _sql_list(WITH_CURRENT_FOSTER_CARERS), _sql_list(("A4", "A6"))
+    return f"""
+        with ad1 as (
+            select ad1._file_path, ad1._row_number, ad1.date_match, ad1.foster_care, starts.adoption_placement_start,
+                starts.adoption_place
+            from raw.{AD1_TABLE.name} as ad1
+            join ({placement_starts_sql()}) as starts using (la_code, collection_year, child_key)
+        )
+        select _file_path, _row_number, 'DATE_MATCH' as column_name, date_match as value,
+            'DfE rule 331: DATE_MATCH ' || date_match || ' is after the child moved in with the adopters ('
+            || adoption_placement_start || ', the placement for adoption in this return''s Episodes): a child is '
+            || 'matched before the placement; correct DATE_MATCH or the episode dates' as reason
+        from ad1
+        where date_match is not null and date_match <> '' and date_match > adoption_placement_start
+        union all
+        select _file_path, _row_number, 'FOSTER_CARE', foster_care,
+            'DfE rule 335: FOSTER_CARE ' || foster_care || ' contradicts the placement the child was adopted from ('
+            || adoption_place || case when foster_care = '0' then ', with the current foster carers)'
+            else ', not with the current foster carers)' end || ': correct FOSTER_CARE or PLACE'
+        from ad1
+        where (foster_care = '0' and adoption_place in ({with_carers}))
+            or (foster_care = '1' and adoption_place in ({others}))
+    """
 
-    The rows leave ``raw.ssda903_ad1`` for ``quality.rejected_rows`` (under their own file and row), and the
-    file's ``quality.load_log`` row of this run is corrected. Set-based (:func:`placement_starts_sql`).
+
+def apply_cross_table_rules(con, run_id: str, now: dt.datetime | None = None) -> int:
+    """Quarantine the AD1 rows that contradict the same return's Episodes (:func:`cross_table_violations_sql`);
+    returns how many rows were moved.
+
+    The rows leave ``raw.ssda903_ad1`` for ``quality.rejected_rows`` (under their own file and row, one entry per
+    rule broken), and the file's ``quality.load_log`` row of this run is corrected. Set-based.
     """
     now = now or dt.datetime.now()
-    con.execute(f"""
-        create or replace temp table _ad1_after_placement as
-        select ad1._file_path, ad1._row_number, ad1.date_match, starts.adoption_placement_start
-        from raw.{AD1_TABLE.name} as ad1
-        join ({placement_starts_sql()}) as starts using (la_code, collection_year, child_key)
-        where ad1.date_match is not null and ad1.date_match <> ''
-            and ad1.date_match > starts.adoption_placement_start
-    """)
+    con.execute(f"create or replace temp table _ad1_broken as {cross_table_violations_sql()}")
     try:
-        moved = con.execute("select count(*) from _ad1_after_placement").fetchone()[0]
+        moved = con.execute("select count(distinct (_file_path, _row_number)) from _ad1_broken").fetchone()[0]
         if not moved:
             return 0
         con.execute("begin")
         try:
             con.execute(f"""
-                delete from raw.{AD1_TABLE.name} as ad1 using _ad1_after_placement as bad
+                delete from raw.{AD1_TABLE.name} as ad1 using _ad1_broken as bad
                 where ad1._file_path = bad._file_path and ad1._row_number = bad._row_number""")
             con.execute(
                 """insert into quality.rejected_rows
                        (file_path, row_number, column_name, value, reason, rejected_at, source, table_name, run_id)
-                   select _file_path, _row_number, 'DATE_MATCH', date_match,
-                       'DATE_MATCH ' || date_match || ' is after the child moved in with the adopters ('
-                       || adoption_placement_start || ', the placement for adoption in this return''s Episodes): a '
-                       || 'child is matched before the placement; correct DATE_MATCH or the episode dates',
-                       ?, ?, ?, ?
-                   from _ad1_after_placement
-                   order by _file_path, _row_number""",
+                   select _file_path, _row_number, column_name, value, reason, ?, ?, ?, ?
+                   from _ad1_broken
+                   order by _file_path, _row_number, column_name""",
                 [now, SOURCE, AD1_TABLE.name, run_id])
             con.execute(
                 """update quality.load_log as log
                    set rows_loaded = log.rows_loaded - moved.n, rows_rejected = log.rows_rejected + moved.n
-                   from (select _file_path, count(*) as n from _ad1_after_placement group by _file_path) as moved
+                   from (select _file_path, count(distinct _row_number) as n from _ad1_broken group by _file_path)
+                       as moved
                    where log.run_id = ? and log.source = ? and log.file_path = moved._file_path""",
                 [run_id, SOURCE])
             con.execute("commit")
@@ -788,7 +994,7 @@ def apply_cross_table_rules(con, run_id: str, now: dt.datetime | None = None) ->
             raise
         return moved
     finally:
-        con.execute("drop table if exists _ad1_after_placement")
+        con.execute("drop table if exists _ad1_broken")
 
 
 CONTEXT_TABLE = "ssda903_ingest_context"

@@ -9,8 +9,11 @@ Each return holds, as the DfE collects them, every episode open at any time in i
 blank while the episode was still open at 31 March, so open episodes repeat from year to year. The
 children adopted follow the routes the scorecard distinguishes: placement order then a placement with
 new adopters; consent placements without a court order; adoption by the child's foster carers (who were
-also approved adopters); children with an earlier period of care; matches made before the placement
-order. The time from care to placement shortens from about 640 days (2008-11) to about 450 (2016-19)
+also approved adopters: A5, or A3 with consent); placements with adopters that broke down before the
+placement with the family who adopted; children with an earlier period of care; matches made before the
+placement order. RNE is coded as a case-management system would: T or U where the carers stay (a
+placement for adoption with the current foster carers), P or B where they change, L for a change of legal
+status only. The time from care to placement shortens from about 640 days (2008-11) to about 450 (2016-19)
 and rises a little after 2020, as the published national figures did.
 
 ``python -m pipelines.sample_data`` writes them (with the other sources' samples).
@@ -62,6 +65,7 @@ class Segment:
     place: str
     provider: str
     reason_change: str | None = None
+    postcode: str = ""  # the placement's (PL_POST): the same while the carers are
 
 
 @dataclass
@@ -130,6 +134,7 @@ class _Generator:
     def adopted_child(self, adoption_date: dt.date) -> None:
         r = self.rng
         route = r.choices(["placement_order", "foster_carers", "consent"], weights=[80, 11, 9])[0]
+        by_consent = route == "consent" or (route == "foster_carers" and r.random() < 0.25)
         placed = adoption_date - dt.timedelta(days=self.lognormal_days(230, 0.3, low=70))
         # What the returns show begins in April 2008: for a child already in care then, the court order,
         # the placement and any change of carers fall after it (earlier changes would be lost to every return).
@@ -163,7 +168,7 @@ class _Generator:
                 segments.append(Segment(move, "P", ls_now, r.choice(["U4", "U6"]), r.choice(["PR1", "PR4"]),
                                         "PLACE"))
         court = match = None
-        if route != "consent":
+        if not by_consent:
             a2 = self.lognormal_days(A2_TREND[year], 0.4, low=10)
             court = placed - dt.timedelta(days=a2 + r.randint(10, 60))
             court = max(court, earliest_event, segments[-1].start + dt.timedelta(days=1))
@@ -171,7 +176,8 @@ class _Generator:
                 full_order = segments[-1].start + dt.timedelta(days=r.randint(40, 100))
                 segments.append(Segment(full_order, "L", "C2", segments[-1].place, segments[-1].provider))
                 ls_now = "C2"
-            if court < placed and court > segments[-1].start:
+            with_placement = r.random() < (0.35 if carers_from else 0.08)  # the order made the day of the placement
+            if court < placed and court > segments[-1].start and not with_placement:
                 segments.append(Segment(court, "L", "E1", segments[-1].place, segments[-1].provider))
                 ls_now = "E1"
             else:  # the placement order came with the placement
@@ -183,20 +189,13 @@ class _Generator:
                 match = max(match, court)
         else:
             match = placed - dt.timedelta(days=r.randint(14, 90))
-        # the placement with the adopters
-        if carers_from:
-            rne, ls = ("B", "E1") if court == placed else ("U", ls_now)
-            segments.append(Segment(placed, rne, ls, "A5", "PR1", "CARPL"))
-        else:
-            place = "A4" if route == "consent" else "A6"
-            rne = "T" if route != "consent" and court == placed else "P"
-            segments.append(Segment(placed, rne, "E1" if route != "consent" else ls_now, place,
-                                    r.choice(["PR1", "PR1", "PR3"]), "CARPL"))
+        match = self.to_adopters(segments, placed, court, match, carers_from, by_consent)
         decision = (court or entered + dt.timedelta(days=to_placed // 2)) - dt.timedelta(days=r.randint(20, 90))
         decision = max(decision, entered + dt.timedelta(days=10))
         previous = self.earlier_period(entered) if r.random() < 0.1 else None
         if previous:
             child.periods.append(previous)
+        self.place_postcodes(segments)
         child.periods.append(Period(segments, adoption_date if adoption_date <= SIM_END else None,
                                     r.choices(["E11", "E12"], weights=[80, 20])[0]))
         couple = r.random() < 0.8
@@ -209,6 +208,53 @@ class _Generator:
         }
         self.children.append(child)
 
+    def to_adopters(self, segments: list[Segment], placed: dt.date, court: dt.date | None, match: dt.date,
+                    carers_from: dt.date | None, by_consent: bool) -> dt.date:
+        """The placement with the adopters on ``placed``, coded as a case-management system would: with the
+        current foster carers (A3 consent, A5 placement order) the carers stay, so RNE T (placement only) or U
+        (legal status too); with new adopters RNE P, or B when the legal status changes with it. Some children
+        placed with adopters first move in with other adopters, a placement that breaks down. Returns the match
+        date (with the adopters who adopt)."""
+        r = self.rng
+        ls_now = segments[-1].ls
+        ls = ls_now if by_consent else "E1"
+        same_carers_rne = "T" if ls == ls_now else "U"
+        if carers_from:
+            segments.append(Segment(placed, same_carers_rne, ls, "A3" if by_consent else "A5", "PR1", "CARPL"))
+            return match
+        if not by_consent and court is not None and court < placed and (placed - court).days > 200 \
+                and r.random() < 0.12:
+            match = self.broken_down_placement(segments, placed, court, match)
+            ls_now = segments[-1].ls
+        segments.append(Segment(placed, "P" if ls == ls_now else "B", ls, "A4" if by_consent else "A6",
+                                r.choice(["PR1", "PR1", "PR3"]), "CARPL"))
+        return match
+
+    def broken_down_placement(self, segments: list[Segment], placed: dt.date, court: dt.date,
+                              match: dt.date) -> dt.date:
+        """A placement with adopters after the placement order that breaks down (back to foster carers) before
+        the placement with the adopters who adopt; the match with those is after the breakdown."""
+        r = self.rng
+        first = max(court, segments[-1].start) + dt.timedelta(days=r.randint(20, 60))
+        ended = first + dt.timedelta(days=r.randint(20, 90))
+        if ended > placed - dt.timedelta(days=40) or first <= segments[-1].start:
+            return match
+        segments.append(Segment(first, "P", "E1", "A6", "PR1", "CARPL"))
+        segments.append(Segment(ended, "P", "E1", r.choice(["U4", "U6"]), "PR1", r.choice(["CREQO", "CHILD"])))
+        return min(max(match, ended + dt.timedelta(days=r.randint(5, 20))), placed - dt.timedelta(days=3))
+
+    def place_postcodes(self, segments: list[Segment]) -> list[Segment]:
+        """Each placement's postcode (the carers' home): kept while the carers stay (RNE L, T, U), a new one with
+        new carers (so a move to new carers in the same kind of placement still shows as a change)."""
+        for before, segment in zip([None, *segments], segments):
+            if before is not None and segment.rne in ("L", "T", "U"):
+                segment.postcode = before.postcode
+                continue
+            segment.postcode = self.postcode()
+            while before is not None and segment.postcode == before.postcode:
+                segment.postcode = self.postcode()
+        return segments
+
     def earlier_period(self, entered: dt.date) -> Period | None:
         r = self.rng
         back = entered - dt.timedelta(days=r.randint(150, 600))
@@ -217,7 +263,7 @@ class _Generator:
         if end >= entered - dt.timedelta(days=30):
             return None
         rec = "E4A" if end >= dt.date(2016, 4, 1) else "E4"
-        return Period([Segment(back, "S", "V2", "U6", "PR1")], end, rec)
+        return Period(self.place_postcodes([Segment(back, "S", "V2", "U6", "PR1")]), end, rec)
 
     # -- children not adopted --------------------------------------------------------------------------------
     def other_child(self, entered: dt.date) -> None:
@@ -230,15 +276,14 @@ class _Generator:
             change = segments[-1].start + dt.timedelta(days=r.randint(20, 300))
             if change - entered >= dt.timedelta(days=length):
                 break
-            if r.random() < 0.5:
+            if r.random() < 0.5 or segments[-1].ls != "C1":  # a move (new carers), or the full care order
                 segments.append(Segment(change, "P", segments[-1].ls, r.choice(["U4", "U6", "K2", "P1"]),
                                         r.choice(["PR1", "PR4"]), "PLACE"))
             else:
-                segments.append(Segment(change, "L", "C2" if segments[-1].ls == "C1" else segments[-1].ls,
-                                        segments[-1].place, segments[-1].provider))
+                segments.append(Segment(change, "L", "C2", segments[-1].place, segments[-1].provider))
         end = entered + dt.timedelta(days=length)
         rec = r.choice(["E13", "E8", "E41", "E45", "E46", "E4A" if end >= dt.date(2016, 4, 1) else "E4"])
-        child.periods.append(Period(segments, end if end <= SIM_END else None, rec))
+        child.periods.append(Period(self.place_postcodes(segments), end if end <= SIM_END else None, rec))
         self.children.append(child)
 
     def run(self) -> list[Child]:
@@ -275,7 +320,7 @@ def episodes_of(child: Child) -> list[Episode]:
         before = [s for s in segments if s.start < CUTOFF]
         if len(before) > 1:
             state = before[-1]
-            segments = [Segment(before[0].start, "S", state.ls, state.place, state.provider),
+            segments = [Segment(before[0].start, "S", state.ls, state.place, state.provider, None, state.postcode),
                         *[s for s in segments if s.start >= CUTOFF]]
         for i, segment in enumerate(segments):
             last = i == len(segments) - 1
@@ -303,7 +348,7 @@ def _year_rows(children: list[Child], year: int) -> dict[str, list[dict]]:
                 "REC": e.rec if closed else "",
                 "REASON_PLACE_CHANGE": (s.reason_change or "") if e.decom >= dt.date(2015, 4, 1) and
                 s.rne in ("P", "T", "B", "U") else "",
-                "HOME_POST": child.home_post, "PL_POST": "ZZ99 3WZ",
+                "HOME_POST": child.home_post, "PL_POST": s.postcode,
                 "URN": "XXXXXXX" if s.place.startswith(("U", "A", "P")) else "SC999999",
             })
         adoption = child.adoption

@@ -71,12 +71,19 @@ def test_episodes_rules_quarantine_with_reasons_and_never_the_clear_id(tmp_path)
         "A1007,01/05/2017,P,E1,N1,A6,PR1,01/09/2017,,,,,",  # 9 closed without REC
         "A1001,01/04/2016,S,C1,N1,U4,PR1,01/06/2016,X1,,,,",  # 10 duplicate of row 2
         ",01/05/2017,S,C2,N1,U4,PR1,,,,,,",  # 11 no CHILD
-        "A1008,01/05/2017,P,E1,N1,A5,PR1,01/09/2017,E12,,,,",  # 12 adopted from A5: fine
+        "A1008,01/05/2017,T,E1,N1,A5,PR1,01/09/2017,E12,,,,",  # 12 adopted from A5 begun with T: fine
+        "A1009,01/05/2017,P,E1,N1,A5,PR1,,,,,,",  # 13 A5 (current foster carers) begun with P (new carers)
+        "A1010,01/04/2017,S,C1,N1,U4,PR1,01/05/2017,X1,,,,",  # 14 fine
+        "A1010,01/06/2017,P,C1,N1,U6,PR1,,,CARPL,,,",  # 15 continues row 14, which ended a month before
+        "A1011,01/04/2017,S,C1,N1,U4,PR1,,,,,,",  # 16 open, fine
+        "A1011,01/06/2017,P,C1,N1,U6,PR1,,,CARPL,,,",  # 17 begins while row 16 is still open
+        "A1012,01/04/2017,S,C1,N1,K3,PR1,,,,,,",  # 18 K3: a code of 2024-25, not of 2017-18
+        "A1013,01/04/2017,S,C1,N1,U4,PR9,,,XYZ,,,",  # 19 provider and reason for the change not DfE codes
     ]
     path = write(tmp_path / "2018", "eps.csv", EPISODES_HEADER + "\n" + "\n".join(rows) + "\n")
     table = parse(path, tmp_path)["ssda903_episodes"]
-    assert table.rows_read == 11
-    assert sorted(r["_row_number"] for r in table.rows) == [2, 3, 6, 12]
+    assert table.rows_read == 18
+    assert sorted(r["_row_number"] for r in table.rows) == [2, 3, 6, 12, 14, 16]
     by_row = {}
     for rejection in table.rejections:
         by_row.setdefault(rejection.row_number, []).append(rejection)
@@ -88,16 +95,31 @@ def test_episodes_rules_quarantine_with_reasons_and_never_the_clear_id(tmp_path)
         9: [("REC", None)],
         10: [("CHILD", child_key("865", "A1001", KEY))],
         11: [("CHILD", None)],
+        13: [("RNE", "P")],
+        15: [("RNE", "P")],
+        17: [("DECOM", "2017-06-01")],
+        18: [("PLACE", "K3")],
+        19: [("PLACE_PROVIDER", "PR9"), ("REASON_PLACE_CHANGE", "XYZ")],
     }
     assert "before DECOM" in by_row[4][0].reason
     assert "not a real date" in by_row[5][0].reason
     assert "not a DfE reason for new episode code" in by_row[7][0].reason
     assert "not an adoption placement" in by_row[8][0].reason
     assert "row 2 of this file is kept" in by_row[10][0].reason
+    assert by_row[4][0].reason.startswith("DfE rule 356: ")
+    assert by_row[8][0].reason.startswith("DfE rule 390: ")
+    assert by_row[9][0].reason.startswith("DfE rule 148: ")
+    assert by_row[13][0].reason.startswith("DfE rule 217: ")
+    assert by_row[15][0].reason.startswith("DfE rule 433: ") and "ended on 2017-05-01" in by_row[15][0].reason
+    assert by_row[17][0].reason.startswith("DfE rule 142: ")
+    assert by_row[18][0].reason.startswith(
+        "DfE rule 146: PLACE 'K3' is not valid in the 2017-18 collection (valid from 2024-25)")
+    assert [r.reason.split(":")[0] for r in by_row[19]] == ["DfE rule 178", "DfE rule 1009"]
     lower = next(r for r in table.rows if r["_row_number"] == 6)
     assert (lower["rne"], lower["ls"], lower["cin"], lower["place"]) == ("S", "C2", "N1", "U4")
     for row in table.rows:
-        assert row["child_key"] == child_key("865", {2: "A1001", 3: "A1001", 6: "A1004", 12: "A1008"}[
+        assert row["child_key"] == child_key("865", {2: "A1001", 3: "A1001", 6: "A1004", 12: "A1008",
+                                                  14: "A1010", 16: "A1011"}[
             row["_row_number"]], KEY)
         assert "HOME_POST" not in row and "home_post" not in row and "pl_post" not in row
         assert row["la_code"] == "865" and row["collection_year"] == "2018"
@@ -128,11 +150,13 @@ def test_ad1_and_placed_adoption(tmp_path):
         (child_key("931", "C1", KEY), "1", "931")]
     assert [(r.column, r.value) for r in table.rejections] == [("FOSTER_CARE", "3")]
     placed = write(tmp_path / "2016", "pa.csv", "CHILD,DOB,DATE_PLACED,DATE_PLACED_CEASED,REASON_PLACED_CEASED\n"
-                   "C1,15/06/2013,22/11/2016,07/04/2017,XXX\nC1,15/06/2013,22/11/2015,07/04/2017,XXX\n"
+                   "C1,15/06/2013,22/11/2016,07/04/2017,RD1\nC1,15/06/2013,22/11/2015,07/04/2017,XXX\n"
                    "C3,15/06/2013,22/11/2016,07/04/2015,RD1\nC1,15/06/2013,22/11/2016,,\n")
     table = parse(placed, tmp_path)["ssda903_placed_adoption"]
-    assert [r["_row_number"] for r in table.rows] == [2, 3]
-    assert [(r.row_number, r.column) for r in table.rejections] == [(4, "DATE_PLACED_CEASED"), (5, "CHILD")]
+    assert [r["_row_number"] for r in table.rows] == [2]
+    assert [(r.row_number, r.column) for r in table.rejections] == [
+        (3, "REASON_PLACED_CEASED"), (4, "DATE_PLACED_CEASED"), (5, "CHILD")]
+    assert table.rejections[0].reason.startswith("DfE rule 120: REASON_PLACED_CEASED 'XXX' is not a DfE")
 
 
 def test_other_tables_are_recognised_and_noted_not_loaded(tmp_path):
@@ -181,7 +205,8 @@ def test_xml_return(tmp_path):
     assert [(r["decom"], r["place"], r["dec"], r["rec"]) for r in episodes.rows] == [
         ("2017-01-06", "U4", "2017-04-06", "X1"), ("2017-04-06", "A6", "2018-03-07", "E11")]
     assert [(r.row_number, r.column, r.value) for r in episodes.rejections] == [(3, "REC", "E12")]
-    assert episodes.rejections[0].reason.startswith("<CHILD> 2: <EPISODE> 1 (episode 3 of the file): REC E12")
+    assert episodes.rejections[0].reason.startswith(
+        "<CHILD> 2: <EPISODE> 1 (episode 3 of the file): DfE rule 390: REC E12")
     assert [(r["date_match"], r["foster_care"]) for r in tables["ssda903_ad1"].rows] == [("2017-03-01", "0")]
     assert [r["date_placed"] for r in tables["ssda903_placed_adoption"].rows] == ["2017-02-01"]
     assert "1 reviews" in header.notes[0]
@@ -227,7 +252,7 @@ def test_cross_table_rule_and_reload_in_the_warehouse(tmp_path):
     Episodes file (only) brings it back, because every file of a return is read again when one changes."""
     folder = tmp_path / "ssda903"
     write(folder / "2018", "eps.csv", EPISODES_HEADER + "\nK1,01/01/2016,S,C1,N1,U4,PR1,01/06/2017,X1,,,,\n"
-          "K1,01/06/2017,P,E1,N1,A6,PR1,01/02/2018,E11,,,,\n")
+          "K1,01/06/2017,B,E1,N1,A6,PR1,01/02/2018,E11,,,,\n")
     write(folder / "2018", "ad1.csv", "CHILD,DOB,DATE_INT,DATE_MATCH,FOSTER_CARE,NB_ADOPTR,SEX_ADOPTR,LS_ADOPTR\n"
           "K1,01/01/2015,01/02/2017,01/07/2017,0,2,MF,L0\n")
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
@@ -248,7 +273,7 @@ def test_cross_table_rule_and_reload_in_the_warehouse(tmp_path):
     reloading, result, moved = refresh("r2")
     assert (reloading, moved, {f.status for f in result.files}) == (False, 0, {"unchanged"})
     write(folder / "2018", "eps.csv", EPISODES_HEADER + "\nK1,01/01/2016,S,C1,N1,U4,PR1,01/08/2017,X1,,,,\n"
-          "K1,01/08/2017,P,E1,N1,A6,PR1,01/02/2018,E11,,,,\n")
+          "K1,01/08/2017,B,E1,N1,A6,PR1,01/02/2018,E11,,,,\n")
     reloading, result, moved = refresh("r3")
     assert (reloading, moved, {f.status for f in result.files}) == (True, 0, {"loaded"})
     assert con.execute("select count(*) from raw.ssda903_ad1").fetchone()[0] == 1

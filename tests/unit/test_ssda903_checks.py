@@ -65,12 +65,15 @@ def test_episodes_summary_passes_clean_rows_and_catches_each_broken_rule(tmp_pat
         {**EPISODE, "child_key": OTHER, "decom": "2014-05-01", "rec": None, "_row_number": 8},
         {**EPISODE, "decom": None, "_row_number": 9},
         {**EPISODE, "child_key": OTHER, "decom": "2014-05-01", "rec": "E2", "_row_number": 10},
+        {**EPISODE, "child_key": OTHER, "decom": "2013-05-01", "place_provider": "PR9", "reason_place_change": "XYZ",
+         "_row_number": 11},
     ]
     assert failures(EPISODES_TABLE, broken, episodes_check_query, episodes_suite, tmp_path) == {
         "episodes: child identifiers are pseudonymised", "episodes: every row has a child_key", "DECOM is a date",
         "DEC not before DECOM", "RNE in the DfE list", "LS in the DfE list", "CIN in the DfE list",
         "PLACE in the DfE list", "REC in the DfE list", "REC E11/E12 only with an adoption placement",
         "REC present on a closed episode", "DECOM present", "one episode per child and DECOM in a file",
+        "PLACE_PROVIDER in the DfE list", "REASON_PLACE_CHANGE in the DfE list",
     }
 
 
@@ -111,7 +114,8 @@ EPISODES = [
 def test_placement_starts_in_sql_are_the_row_by_row_ones():
     rows = [{**e, "_row_number": i + 2} for i, e in enumerate(EPISODES)]
     con = _warehouse(EPISODES_TABLE, rows)
-    in_sql = {(la, year, child): start for la, year, child, start in con.execute(placement_starts_sql()).fetchall()}
+    in_sql = {(la, year, child): start
+              for la, year, child, start, _place in con.execute(placement_starts_sql()).fetchall()}
     assert in_sql == adoption_placement_starts(rows)
     assert in_sql[("865", "2018", "a")] == "2016-06-01" and in_sql[("865", "2017", "f")] == "2015-01-01"
 

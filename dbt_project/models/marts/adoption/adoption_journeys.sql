@@ -30,17 +30,40 @@ numbered as (
     from flagged
 ),
 
+-- Same carers (DfE RNE codes): L legal status only, T placement changed, U legal status and placement changed.
+-- New carers: S started to be looked after, P placement and carers changed, B legal status, placement and carers.
 in_period as (
     select
         *,
         min(decom) over (partition by la_code, child_key, period_of_care_number) as period_start_date,
-        -- The carer walk-back: the DECOM of the latest episode so far in the period that did not begin with
-        -- the carer unchanged (RNE L, B or U), i.e. where stepping back from this episode stops.
-        max(case when rne is null or rne not in ('L', 'B', 'U') then decom end) over (
+        lag(place) over (partition by la_code, child_key, period_of_care_number order by decom) as place_before
+    from numbered
+),
+
+walks as (
+    select
+        *,
+        -- The carer walk-back: the DECOM of the latest episode so far in the period that began with new carers
+        -- (RNE not L, T or U), i.e. where stepping back from this episode over the same carers stops.
+        max(case when rne is null or rne not in ('L', 'T', 'U') then decom end) over (
             partition by la_code, child_key, period_of_care_number
             order by decom rows between unbounded preceding and current row
-        ) as carer_spell_start
-    from numbered
+        ) as carer_spell_start,
+        -- The adopters walk-back: as above, but stepping back only while the episode before was also a placement
+        -- for adoption, so it stops at the move-in with this family (an earlier placement with adopters that
+        -- broke down ended with a new episode with new carers).
+        max(
+            case
+                when
+                    rne is null or rne not in ('L', 'T', 'U')
+                    or place_before is null or place_before not in ('A3', 'A4', 'A5', 'A6', 'A1', 'A2')
+                    then decom
+            end
+        ) over (
+            partition by la_code, child_key, period_of_care_number
+            order by decom rows between unbounded preceding and current row
+        ) as adopters_spell_start
+    from in_period
 ),
 
 adoptions as (
@@ -51,8 +74,9 @@ adoptions as (
         decom as adoption_episode_decom,
         dec as adoption_date,
         rec as adoption_reason,
+        adopters_spell_start as placed_date,
         source_file
-    from in_period
+    from walks
     where dec is not null and rec in ('E11', 'E12')
 ),
 
@@ -64,16 +88,16 @@ journeys as (
         any_value(adoptions.adoption_reason) as adoption_reason,
         any_value(adoptions.period_of_care_number) as period_of_care_number,
         any_value(adoptions.source_file) as source_file,
+        any_value(adoptions.placed_date) as placed_date,
         min(episode.period_start_date) as entered_care_date,
         arg_min(episode.rne, episode.decom) = 'S' as entered_care_recorded,
-        min(episode.decom) filter (where episode.place in ('A3', 'A4', 'A5', 'A6', 'A1', 'A2')) as placed_date,
-        arg_min(episode.place, episode.decom)
-            filter (where episode.place in ('A3', 'A4', 'A5', 'A6', 'A1', 'A2')) as placement_type,
-        arg_min(coalesce(episode.carer_spell_start, episode.period_start_date), episode.decom)
-            filter (where episode.place in ('A3', 'A4', 'A5', 'A6', 'A1', 'A2')) as carer_move_in_date,
+        -- the placement with the adoptive family: the episode where the adopters walk-back stopped
+        any_value(episode.place) filter (where episode.decom = adoptions.placed_date) as placement_type,
+        any_value(coalesce(episode.carer_spell_start, episode.period_start_date))
+            filter (where episode.decom = adoptions.placed_date) as carer_move_in_date,
         min(episode.decom) filter (where episode.ls in ('E1', 'D1')) as court_authority_date
     from adoptions
-    inner join in_period as episode
+    inner join walks as episode
         on
             adoptions.la_code = episode.la_code
             and adoptions.child_key = episode.child_key

@@ -7,6 +7,9 @@ from dagster._core.storage.dagster_run import DagsterRun
 from pipelines.definitions import defs
 from pipelines.defs.jobs import REFRESH_JOB_NAME
 from pipelines.defs.operations import landing_folder_sensor
+from pipelines.lib.config import Settings
+from pipelines.lib.landing import load_snapshot, take_snapshot
+from pipelines.lib.refresh_state import RefreshState, code_fingerprint, write_state
 from tests.conftest import copy_sample
 
 
@@ -152,3 +155,38 @@ def test_a_polling_reader_sees_the_old_or_the_new_warehouse_never_a_mix(warehous
     assert len(seen) > 10
     assert set(seen) <= {old, new}
     assert old in seen and new in seen
+
+
+def test_sensor_first_tick_starts_nothing_when_nothing_changed_since_the_last_refresh(warehouse_dirs):
+    """`make ui` after `make run`: the first cursor comes from the last successful refresh's record."""
+    raw, data = warehouse_dirs
+    copy_sample(raw, "ofsted", "case_audits")
+    settings = Settings.from_env()
+    settings.published_db.parent.mkdir(parents=True)
+    settings.published_db.write_bytes(b"published")
+    write_state(settings, RefreshState(code_fingerprint(settings), take_snapshot(raw), "2026-01-01T00:00:00"))
+    instance = dg.DagsterInstance.ephemeral()
+
+    first, cursor = tick(instance)
+    assert isinstance(first, dg.SkipReason) and "since the last successful refresh" in first.skip_message
+    assert load_snapshot(cursor) == take_snapshot(raw)
+
+    (raw / "ofsted" / "judgement_records_2009_2017.csv").write_text("changed\n")
+    changed, _ = tick(instance, cursor)
+    assert isinstance(changed, dg.RunRequest)
+    assert "raw/ofsted_judgement_records" in keys(changed) and not any(k.startswith("raw/case_audit") for k in keys(changed))
+    # also at a first tick, against the refresh's record
+    again, _ = tick(instance)
+    assert isinstance(again, dg.RunRequest) and keys(again) == keys(changed)
+
+
+def test_sensor_first_tick_refreshes_everything_when_the_record_is_of_other_code(warehouse_dirs):
+    raw, data = warehouse_dirs
+    copy_sample(raw, "ofsted")
+    settings = Settings.from_env()
+    settings.published_db.parent.mkdir(parents=True)
+    settings.published_db.write_bytes(b"published")
+    write_state(settings, RefreshState("an older fingerprint", take_snapshot(raw), "2026-01-01T00:00:00"))
+    first, _ = tick(dg.DagsterInstance.ephemeral())
+    assert isinstance(first, dg.RunRequest)
+    assert keys(first) == {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}

@@ -1,5 +1,7 @@
 """The Dagster code location: every folder under ``pipelines/defs`` contributes its definitions."""
 
+import warnings
+
 import dagster as dg
 
 from pipelines.defs import (
@@ -16,8 +18,9 @@ from pipelines.defs import (
     transform,
 )
 from pipelines.defs.resources import WarehouseResource
+from pipelines.lib.descriptions import markdown_literal
 
-defs = dg.Definitions.merge(
+definitions = dg.Definitions.merge(
     reference.defs,
     ofsted.defs,
     case_audits.defs,
@@ -31,3 +34,13 @@ defs = dg.Definitions.merge(
     operations.defs,
     dg.Definitions(resources={"warehouse": WarehouseResource()}, executor=dg.in_process_executor),
 )
+
+
+def _literal_descriptions(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """The UI renders descriptions as Markdown: ``raw/ssda903/<YYYY>/`` must not lose ``<YYYY>`` as an HTML tag."""
+    return spec.replace_attributes(description=markdown_literal(spec.description))
+
+
+with warnings.catch_warnings():  # map_asset_specs is marked "preview" in Dagster 1.13 (the version is locked)
+    warnings.simplefilter("ignore", dg.PreviewWarning)
+    defs = definitions.map_asset_specs(func=_literal_descriptions)

@@ -53,7 +53,7 @@ def webserver(tmp_path_factory):
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (make test installs Debian's chromium package when run as root)")
     home = tmp_path_factory.mktemp("dagster_home")
-    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "CSW_DATA_DIR": str(home / "data")}
     log = (home / "webserver.log").open("w")

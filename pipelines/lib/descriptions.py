@@ -68,7 +68,7 @@ def _leading_comment(path: Path) -> str:
     return " ".join(line.strip().removeprefix("--").strip() for line in sql.group(1).strip().splitlines())
 
 
-def test_description(test: Mapping[str, Any], model: str, manifest: Mapping[str, Any],
+def dbt_test_description(test: Mapping[str, Any], model: str, manifest: Mapping[str, Any],
                      project_dir: Path = DBT_PROJECT_DIR) -> str:
     """What a dbt test tests, in a sentence: from its yml description, its kind and arguments, or its SQL."""
     if test.get("description"):

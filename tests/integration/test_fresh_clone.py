@@ -66,6 +66,16 @@ def test_the_development_key_warning_is_in_the_summary(first_run):
     assert warning in stdout.splitlines()
 
 
+def test_a_stale_source_is_named_in_the_summary_as_a_warning(first_run):
+    stdout, _data = first_run
+    lines = stdout.splitlines()
+    stale = next(line for line in lines if line.startswith("Stale sources: "))
+    assert "case_audits" in stale.split(": ", 1)[1].split(", ")  # the sample's audits end in 2012
+    assert any(line.startswith("  case_audits: stale: newest data 2012-") for line in lines)
+    checks = next(line for line in lines if line.startswith("Checks: "))
+    assert re.fullmatch(r"Checks: \d+ passed, 0 failed, [1-9]\d* warning\(s\)", checks), checks
+
+
 def quality_page(data) -> str:
     return (data / "quality" / "index.html").read_text(encoding="utf-8")
 

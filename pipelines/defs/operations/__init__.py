@@ -118,8 +118,9 @@ def freshness_check(rule: FreshnessRule) -> dg.AssetChecksDefinition:
                                  [(f"freshness: {rule.source}", not result.stale, "WARN", result.describe())])
         return dg.AssetCheckResult(
             passed=not result.stale,
-            severity=dg.AssetCheckSeverity.WARN,
-            description=result.describe(),
+            severity=dg.AssetCheckSeverity.WARN,  # the UI draws a stale source with its warning icon, not an error
+            description=(f"Warning (the warehouse is still published): {result.describe()}" if result.stale
+                         else result.describe()),
             metadata={"newest_data": result.newest.isoformat() if result.newest else "none",
                       "age_days": result.age_days if result.age_days is not None else -1,
                       "max_age_days": rule.max_age_days},

@@ -13,7 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.lib.config import DBT_PROJECT_DIR
-from pipelines.lib.descriptions import markdown_literal, test_description
+from pipelines.lib.descriptions import markdown_literal, dbt_test_description
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
@@ -66,7 +66,7 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None or spec.description:
             return spec
-        description = test_description(manifest["nodes"][unique_id], asset_spec.key.to_user_string(), manifest)
+        description = dbt_test_description(manifest["nodes"][unique_id], asset_spec.key.to_user_string(), manifest)
         return spec._replace(description=markdown_literal(description))
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

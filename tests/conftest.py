@@ -12,6 +12,9 @@ from __future__ import annotations
 import inspect
 import os
 import shutil
+import signal
+import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -87,3 +90,20 @@ def copy_sample(raw: Path, *sources: str) -> None:
     for source in sources:
         shutil.copytree(SAMPLE_RAW / source, raw / source)
     shutil.copy(SAMPLE_RAW / ".sample-manifest", raw / ".sample-manifest")
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_process_group(process: subprocess.Popen, grace_seconds: float) -> None:
+    """Stop a process started with ``start_new_session=True`` and everything it started (SIGTERM, then SIGKILL)."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

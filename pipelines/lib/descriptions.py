@@ -15,11 +15,11 @@ from typing import Any
 
 from pipelines.lib.config import DBT_PROJECT_DIR
 
-_CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
+_CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _REF = re.compile(r"""ref\(\s*['"]([^'"]+)['"]\s*\)""")
-_SQL_COMMENT = re.compile(r"\A(?:\s*\{\{.*?\}\}\s*)?((?:\s*--[^\n]*\n?)+)", re.S)
-_JINJA_COMMENT = re.compile(r"\A\s*\{#-?(.*?)-?#\}", re.S)
+_SQL_COMMENT = re.compile(r"\A(?:\s*\{\{.*?\}\}\s*)?((?:\s*--[^\n]*\n?)+)", re.DOTALL)
+_JINJA_COMMENT = re.compile(r"\A\s*\{#-?(.*?)-?#\}", re.DOTALL)
 
 
 def markdown_literal(text: str | None) -> str | None:

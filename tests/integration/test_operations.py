@@ -2,8 +2,6 @@
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +17,7 @@ from pipelines.defs.operations import landing_folder_sensor
 from pipelines.lib.config import Settings
 from pipelines.lib.landing import load_snapshot, take_snapshot
 from pipelines.lib.refresh_state import RefreshState, code_fingerprint, write_state
-from tests.conftest import REPO_ROOT, copy_sample
+from tests.conftest import REPO_ROOT, copy_sample, free_port, stop_process_group
 
 
 def tick(instance, cursor=None):
@@ -168,7 +166,7 @@ def test_a_polling_reader_sees_the_old_or_the_new_warehouse_never_a_mix(warehous
 
 def test_sensor_first_tick_starts_nothing_when_nothing_changed_since_the_last_refresh(warehouse_dirs):
     """`make ui` after `make run`: the first cursor comes from the last successful refresh's record."""
-    raw, data = warehouse_dirs
+    raw, _data = warehouse_dirs
     copy_sample(raw, "ofsted", "case_audits")
     settings = Settings.from_env()
     settings.published_db.parent.mkdir(parents=True)
@@ -190,7 +188,7 @@ def test_sensor_first_tick_starts_nothing_when_nothing_changed_since_the_last_re
 
 
 def test_sensor_first_tick_refreshes_everything_when_the_record_is_of_other_code(warehouse_dirs):
-    raw, data = warehouse_dirs
+    raw, _data = warehouse_dirs
     copy_sample(raw, "ofsted")
     settings = Settings.from_env()
     settings.published_db.parent.mkdir(parents=True)
@@ -214,11 +212,8 @@ def test_make_ui_starts_without_warnings_and_runs_nothing_after_a_refresh(wareho
     home.mkdir()
     shutil.copy(REPO_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
     log_path = tmp_path / "ui.log"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     with log_path.open("w") as log:
-        ui = subprocess.Popen([sys.executable, "-m", "pipelines.ui", "--port", str(port)], cwd=REPO_ROOT,
+        ui = subprocess.Popen([sys.executable, "-m", "pipelines.ui", "--port", str(free_port())], cwd=REPO_ROOT,
                               env={**os.environ, "DAGSTER_HOME": str(home)}, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
         try:
@@ -227,11 +222,7 @@ def test_make_ui_starts_without_warnings_and_runs_nothing_after_a_refresh(wareho
                 assert ui.poll() is None, log_path.read_text()[-3000:]
                 time.sleep(1)
         finally:
-            os.killpg(ui.pid, signal.SIGTERM)
-            try:
-                ui.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(ui.pid, signal.SIGKILL)
+            stop_process_group(ui, 60)
     text = log_path.read_text()
     assert "Sensor landing_folder_sensor skipped: no new, changed or removed files since the last successful " \
            "refresh" in text, text[-3000:]

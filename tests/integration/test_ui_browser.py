@@ -7,8 +7,6 @@ Debian's headless Chromium against it. A screenshot of the lineage is kept in te
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, copy_sample
+from tests.conftest import REPO_ROOT, copy_sample, free_port, stop_process_group
 
 pytestmark = pytest.mark.slow
 
@@ -40,12 +38,6 @@ LINEAGE = {
                                  "adoption_scorecards_published"],
     "marts/school_exclusions": ["school_exclusions_values"],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -83,11 +75,7 @@ def webserver(tmp_path_factory):
             pytest.fail("dagster-webserver did not answer within 60 s: " + (home / "webserver.log").read_text()[-2000:])
         yield base, port
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop_process_group(server, 20)
         log.close()
 
 

@@ -9,7 +9,7 @@ from markdown_it import MarkdownIt
 
 from pipelines.definitions import defs
 from pipelines.defs.transform import DBT_PROJECT
-from pipelines.lib.descriptions import markdown_literal, dbt_test_description
+from pipelines.lib.descriptions import dbt_test_description, markdown_literal
 
 MARKDOWN = MarkdownIt("commonmark")  # raw HTML on, as in the UI's renderer
 

@@ -25,7 +25,7 @@ def test_every_mart_and_column_is_documented(manifest):
     text = warehouse_docs.OUT.read_text(encoding="utf-8")
     marts = warehouse_docs.mart_models(manifest)
     assert len(marts) >= 15
-    sections = dict(re.findall(r"^### `([a-z_.]+)`\n(.*?)(?=^### |\Z)", text, flags=re.M | re.S))
+    sections = dict(re.findall(r"^### `([a-z_.]+)`\n(.*?)(?=^### |\Z)", text, flags=re.MULTILINE | re.DOTALL))
     for model in marts:
         section = sections[f"marts.{model['name']}"]
         assert [c for c in model["columns"] if f"| `{c}` |" not in section] == [], model["name"]
@@ -36,7 +36,7 @@ def test_every_mart_and_column_is_documented(manifest):
 
 def test_readme_lists_every_mart_and_links_the_docs(manifest):
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"^\| `marts\.([a-z_]+)`(?:, `marts\.([a-z_]+)`)? \|", readme, flags=re.M))
+    listed = set(re.findall(r"^\| `marts\.([a-z_]+)`(?:, `marts\.([a-z_]+)`)? \|", readme, flags=re.MULTILINE))
     names = {name for pair in listed for name in pair if name}
     assert {m["name"] for m in warehouse_docs.mart_models(manifest)} - names == set()
     assert "(docs/warehouse.md)" in readme and "../shared/spec" not in readme

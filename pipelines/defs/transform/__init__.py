@@ -13,7 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.lib.config import DBT_PROJECT_DIR
-from pipelines.lib.descriptions import markdown_literal, dbt_test_description
+from pipelines.lib.descriptions import dbt_test_description, markdown_literal
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")

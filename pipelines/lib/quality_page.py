@@ -73,7 +73,7 @@ def read_quarantine(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """(source, table, column, reason, rows, files, first file and row) of the quarantined rows, by reason."""
     return con.execute(
         "select source, table_name, column_name, reason, count(*), count(distinct file_path), "
-        "  min(file_path || ' row ' || row_number) "
+        "  min_by(file_path || ' row ' || row_number, (file_path, row_number)) "
         "from quality.rejected_rows group by all order by 5 desc, 1, 2, 3, 4").fetchall()
 
 

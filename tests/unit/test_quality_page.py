@@ -40,19 +40,20 @@ def test_page_lists_latest_results_history_rejected_files_and_reasons(tmp_path):
     rows = "insert into quality.rejected_rows values (?, ?, 'grade', 'x', ?, ?, 'ofsted', 't', 'r')"
     for n, reason in enumerate(["not a grade", "not a grade", "not a real date"]):
         con.execute(rows, [f"/raw/ofsted/f{n % 2}.csv", n + 2, reason, T0])
+    con.execute(rows, ["/raw/ofsted/f0.csv", 30, "not a real date", T0])  # row 30 comes after row 4
     con.close()
 
     path, counts = write_quality_page(db, tmp_path / "quality", T0)
     page = path.read_text(encoding="utf-8")
-    assert counts == {"checks": 3, "rejected_files": 1, "quarantined_rows": 3}
+    assert counts == {"checks": 3, "rejected_files": 1, "quarantined_rows": 4}
     assert re.findall(r"<td class='check-name'>([^<]*)</td><td class='(\w+)'>", page) == [
         ("gx: LA code known", "failed"), ("freshness: case_audits", "warning"), ("dbt: not_null_x", "passed")]
     assert f"{HISTORY_KEPT} result(s), newest first: {'✓' * HISTORY_KEPT}" in page
     assert "3 result(s), newest first: !!✓" in page and "stale &lt;b&gt;2&lt;/b&gt;" in page
     assert "notes.csv" in page and "not an Ofsted file: &lt;columns&gt;" in page and "fixed.csv" not in page
     assert "<td>not a grade</td><td class='num'>2</td><td class='num'>2</td>" in page
-    assert "<td>not a real date</td><td class='num'>1</td>" in page
-    assert ">1 failed<" in page and ">1 warning(s)<" in page and ">3 row(s) quarantined<" in page
+    assert "<td>not a real date</td><td class='num'>2</td><td class='num'>1</td><td>/raw/ofsted/f0.csv row 4<" in page
+    assert ">1 failed<" in page and ">1 warning(s)<" in page and ">4 row(s) quarantined<" in page
     assert "<script" not in page and not re.search(r"(src|href)\s*=", page)
 
 

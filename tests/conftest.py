@@ -67,8 +67,9 @@ def pytest_collection_modifyitems(items):
     """Mark ``fixtures`` every test that reaches the fixture folder, itself or through the fixtures it uses."""
     for item in items:
         funcs = [getattr(item, "function", None)]
+        definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
         for name in getattr(item, "fixturenames", ()):
-            funcs += [d.func for d in item._fixtureinfo.name2fixturedefs.get(name, ())]
+            funcs += [d.func for d in definitions.get(name, ())]
         if any(f is not None and touches_fixtures(f) for f in funcs):
             item.add_marker(pytest.mark.fixtures)
 

@@ -68,3 +68,17 @@ def test_ci_reruns_the_tests_that_read_the_fixtures_through_module_fixtures():
     assert "test_foundation.py::test_real_ofsted_workbook_ingests_in_place" in listed
     assert "test_reference.py::test_seed_row_counts" in listed  # through its reference_dir fixture
     assert "test_foundation.py::test_sample_refresh_publishes_every_la" not in listed
+
+
+def hidden_pass(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(REPO_ROOT / ".ci" / "fixtures-hidden"), *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=600, check=False)
+
+
+def test_ci_hidden_pass_skips_the_fixture_tests_and_passes_when_there_are_none():
+    run = hidden_pass("tests/unit/test_sample_data.py", "-rs")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "1 skipped" in run.stdout and "LA_Inspection_Outcomes_as_at_31_March_2025.ods is absent" in run.stdout
+    none = hidden_pass("tests/unit/test_parsing.py")  # no test there touches the fixtures: pytest exits 5
+    assert none.returncode == 0 and "no test touches the public fixtures" in none.stdout
+    assert (REPO_ROOT / ".ci" / "run").read_text().splitlines()[-2:] == ["make test", ".ci/fixtures-hidden"]

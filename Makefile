@@ -32,9 +32,9 @@ $(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
 	cd dbt_project && CSW_WORK_DB=$(CSW_DATA_DIR)/work/children_services.duckdb \
 	  ../$(VENV)/bin/dbt parse --quiet --profiles-dir . && touch target/manifest.json
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	cp config/dagster.yaml $@
 
 run: setup
 	$(PY) -m pipelines.cli run $(if $(FULL),--full)
@@ -50,8 +50,10 @@ browser:
 test: setup browser
 	$(PY) -m pytest
 
+# The webserver and the daemon (schedules, sensor, run queue) on the instance in $(DAGSTER_HOME): pipelines/ui.py.
+UI_PORT ?= 3000
 ui: setup
-	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+	$(PY) -m pipelines.ui --host 127.0.0.1 --port $(UI_PORT)
 
 # The national-scale benchmark (docs/performance.md): generates a scaled landing folder under
 # $(CSW_DATA_DIR)/bench, times the refreshes against a plain-DuckDB baseline, prints the `bench:` line.

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pipelines.lib.config import Settings
 from pipelines.lib.landing import diff_snapshots, take_snapshot
 from pipelines.lib.locking import RefreshBusy, refresh_lock
+from pipelines.lib.pseudonymise import development_key_warning
 from pipelines.lib.publish import discard_unfinished_publication
 from pipelines.lib.refresh_state import RefreshState, code_fingerprint, read_state, write_state
 from pipelines.lib.summary import freshness_lines, refresh_summary
@@ -136,6 +137,9 @@ def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) 
     if settings.work_db.exists():
         for line in refresh_summary(settings.work_db, result.run_id, settings.published_db if published else None):
             print(line)
+    warning = development_key_warning(settings.pseudonym_key, settings.raw_dir)
+    if warning:
+        print(f"WARNING: {warning}")
     return 0 if published else 1
 
 

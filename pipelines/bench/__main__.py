@@ -142,7 +142,7 @@ def fresh_data_dir(data: Path) -> None:
 
     shutil.rmtree(data, ignore_errors=True)
     (data / "dagster").mkdir(parents=True)
-    shutil.copy(REPO_ROOT / "dagster.yaml", data / "dagster" / "dagster.yaml")
+    shutil.copy(REPO_ROOT / "config" / "dagster.yaml", data / "dagster" / "dagster.yaml")
     run_dbt("parse", data / "dbt_target", data / "work" / DB_FILE_NAME)
 
 

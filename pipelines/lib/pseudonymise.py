@@ -73,6 +73,20 @@ def pseudonym_key(configured: str | None, raw_dir: Path, source: str) -> tuple[s
             f"CSW_PSEUDONYM_KEY {why}, and {real[0]} (with {len(real) - 1} other file(s)) is not part of the "
             "bundled sample: set CSW_PSEUDONYM_KEY to your council's secret key before loading real child-level "
             "data. Nothing was loaded from raw/" + source + "/.")
-    return DEVELOPMENT_KEY, (
-        "CSW_PSEUDONYM_KEY is not set: child identifiers of the bundled sample data are pseudonymised with the "
-        "fixed development key. Set CSW_PSEUDONYM_KEY for real returns.")
+    return DEVELOPMENT_KEY, DEVELOPMENT_KEY_WARNING
+
+
+DEVELOPMENT_KEY_WARNING = (
+    "CSW_PSEUDONYM_KEY is not set: child identifiers of the bundled sample data are pseudonymised with the "
+    "fixed development key. Set CSW_PSEUDONYM_KEY for real returns.")
+
+
+def development_key_warning(configured: str | None, raw_dir: Path) -> str | None:
+    """The warning for the refresh's summary when child-level files are pseudonymised with the development key."""
+    if configured and configured != DEVELOPMENT_KEY:
+        return None
+    from pipelines.lib.ingest import discover_files
+
+    if any(discover_files(raw_dir / source) for source in CHILD_LEVEL_SOURCES):
+        return DEVELOPMENT_KEY_WARNING
+    return None

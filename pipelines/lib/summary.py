@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shlex
+import sys
 from pathlib import Path
 
 import duckdb
@@ -53,11 +55,17 @@ def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> li
     lines += freshness_lines(work_db)
     if published_db is not None:
         lines.append(f"Published: {published_db}")
-        lines.append(
-            f"Example query: duckdb -readonly {published_db} "
-            "\"select * from marts.latest_inspection_outcomes where la_code = '865'\""
-        )
+        lines.append(example_query_line(published_db))
     return lines
+
+
+def example_query_line(published_db: Path) -> str:
+    """A query on the published file, runnable as printed from any folder: the DuckDB CLI of the project's
+    environment (a locked dependency, beside this Python), by its absolute path."""
+    cli = Path(sys.executable).parent / "duckdb"
+    command = shlex.quote(str(cli)) if cli.exists() else "duckdb"
+    return (f"Example query: {command} -readonly {shlex.quote(str(published_db))} "
+            "\"select * from marts.latest_inspection_outcomes where la_code = '865'\"")
 
 
 def freshness_lines(work_db: Path, today: dt.date | None = None) -> list[str]:

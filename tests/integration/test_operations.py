@@ -1,13 +1,23 @@
 """The file-arrival sensor, the schedules and incremental refreshes."""
 
+import os
+import shutil
+import subprocess
+import sys
+import time
+
 import dagster as dg
 import pytest
+from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.dagster_run import DagsterRun
 
 from pipelines.definitions import defs
 from pipelines.defs.jobs import REFRESH_JOB_NAME
 from pipelines.defs.operations import landing_folder_sensor
-from tests.conftest import copy_sample
+from pipelines.lib.config import Settings
+from pipelines.lib.landing import load_snapshot, take_snapshot
+from pipelines.lib.refresh_state import RefreshState, code_fingerprint, write_state
+from tests.conftest import REPO_ROOT, copy_sample, free_port, stop_process_group
 
 
 def tick(instance, cursor=None):
@@ -152,3 +162,72 @@ def test_a_polling_reader_sees_the_old_or_the_new_warehouse_never_a_mix(warehous
     assert len(seen) > 10
     assert set(seen) <= {old, new}
     assert old in seen and new in seen
+
+
+def test_sensor_first_tick_starts_nothing_when_nothing_changed_since_the_last_refresh(warehouse_dirs):
+    """`make ui` after `make run`: the first cursor comes from the last successful refresh's record."""
+    raw, _data = warehouse_dirs
+    copy_sample(raw, "ofsted", "case_audits")
+    settings = Settings.from_env()
+    settings.published_db.parent.mkdir(parents=True)
+    settings.published_db.write_bytes(b"published")
+    write_state(settings, RefreshState(code_fingerprint(settings), take_snapshot(raw), "2026-01-01T00:00:00"))
+    instance = dg.DagsterInstance.ephemeral()
+
+    first, cursor = tick(instance)
+    assert isinstance(first, dg.SkipReason) and "since the last successful refresh" in first.skip_message
+    assert load_snapshot(cursor) == take_snapshot(raw)
+
+    (raw / "ofsted" / "judgement_records_2009_2017.csv").write_text("changed\n")
+    changed, _ = tick(instance, cursor)
+    assert isinstance(changed, dg.RunRequest)
+    assert "raw/ofsted_judgement_records" in keys(changed) and not any(k.startswith("raw/case_audit") for k in keys(changed))
+    # also at a first tick, against the refresh's record
+    again, _ = tick(instance)
+    assert isinstance(again, dg.RunRequest) and keys(again) == keys(changed)
+
+
+def test_sensor_first_tick_refreshes_everything_when_the_record_is_of_other_code(warehouse_dirs):
+    raw, _data = warehouse_dirs
+    copy_sample(raw, "ofsted")
+    settings = Settings.from_env()
+    settings.published_db.parent.mkdir(parents=True)
+    settings.published_db.write_bytes(b"published")
+    write_state(settings, RefreshState("an older fingerprint", take_snapshot(raw), "2026-01-01T00:00:00"))
+    first, _ = tick(dg.DagsterInstance.ephemeral())
+    assert isinstance(first, dg.RunRequest)
+    assert keys(first) == {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+
+
+def test_make_ui_starts_without_warnings_and_runs_nothing_after_a_refresh(warehouse_dirs, tmp_path):
+    """What `make ui` runs (pipelines/ui.py: webserver and daemon), after a refresh that saw this landing folder:
+    Dagster warns of nothing and the sensor's first tick starts no run."""
+    raw, data = warehouse_dirs
+    copy_sample(raw, "ofsted")
+    settings = Settings.from_env()
+    settings.published_db.parent.mkdir(parents=True)
+    settings.published_db.write_bytes(b"published")
+    write_state(settings, RefreshState(code_fingerprint(settings), take_snapshot(raw), "2026-01-01T00:00:00"))
+    home = data / "dagster"
+    home.mkdir()
+    shutil.copy(REPO_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
+    log_path = tmp_path / "ui.log"
+    with log_path.open("w") as log:
+        ui = subprocess.Popen([sys.executable, "-m", "pipelines.ui", "--port", str(free_port())], cwd=REPO_ROOT,
+                              env={**os.environ, "DAGSTER_HOME": str(home)}, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+        try:
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline and "Sensor landing_folder_sensor" not in log_path.read_text():
+                assert ui.poll() is None, log_path.read_text()[-3000:]
+                time.sleep(1)
+        finally:
+            stop_process_group(ui, 60)
+    text = log_path.read_text()
+    assert "Sensor landing_folder_sensor skipped: no new, changed or removed files since the last successful " \
+           "refresh" in text, text[-3000:]
+    assert [line for line in text.splitlines() if "warning" in line.lower()] == []
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        assert instance.get_runs_count() == 0
+    recipe = (REPO_ROOT / "Makefile").read_text().split("\nui:", 1)[1].split("\n\n", 1)[0]
+    assert "-m pipelines.ui" in recipe and "dagster dev" not in recipe

@@ -7,8 +7,6 @@ Debian's headless Chromium against it. A screenshot of the lineage is kept in te
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, copy_sample, free_port, stop_process_group
 
 pytestmark = pytest.mark.slow
 
@@ -42,20 +40,23 @@ LINEAGE = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory):
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (make test installs Debian's chromium package when run as root)")
     home = tmp_path_factory.mktemp("dagster_home")
-    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
     port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "CSW_DATA_DIR": str(home / "data")}
+    env = {**os.environ, "DAGSTER_HOME": str(home), "CSW_DATA_DIR": str(home / "data"),
+           "CSW_RAW_DIR": str(home / "raw")}
+    env.pop("CSW_PSEUDONYM_KEY", None)
+    # The sample case audits (last audited in 2012: a stale source) loaded and checked, into the UI's instance.
+    copy_sample(home / "raw", "case_audits")
+    loaded = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m", "pipelines.definitions",
+         "--select", 'tag:"csw/landing"=case_audits'], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+        timeout=600)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
     log = (home / "webserver.log").open("w")
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
@@ -74,11 +75,7 @@ def webserver(tmp_path_factory):
             pytest.fail("dagster-webserver did not answer within 60 s: " + (home / "webserver.log").read_text()[-2000:])
         yield base, port
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop_process_group(server, 20)
         log.close()
 
 
@@ -141,3 +138,36 @@ def test_label_matching_understands_shortened_names():
     assert drawn("ofsted_workbook_rows", ["ofsted_workb…_rows"])
     assert not drawn("ofsted_judgement_records", ["ofsted_workb…_rows"])
     assert drawn("ref_la_codes", ["ref_la_codes"])
+
+
+def page_dom(base: str, path: str, profile: Path) -> str:
+    return chromium("--dump-dom", f"{base}{path}", profile=profile)
+
+
+def test_descriptions_are_shown_as_written(webserver, tmp_path):
+    base, _port = webserver
+    dom = page_dom(base, "/assets/raw/ssda903_episodes", tmp_path / "profile")
+    # as the browser holds the text: <YYYY> kept (serialised &lt;YYYY&gt;), not swallowed as a tag
+    assert "From raw/ssda903/&lt;YYYY&gt;/ (home LA) and raw/ssda903/&lt;la_code&gt;/&lt;YYYY&gt;/." in dom
+
+
+def test_dbt_test_checks_say_what_they_test(webserver, tmp_path):
+    base, _port = webserver
+    check = "accepted_values_inspection_judgements_framework__SLAC__CP__SIF__ILACS"
+    dom = page_dom(base, f"/assets/marts/inspection_judgements?view=checks&checkDetail={check}", tmp_path / "p")
+    assert "framework of marts/inspection_judgements is always one of: SLAC, CP, SIF, ILACS (nulls pass)." in dom
+
+
+def test_a_stale_source_is_shown_as_a_warning_not_an_error(webserver, tmp_path):
+    base, _port = webserver
+    dom = page_dom(base, "/assets/raw/case_audit_rows?view=checks&checkDetail=freshness_case_audits",
+                   tmp_path / "profile")
+    assert "Warning (the warehouse is still published): stale: newest data" in dom
+    icons = re.findall(r'aria-label="(warning_outline|cancel)"', dom)
+    assert "warning_outline" in icons and "cancel" not in icons, icons
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "ui-stale-source-warning.png"
+    shot.unlink(missing_ok=True)
+    chromium(f"--screenshot={shot}", f"{base}/assets/raw/case_audit_rows?view=checks&checkDetail="
+             "freshness_case_audits", profile=tmp_path / "profile")
+    assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -8,6 +8,7 @@ from pipelines.lib.pseudonymise import (
     DEVELOPMENT_KEY,
     PseudonymKeyMissing,
     child_key,
+    development_key_warning,
     pseudonym_key,
     sample_hashes,
     write_sample_manifest,
@@ -44,6 +45,15 @@ def test_the_development_key_serves_the_bundled_sample_only(tmp_path):
     with pytest.raises(PseudonymKeyMissing, match="is the development key"):
         pseudonym_key(DEVELOPMENT_KEY, raw, "case_audits")
     assert pseudonym_key("council-secret", raw, "case_audits") == ("council-secret", None)
+
+
+def test_the_summary_warns_while_child_level_files_get_the_development_key(tmp_path):
+    raw = landing(tmp_path, {"ofsted/outcomes.csv": "not child-level\n"})
+    assert development_key_warning(None, raw) is None  # nothing is pseudonymised
+    landing(tmp_path, {"ssda903/2012/episodes.csv": "CHILD,DECOM\n1,01/04/2011\n"})
+    assert development_key_warning(None, raw).startswith("CSW_PSEUDONYM_KEY is not set")
+    assert development_key_warning(DEVELOPMENT_KEY, raw) is not None
+    assert development_key_warning("council-secret", raw) is None
 
 
 def test_an_edited_sample_file_is_no_longer_the_sample(tmp_path):

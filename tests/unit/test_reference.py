@@ -23,8 +23,8 @@ from pipelines.tools.extract_reference_seeds import (
     read_reference_dir,
     render_seeds,
 )
+from tests.conftest import fixture_path
 
-REFERENCE_DIR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "public" / "reference").resolve()
 LAS = "las.csv"
 REGIONS = "regions.csv"
 SN_2021 = "New_Statistical_Neighbour_Groupings_April_2021.csv"
@@ -64,9 +64,7 @@ TEN = [str(code) for code in range(801, 811)]
 
 @pytest.fixture(scope="module")
 def reference_dir() -> Path:
-    if not REFERENCE_DIR.is_dir():
-        pytest.skip(f"public reference fixtures not found at {REFERENCE_DIR}")
-    return REFERENCE_DIR
+    return fixture_path("reference")
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,10 @@ from pipelines.sample_data.ofsted import (
     WORKBOOK_NAME,
     write_ofsted_samples,
 )
+from tests.conftest import fixture_path
 
 REPO = Path(__file__).resolve().parents[2]
-PUBLIC_FIXTURES = REPO.parent / "shared" / "fixtures" / "public"
-OFFICIAL_WORKBOOK = PUBLIC_FIXTURES / "ofsted" / "LA_Inspection_Outcomes_as_at_31_March_2025.ods"
+OFFICIAL_WORKBOOK = ("ofsted", "LA_Inspection_Outcomes_as_at_31_March_2025.ods")
 DATA_SHEETS = [AS_AT_SHEET, IN_YEAR_SHEET, HISTORY_SHEET]
 
 
@@ -47,9 +47,7 @@ def as_date(value):
 
 @pytest.mark.fixtures
 def test_layout_matches_official_workbook(generated):
-    if not OFFICIAL_WORKBOOK.exists():
-        pytest.skip(f"official Ofsted workbook not available at {OFFICIAL_WORKBOOK}")
-    official = CalamineWorkbook.from_path(str(OFFICIAL_WORKBOOK))
+    official = CalamineWorkbook.from_path(str(fixture_path(*OFFICIAL_WORKBOOK)))
     sample = CalamineWorkbook.from_path(str(generated / WORKBOOK_NAME))
     assert sample.sheet_names == official.sheet_names
     for name in DATA_SHEETS:

@@ -12,7 +12,8 @@ from pipelines.defs.jobs import REFRESH_JOB_NAME, STATISTICS_JOB_NAME
 from pipelines.defs.resources import WarehouseResource
 from pipelines.lib.config import Settings
 from pipelines.lib.freshness import RULES, FreshnessRule, evaluate
-from pipelines.lib.landing import diff_snapshots, dump_snapshot, load_snapshot, take_snapshot
+from pipelines.lib.landing import Snapshot, diff_snapshots, dump_snapshot, load_snapshot, take_snapshot
+from pipelines.lib.refresh_state import code_fingerprint, read_state
 
 LANDING_TAG = "csw/landing"
 ACTIVE_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
@@ -42,14 +43,18 @@ def refresh_in_progress(instance: dg.DagsterInstance) -> bool:
 def landing_folder_sensor(context: dg.SensorEvaluationContext):
     settings = Settings.from_env()
     snapshot = take_snapshot(settings.raw_dir)
-    changes = diff_snapshots(load_snapshot(context.cursor), snapshot)
+    baseline, built = sensor_baseline(context.cursor, settings)
+    changes = diff_snapshots(baseline, snapshot)
     if not changes:
+        if context.cursor is None:  # seeded from the last successful refresh: from now on, its own cursor
+            context.update_cursor(dump_snapshot(snapshot))
+            return dg.SkipReason("no new, changed or removed files since the last successful refresh")
         return dg.SkipReason("no new, changed or removed files in the landing folder")
     if refresh_in_progress(context.instance):
         return dg.SkipReason(f"{len(changes.paths)} changed file(s) wait for the refresh in progress to finish")
     cursor = dump_snapshot(snapshot)
     graph = context.repository_def.asset_graph
-    if context.cursor is None or not settings.published_db.exists():
+    if not built or not settings.published_db.exists():
         keys = graph.get_all_asset_keys()  # nothing built yet: a partial run would miss the tables it joins
     else:
         keys = selection_for_sources(changes.sources()).resolve(graph)
@@ -61,6 +66,20 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext):
         asset_selection=sorted(keys, key=lambda k: k.to_user_string()),
         tags={"csw/trigger": "file-arrival", "csw/sources": ",".join(sorted(changes.sources()))},
     )
+
+
+def sensor_baseline(cursor: str | None, settings: Settings) -> tuple[Snapshot, bool]:
+    """What the sensor compares the landing folder with, and whether a published warehouse stands for it.
+
+    Its cursor once it has one. At its first tick, the landing folder as the last successful refresh saw it
+    (state/last_refresh.json), when that refresh ran this code with these settings and its warehouse is
+    published: then a `make ui` after `make run` starts nothing until a file changes. Otherwise nothing."""
+    if cursor is not None:
+        return load_snapshot(cursor), True
+    state = read_state(settings)
+    if state is None or not settings.published_db.exists() or state.fingerprint != code_fingerprint(settings):
+        return {}, False
+    return state.snapshot, True
 
 
 nightly_refresh = dg.ScheduleDefinition(
@@ -99,8 +118,9 @@ def freshness_check(rule: FreshnessRule) -> dg.AssetChecksDefinition:
                                  [(f"freshness: {rule.source}", not result.stale, "WARN", result.describe())])
         return dg.AssetCheckResult(
             passed=not result.stale,
-            severity=dg.AssetCheckSeverity.WARN,
-            description=result.describe(),
+            severity=dg.AssetCheckSeverity.WARN,  # the UI draws a stale source with its warning icon, not an error
+            description=(f"Warning (the warehouse is still published): {result.describe()}" if result.stale
+                         else result.describe()),
             metadata={"newest_data": result.newest.isoformat() if result.newest else "none",
                       "age_days": result.age_days if result.age_days is not None else -1,
                       "max_age_days": rule.max_age_days},

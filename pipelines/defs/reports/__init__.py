@@ -9,15 +9,18 @@ import datetime as dt
 
 import dagster as dg
 
+from pipelines.defs.publish import PUBLISHED_KEY
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform import DBT_EXECUTABLE, mart_keys
 from pipelines.lib.committee_report import write_report
 from pipelines.lib.dbt_docs import generate_docs
 from pipelines.lib.excel_export import export_benchmarks
+from pipelines.lib.quality_page import write_quality_page
 
 REPORT_KEY = dg.AssetKey(["reports", "committee_report"])
 WORKBOOK_KEY = dg.AssetKey(["reports", "benchmarks_xlsx"])
 DOCS_KEY = dg.AssetKey(["docs", "dbt_docs"])
+QUALITY_PAGE_KEY = dg.AssetKey(["docs", "quality_page"])
 REPORT_MARTS = [dg.AssetKey(["marts", name]) for name in (
     "published_indicator_values", "published_indicator_benchmarks", "indicator_catalogue",
     "inspection_judgements", "dim_local_authority")]
@@ -104,4 +107,24 @@ def dbt_docs(context: dg.AssetExecutionContext, warehouse: WarehouseResource) ->
     })
 
 
-defs = dg.Definitions(assets=[committee_report, benchmarks_workbook, dbt_docs])
+@dg.asset(
+    key=QUALITY_PAGE_KEY,
+    deps=[PUBLISHED_KEY],
+    group_name="docs",
+    kinds={"html"},
+    description="The data-quality page, $CSW_DATA_DIR/quality/index.html: every check with its latest result "
+                "and history, every rejected file with its reason, the quarantined rows counted by reason. One "
+                "self-contained file (no scripts or styles from elsewhere): it opens offline.",
+)
+def quality_page(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings()
+    path, counts = write_quality_page(settings.work_db, settings.data_dir / "quality", dt.datetime.now())
+    context.log.info(f"data-quality page written to {path}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path)),
+        "url": dg.MetadataValue.url(path.as_uri()),
+        **counts,
+    })
+
+
+defs = dg.Definitions(assets=[committee_report, benchmarks_workbook, dbt_docs, quality_page])

@@ -13,6 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.lib.config import DBT_PROJECT_DIR
+from pipelines.lib.descriptions import dbt_test_description, markdown_literal
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
@@ -55,6 +56,18 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
             return dg.AssetKey(["reference", dbt_resource_props["name"]])
         schema = dbt_resource_props["config"].get("schema") or dbt_resource_props["schema"]
         return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        return markdown_literal(super().get_description(dbt_resource_props))
+
+    def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str,
+                             project: DbtProject | None) -> dg.AssetCheckSpec | None:
+        """dagster-dbt's check for a dbt test, with a description saying what the test tests."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        description = dbt_test_description(manifest["nodes"][unique_id], asset_spec.key.to_user_string(), manifest)
+        return spec._replace(description=markdown_literal(description))
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":

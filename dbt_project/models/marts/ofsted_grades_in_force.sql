@@ -3,7 +3,8 @@
 -- published on or before that date, whatever its framework. Every LA whose DfE code was in use on the date
 -- has a row; one with no judgement published by then has no grade and status_symbol 'x' (a new LA is not
 -- given its predecessor's grade: Ofsted reports it as not yet inspected). Snapshots run from the first
--- 31 March on or after the earliest publication to the first on or after the latest one, never past today.
+-- 31 March on or after the earliest publication to the first on or after the latest inspection (a workbook
+-- "as at 31 March 2025" covers the inspections made by then, some published after it), never past today.
 with judgements as (
     select * from {{ ref('int_ofsted_overall_judgements') }}
 ),
@@ -11,7 +12,7 @@ with judgements as (
 bounds as (
     select
         min(publication_date) as first_publication,
-        max(publication_date) as last_publication
+        max(coalesce(inspection_start_date, publication_date)) as last_inspection
     from judgements
 ),
 
@@ -20,7 +21,7 @@ snapshot_years as (
     from bounds,
         range(
             year(first_publication) + case when first_publication > make_date(year(first_publication), 3, 31) then 1 else 0 end,
-            year(last_publication) + case when last_publication > make_date(year(last_publication), 3, 31) then 1 else 0 end + 1
+            year(last_inspection) + case when last_inspection > make_date(year(last_inspection), 3, 31) then 1 else 0 end + 1
         )
     where make_date(cast(range as integer), 3, 31) <= current_date
 ),

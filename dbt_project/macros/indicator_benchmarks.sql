@@ -341,7 +341,8 @@ end
   suppressed row stays suppressed). From one LA: its value, except a count, which is taken only from an LA
   that went whole to it; from several (Bournemouth and Poole for BCP; Cumberland and Westmorland and Furness
   for Cumbria): the pooled rate sum(numerator) / sum(denominator) (x 100 for '%' and 'rate per 100') where
-  every one has both, else nothing; never a count or a grade. mapped_from: the codes used, '+'-joined.
+  every one has both, else nothing; never a count or a grade. mapped_from: the codes used, '+'-joined;
+  from_predecessors: true for a successor's figures before its change (false: a predecessor's after it).
 -#}
 {% macro mapped_la_values(la_values) %}
     with successions as (
@@ -360,7 +361,7 @@ end
     ),
 
     candidates as (
-        select edges.target_la_code, edges.whole_area, source.*
+        select edges.target_la_code, edges.whole_area, edges.before_change, source.*
         from edges
         inner join {{ la_values }} as source
             on edges.source_la_code = source.la_code
@@ -382,6 +383,7 @@ end
         any_value(period_label) as period_label,
         any_value(unit) as unit,
         string_agg(la_code, '+' order by la_code) as mapped_from,
+        bool_or(before_change) as from_predecessors,
         case
             when count(*) = 1 and (any_value(unit) != 'count' or bool_and(whole_area)) then any_value(value)
             when any_value(unit) in ('count', 'grade') then null

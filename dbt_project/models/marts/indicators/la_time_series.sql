@@ -38,7 +38,7 @@ combined as (
     from la_values
     union all
     select
-        indicator_code, la_code, time_period, period_label, breakdown, value, null, null, null, mapped_from,
+        indicator_code, la_code, time_period, period_label, breakdown, round(value, 4), null, null, null, mapped_from,
         'mapped from ' || mapped_from
     from mapped
     where value is not null and from_predecessors

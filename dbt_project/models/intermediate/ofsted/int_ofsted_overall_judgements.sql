@@ -10,6 +10,7 @@ with overall as (
         and not {{ is_lscb_judgement('service_area') }}
         and not {{ is_lscb_judgement('judgement_area') }}
         and not {{ is_lscb_judgement('inspection_type') }}
+        and not {{ is_lscb_judgement('framework') }}
 )
 
 select

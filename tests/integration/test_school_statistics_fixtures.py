@@ -196,4 +196,3 @@ def test_all_checks_passed_and_marts_have_one_row_per_key(warehouse):
     codes = {c for (c,) in rows(warehouse, "select distinct indicator_code from marts.indicator_values")}
     catalogue = {c for (c,) in rows(warehouse, "select indicator_code from marts.indicator_catalogue")}
     assert codes <= catalogue
-

@@ -242,29 +242,15 @@ benchmarked as (
         thresholds.threshold_verified
     from chosen_model
     left join local_authorities on chosen_model.la_code = local_authorities.la_code
-    left join england
-        on chosen_model.indicator_code = england.indicator_code
-        and chosen_model.time_period = england.time_period
-        and chosen_model.breakdown = england.breakdown
+    left join england on {{ same_cell('chosen_model', 'england', ['indicator_code', 'time_period', 'breakdown']) }}
     left join regions
         on local_authorities.region_code = regions.area_code
         and chosen_model.indicator_code = regions.indicator_code
         and chosen_model.time_period = regions.time_period
         and chosen_model.breakdown = regions.breakdown
-    left join neighbour_stats
-        on chosen_model.indicator_code = neighbour_stats.indicator_code
-        and chosen_model.la_code = neighbour_stats.la_code
-        and chosen_model.time_period = neighbour_stats.time_period
-        and chosen_model.breakdown = neighbour_stats.breakdown
-    left join ranked
-        on chosen_model.indicator_code = ranked.indicator_code
-        and chosen_model.la_code = ranked.la_code
-        and chosen_model.time_period = ranked.time_period
-        and chosen_model.breakdown = ranked.breakdown
-    left join thresholds
-        on chosen_model.indicator_code = thresholds.indicator_code
-        and chosen_model.la_code = thresholds.la_code
-        and chosen_model.time_period = thresholds.time_period
+    left join neighbour_stats on {{ same_cell('chosen_model', 'neighbour_stats') }}
+    left join ranked on {{ same_cell('chosen_model', 'ranked') }}
+    left join thresholds on {{ same_cell('chosen_model', 'thresholds', ['indicator_code', 'la_code', 'time_period']) }}
 ),
 
 noted as (
@@ -319,6 +305,12 @@ from noted
 -- stored in LA order: an analyst's query for one LA then reads only that LA's row groups (DuckDB skips the
 -- others by their min / max la_code), about 4 times faster at national scale (docs/performance.md)
 order by la_code, indicator_code, time_period, breakdown
+{% endmacro %}
+
+
+{#- The join condition of two relations on the same indicator, LA, period and breakdown (or `columns`). -#}
+{% macro same_cell(left, right, columns=['indicator_code', 'la_code', 'time_period', 'breakdown']) %}
+{%- for column in columns %}{{ left }}.{{ column }} = {{ right }}.{{ column }}{% if not loop.last %} and {% endif %}{% endfor -%}
 {% endmacro %}
 
 

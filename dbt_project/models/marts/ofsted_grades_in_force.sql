@@ -34,7 +34,7 @@ las_at_snapshot as (
     select snapshots.*, las.la_code, las.la_name, las.region_code
     from snapshots
     inner join {{ ref('dim_local_authority') }} as las
-        on las.code_in_use_from <= snapshots.snapshot_date
+        on coalesce(las.code_in_use_from <= snapshots.snapshot_date, true)
         and (las.code_in_use_to is null or las.code_in_use_to >= snapshots.snapshot_date)
 ),
 

@@ -1,31 +1,40 @@
 {#-
-  The benchmarks of every LA value of an indicator_values-shaped model (indicators.md, Benchmarks), used by
-  marts.indicator_benchmarks (all values) and marts.published_indicator_benchmarks (after disclosure control).
+  The benchmarks of every LA value of an indicator_values-shaped model (indicators.md, Benchmarks; the
+  contract's "Rules of comparison"), used by marts.indicator_benchmarks (all values) and
+  marts.published_indicator_benchmarks (after disclosure control).
 
   england_value   the England row (E92000001) of the same indicator, period and breakdown
   region_value    the row of the LA's region, dim_local_authority.region_code (E12 codes; London is E12000007,
                   so the Inner / Outer London E13 rows some files carry are never a region_value)
-  sn_model        the statistical neighbour model in force for the period: '2025' for periods ending in or
-                  after var('sn_model_2025_from_year', 2025), '2021' before; an LA without neighbours in that
-                  model (a new or a former LA) takes the other model; null when it has neither
+  sn_model        the statistical neighbour model in force for the period (models named by their year):
+                  the latest model whose year is no later than the period's end year (2025 from 2025, 2021
+                  for 2021-2024); for an earlier period, the earliest model loaded, sn_model_note saying so.
+                  An LA with no neighbours in that model (a new or a former LA) takes the nearest model that
+                  has it (sn_model_note says so); null when it has none
   sn_mean,        mean and median (the mean of the two middle values for an even count) of the values of
   sn_median,      those of its ten neighbours that have a value for the same indicator, period and breakdown,
-  sn_count        rounded to 4 decimals; sn_count of them (0, with null mean and median, when none has)
+  sn_count        rounded to 4 decimals; sn_count of them (0, with null mean and median, when none has). A
+                  neighbour with no row for the period because it did not exist then (a successor before,
+                  or a predecessor after, a reorganisation) takes its predecessors' / successors' figures
+                  (mapped_la_values below); sn_mapping lists such substitutions ('838 from 835'). Two
+                  neighbours mapped to the same LA count once
   rank, rank_of   rank() among all LAs with a value for the same indicator, period and breakdown, 1 = best by
-                  the catalogue's polarity (lowest value when lower is better); ties share the lower rank
-                  (values 1, 2, 2, 4); rank_of = the number of LAs with a value. Null rank for 'no polarity'
+                  the catalogue's polarity; ties share the lower rank (values 1, 2, 2, 4); rank_of = the number
+                  of LAs with a value. Rank and quartile_band are null, and rank_note says why, for a null
+                  value, a count (it measures an LA's size), an indicator the catalogue marks not ranked
+                  (not_ranked_because), no polarity, or fewer than var('rank_min_las', 100) LAs with a value
   quartile_band   'A' best .. 'D' worst: the quarter the rank falls in, ceil(4 * rank / rank_of)
-                  (1 = A .. 4 = D), so tied LAs share a band. Null without a rank or when fewer than 4 LAs
-                  have a value (a quarter of fewer than four LAs means nothing)
+                  (1 = A .. 4 = D), so tied LAs share a band; null whenever rank is
   threshold, rag  from int_indicator_thresholds: 'green' when the value meets the threshold (<= when lower
                   is better, >= when higher is better), 'red' when not; 'amber' is not used
   Rows are stored in LA order (la_code, indicator_code, time_period, breakdown).
-  Periods: time_period of 4 digits is a year ending 31 March (end year itself); 6 digits with a '/' in
-  period_label an academic year (201920 ends in 2020); other 6 digits a month (202501 is in 2025).
+  Periods (period_end_date): a time_period of 4 digits is a year ending 31 March of that year; 6 digits with a
+  '/' in period_label an academic year (201920 ends 31 August 2020); other 6 digits a month (its last day).
 -#}
 {% macro indicator_benchmarks(values_model) %}
+{% set min_las = var('rank_min_las', 100) %}
 with catalogue as (
-    select indicator_code, title, unit, polarity from {{ ref('indicator_catalogue') }}
+    select indicator_code, title, unit, polarity, not_ranked_because from {{ ref('indicator_catalogue') }}
 ),
 
 all_values as (
@@ -40,8 +49,17 @@ neighbours as (
     select la_code, neighbour_la_code, sn_model from {{ ref('dim_statistical_neighbours') }}
 ),
 
+-- the models loaded, each named by its year ('2021', '2025', or an older model from raw/reference/)
+sn_models as (
+    select distinct sn_model, try_cast(left(sn_model, 4) as integer) as model_year
+    from neighbours
+    where try_cast(left(sn_model, 4) as integer) is not null
+),
+
 models_of_la as (
-    select distinct la_code, sn_model from neighbours
+    select distinct neighbours.la_code, sn_models.sn_model, sn_models.model_year
+    from neighbours
+    inner join sn_models on neighbours.sn_model = sn_models.sn_model
 ),
 
 la_values as (
@@ -53,56 +71,112 @@ la_values as (
         all_values.breakdown,
         all_values.value,
         all_values.status_symbol,
+        all_values.numerator,
+        all_values.denominator,
         catalogue.title,
         catalogue.unit,
         catalogue.polarity,
-        case
-            when all_values.time_period < 10000 then all_values.time_period
-            when all_values.period_label like '%/%' then all_values.time_period // 100 + 1
-            else all_values.time_period // 100
-        end as period_end_year
+        catalogue.not_ranked_because,
+        {{ period_end_date('all_values.time_period', 'all_values.period_label') }} as period_end_date
     from all_values
     left join catalogue on all_values.indicator_code = catalogue.indicator_code
     where all_values.geography_level = 'local_authority' and all_values.la_code is not null
 ),
 
-with_model as (
+mapped as (
+    {{ mapped_la_values('la_values') }}
+),
+
+periods as (
+    select distinct time_period, period_end_date, year(period_end_date) as period_end_year from la_values
+),
+
+model_in_force as (
     select
-        la_values.*,
-        case when la_values.period_end_year >= {{ var('sn_model_2025_from_year', 2025) }} then '2025' else '2021' end
-            as preferred_model
-    from la_values
+        periods.time_period,
+        periods.period_end_date,
+        coalesce(
+            max(sn_models.model_year) filter (where sn_models.model_year <= periods.period_end_year),
+            min(sn_models.model_year)
+        ) as model_year,
+        max(sn_models.model_year) filter (where sn_models.model_year <= periods.period_end_year) is null
+            as before_every_model
+    from periods
+    cross join sn_models
+    group by all
 ),
 
 chosen_model as (
     select
-        with_model.*,
-        coalesce(preferred.sn_model, fallback.sn_model) as sn_model
-    from with_model
-    left join models_of_la as preferred
-        on with_model.la_code = preferred.la_code and with_model.preferred_model = preferred.sn_model
-    left join models_of_la as fallback
-        on with_model.la_code = fallback.la_code and with_model.preferred_model != fallback.sn_model
+        la_values.*,
+        la_model.sn_model,
+        case
+            when la_model.sn_model is null then null
+            when la_model.model_year != model_in_force.model_year
+                then 'the LA is not in the ' || model_in_force.model_year || ' model in force: the '
+                || la_model.model_year || ' model is used'
+            when model_in_force.before_every_model
+                then 'no model for ' || year(la_values.period_end_date) || ' is loaded: the earliest, '
+                || la_model.model_year || ', is used'
+        end as sn_model_note
+    from la_values
+    left join model_in_force
+        on la_values.time_period = model_in_force.time_period
+        and la_values.period_end_date = model_in_force.period_end_date
+    left join models_of_la as la_model on la_values.la_code = la_model.la_code
+    -- the model in force where the LA is in it, else the nearest model (the later of two as near)
+    qualify row_number() over (
+        partition by la_values.indicator_code, la_values.la_code, la_values.time_period, la_values.breakdown
+        order by abs(la_model.model_year - model_in_force.model_year), la_model.model_year desc
+    ) = 1
 ),
 
-neighbour_stats as (
+neighbour_pool as (
+    select indicator_code, la_code, time_period, breakdown, value, la_code as source_key, null as mapped_from
+    from la_values
+    where value is not null
+    union all
+    select indicator_code, la_code, time_period, breakdown, value, mapped_from as source_key, mapped_from
+    from mapped
+    where value is not null
+),
+
+neighbour_sources as (
     select
         chosen_model.indicator_code,
         chosen_model.la_code,
         chosen_model.time_period,
         chosen_model.breakdown,
-        round(avg(neighbour_values.value), 4) as sn_mean,
-        round(median(neighbour_values.value), 4) as sn_median,
-        count(neighbour_values.value) as sn_count
+        neighbour_pool.source_key,
+        any_value(neighbour_pool.value) as value,
+        string_agg(
+            neighbours.neighbour_la_code || ' from ' || neighbour_pool.mapped_from, ', '
+            order by neighbours.neighbour_la_code
+        ) as mapping_used
     from chosen_model
     inner join neighbours
         on chosen_model.la_code = neighbours.la_code and chosen_model.sn_model = neighbours.sn_model
-    left join la_values as neighbour_values
-        on neighbours.neighbour_la_code = neighbour_values.la_code
-        and chosen_model.indicator_code = neighbour_values.indicator_code
-        and chosen_model.time_period = neighbour_values.time_period
-        and chosen_model.breakdown = neighbour_values.breakdown
-        and neighbour_values.value is not null
+    inner join neighbour_pool
+        on neighbours.neighbour_la_code = neighbour_pool.la_code
+        and chosen_model.indicator_code = neighbour_pool.indicator_code
+        and chosen_model.time_period = neighbour_pool.time_period
+        and chosen_model.breakdown = neighbour_pool.breakdown
+    -- an LA is never its own neighbour through a mapping (835's neighbour 838 before 2019 is 835 itself)
+    where not list_contains(string_split(neighbour_pool.source_key, '+'), chosen_model.la_code)
+    group by all
+),
+
+neighbour_stats as (
+    select
+        indicator_code,
+        la_code,
+        time_period,
+        breakdown,
+        round(avg(value), 4) as sn_mean,
+        round(median(value), 4) as sn_median,
+        count(value) as sn_count,
+        string_agg(mapping_used, ', ' order by mapping_used) as sn_mapping
+    from neighbour_sources
     group by all
 ),
 
@@ -117,7 +191,7 @@ ranked as (
                 then rank() over (partition by indicator_code, time_period, breakdown order by value asc)
             when polarity = 'higher is better'
                 then rank() over (partition by indicator_code, time_period, breakdown order by value desc)
-        end as rank,
+        end as value_rank,
         count(*) over (partition by indicator_code, time_period, breakdown) as rank_of
     from la_values
     where value is not null
@@ -138,70 +212,177 @@ regions as (
 thresholds as (
     select indicator_code, la_code, time_period, threshold, threshold_verified
     from {{ ref('int_indicator_thresholds') }}
+),
+
+benchmarked as (
+    select
+        chosen_model.*,
+        england.value as england_value,
+        regions.value as region_value,
+        neighbour_stats.sn_mean,
+        neighbour_stats.sn_median,
+        neighbour_stats.sn_count,
+        neighbour_stats.sn_mapping,
+        ranked.value_rank,
+        coalesce(max(ranked.rank_of) over (
+            partition by chosen_model.indicator_code, chosen_model.time_period, chosen_model.breakdown
+        ), 0) as las_with_value,
+        case
+            when chosen_model.value is null
+                then 'no value' || coalesce(' (' || chosen_model.status_symbol || ')', '')
+            when chosen_model.unit = 'count' then 'not ranked: a count, which measures the size of an LA'
+            when chosen_model.not_ranked_because is not null
+                then 'not ranked: ' || chosen_model.not_ranked_because
+            when chosen_model.polarity not in ('lower is better', 'higher is better')
+                then 'not ranked: the indicator has no polarity'
+        end as indicator_note,
+        local_authorities.la_name,
+        local_authorities.region_code,
+        thresholds.threshold,
+        thresholds.threshold_verified
+    from chosen_model
+    left join local_authorities on chosen_model.la_code = local_authorities.la_code
+    left join england on {{ same_cell('chosen_model', 'england', ['indicator_code', 'time_period', 'breakdown']) }}
+    left join regions
+        on local_authorities.region_code = regions.area_code
+        and chosen_model.indicator_code = regions.indicator_code
+        and chosen_model.time_period = regions.time_period
+        and chosen_model.breakdown = regions.breakdown
+    left join neighbour_stats on {{ same_cell('chosen_model', 'neighbour_stats') }}
+    left join ranked on {{ same_cell('chosen_model', 'ranked') }}
+    left join thresholds on {{ same_cell('chosen_model', 'thresholds', ['indicator_code', 'la_code', 'time_period']) }}
+),
+
+noted as (
+    select
+        *,
+        coalesce(
+            indicator_note,
+            case
+                when las_with_value < {{ min_las }}
+                    then 'not ranked: ' || las_with_value || ' LAs have a value, fewer than {{ min_las }}'
+            end
+        ) as rank_note
+    from benchmarked
 )
 
 select
-    chosen_model.indicator_code,
-    chosen_model.la_code,
-    chosen_model.time_period,
-    chosen_model.breakdown,
-    chosen_model.value,
-    england.value as england_value,
-    regions.value as region_value,
-    neighbour_stats.sn_mean,
-    neighbour_stats.sn_median,
-    cast(coalesce(neighbour_stats.sn_count, 0) as integer) as sn_count,
-    chosen_model.sn_model,
-    cast(ranked.rank as integer) as rank,
-    cast(coalesce(max(ranked.rank_of) over (
-        partition by chosen_model.indicator_code, chosen_model.time_period, chosen_model.breakdown
-    ), 0) as integer) as rank_of,
+    indicator_code,
+    la_code,
+    time_period,
+    breakdown,
+    value,
+    england_value,
+    region_value,
+    sn_mean,
+    sn_median,
+    cast(coalesce(sn_count, 0) as integer) as sn_count,
+    sn_model,
+    cast(case when rank_note is null then value_rank end as integer) as rank,
+    cast(las_with_value as integer) as rank_of,
     case
-        when ranked.rank is not null and ranked.rank_of >= 4
-            then chr(cast(64 + (4 * ranked.rank + ranked.rank_of - 1) // ranked.rank_of as integer))
+        when rank_note is null
+            then chr(cast(64 + (4 * value_rank + las_with_value - 1) // las_with_value as integer))
     end as quartile_band,
-    thresholds.threshold,
+    threshold,
     case
-        when thresholds.threshold is null or chosen_model.value is null then null
-        when chosen_model.polarity = 'lower is better'
-            then case when chosen_model.value <= thresholds.threshold then 'green' else 'red' end
-        when chosen_model.polarity = 'higher is better'
-            then case when chosen_model.value >= thresholds.threshold then 'green' else 'red' end
+        when threshold is null or value is null then null
+        when polarity = 'lower is better' then case when value <= threshold then 'green' else 'red' end
+        when polarity = 'higher is better' then case when value >= threshold then 'green' else 'red' end
     end as rag,
-    local_authorities.la_name,
-    local_authorities.region_code,
-    chosen_model.period_label,
-    chosen_model.title,
-    chosen_model.unit,
-    chosen_model.polarity,
-    chosen_model.status_symbol,
-    thresholds.threshold_verified
-from chosen_model
-left join local_authorities on chosen_model.la_code = local_authorities.la_code
-left join england
-    on chosen_model.indicator_code = england.indicator_code
-    and chosen_model.time_period = england.time_period
-    and chosen_model.breakdown = england.breakdown
-left join regions
-    on local_authorities.region_code = regions.area_code
-    and chosen_model.indicator_code = regions.indicator_code
-    and chosen_model.time_period = regions.time_period
-    and chosen_model.breakdown = regions.breakdown
-left join neighbour_stats
-    on chosen_model.indicator_code = neighbour_stats.indicator_code
-    and chosen_model.la_code = neighbour_stats.la_code
-    and chosen_model.time_period = neighbour_stats.time_period
-    and chosen_model.breakdown = neighbour_stats.breakdown
-left join ranked
-    on chosen_model.indicator_code = ranked.indicator_code
-    and chosen_model.la_code = ranked.la_code
-    and chosen_model.time_period = ranked.time_period
-    and chosen_model.breakdown = ranked.breakdown
-left join thresholds
-    on chosen_model.indicator_code = thresholds.indicator_code
-    and chosen_model.la_code = thresholds.la_code
-    and chosen_model.time_period = thresholds.time_period
+    la_name,
+    region_code,
+    period_label,
+    title,
+    unit,
+    polarity,
+    status_symbol,
+    threshold_verified,
+    rank_note,
+    sn_model_note,
+    sn_mapping
+from noted
 -- stored in LA order: an analyst's query for one LA then reads only that LA's row groups (DuckDB skips the
 -- others by their min / max la_code), about 4 times faster at national scale (docs/performance.md)
-order by chosen_model.la_code, chosen_model.indicator_code, chosen_model.time_period, chosen_model.breakdown
+order by la_code, indicator_code, time_period, breakdown
+{% endmacro %}
+
+
+{#- The join condition of two relations on the same indicator, LA, period and breakdown (or `columns`). -#}
+{% macro same_cell(left, right, columns=['indicator_code', 'la_code', 'time_period', 'breakdown']) %}
+{%- for column in columns %}{{ left }}.{{ column }} = {{ right }}.{{ column }}{% if not loop.last %} and {% endif %}{% endfor -%}
+{% endmacro %}
+
+
+{#- The last day of an indicator_values period (see indicator_benchmarks). -#}
+{% macro period_end_date(time_period, period_label) %}
+case
+    when {{ time_period }} < 10000 then make_date(cast({{ time_period }} as integer), 3, 31)
+    when {{ period_label }} like '%/%' then make_date(cast({{ time_period }} // 100 + 1 as integer), 8, 31)
+    else last_day(make_date(cast({{ time_period }} // 100 as integer), cast({{ time_period }} % 100 as integer), 1))
+end
+{% endmacro %}
+
+
+{#-
+  Figures for an LA in a period when it did not exist, from the LAs it was reorganised from or into
+  (marts.la_successions, the rows with stands_for_successor): a successor before change_date takes its
+  predecessors' figures, a predecessor from change_date its successors'. `la_values` is a relation with
+  indicator_code, la_code, time_period, period_label, breakdown, value, numerator, denominator, unit and
+  period_end_date. Only where the LA has no row of its own for the indicator, period and breakdown (a
+  suppressed row stays suppressed). From one LA: its value, except a count, which is taken only from an LA
+  that went whole to it; from several (Bournemouth and Poole for BCP; Cumberland and Westmorland and Furness
+  for Cumbria): the pooled rate sum(numerator) / sum(denominator) (x 100 for '%' and 'rate per 100') where
+  every one has both, else nothing; never a count or a grade. mapped_from: the codes used, '+'-joined;
+  from_predecessors: true for a successor's figures before its change (false: a predecessor's after it).
+-#}
+{% macro mapped_la_values(la_values) %}
+    with successions as (
+        select predecessor_la_code, successor_la_code, change_date, whole_area
+        from {{ ref('la_successions') }}
+        where stands_for_successor
+    ),
+
+    edges as (
+        select successor_la_code as target_la_code, predecessor_la_code as source_la_code, change_date,
+            whole_area, true as before_change
+        from successions
+        union all
+        select predecessor_la_code, successor_la_code, change_date, whole_area, false
+        from successions
+    ),
+
+    candidates as (
+        select edges.target_la_code, edges.whole_area, edges.before_change, source.*
+        from edges
+        inner join {{ la_values }} as source
+            on edges.source_la_code = source.la_code
+            and (source.period_end_date < edges.change_date) = edges.before_change
+        where not exists (
+            select 1 from {{ la_values }} as own
+            where own.la_code = edges.target_la_code
+            and own.indicator_code = source.indicator_code
+            and own.time_period = source.time_period
+            and own.breakdown = source.breakdown
+        )
+    )
+
+    select
+        indicator_code,
+        target_la_code as la_code,
+        time_period,
+        breakdown,
+        any_value(period_label) as period_label,
+        any_value(unit) as unit,
+        string_agg(la_code, '+' order by la_code) as mapped_from,
+        bool_or(before_change) as from_predecessors,
+        case
+            when count(*) = 1 and (any_value(unit) != 'count' or bool_and(whole_area)) then any_value(value)
+            when any_value(unit) in ('count', 'grade') then null
+            when count(numerator) = count(*) and count(denominator) = count(*) and sum(denominator) > 0
+                then sum(numerator) / sum(denominator)
+                * case when any_value(unit) in ('%', 'rate per 100') then 100 else 1 end
+        end as value
+    from candidates
+    group by indicator_code, target_la_code, time_period, breakdown
 {% endmacro %}

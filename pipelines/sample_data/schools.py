@@ -1,7 +1,8 @@
 """Sample DfE school statistics for ``raw/school_absence/`` and ``raw/school_exclusions/``.
 
-Built from the facts in ``facts/`` (published DfE figures for England, the South West, Wiltshire and its
-2021 statistical neighbours; see ``pipelines.tools.extract_school_facts``), in the layouts DfE publishes:
+Built from the facts in ``facts/`` (published DfE figures for England, every region and every LA; see
+``pipelines.tools.extract_school_facts``), so that the sample's benchmarks are real comparisons (ranks
+among all LAs), in the layouts DfE publishes:
 
 * ``school_exclusions/exclusions_la_time_series_2010_2013.csv``: the pre-EES LA time series (the layout of
   DfE's ``clean_la_data.csv``: every field quoted, areas named only, ``Region`` rows, ``Primary`` /
@@ -15,7 +16,10 @@ Built from the facts in ``facts/`` (published DfE figures for England, the South
   sessions, the enrolments and both persistent absence measures are made up** (seeded from the published
   years), only to show the 15% measure before 2015/16 and the 10% measure from 2015/16.
 
-Nothing here reads the public fixtures; the output is byte-for-byte reproducible (fixed seed).
+LAs are as they were in each year (Dorset 835, Bournemouth 837, Poole 836, Northamptonshire 928, Cumbria
+909): their DfE and ONS codes and regions come from the bundled LA code list
+(``dbt_project/seeds/reference``), names matched as the school-file parser matches them. Nothing here reads
+the public fixtures; the output is byte-for-byte reproducible (fixed seed).
 """
 
 from __future__ import annotations
@@ -24,30 +28,65 @@ import csv
 import io
 import random
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+from pipelines.lib.reference import normalise_la_name
 
 FACTS_DIR = Path(__file__).resolve().parent / "facts"
 EXCLUSION_FACTS = FACTS_DIR / "school_exclusions_la_series.csv"
 ABSENCE_FACTS = FACTS_DIR / "school_absence_by_school_type.csv"
 SEED = 20120424
 
-SAMPLE_REGION = "South West"
-# Wiltshire and its ten 2021 statistical neighbours, by DfE code, as named in DfE's time series.
-SAMPLE_LAS = {
-    "865": ("Wiltshire", "E06000054", "E12000009", "South West"),
-    "916": ("Gloucestershire", "E10000013", "E12000009", "South West"),
-    "893": ("Shropshire", "E06000051", "E12000005", "West Midlands"),
-    "878": ("Devon", "E10000008", "E12000009", "South West"),
-    "873": ("Cambridgeshire", "E10000003", "E12000006", "East of England"),
-    "938": ("West Sussex", "E10000032", "E12000008", "South East"),
-    "800": ("Bath and North East Somerset", "E06000022", "E12000009", "South West"),
-    "885": ("Worcestershire", "E10000034", "E12000005", "West Midlands"),
-    "850": ("Hampshire", "E10000014", "E12000008", "South East"),
-    "802": ("North Somerset", "E06000024", "E12000009", "South West"),
-    "835": ("Dorset", "E10000009", "E12000009", "South West"),  # the county before 2019 (now 838)
-}
-SAMPLE_LA_NAMES = tuple(name for name, *_ in SAMPLE_LAS.values())
-CODE_OF_NAME = {name: code for code, (name, *_rest) in SAMPLE_LAS.items()}
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "reference"
+
+
+@dataclass(frozen=True)
+class _LaCode:
+    la_code: str
+    ons_code: str
+    region_code: str
+    start: str
+    end: str
+
+
+class AreaDirectory:
+    """DfE and ONS codes and regions of the sample's areas, from the bundled LA code list and region list."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, list[_LaCode]] = defaultdict(list)
+        names: dict[str, set[str]] = defaultdict(set)
+        for row in _read(SEEDS_DIR / "ref_la_codes.csv"):
+            self.codes[row["la_code"]].append(_LaCode(row["la_code"], row["ons_code"], row["region_code"],
+                                                      row["date_of_operation"], row["date_of_termination"]))
+            names[normalise_la_name(row["la_name"])].add(row["la_code"])
+        for row in _read(SEEDS_DIR / "ref_la_names.csv"):
+            names[normalise_la_name(row["name_variant"])].add(row["la_code"])
+        self.names = names
+        region_rows = _read(SEEDS_DIR / "ref_regions.csv")
+        self.regions = {normalise_la_name(row["region_name"]): row["region_code"] for row in region_rows}
+        self.region_names = {row["region_code"]: row["region_name"] for row in region_rows}
+
+    def region_code(self, name: str) -> str | None:
+        return self.regions.get(normalise_la_name(name))
+
+    def _in_year(self, la_code: str, year: str) -> _LaCode | None:
+        """The LA's ONS code in use during the academic year ``year`` (e.g. '201617'), if any."""
+        start, end = f"{year[:4]}-09-01", f"20{year[4:]}-08-31"
+        for code in sorted(self.codes.get(la_code, []), key=lambda c: c.start, reverse=True):
+            if code.start <= end and (not code.end or code.end >= start):
+                return code
+        return None
+
+    def la(self, name: str, year: str, la_code: str | None = None) -> _LaCode:
+        """The LA named ``name`` (or coded ``la_code``) as it was in ``year``."""
+        candidates = [la_code] if la_code else sorted(self.names.get(normalise_la_name(name), ()))
+        found = [c for c in (self._in_year(code, year) for code in candidates) if c is not None]
+        if len(found) != 1:
+            raise ValueError(f"{name!r} ({year}): {len(found)} LAs of the LA code list match, expected one")
+        return found[0]
+
 
 EXCLUSION_FACT_COLUMNS = ("year", "level", "la_name", "school_type", "num_schools", "headcount", "perm_excl",
                           "perm_excl_rate", "fixed_excl", "fixed_excl_rate", "one_plus_fixed",
@@ -86,15 +125,20 @@ def _write(path: Path, text: str, encoding: str) -> Path:
     return path
 
 
-def _area_columns(level: str, name: str) -> list[str]:
+@lru_cache(maxsize=1)
+def _directory() -> AreaDirectory:
+    return AreaDirectory()
+
+
+def _area_columns(level: str, name: str, year: str, la_code: str | None = None) -> list[str]:
     """time-independent EES area columns: region_code, region_name, new_la_code, la_name, old_la_code."""
+    directory = _directory()
     if level == "National":
         return ["", "", "", "", ""]
     if level == "Regional":
-        return ["E12000009", name, "", "", ""]
-    code = CODE_OF_NAME[name]
-    _name, ons, region_code, region_name = SAMPLE_LAS[code]
-    return [region_code, region_name, ons, name, code]
+        return [directory.region_code(name), name, "", "", ""]
+    la = directory.la(name, year, la_code)
+    return [la.region_code, directory.region_names[la.region_code], la.ons_code, name, la.la_code]
 
 
 def _ees_level(level: str) -> str:
@@ -141,7 +185,7 @@ def exclusions_ees_text(facts: list[dict]) -> tuple[str, str]:
         school_type = {"Primary": "State-funded primary", "Secondary": "State-funded secondary"}.get(
             fact["school_type"], fact["school_type"])
         rows.append([fact["year"], "Academic year", level, "E92000001", "England",
-                     *_area_columns(level, fact["la_name"]), school_type,
+                     *_area_columns(level, fact["la_name"], fact["year"]), school_type,
                      *(fact[name] for name, *_ in EES_EXCLUSION_INDICATORS)])
     meta = [META_HEADER, ["school_type", "Filter", "School type", "", "", "Filter by school type", ""]]
     meta += [[name, "Indicator", label, group, unit, "", ""] for name, label, group, unit in EES_EXCLUSION_INDICATORS]
@@ -198,6 +242,20 @@ def _absence_cells(year: str, sessions: dict[str, int], rng: random.Random) -> d
     return cells
 
 
+def _absence_areas(facts: list[dict]) -> dict[str, tuple[str, str | None]]:
+    """Each area of the absence facts (England, regions, LAs) with its level and DfE code, in file order."""
+    areas: dict[str, tuple[str, str | None]] = {"England": ("National", None)}
+    for fact in facts:
+        if fact["area"] in areas:
+            continue
+        if fact["old_la_code"]:
+            areas[fact["area"]] = ("Local authority", fact["old_la_code"])
+        elif _directory().region_code(fact["area"]):
+            areas[fact["area"]] = ("Regional", None)
+    return dict(sorted(areas.items(), key=lambda item: (("National", "Regional", "Local authority").index(
+        item[1][0]), item[0])))
+
+
 def absence_ees_text(facts: list[dict]) -> tuple[str, str]:
     """(data, meta) of the EES absence file, 2010/11-2016/17, with a Total over the three school types."""
     rng = random.Random(SEED)
@@ -205,7 +263,7 @@ def absence_ees_text(facts: list[dict]) -> tuple[str, str]:
     published: dict[tuple[str, str, str], dict[str, int]] = {}
     for fact in facts:
         published[(fact["year"], fact["area"], fact["school_type"])] = {c: int(fact[c]) for c in counts}
-    areas = ["England", SAMPLE_REGION, *SAMPLE_LA_NAMES]
+    areas = _absence_areas(facts)
     types = ("State-funded primary", "State-funded secondary", "Special")
     sessions: dict[tuple[str, str, str], dict[str, int]] = dict(published)
     for year, factor in MADE_UP_ABSENCE_YEARS.items():
@@ -230,9 +288,8 @@ def absence_ees_text(facts: list[dict]) -> tuple[str, str]:
     rows = [header]
     years = sorted({*MADE_UP_ABSENCE_YEARS, *PUBLISHED_ABSENCE_YEARS})
     for year in years:
-        for area in areas:
-            level = "National" if area == "England" else "Regional" if area == SAMPLE_REGION else "Local authority"
-            region_code, region_name, ons, la_name, la_code = _area_columns(level, area)
+        for area, (level, la_code) in areas.items():
+            region_code, region_name, ons, la_name, la_code = _area_columns(level, area, year, la_code)
             for school_type in ("Total", *types):
                 values = totals.get((year, area)) if school_type == "Total" else sessions.get((year, area, school_type))
                 if not values:

@@ -4,8 +4,8 @@ Run by hand when the facts should change::
 
     .venv/bin/python -m pipelines.tools.extract_school_facts [FIXTURES_DIR]
 
-Only the published figures of the sample's areas are kept (England, the South West, Wiltshire and its
-statistical neighbours): exclusions 2010/11-2016/17 from DfE's exclusions LA time series, and absence
+The published figures of England, every region and every LA are kept (so that the sample's benchmarks
+rank every LA): exclusions 2010/11-2016/17 from DfE's exclusions LA time series, and absence
 2012/13-2016/17 (full year, by school type) from DfE's absence-by-term file. ``pipelines.sample_data.schools``
 rebuilds the sample files in DfE's layouts from them.
 """
@@ -21,8 +21,6 @@ from pipelines.sample_data.schools import (
     ABSENCE_FACTS,
     EXCLUSION_FACT_COLUMNS,
     EXCLUSION_FACTS,
-    SAMPLE_LA_NAMES,
-    SAMPLE_REGION,
 )
 
 DEFAULT_SOURCE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "public"
@@ -36,18 +34,15 @@ def _read(path: Path) -> list[dict]:
 
 
 def extract_exclusions(source: Path) -> list[dict]:
-    names = {"England", SAMPLE_REGION, *SAMPLE_LA_NAMES}
-    rows = [r for r in _read(source / "ees_exclusions" / "clean_la_data.csv")
-            if r["year"] in EXCLUSION_YEARS and r["la_name"] in names]
+    rows = [r for r in _read(source / "ees_exclusions" / "clean_la_data.csv") if r["year"] in EXCLUSION_YEARS]
     return [{c: r[c] for c in EXCLUSION_FACT_COLUMNS} for r in rows]
 
 
 def extract_absence(source: Path) -> list[dict]:
-    names = {"England", SAMPLE_REGION, *SAMPLE_LA_NAMES}
     out = []
     for r in _read(source / "ees_absence" / "absence_by_term.csv"):
         name = {"National": "England", "Regional": r["region_name"]}.get(r["geographic_level"], r["la_name"])
-        if r["time_period"] in ABSENCE_YEARS and r["term"] == "Total" and name in names:
+        if r["time_period"] in ABSENCE_YEARS and r["term"] == "Total":
             out.append({"year": r["time_period"], "area": name, "old_la_code": r["old_la_code"],
                         **{c: r[c] for c in ABSENCE_FACT_COLUMNS[3:]}})
     return out

@@ -82,41 +82,99 @@ def child_keys(db) -> set[str]:
 
 # ---------------------------------------------------------------- benchmarks
 
+MIN_LAS_FOR_RANK = 100  # the contract: ranks and quartiles only among at least 100 LAs with a value
+
+
+def period_end(time_period: int, period_label: str) -> dt.date:
+    if time_period < 10000:
+        return dt.date(time_period, 3, 31)
+    if "/" in period_label:
+        return dt.date(time_period // 100 + 1, 8, 31)
+    year, month = divmod(time_period, 100)
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def model_for(la: str, end_year: int, models_of: dict[str, set[int]], loaded: set[int]) -> str | None:
+    """The model in force (latest no later than the end year, else the earliest loaded), else the LA's nearest."""
+    if not models_of.get(la):
+        return None
+    in_force = max((m for m in loaded if m <= end_year), default=min(loaded))
+    return str(min(models_of[la], key=lambda m: (abs(m - in_force), -m)))
+
+
+def mapped_value(rows_: list[dict], unit: str, whole: list[bool]):
+    """A reorganised LA's figure from the LAs it was reorganised from or into (macros/indicator_benchmarks.sql)."""
+    if len(rows_) == 1:
+        return rows_[0]["value"] if unit != "count" or all(whole) else None
+    if unit in ("count", "grade"):
+        return None
+    if all(r["numerator"] is not None and r["denominator"] is not None for r in rows_):
+        den = sum(r["denominator"] for r in rows_)
+        if den > 0:
+            return sum(r["numerator"] for r in rows_) / den * (100 if unit in ("%", "rate per 100") else 1)
+    return None
+
+
 def expected_benchmarks(con) -> dict[tuple, dict]:
     """The benchmark statistics re-computed in plain Python from indicator_values and the dimensions."""
-    polarity = dict(con.execute("select indicator_code, polarity from marts.indicator_catalogue").fetchall())
+    catalogue = {r["indicator_code"]: r for r in rows(con, "select * from marts.indicator_catalogue")}
     region_of = dict(con.execute("select la_code, region_code from marts.dim_local_authority").fetchall())
     neighbours = defaultdict(list)
+    models_of: dict[str, set[int]] = defaultdict(set)
     for la, nb, model in con.execute(
             "select la_code, neighbour_la_code, sn_model from marts.dim_statistical_neighbours").fetchall():
         neighbours[(la, model)].append(nb)
+        models_of[la].add(int(model[:4]))
+    loaded = {m for ms in models_of.values() for m in ms}
+    edges = defaultdict(list)  # target LA -> (source LA, change date, target before the change, whole area)
+    for p, s, change, whole in con.execute(
+            "select predecessor_la_code, successor_la_code, change_date, whole_area from marts.la_successions "
+            "where stands_for_successor").fetchall():
+        edges[s].append((p, change, True, whole))
+        edges[p].append((s, change, False, whole))
     values = rows(con, "select * from marts.indicator_values")
     area_value = {(v["indicator_code"], v["area_code"], v["time_period"], v["breakdown"]): v["value"] for v in values}
     la_values = [v for v in values if v["geography_level"] == "local_authority"]
+    la_row = {(v["indicator_code"], v["la_code"], v["time_period"], v["breakdown"]): v for v in la_values}
     by_cell = defaultdict(list)
     for v in la_values:
         if v["value"] is not None:
             by_cell[(v["indicator_code"], v["time_period"], v["breakdown"])].append(v["value"])
+
+    def neighbour_figure(code, nb, tp, bd, end):
+        """(source key, value) of one neighbour: its own row, else its reorganised predecessors' / successors'."""
+        own = la_row.get((code, nb, tp, bd))
+        if own is not None:
+            return nb, own["value"]
+        found = [(src, whole) for src, change, before, whole in edges.get(nb, [])
+                 if (end < change) == before and (code, src, tp, bd) in la_row]
+        if not found:
+            return None, None
+        sources = sorted(src for src, _ in found)
+        value = mapped_value([la_row[(code, src, tp, bd)] for src in sources], catalogue[code]["unit"],
+                             [whole for _, whole in found])
+        return "+".join(sources), value
+
     out = {}
     for v in la_values:
         code, la, tp, bd, value = v["indicator_code"], v["la_code"], v["time_period"], v["breakdown"], v["value"]
-        if tp < 10000:
-            end_year = tp
-        elif "/" in v["period_label"]:
-            end_year = tp // 100 + 1
-        else:
-            end_year = tp // 100
-        preferred = "2025" if end_year >= 2025 else "2021"
-        other = "2021" if preferred == "2025" else "2025"
-        model = preferred if neighbours.get((la, preferred)) else (other if neighbours.get((la, other)) else None)
-        nvals = [area_value.get((code, nb, tp, bd)) for nb in neighbours.get((la, model), [])]
-        nvals = [x for x in nvals if x is not None]
+        end = period_end(tp, v["period_label"])
+        model = model_for(la, end.year, models_of, loaded)
+        figures = {}
+        for nb in neighbours.get((la, model), []):
+            key, figure = neighbour_figure(code, nb, tp, bd, end)
+            if key is not None and figure is not None and la not in key.split("+"):
+                figures[key] = figure
+        nvals = list(figures.values())
         cell = by_cell[(code, tp, bd)]
+        entry = catalogue[code]
         rank = None
-        if value is not None and polarity[code] != "no polarity":
-            better = [x for x in cell if (x < value if polarity[code] == "lower is better" else x > value)]
+        rankable = (entry["unit"] != "count" and not entry["not_ranked_because"]
+                    and entry["polarity"] != "no polarity" and len(cell) >= MIN_LAS_FOR_RANK)
+        if value is not None and rankable:
+            better = [x for x in cell if (x < value if entry["polarity"] == "lower is better" else x > value)]
             rank = len(better) + 1
-        band = "ABCD"[math.ceil(4 * rank / len(cell)) - 1] if rank and len(cell) >= 4 else None
+        band = "ABCD"[math.ceil(4 * rank / len(cell)) - 1] if rank else None
         out[(code, la, tp, bd)] = {
             "england_value": area_value.get((code, "E92000001", tp, bd)),
             "region_value": area_value.get((code, region_of.get(la), tp, bd)),
@@ -153,8 +211,55 @@ def test_wiltshire_suspension_rate_2016_17_benchmarks(db):
     row = rows(db, "select * from marts.indicator_benchmarks where indicator_code = 'exclusions_suspension_rate' "
                    "and la_code = '865' and time_period = 201617 and breakdown = 'Total'")[0]
     assert (row["value"], row["england_value"], row["region_value"]) == (4.15, 4.76, 5.14)
-    # nine of the ten 2021-model neighbours have a figure in the sample (Dorset 838 has none)
-    assert (row["sn_count"], row["sn_model"], row["rank"], row["rank_of"], row["quartile_band"]) == (9, "2021", 5, 11, "B")
+    # all ten 2021-model neighbours: Dorset 838 (created 2019) from the Dorset county 835 of 2016/17; the
+    # 2021 model because no older one is loaded; ranked among the 152 LAs with a figure (the sample holds all;
+    # 150 after disclosure control, in published_indicator_benchmarks: 64th)
+    assert (row["sn_count"], row["sn_model"], row["sn_mapping"]) == (10, "2021", "838 from 835")
+    assert row["sn_model_note"] == "no model for 2017 is loaded: the earliest, 2021, is used"
+    assert (row["rank"], row["rank_of"], row["quartile_band"], row["rank_note"]) == (66, 152, "B", None)
+
+
+def test_no_rank_for_counts_or_among_fewer_than_100_las(db):
+    ranked = rows(db, """
+        select b.indicator_code, b.unit, min(b.rank_of) as fewest
+        from marts.indicator_benchmarks as b
+        where b.rank is not null
+        group by all""")
+    assert ranked and all(r["unit"] != "count" and r["fewest"] >= 100 for r in ranked), ranked
+    unranked = rows(db, "select distinct rank_note from marts.indicator_benchmarks where rank is null")
+    assert all(r["rank_note"] for r in unranked)
+    # the rates of every LA in the sample are ranked; the home LA's own audits never are (one LA)
+    codes = {r["indicator_code"] for r in ranked}
+    assert {"exclusions_suspension_rate", "absence_overall_rate", "ofsted_overall_grade_rank"} <= codes
+    assert not codes & {"case_audits_good_or_better_pct", "exclusions_permanent", "ofsted_good_or_better_pct"}
+
+
+def test_ofsted_grades_compared_in_force_at_31_march(db):
+    """Wiltshire's ILACS Outstanding (published December 2023) is in force at 31 March 2024 and 2025,
+    ranked among every LA with a grade then; its Good of 2019 at 31 March 2020-2023."""
+    got = {r["time_period"]: r for r in rows(db, """
+        select * from marts.indicator_benchmarks
+        where indicator_code = 'ofsted_overall_grade_rank' and la_code = '865'""")}
+    assert got[2024]["value"] == 1 and got[2025]["value"] == 1 and got[2023]["value"] == 2
+    assert got[2025]["rank"] == 1 and got[2025]["rank_of"] >= 150
+    share = rows(db, """
+        select * from marts.indicator_values
+        where indicator_code = 'ofsted_good_or_better_pct' and area_code = 'E92000001' and time_period = 2025""")[0]
+    assert share["value"] == round(share["numerator"] / share["denominator"] * 100, 1) and share["denominator"] >= 150
+
+
+def test_latest_inspection_outcomes_of_current_las_only(db):
+    former = db.execute("""
+        select count(*) from marts.latest_inspection_outcomes as l
+        inner join marts.dim_local_authority as d using (la_code) where not d.is_current""").fetchone()[0]
+    assert former == 0
+    assert db.execute("select count(*) from marts.latest_inspection_outcomes").fetchone()[0] >= 150
+
+
+def test_every_missing_value_has_a_status_symbol(db):
+    for table in ("indicator_values", "published_indicator_values", "indicator_benchmarks"):
+        missing = db.execute(f"select count(*) from marts.{table} where value is null and status_symbol is null")
+        assert missing.fetchone()[0] == 0, table
 
 
 def test_adoption_rag_agrees_with_the_scorecard(db):
@@ -182,7 +287,10 @@ def family(breakdown: str) -> str | None:
 
 def test_published_values_hide_small_numbers(db):
     units = dict(db.execute("select indicator_code, unit from marts.indicator_catalogue").fetchall())
-    for row in rows(db, "select * from marts.published_indicator_values where value is not null"):
+    # Ofsted's indicators count LAs from published judgements, never people: no disclosure rule applies
+    for row in rows(db, "select * from marts.published_indicator_values where value is not null and "
+                        "indicator_code not in (select indicator_code from marts.indicator_catalogue "
+                        "where domain = 'Inspection')"):
         unit = units[row["indicator_code"]]
         if unit == "count":
             assert not 1 <= row["value"] <= 5, row

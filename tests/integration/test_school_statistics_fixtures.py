@@ -170,6 +170,30 @@ def test_ees_fixtures_keep_their_term_and_social_care_group_breakdowns(warehouse
     assert persistent[0][0] > 10000
 
 
+def test_benchmarks_rank_only_rates_among_at_least_100_las(warehouse):
+    """DfE's real files hold every LA: rates are ranked among them, counts never, and thin cells not at all."""
+    ranked = rows(warehouse, "select distinct unit, min(rank_of) over () from marts.indicator_benchmarks "
+                             "where rank is not null")
+    assert ranked and {unit for unit, _ in ranked} <= {"%", "rate per 100"} and ranked[0][1] >= 100
+    counts = rows(warehouse, "select count(*), count(rank), min(rank_note) from marts.indicator_benchmarks "
+                             "where unit = 'count' and value is not null")
+    assert counts[0][0] > 1000 and counts[0][1] == 0
+    assert counts[0][2] == "not ranked: a count, which measures the size of an LA"
+    thin = rows(warehouse, "select count(*) from marts.indicator_benchmarks where rank_of < 100 and value is not null "
+                           "and (rank is not null or rank_note not like 'not ranked: %')")
+    assert thin[0][0] == 0
+
+
+def test_wiltshire_neighbour_dorset_mapped_from_the_county_before_2019(warehouse):
+    """Wiltshire's 2021-model neighbour Dorset (838, from April 2019) is the Dorset county (835) in 2016/17."""
+    (row,) = rows(warehouse, """
+        select sn_count, sn_model, sn_mapping, sn_model_note, rank is not null
+        from marts.indicator_benchmarks
+        where la_code = '865' and indicator_code = 'exclusions_suspension_rate' and time_period = 201617
+        and breakdown = 'Total'""")
+    assert row == (10, "2021", "838 from 835", "no model for 2017 is loaded: the earliest, 2021, is used", True)
+
+
 def test_regions_do_not_double_count_london(warehouse):
     flags = dict(rows(warehouse, "select source_file like '%absence_la.csv', bool_or(in_regional_sum) "
                                  "from marts.school_statistics_long where is_london_subregion group by 1"))

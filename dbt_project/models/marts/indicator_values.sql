@@ -18,7 +18,8 @@ select
     period_label,
     breakdown,
     value,
-    status_symbol,
+    -- every missing value says why: a domain that left one without a symbol gets 'x' (not available)
+    coalesce(status_symbol, case when value is null then 'x' end) as status_symbol,
     numerator,
     denominator,
     source_file

@@ -3,7 +3,7 @@
 -- to 5, no rate with a numerator of 5 or less or a denominator of 10 or less, no mean over 10 or fewer.
 -- A part suppressed in a count (indicator_disclosure_links) publishes no number in its linked rates.
 with published as (
-    select published.*, catalogue.unit
+    select published.*, catalogue.unit, catalogue.domain
     from {{ ref('published_indicator_values') }} as published
     left join {{ ref('indicator_catalogue') }} as catalogue on published.indicator_code = catalogue.indicator_code
 )
@@ -15,9 +15,13 @@ union all
 select indicator_code, area_code, time_period, breakdown, 'primary rule broken'
 from published
 where
-    (unit = 'count' and value between 1 and 5)
-    or (unit in ('%', 'rate per 100') and value is not null and (numerator <= 5 or denominator <= 10))
-    or (unit = 'days' and value is not null and denominator <= 10)
+    -- Inspection indicators count LAs (Ofsted's published judgements), never people: no primary rule
+    coalesce(domain, '') != 'Inspection'
+    and (
+        (unit = 'count' and value between 1 and 5)
+        or (unit in ('%', 'rate per 100') and value is not null and (numerator <= 5 or denominator <= 10))
+        or (unit = 'days' and value is not null and denominator <= 10)
+    )
 union all
 select rate.indicator_code, rate.area_code, rate.time_period, rate.breakdown, 'published beside a suppressed count'
 from published as count_cell

@@ -21,7 +21,12 @@ la_rows as (
         scorecard.period_label,
         'Total' as breakdown,
         scorecard.value,
-        scorecard.status_symbol,
+        -- a period without children (or without a child with a court authority and a match, for A2) has no
+        -- mean or percentage: 'z', not applicable; any other missing value 'x', not available
+        coalesce(
+            scorecard.status_symbol,
+            case when scorecard.value is null then case when scorecard.children = 0 then 'z' else 'x' end end
+        ) as status_symbol,
         scorecard.numerator,
         scorecard.denominator,
         scorecard.source_file
@@ -42,7 +47,7 @@ area_rows as (
         || lpad(cast(published.period_end_year % 100 as varchar), 2, '0') as period_label,
         'Total' as breakdown,
         published.value,
-        published.status_symbol,
+        coalesce(published.status_symbol, case when published.value is null then 'x' end) as status_symbol,
         cast(null as double) as numerator,
         cast(published.children as double) as denominator,
         published.source_file

@@ -105,7 +105,8 @@ select
     strftime(indicator_rows.month, '%Y-%m') as period_label,
     indicator_rows.breakdown,
     cast(indicator_rows.value as double) as value,
-    cast(null as varchar) as status_symbol,
+    -- a percentage of no audits or no actions due has no value: 'z', not applicable
+    case when indicator_rows.value is null then 'z' end as status_symbol,
     cast(indicator_rows.numerator as double) as numerator,
     cast(indicator_rows.denominator as double) as denominator,
     indicator_rows.source_file

@@ -7,7 +7,8 @@
 --   '%', 'rate per 100' a numerator of 5 or less, or a denominator of 10 or less; where a file gives the
 --                       rate and its denominator but no numerator, the numerator is value * denominator / 100
 --   days                a mean over 10 or fewer children (denominator <= 10), as for a rate
---   grade               never (Ofsted's published judgements)
+--   grade               never (Ofsted's published judgements); nor any Inspection indicator (the share
+--                       of LAs judged Good or better counts LAs, not people)
 --   and a cell the source itself suppressed (value null, status 'c') counts as suppressed.
 -- Secondary suppression, so that nothing suppressed can be recovered by subtraction. A breakdown family is
 -- the cells of one indicator, area and period whose breakdown has the same key(s) ('team=...'); its parts
@@ -23,7 +24,7 @@
 -- with a single unknown.
 {% set passes = 4 %}
 with catalogue as (
-    select indicator_code, unit from {{ ref('indicator_catalogue') }}
+    select indicator_code, unit, domain from {{ ref('indicator_catalogue') }}
 ),
 
 links as (
@@ -45,6 +46,7 @@ cells as (
     select
         indicator_values.*,
         catalogue.unit,
+        catalogue.domain,
         coalesce(links.link_group, indicator_values.indicator_code) as link_group,
         case
             when indicator_values.breakdown != 'Total'
@@ -70,6 +72,8 @@ primary_rules as (
         *,
         case
             when value is null then coalesce(status_symbol = 'c', false)
+            -- Ofsted's published judgements, and shares of LAs judged Good or better: no person is counted
+            when domain = 'Inspection' then false
             when unit = 'count' then value >= 1 and value <= 5
             when unit in ('%', 'rate per 100')
                 then coalesce(effective_numerator <= 5, false) or coalesce(denominator <= 10, false)

@@ -10,8 +10,13 @@ FRAMEWORK_GRADES = {
     "SLAC": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
     "CP": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
     "SIF": r"(?i)^\s*(outstanding|good|requires improvement|inadequate)\s*$",
+    "TLAC": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
     "ILACS": ILACS_GRADES,
 }
+# Ofsted's statistics write every framework's third grade as 'Requires improvement to be good' in some
+# vintages, and once a bare 3: any word of the four-point scale, or 1-4.
+STATISTICS_GRADES = (r"(?i)^\s*(outstanding|good|adequate|requires\s+improvement(\s+to\s+be\s+good)?|inadequate|[1-4])"
+                     r"\s*$")
 WORKBOOK_GRADE_COLUMNS = ("overall_effectiveness", "impact_of_leaders", "help_and_protection",
                           "children_in_care", "care_leavers")
 
@@ -39,6 +44,27 @@ def workbook_suite(known_la_codes: Iterable[str]):
             meta={"check": "one overall judgement per inspection"}),
     ]
     return gx.ExpectationSuite(name="raw_ofsted_workbook_rows", expectations=expectations)
+
+
+def history_suite(known_la_codes: Iterable[str]):
+    """Expectations on ``raw.ofsted_history_judgements`` (rows without a judgement list an LA only)."""
+    import great_expectations as gx
+
+    e = gx.expectations
+    judged = {"row_condition": "grade.notnull()", "condition_parser": "pandas"}
+    expectations = [
+        e.ExpectColumnValuesToBeInSet(
+            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA code known"}),
+        e.ExpectColumnValuesToBeInSet(
+            column="framework", value_set=sorted(FRAMEWORK_GRADES), meta={"check": "framework known"}),
+        e.ExpectColumnValuesToMatchRegex(
+            column="grade", regex=STATISTICS_GRADES, meta={"check": "grade on Ofsted's four-point scale"}),
+        e.ExpectColumnValuesToNotBeNull(column="publication_date", row_condition="grade.notnull() & "
+                                        "inspection_date.isnull()", condition_parser="pandas",
+                                        meta={"check": "every judgement dated"}),
+        e.ExpectColumnValuesToNotBeNull(column="la_code", **judged, meta={"check": "LA code present"}),
+    ]
+    return gx.ExpectationSuite(name="raw_ofsted_history_judgements", expectations=expectations)
 
 
 def judgement_records_suite(known_la_codes: Iterable[str]):

@@ -135,8 +135,11 @@ def _long_row(cells: dict, index: dict, offset: int, areas: AreaReference, today
     for col in GRADE_COLUMNS:
         if no_value(cells.get(col)):
             cells[col] = None
-        elif (problem := ofsted_grade_problem(cells[col])) is not None:
-            bad.append(Rejection(offset, col, cells[col], problem))
+        else:
+            try:
+                grade_rank(cells[col], "ILACS")  # one row per inspection: the ILACS sheets
+            except ValueError as exc:
+                bad.append(Rejection(offset, col, cells[col], str(exc)))
     return bad
 
 
@@ -180,11 +183,21 @@ def parse_history_table(sheet: Sheet, header_at: int, end: int, number: int, are
         loaded = []
         for group in groups:
             loaded += _history_group(row, group, raw_header, cells, base, offset, areas, today, problems)
-        parsed.rejections.extend(problems.values())
         if not loaded and not problems:
-            loaded = [dict(base)]  # listed, but no inspection in this table
+            loaded = _listed_only(base, cells, offset, areas, today, problems)
+        parsed.rejections.extend(problems.values())
         parsed.rows.extend(loaded)
     return parsed
+
+
+def _listed_only(base, cells, offset, areas, today, problems) -> list[dict]:
+    """An LA listed without an inspection in the table: one row without a judgement (the LA as it is today)."""
+    try:
+        return [{**base, "la_code": resolve_la(areas, cells.get("area_code"), cells.get("la_name"), today)}]
+    except ValueError as exc:
+        problems[("Local authority name", str(exc))] = Rejection(offset, "Local authority name", cells.get("la_name"),
+                                                                 str(exc))
+        return []
 
 
 def _history_group(row, group, raw_header, cells, base, offset, areas, today, problems) -> list[dict]:

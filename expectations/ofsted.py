@@ -46,23 +46,28 @@ def workbook_suite(known_la_codes: Iterable[str]):
     return gx.ExpectationSuite(name="raw_ofsted_workbook_rows", expectations=expectations)
 
 
+def _la_and_framework_known(e, known_la_codes: Iterable[str]) -> list:
+    return [
+        e.ExpectColumnValuesToBeInSet(
+            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA code known"}),
+        e.ExpectColumnValuesToBeInSet(
+            column="framework", value_set=sorted(FRAMEWORK_GRADES), meta={"check": "framework known"}),
+    ]
+
+
 def history_suite(known_la_codes: Iterable[str]):
     """Expectations on ``raw.ofsted_history_judgements`` (rows without a judgement list an LA only)."""
     import great_expectations as gx
 
     e = gx.expectations
-    judged = {"row_condition": "grade.notnull()", "condition_parser": "pandas"}
     expectations = [
-        e.ExpectColumnValuesToBeInSet(
-            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA code known"}),
-        e.ExpectColumnValuesToBeInSet(
-            column="framework", value_set=sorted(FRAMEWORK_GRADES), meta={"check": "framework known"}),
+        *_la_and_framework_known(e, known_la_codes),
         e.ExpectColumnValuesToMatchRegex(
             column="grade", regex=STATISTICS_GRADES, meta={"check": "grade on Ofsted's four-point scale"}),
         e.ExpectColumnValuesToNotBeNull(column="publication_date", row_condition="grade.notnull() & "
                                         "inspection_date.isnull()", condition_parser="pandas",
                                         meta={"check": "every judgement dated"}),
-        e.ExpectColumnValuesToNotBeNull(column="la_code", **judged, meta={"check": "LA code present"}),
+        e.ExpectColumnValuesToNotBeNull(column="la_code", meta={"check": "LA code present"}),
     ]
     return gx.ExpectationSuite(name="raw_ofsted_history_judgements", expectations=expectations)
 
@@ -76,10 +81,7 @@ def judgement_records_suite(known_la_codes: Iterable[str]):
                   ("publication_date", "inspection_start_date"),
                   ("publication_date", "inspection_end_date"))
     expectations = [
-        e.ExpectColumnValuesToBeInSet(
-            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA code known"}),
-        e.ExpectColumnValuesToBeInSet(
-            column="framework", value_set=sorted(FRAMEWORK_GRADES), meta={"check": "framework known"}),
+        *_la_and_framework_known(e, known_la_codes),
         *(
             e.ExpectColumnValuesToMatchRegex(
                 column="grade", regex=regex, row_condition=f'framework=="{framework}"', condition_parser="pandas",

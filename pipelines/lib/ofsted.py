@@ -1,9 +1,10 @@
-"""Ofsted inspection outcomes: the official workbook and judgement-record files.
+"""Ofsted inspection outcomes: the official statistics of every vintage, and judgement-record files.
 
-Both formats are recognised by their headers, never by file name. The workbook's
-three data sheets have title rows above the header; its LAs are ONS-coded. The
-judgement records carry the older frameworks (SLAC, CP, SIF) that Ofsted
-published only as PDF reports, one row per graded judgement.
+Every table is recognised by its header cells, never by file name, sheet name or row position
+(docs/ofsted.md lists the vintages and layouts): long sheets (one row per inspection or visit, LAs by
+ONS code or by name), wide history sheets (one row per LA, see :mod:`pipelines.lib.ofsted_history`),
+any number of tables on a sheet, and judgement records (one row per graded judgement) for what the
+statistics leave out.
 """
 
 from __future__ import annotations
@@ -293,9 +294,11 @@ def parse_judgement_records(sheet: Sheet, header_at: int, areas: AreaReference, 
     missing = [c for c in RECORD_REQUIRED if c not in header]
     if missing:
         found = ", ".join(h for h in header if h) or "none"
+        present = ", ".join(c for c in RECORD_COLUMNS if c in header)
         raise FileRejected(
-            f"sheet '{sheet.name}' looks like Ofsted judgement records but lacks required column(s) "
-            f"{', '.join(missing)}; columns found: {found}"
+            f"sheet '{sheet.name}' has some judgement-record columns ({present}) but lacks required column(s) "
+            f"{', '.join(missing)}, and no sheet holds Ofsted's statistics (expected {EXPECTED}); "
+            f"columns found: {found}"
         )
     index = {col: header.index(col) for col in RECORD_COLUMNS if col in header}
     parsed = ParsedTable(RECORD_TABLE.name, sheet=sheet.name)

@@ -67,8 +67,8 @@ inspections as (
         first(publication_date order by is_official desc, file_vintage desc, source_priority, source_file)
             filter (where publication_date is not null) as known_publication_date,
         count(distinct publication_date) as publication_dates,
-        string_agg(distinct strftime(publication_date, '%d/%m/%Y') || ' in ' || file_name, '; ')
-            as publication_dates_given
+        string_agg(distinct cast(publication_date as varchar) || ' in ' || file_name, '; '
+            order by cast(publication_date as varchar) || ' in ' || file_name) as publication_dates_given
     from copies
     group by all
 ),
@@ -97,7 +97,8 @@ grade_disagreements as (
         la_code, framework, is_reinspection, inspection_number,
         lower(service_area) as service_key,
         lower(judgement_area) as judgement_key,
-        string_agg(distinct grade_label || ' in ' || file_name, '; ') as grades_given
+        string_agg(distinct grade_label || ' in ' || file_name, '; '
+            order by grade_label || ' in ' || file_name) as grades_given
     from ranked
     where grade_ranks_given > 1
     group by all

@@ -144,8 +144,14 @@ def _long_row(cells: dict, index: dict, offset: int, areas: AreaReference, today
     return bad
 
 
-def parse_long_table(sheet: Sheet, header_at: int, end: int, areas: AreaReference, today: dt.date) -> ParsedTable:
-    """Rows ``header_at+1 .. end-1`` of a long sheet (one row per inspection or visit), with the row rules."""
+def parse_long_table(sheet: Sheet, header_at: int, end: int, areas: AreaReference, today: dt.date,
+                     seen: dict | None = None) -> ParsedTable:
+    """Rows ``header_at+1 .. end-1`` of a long sheet (one row per inspection or visit), with the row rules.
+
+    ``seen`` (shared by the tables of one sheet) holds the graded inspections kept: an LA graded twice for
+    one inspection date on a sheet is quarantined, the first row kept.
+    """
+    seen = {} if seen is None else seen
     index = long_columns([normalise_header(c) for c in sheet.rows[header_at]])
     kind = _sheet_kind(index)
     parsed = ParsedTable(WORKBOOK_TABLE.name, sheet=sheet.name)
@@ -154,6 +160,14 @@ def parse_long_table(sheet: Sheet, header_at: int, end: int, areas: AreaReferenc
         cells = _cells(row, index)
         cells["remark"] = None
         bad = _long_row(cells, index, offset, areas, today)
+        key = (cells.get("la_code"), cells.get("inspection_date"))
+        if not bad and cells.get("overall_effectiveness"):
+            if key in seen:
+                bad.append(Rejection(offset, "overall_effectiveness", cells["overall_effectiveness"],
+                                     f"a second overall judgement for LA {key[0]} inspected {key[1]} on this sheet; "
+                                     f"row {seen[key]} is kept"))
+            else:
+                seen[key] = offset
         if bad:
             parsed.rejections.extend(bad)
             continue
@@ -349,9 +363,10 @@ def parse_ofsted_file(path: Path, areas: AreaReference, today: dt.date | None = 
     tables: list[ParsedTable] = []
     for sheet in sheets:
         found = _tables_of_sheet(sheet)
+        graded: dict = {}
         for number, (kind, at, end) in enumerate(found, start=1):
             if kind == "long":
-                tables.append(parse_long_table(sheet, at, end, areas, today))
+                tables.append(parse_long_table(sheet, at, end, areas, today, graded))
             else:
                 tables.append(parse_history_table(sheet, at, end, number, areas, today))
         if found:

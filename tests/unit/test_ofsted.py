@@ -199,6 +199,17 @@ def test_wide_history_of_every_framework(tmp_path, areas):
     assert {r["la_code"] for r in former.rows} == {"836"} and {r["table_number"] for r in former.rows} == {"2"}
 
 
+def test_an_inspection_graded_twice_on_a_sheet_is_quarantined(tmp_path, areas):
+    rows = _as_at_rows()
+    rows += [[None], AS_AT_2024, rows[3]]  # Bristol again, in a second table
+    first, second = parse_ofsted_file(_workbook(tmp_path / "twice.xlsx", [("Inspections", rows)]), areas, TODAY)
+    assert first.rejections == [] and second.rows == []
+    (rejection,) = second.rejections
+    assert (rejection.row_number, rejection.column) == (12, "overall_effectiveness")
+    assert rejection.reason == ("a second overall judgement for LA 801 inspected 2023-03-06 on this sheet; "
+                                "row 4 is kept")
+
+
 def test_history_groups_are_found_from_header_words():
     groups = history_groups([normalise_header(c) for c in UNDERLYING_HEADER])
     assert [(g.framework, g.occurrence, len(g.grades)) for g in groups] == [

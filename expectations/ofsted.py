@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-ILACS_GRADES = r"(?i)^\s*(outstanding|good|requires improvement( to be good)?|inadequate)\s*$"
+ILACS_GRADES = r"(?i)^\s*(outstanding|good|requires\s+improvement(\s+to\s+be\s+good)?|inadequate)\s*$"
 FRAMEWORK_GRADES = {
     "SLAC": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
     "CP": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
-    "SIF": r"(?i)^\s*(outstanding|good|requires improvement|inadequate)\s*$",
+    "SIF": r"(?i)^\s*(outstanding|good|requires\s+improvement|inadequate)\s*$",
     "TLAC": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
     "ILACS": ILACS_GRADES,
 }

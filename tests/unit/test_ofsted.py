@@ -283,3 +283,25 @@ def test_scraper_outputs_are_not_accepted_and_the_reason_says_why(parts):
         _real(*parts)
     reason = str(caught.value)
     assert "lacks required column(s)" in reason and "framework" in reason and "columns found: urn" in reason
+
+
+def test_history_suite_passes_the_rows_the_rules_accept_and_catches_what_they_refuse(tmp_path, areas):
+    """Every expectation of the blocking history check is also an ingest rule: the rows of a generated
+    underlying-data sheet pass it; rows the rules would have quarantined fail it."""
+    import pandas as pd
+
+    from expectations.ofsted import history_suite
+    from expectations.runner import validate_frame
+    from pipelines.lib.ofsted import HISTORY_TABLE
+
+    path = _workbook(tmp_path / "underlying.xlsx", [("LA inspections", _underlying_rows())])
+    rows = [r for t in parse_ofsted_file(path, areas, TODAY) for r in t.rows]
+    frame = pd.DataFrame([{c: r.get(c) for c in HISTORY_TABLE.columns} for r in rows])
+    known = areas.known_la_codes
+    assert [o.name for o in validate_frame(frame, history_suite(known), tmp_path / "gx", "ok") if not o.passed] == []
+    broken = frame.copy()
+    broken.loc[0, "grade"] = "Brilliant"
+    broken.loc[1, "la_code"] = "999"
+    broken.loc[2, ["publication_date", "inspection_date"]] = None
+    failed = {o.name for o in validate_frame(broken, history_suite(known), tmp_path / "gx", "broken") if not o.passed}
+    assert failed == {"grade on Ofsted's four-point scale", "LA code known", "every judgement dated"}

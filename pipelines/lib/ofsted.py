@@ -174,6 +174,10 @@ def parse_long_table(sheet: Sheet, header_at: int, end: int, areas: AreaReferenc
         cells["sheet_kind"] = kind
         cells["_row_number"] = offset
         parsed.rows.append(cells)
+    remarks = sum(1 for r in parsed.rows if r.get("remark"))
+    if remarks:
+        parsed.notes.append(f"sheet '{sheet.name}': {remarks} LA row(s) say 'No full inspection' (loaded without "
+                            "a judgement)")
     return parsed
 
 
@@ -202,6 +206,10 @@ def parse_history_table(sheet: Sheet, header_at: int, end: int, number: int, are
             loaded = _listed_only(base, cells, offset, areas, today, problems)
         parsed.rejections.extend(problems.values())
         parsed.rows.extend(loaded)
+    judged = sum(1 for r in parsed.rows if r.get("grade"))
+    frameworks = ", ".join(dict.fromkeys(g.framework for g in groups))
+    parsed.notes.append(f"sheet '{sheet.name}' table {number} (header row {header_at + 1}): wide inspection "
+                        f"history ({frameworks}), {parsed.rows_read} LA rows unpivoted to {judged} judgements")
     return parsed
 
 

@@ -197,6 +197,8 @@ def test_wide_history_of_every_framework(tmp_path, areas):
     assert main.rows_read == 4 and main.rows_loaded + main.rows_rejected == 4
     assert [r for r in main.rows if r["la_name"] == "North Northamptonshire"][0].get("framework") is None
     assert {r["la_code"] for r in former.rows} == {"836"} and {r["table_number"] for r in former.rows} == {"2"}
+    assert main.notes == ["sheet 'LA inspections since 2009' table 1 (header row 5): wide inspection history "
+                          "(SLAC, CP, SIF, ILACS), 4 LA rows unpivoted to 12 judgements"]
 
 
 def test_an_inspection_graded_twice_on_a_sheet_is_quarantined(tmp_path, areas):
@@ -228,6 +230,7 @@ def test_no_full_inspection_is_a_row_without_a_judgement(tmp_path, areas):
     assert [(r["la_code"], r["inspection_date"], r["overall_effectiveness"], r["remark"]) for r in table.rows] == [
         ("941", None, None, "No full inspection"), ("865", "2019-06-03", "Good", None)]
     assert table.rows[1].get("publication_date") is None  # this layout gives only the inspection date
+    assert table.notes == ["sheet 'LA_level': 1 LA row(s) say 'No full inspection' (loaded without a judgement)"]
 
 
 def test_rejection_names_what_was_expected_and_what_was_found(tmp_path, areas):

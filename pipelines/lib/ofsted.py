@@ -14,9 +14,21 @@ import re
 from pathlib import Path
 
 from pipelines.lib.ingest import FileRejected, RawTable
-from pipelines.lib.ofsted_common import NO_FULL_INSPECTION, checked_date, no_value, ofsted_grade_problem, resolve_la
+from pipelines.lib.ofsted_common import (
+    NO_FULL_INSPECTION,
+    checked_date,
+    no_value,
+    ofsted_grade_problem,
+    resolve_la,
+)
 from pipelines.lib.ofsted_history import history_groups, is_history_header
-from pipelines.lib.parsing import grade_rank, iso_date, parse_date, parse_framework, squash
+from pipelines.lib.parsing import (
+    grade_rank,
+    iso_date,
+    parse_date,
+    parse_framework,
+    squash,
+)
 from pipelines.lib.readers import Sheet, normalise_header, read_tables
 from pipelines.lib.rules import ParsedTable, Rejection
 from pipelines.lib.school_areas import AreaError, AreaReference

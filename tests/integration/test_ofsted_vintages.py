@@ -1,5 +1,6 @@
-"""Every Ofsted vintage end to end: the 2022 and 2023 underlying data, the 2025 workbook and the sample
-judgement records refreshed together into one inspection history (items 1 and 2 of issue 15)."""
+"""Every Ofsted vintage end to end (items 1 and 2 of issue 15): the real 2022 and 2023 underlying data, the
+2025 workbook and the sample judgement records refreshed together into one inspection history (skipped
+where ../shared is absent), and generated vintages in the other layouts beside the sample (always run)."""
 
 import datetime as dt
 import shutil
@@ -100,3 +101,35 @@ def test_visits_are_dated_events_without_a_grade(vintages_warehouse):
     assert kinds["Monitoring visit"] >= 32 and kinds["Focused visit"] >= 74
     graded = query("select count(*) from marts.inspection_judgements where lower(inspection_type) like '%visit%'")
     assert graded == [(0,)]
+
+
+def test_generated_vintages_end_to_end_without_the_fixtures(warehouse_dirs):
+    """A generated underlying-data history and a 2024-layout workbook (names, no codes) beside the sample:
+    one history, the record's 2012 sub-judgements kept, every quarantined cell counted."""
+    from tests.unit.test_ofsted import (
+        COVER,
+        NOTES,
+        _as_at_rows,
+        _underlying_rows,
+        _wide_ilacs_rows,
+        _workbook,
+    )
+
+    raw, _data = warehouse_dirs
+    copy_sample(raw, "ofsted")
+    _workbook(raw / "ofsted" / "underlying.xlsx", [COVER, NOTES, ("LA inspections since 2009", _underlying_rows())])
+    _workbook(raw / "ofsted" / "outcomes_2024.xlsx", [COVER, ("Inspections_31_March_2024", _as_at_rows()),
+                                                      ("ILACS_inspection_history", _wide_ilacs_rows())])
+    assert refresh() == 0
+    slac = query("select inspection_id, service_area, grade_label, grade_rank, copies from marts.inspection_judgements "
+                 "where la_code = '865' and framework = 'SLAC' and judgement_area = 'Overall effectiveness' "
+                 "order by service_area")
+    assert slac == [("865-SLAC-20120305", "Looked after children", "Requires improvement to be good", 3, 2),
+                    ("865-SLAC-20120305", "Safeguarding", "Inadequate", 4, 2)]
+    ilacs = query("select inspection_id, publication_date, copies, publication_date_disagreement "
+                  "from marts.inspection_judgements where la_code = '865' and framework = 'ILACS' "
+                  "and judgement_area = 'Overall effectiveness' order by publication_date")
+    assert ilacs[0][:2] == ("865-ILACS-20190603", dt.date(2019, 7, 22)) and ilacs[0][3] is None
+    assert query("select count(*) from marts.inspection_judgements where la_code = '836'") == [(5,)]  # Poole
+    rejected = query("select column_name, value from quality.rejected_rows where source = 'ofsted' order by 1")
+    assert rejected == [("Local authority name", "Nowhere upon Sea"), ("SLAC re-inspection Safeguarding OE", "Brilliant")]

@@ -195,10 +195,10 @@ def test_wide_history_of_every_framework(tmp_path, areas):
     assert unknown.value == "Nowhere upon Sea" and "matches no LA in the reference LA list" in unknown.reason
     # Every row read is loaded or quarantined: North Northamptonshire (no inspection yet) is listed once.
     assert main.rows_read == 4 and main.rows_loaded + main.rows_rejected == 4
-    assert [r for r in main.rows if r["la_name"] == "North Northamptonshire"][0].get("framework") is None
+    assert next(r for r in main.rows if r["la_name"] == "North Northamptonshire").get("framework") is None
     assert {r["la_code"] for r in former.rows} == {"836"} and {r["table_number"] for r in former.rows} == {"2"}
-    assert main.notes == ["sheet 'LA inspections since 2009' table 1 (header row 5): wide inspection history "
-                          "(SLAC, CP, SIF, ILACS), 4 LA rows unpivoted to 12 judgements"]
+    assert main.notes == [("sheet 'LA inspections since 2009' table 1 (header row 5): wide inspection history "
+                          "(SLAC, CP, SIF, ILACS), 4 LA rows unpivoted to 12 judgements")]
 
 
 def test_an_inspection_graded_twice_on_a_sheet_is_quarantined(tmp_path, areas):

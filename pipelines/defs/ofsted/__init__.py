@@ -10,7 +10,13 @@ from pipelines.defs.ingest_metadata import source_metadata
 from pipelines.defs.resources import WarehouseResource
 from pipelines.lib.areas import load_la_lookup
 from pipelines.lib.ingest import load_source
-from pipelines.lib.ofsted import HISTORY_TABLE, RECORD_TABLE, TABLES, WORKBOOK_TABLE, parse_ofsted_file
+from pipelines.lib.ofsted import (
+    HISTORY_TABLE,
+    RECORD_TABLE,
+    TABLES,
+    WORKBOOK_TABLE,
+    parse_ofsted_file,
+)
 from pipelines.lib.school_areas import load_area_reference
 
 WORKBOOK_KEY = dg.AssetKey(["raw", WORKBOOK_TABLE.name])

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-ILACS_GRADES = r"(?i)^\s*(outstanding|good|requires improvement( to be good)?|inadequate)\s*$"
+ILACS_GRADES = r"(?i)^\s*(outstanding|good|requires\s+improvement(\s+to\s+be\s+good)?|inadequate)\s*$"
 FRAMEWORK_GRADES = {
     "SLAC": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
     "CP": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
-    "SIF": r"(?i)^\s*(outstanding|good|requires improvement|inadequate)\s*$",
+    "SIF": r"(?i)^\s*(outstanding|good|requires\s+improvement|inadequate)\s*$",
+    "TLAC": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
     "ILACS": ILACS_GRADES,
 }
+# Ofsted's statistics write every framework's third grade as 'Requires improvement to be good' in some
+# vintages, and once a bare 3: any word of the four-point scale, or 1-4.
+STATISTICS_GRADES = (r"(?i)^\s*(outstanding|good|adequate|requires\s+improvement(\s+to\s+be\s+good)?|inadequate|[1-4])"
+                     r"\s*$")
 WORKBOOK_GRADE_COLUMNS = ("overall_effectiveness", "impact_of_leaders", "help_and_protection",
                           "children_in_care", "care_leavers")
 
@@ -41,6 +46,32 @@ def workbook_suite(known_la_codes: Iterable[str]):
     return gx.ExpectationSuite(name="raw_ofsted_workbook_rows", expectations=expectations)
 
 
+def _la_and_framework_known(e, known_la_codes: Iterable[str]) -> list:
+    return [
+        e.ExpectColumnValuesToBeInSet(
+            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA code known"}),
+        e.ExpectColumnValuesToBeInSet(
+            column="framework", value_set=sorted(FRAMEWORK_GRADES), meta={"check": "framework known"}),
+    ]
+
+
+def history_suite(known_la_codes: Iterable[str]):
+    """Expectations on ``raw.ofsted_history_judgements`` (rows without a judgement list an LA only)."""
+    import great_expectations as gx
+
+    e = gx.expectations
+    expectations = [
+        *_la_and_framework_known(e, known_la_codes),
+        e.ExpectColumnValuesToMatchRegex(
+            column="grade", regex=STATISTICS_GRADES, meta={"check": "grade on Ofsted's four-point scale"}),
+        e.ExpectColumnValuesToNotBeNull(column="publication_date", row_condition="grade.notnull() & "
+                                        "inspection_date.isnull()", condition_parser="pandas",
+                                        meta={"check": "every judgement dated"}),
+        e.ExpectColumnValuesToNotBeNull(column="la_code", meta={"check": "LA code present"}),
+    ]
+    return gx.ExpectationSuite(name="raw_ofsted_history_judgements", expectations=expectations)
+
+
 def judgement_records_suite(known_la_codes: Iterable[str]):
     """Expectations on ``raw.ofsted_judgement_records``."""
     import great_expectations as gx
@@ -50,10 +81,7 @@ def judgement_records_suite(known_la_codes: Iterable[str]):
                   ("publication_date", "inspection_start_date"),
                   ("publication_date", "inspection_end_date"))
     expectations = [
-        e.ExpectColumnValuesToBeInSet(
-            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA code known"}),
-        e.ExpectColumnValuesToBeInSet(
-            column="framework", value_set=sorted(FRAMEWORK_GRADES), meta={"check": "framework known"}),
+        *_la_and_framework_known(e, known_la_codes),
         *(
             e.ExpectColumnValuesToMatchRegex(
                 column="grade", regex=regex, row_condition=f'framework=="{framework}"', condition_parser="pandas",

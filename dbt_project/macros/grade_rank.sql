@@ -1,11 +1,19 @@
-{#- Ofsted grade words of every framework to one scale: 1 Outstanding .. 4 Inadequate. -#}
-{% macro grade_rank(column) -%}
-    case lower(trim({{ column }}))
+{#- Ofsted grade words of every framework to one scale: 1 Outstanding .. 4 Inadequate. Spaces inside the
+    words are squashed (as the ingest rules do); with digits=true a bare 1-4 (once in Ofsted's statistics) is
+    the rank. -#}
+{% macro grade_rank(column, digits=false) -%}
+    case regexp_replace(lower(trim({{ column }})), '\s+', ' ', 'g')
         when 'outstanding' then 1
         when 'good' then 2
         when 'adequate' then 3
         when 'requires improvement' then 3
         when 'requires improvement to be good' then 3
         when 'inadequate' then 4
+        {%- if digits %}
+        when '1' then 1
+        when '2' then 2
+        when '3' then 3
+        when '4' then 4
+        {%- endif %}
     end
 {%- endmacro %}

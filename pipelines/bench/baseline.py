@@ -53,13 +53,13 @@ def load_sources(con: duckdb.DuckDBPyConnection, raw: Path, home_la: str, key: s
                          parser=reference.parse_reference_file, run_id=run_id)
     rows["reference"] = result.rows_loaded
     lookup = load_la_lookup(raw / "reference")
+    areas = load_area_reference(raw / "reference")
     result = load_source(con, source="ofsted", folder=raw / "ofsted", tables=ofsted.TABLES,
-                         parser=lambda path: ofsted.parse_ofsted_file(path, lookup), run_id=run_id)
+                         parser=lambda path: ofsted.parse_ofsted_file(path, areas), run_id=run_id)
     rows["ofsted"] = result.rows_loaded
     result = load_source(con, source=SCORECARDS, folder=raw / "adoption_scorecards", tables=SCORECARD_TABLES,
                          parser=lambda path: parse_scorecard_file(path, lookup), run_id=run_id)
     rows[SCORECARDS] = result.rows_loaded
-    areas = load_area_reference(raw / "reference")
     for source in school_statistics.SOURCES:
         result = load_source(
             con, source=source, folder=raw / source, tables=[school_statistics.values_table(source)],

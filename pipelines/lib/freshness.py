@@ -59,8 +59,10 @@ RULES: tuple[FreshnessRule, ...] = (
             select max(d) from (
                 select max(cast(publication_date as date)) as d from raw.ofsted_workbook_rows
                 union all
+                select max(cast(coalesce(publication_date, inspection_date) as date)) from raw.ofsted_history_judgements
+                union all
                 select max(cast(publication_date as date)) from raw.ofsted_judgement_records)""",
-        tables=("ofsted_workbook_rows", "ofsted_judgement_records"),
+        tables=("ofsted_workbook_rows", "ofsted_history_judgements", "ofsted_judgement_records"),
     ),
     FreshnessRule(
         source="case_audits",

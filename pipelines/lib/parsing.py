@@ -65,6 +65,7 @@ GRADE_RANKS = {
 FRAMEWORK_GRADE_WORDS = {
     "SLAC": {"outstanding", "good", "adequate", "inadequate"},
     "CP": {"outstanding", "good", "adequate", "inadequate"},
+    "TLAC": {"outstanding", "good", "adequate", "inadequate"},
     "SIF": {"outstanding", "good", "requires improvement", "inadequate"},
     "ILACS": {"outstanding", "good", "requires improvement to be good", "requires improvement", "inadequate"},
 }

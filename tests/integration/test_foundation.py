@@ -61,6 +61,17 @@ def test_wiltshire_2012_grades_have_their_ranks(sample_warehouse):
     assert {r[4:] for r in rows} == {(dt.date(2012, 3, 5), dt.date(2012, 3, 16), dt.date(2012, 4, 24))}
 
 
+def test_sample_visits_are_dated_events_of_their_own(sample_warehouse):
+    """The in-year sheet's monitoring and focused visits: marts.inspection_visits, not judgements."""
+    kinds = dict(query("select visit_kind, count(*) from marts.inspection_visits group by 1"))
+    assert kinds == {"Focused visit": 36, "Monitoring visit": 24}
+    assert query("select visit_type, visit_date, publication_date, visit_theme from marts.inspection_visits "
+                 "where la_code = '301' and visit_date = '2025-03-26'") == [
+        ("ILACS Focused Visit", dt.date(2025, 3, 26), dt.date(2025, 4, 29), "Children in need/subject to a plan")]
+    assert query("select count(*) from marts.inspection_judgements where lower(inspection_type) like '%visit%'") == [
+        (0,)]
+
+
 def test_published_file_opens_in_duckdb_1x_storage(sample_warehouse):
     header = published().read_bytes()[:20]
     assert header[8:12] == b"DUCK"

@@ -1,4 +1,4 @@
--- One row per graded Ofsted judgement, every framework, grades on one scale.
+-- One row per graded Ofsted judgement, every framework and vintage, grades on one scale.
 select
     la_code,
     inspection_id,
@@ -12,5 +12,10 @@ select
     grade_label,
     grade_rank,
     source_file,
-    source_row_number
+    source_row_number,
+    inspection_start_date_known,
+    publication_date_known,
+    copies,
+    publication_date_disagreement,
+    grade_disagreement
 from {{ ref('int_inspection_judgements_deduplicated') }}

@@ -53,6 +53,9 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_rejected: int = 0
     reason: str | None = None
+    cells_quarantined: int = 0
+    """Entries this file has in ``quality.rejected_rows``: quarantined rows and cells (a row whose other
+    cells loaded counts here, not in ``rows_rejected``)."""
 
 
 @dataclass
@@ -88,7 +91,8 @@ QUALITY_DDL = (
     """create table if not exists quality.load_log (
         run_id varchar, file_path varchar, sha256 varchar, source varchar, table_name varchar,
         status varchar, rows_read integer, rows_loaded integer, rows_rejected integer,
-        reason varchar, loaded_at timestamp)""",
+        reason varchar, loaded_at timestamp, cells_quarantined integer)""",
+    "alter table quality.load_log add column if not exists cells_quarantined integer",
     """create table if not exists quality.rejected_rows (
         file_path varchar, row_number integer, column_name varchar, value varchar, reason varchar,
         rejected_at timestamp, source varchar, table_name varchar, run_id varchar)""",
@@ -218,13 +222,22 @@ def _delete_file_rows(con, tables: Iterable[RawTable], source: str, file_path: s
 
 
 LOG_COLUMNS = ("run_id", "file_path", "sha256", "source", "table_name", "status", "rows_read", "rows_loaded",
-               "rows_rejected", "reason", "loaded_at")
+               "rows_rejected", "reason", "loaded_at", "cells_quarantined")
+LOG_COUNTS = ("rows_read", "rows_loaded", "rows_rejected", "cells_quarantined")
 STATE_COLUMNS = ("source", "file_path", "sha256", "status", "reason", "loaded_at")
 
 
 def _log_row(run_id: str, source: str, outcome: FileOutcome, now: dt.datetime) -> list:
     return [run_id, outcome.file_path, outcome.sha256.split("+", 1)[0], source, outcome.table_name, outcome.status,
-            outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected, outcome.reason, now]
+            outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected, outcome.reason, now,
+            outcome.cells_quarantined]
+
+
+def _log_frame(rows: list[list]) -> pd.DataFrame:
+    logs = pd.DataFrame(rows, columns=list(LOG_COLUMNS))
+    for column in LOG_COUNTS:
+        logs[column] = logs[column].astype("int64")
+    return logs
 
 
 class _Writer:
@@ -286,7 +299,8 @@ class _Writer:
         if self.bulk:
             self.logs.append(row)
         else:
-            self.con.execute("insert into quality.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            names = ", ".join(LOG_COLUMNS)
+            self.con.execute(f"insert into quality.load_log ({names}) values ({', '.join('?' * len(row))})", row)
 
     def finish(self) -> None:
         """Write what was gathered (bulk)."""
@@ -303,10 +317,7 @@ class _Writer:
                 self.con.unregister("_states")
             self.states = []
         if self.logs:
-            logs = pd.DataFrame(self.logs, columns=list(LOG_COLUMNS))
-            for column in ("rows_read", "rows_loaded", "rows_rejected"):
-                logs[column] = logs[column].astype("int64")
-            _insert_frame(self.con, "quality.load_log", logs)
+            _insert_frame(self.con, "quality.load_log", _log_frame(self.logs))
             self.logs = []
 
 
@@ -431,11 +442,8 @@ def _load_files(con, source, folder, tables, by_name, parser, run_id, now, compa
             loaded_shas.setdefault(sha, file_path)
         result.files.append(outcome)
     if unchanged:  # their log rows together: one statement, not one commit per file
-        logs = pd.DataFrame([_log_row(run_id, source, o, now) for o in unchanged], columns=list(LOG_COLUMNS))
-        for column in ("rows_read", "rows_loaded", "rows_rejected"):
-            logs[column] = logs[column].astype("int64")
         with writer.unit():
-            _insert_frame(con, "quality.load_log", logs)
+            _insert_frame(con, "quality.load_log", _log_frame([_log_row(run_id, source, o, now) for o in unchanged]))
     for gone in sorted(set(previous) - seen_paths):
         with writer.unit():
             _delete_file_rows(con, tables, source, gone)
@@ -465,7 +473,9 @@ def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, pre
         rows_loaded=sum(p.rows_loaded for p in parsed_tables),
         rows_rejected=sum(p.rows_rejected for p in parsed_tables),
         reason="; ".join(dict.fromkeys(n for p in parsed_tables for n in p.notes)) or None,
+        cells_quarantined=sum(len(p.rejections) for p in parsed_tables),
     )
+    _say_when_nothing_loaded(outcome)
     with writer.unit():
         if file_path in previous:  # a file never loaded before has no rows to replace (rows come with a state)
             _delete_file_rows(con, tables, source, file_path)
@@ -479,3 +489,41 @@ def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, pre
         writer.state(source, outcome, now, new=file_path not in previous)
         writer.log(run_id, source, outcome, now)
     return outcome
+
+
+def every_row_quarantined_reason(rows_rejected: int, entries: int) -> str:
+    """The load-log reason of a file none of whose rows could be used."""
+    return (f"every row of the file was quarantined ({rows_rejected:,} row(s), {entries:,} entr"
+            f"{'y' if entries == 1 else 'ies'} in quality.rejected_rows saying why, by row and column): "
+            "nothing of it loaded")
+
+
+def _say_when_nothing_loaded(outcome: FileOutcome) -> None:
+    """A file whose every row was quarantined is ``rejected`` (its rows counted, its quarantine kept); a file
+    with no data rows at all is ``loaded`` with a reason that says so."""
+    notes = [outcome.reason] if outcome.reason else []
+    if outcome.rows_loaded == 0 and outcome.rows_rejected > 0:
+        outcome.status = "rejected"
+        outcome.reason = "; ".join([every_row_quarantined_reason(outcome.rows_rejected, outcome.cells_quarantined),
+                                    *notes])
+    elif outcome.rows_read == 0 and outcome.rows_rejected == 0 and not outcome.cells_quarantined:
+        outcome.reason = "; ".join(["no data rows were read from the file", *notes])
+
+
+def settle_file_counts(con: duckdb.DuckDBPyConnection, run_id: str, source: str) -> None:
+    """After a rule across files moved rows to the quarantine: bring this run's ``quality.load_log`` rows of
+    ``source`` up to date with ``quality.rejected_rows`` (``cells_quarantined``), and mark ``rejected`` a file
+    none of whose rows is left. Runs inside the caller's transaction."""
+    con.execute(
+        """update quality.load_log as log set cells_quarantined = counts.entries
+        from (select file_path, count(*) as entries from quality.rejected_rows where source = ? group by file_path)
+            as counts
+        where log.run_id = ? and log.source = ? and log.status = 'loaded' and log.file_path = counts.file_path""",
+        [source, run_id, source])
+    emptied = con.execute(
+        "select file_path, rows_rejected, cells_quarantined, reason from quality.load_log where run_id = ? "
+        "and source = ? and status = 'loaded' and rows_loaded = 0 and rows_rejected > 0", [run_id, source]).fetchall()
+    for file_path, rows_rejected, entries, reason in emptied:
+        reason = "; ".join([every_row_quarantined_reason(rows_rejected, entries or 0), *([reason] if reason else [])])
+        con.execute("update quality.load_log set status = 'rejected', reason = ? where run_id = ? and source = ? "
+                    "and file_path = ?", [reason, run_id, source, file_path])

@@ -129,7 +129,7 @@ def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) 
             if published and not reasons:
                 write_state(settings, RefreshState(fingerprint, snapshot, dt.datetime.now().isoformat(timespec="seconds")))
             elif not published:
-                note_failed_refresh(settings, fingerprint, plan.sources)
+                _note_failed_refresh(settings, fingerprint, plan.sources, result.run_id)
     except RefreshBusy as exc:
         print(f"Refresh refused: {exc}", file=sys.stderr)
         return 2
@@ -147,6 +147,21 @@ def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) 
         for line in refresh_summary(settings.work_db, result.run_id, settings.published_db if published else None):
             print(line)
     return 0 if published else 1
+
+
+def _note_failed_refresh(settings: Settings, fingerprint: str, sources: set[str] | None, run_id: str) -> None:
+    """A refresh that did not publish: the next one re-runs its sources and re-reads the files it read."""
+    import duckdb
+
+    from pipelines.lib.ingest import forget_unpublished_loads
+
+    note_failed_refresh(settings, fingerprint, sources)
+    if settings.work_db.exists():
+        con = duckdb.connect(str(settings.work_db))
+        try:
+            forget_unpublished_loads(con, run_id)
+        finally:
+            con.close()
 
 
 def _freeze_imports() -> None:

@@ -527,3 +527,16 @@ def settle_file_counts(con: duckdb.DuckDBPyConnection, run_id: str, source: str)
         reason = "; ".join([every_row_quarantined_reason(rows_rejected, entries or 0), *([reason] if reason else [])])
         con.execute("update quality.load_log set status = 'rejected', reason = ? where run_id = ? and source = ? "
                     "and file_path = ?", [reason, run_id, source, file_path])
+
+
+def forget_unpublished_loads(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """After refresh ``run_id`` failed (nothing published): the files it loaded or rejected are read again by
+    the next refresh (their state keeps no hash, so they count as changed and replace their own rows), so
+    that what the published ``quality.load_log`` says of them comes from a refresh that published."""
+    ensure_quality_schema(con)
+    con.execute(
+        """update quality.file_state as state set sha256 = ''
+        from (select distinct source, file_path from quality.load_log where run_id = ? and status <> 'unchanged')
+            as failed
+        where state.source = failed.source and state.file_path = failed.file_path""", [run_id])
+    return con.execute("select count(*) from quality.file_state where sha256 = ''").fetchone()[0]

@@ -76,3 +76,19 @@ class ParsedTable:
         """Source rows quarantined whole (nothing of them loaded): with :attr:`rows_loaded` they account for
         every row read. Every quarantined cell, also of partly loaded rows, is in ``rejections``."""
         return len({r.row_number for r in self.rejections} - self.loaded_row_numbers())
+
+
+INTEGER_MAX = 2_147_483_647
+"""The largest whole number a warehouse ``integer`` column holds: a count the marts type as integer that is
+larger is quarantined at ingest (no real count comes near it; the cast would stop the refresh)."""
+
+
+def integer_problem(text: str, what: str) -> str | None:
+    """Why ``text`` (digits, perhaps signed) cannot be a whole number of ``what`` in an integer column, if it can't."""
+    if not text.lstrip("-").isdigit():
+        return f"'{text}' is not a whole number of {what}"
+    if int(text) < 0:
+        return f"'{text}' is a negative number of {what}"
+    if int(text) > INTEGER_MAX:
+        return f"'{text}' {what} is more than any real count (over {INTEGER_MAX:,}): probably a broken cell"
+    return None

@@ -281,6 +281,17 @@ def _foster_care_rule(raw: str | None):
     return value, None
 
 
+NB_ADOPTR_CODES = ("1", "2")
+
+
+def _nb_adoptr_rule(raw: str | None):
+    """NB_ADOPTR is typed as a number in the warehouse: anything but 1 or 2 (adopters) is quarantined at ingest."""
+    value = _text(raw)
+    if value is not None and value not in NB_ADOPTR_CODES:
+        return None, ("NB_ADOPTR", raw, f"NB_ADOPTR '{value}' is not 1 or 2 (the number of adopters)")
+    return value, None
+
+
 @dataclass
 class _Cells:
     """The cells of one table of a file, a list per DfE column, and where each row is in the file."""
@@ -372,7 +383,8 @@ def ad1_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None =
         checks.append(problems)
     out["foster_care"], problems = _checked(cells.get("FOSTER_CARE"), _foster_care_rule)
     checks.append(problems)
-    out["nb_adoptr"] = _mapped(cells.get("NB_ADOPTR"), _text)
+    out["nb_adoptr"], problems = _checked(cells.get("NB_ADOPTR"), _nb_adoptr_rule)
+    checks.append(problems)
     out["sex_adoptr"] = _mapped(cells.get("SEX_ADOPTR"), _code)
     out["ls_adoptr"] = _mapped(cells.get("LS_ADOPTR"), _code)
     return out, checks

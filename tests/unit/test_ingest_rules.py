@@ -1,0 +1,122 @@
+"""Rules at ingest that keep blocking checks and dbt casts from ever failing on what the ingest accepted, and the
+load log's counts of quarantined rows and cells."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import duckdb
+import pytest
+
+from pipelines.lib.ingest import RawTable, forget_unpublished_loads, load_source, settle_file_counts
+from pipelines.lib.rules import INTEGER_MAX, ParsedTable, Rejection, integer_problem
+
+TABLE = RawTable("things", ("name", "count"))
+
+
+def parser(path):
+    """One row per line 'name,count'; a count that is not a whole number is quarantined (the row whole), a
+    name 'half' has its count cell quarantined while the row loads."""
+    table = ParsedTable("things")
+    for number, line in enumerate(path.read_text().splitlines()[1:], start=2):
+        table.rows_read += 1
+        name, count = (line.split(",") + [""])[:2]
+        if integer_problem(count, "things"):
+            table.rejections.append(Rejection(number, "count", count, integer_problem(count, "things")))
+        elif name == "half":
+            table.rejections.append(Rejection(number, "name", name, "a cell quarantined, the row kept"))
+            table.rows.append({"name": None, "count": count, "_row_number": number})
+        else:
+            table.rows.append({"name": name, "count": count, "_row_number": number})
+    return [table]
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+def load(con, folder, run_id="r1"):
+    return load_source(con, source="things", folder=folder, tables=[TABLE], parser=parser, run_id=run_id)
+
+
+def log_rows(con, run_id="r1"):
+    return {path.rsplit("/", 1)[-1]: tuple(rest) for path, *rest in con.execute(
+        "select file_path, status, rows_read, rows_loaded, rows_rejected, cells_quarantined, reason "
+        "from quality.load_log where run_id = ?", [run_id]).fetchall()}
+
+
+def test_a_file_whose_every_row_is_quarantined_is_rejected_saying_so(con, tmp_path):
+    (tmp_path / "all_bad.csv").write_text("name,count\na,-1\nb,x\n")
+    (tmp_path / "some_bad.csv").write_text("name,count\na,1\nb,x\nhalf,3\n")
+    (tmp_path / "header_only.csv").write_text("name,count\n")
+    load(con, tmp_path)
+    log = log_rows(con)
+    status, read, loaded, rejected, cells, reason = log["all_bad.csv"]
+    assert (status, read, loaded, rejected, cells) == ("rejected", 2, 0, 2, 2)
+    assert "every row of the file was quarantined" in reason and "quality.rejected_rows" in reason
+    assert log["some_bad.csv"][:5] == ("loaded", 3, 2, 1, 2)  # the quarantined cell of a loaded row counts
+    assert log["header_only.csv"][:5] == ("loaded", 0, 0, 0, 0) and "no data rows" in log["header_only.csv"][5]
+    held = dict(con.execute("select split_part(file_path, '/', -1), count(*) from quality.rejected_rows "
+                            "group by 1").fetchall())
+    assert held == {"all_bad.csv": 2, "some_bad.csv": 2}
+    # unchanged next time, and said so
+    load(con, tmp_path, "r2")
+    assert log_rows(con, "r2")["all_bad.csv"][0] == "unchanged"
+    assert "unchanged since it was rejected" in log_rows(con, "r2")["all_bad.csv"][5]
+
+
+def test_a_rule_across_files_that_empties_a_file_marks_it_rejected(con, tmp_path):
+    (tmp_path / "one.csv").write_text("name,count\na,1\n")
+    load(con, tmp_path)
+    con.execute("delete from raw.things")
+    con.execute("insert into quality.rejected_rows (file_path, row_number, column_name, value, reason, source, "
+                "table_name, run_id) select file_path, 2, 'name', 'a', 'no such audit', 'things', 'things', 'r1' "
+                "from quality.load_log")
+    con.execute("update quality.load_log set rows_loaded = 0, rows_rejected = 1")
+    settle_file_counts(con, "r1", "things")
+    status, _read, _loaded, _rejected, cells, reason = log_rows(con)["one.csv"]
+    assert (status, cells) == ("rejected", 1) and "every row of the file was quarantined" in reason
+
+
+def test_the_files_of_a_failed_refresh_are_read_again(con, tmp_path):
+    (tmp_path / "one.csv").write_text("name,count\na,1\n")
+    load(con, tmp_path, "failed")
+    forget_unpublished_loads(con, "failed")
+    load(con, tmp_path, "next")
+    assert log_rows(con, "next")["one.csv"][:3] == ("loaded", 1, 1)
+    assert con.execute("select count(*) from raw.things").fetchone() == (1,)  # replaced, not doubled
+
+
+@pytest.mark.parametrize("text, fine", [("0", True), ("12", True), (str(INTEGER_MAX), True),
+                                         (str(INTEGER_MAX + 1), False), ("15000000000000", False), ("-3", False),
+                                         ("1.5", False), ("x", False)])
+def test_counts_fit_the_integer_columns_of_the_marts(text, fine):
+    assert (integer_problem(text, "children") is None) == fine
+
+
+def test_every_geographic_level_the_ingest_keeps_passes_the_blocking_check():
+    from expectations.schools import PUBLISHED_LEVELS
+    from pipelines.lib.school_statistics import LEVELS
+
+    rng = random.Random(7)
+    spaces = [" ", "  ", "\u00a0", "\t", "", "_"]
+    for key in LEVELS:
+        for _ in range(200):
+            words = key.replace("_", " _ ").split()
+            text = "".join(rng.choice(spaces) + w.upper() if rng.random() < 0.5 else rng.choice(spaces) + w
+                           for w in words) + rng.choice(spaces)
+            kept = LEVELS.get(" ".join(text.lower().split())) is not None
+            assert not kept or re.search(PUBLISHED_LEVELS, text), repr(text)
+
+
+def test_nb_adoptr_other_than_1_or_2_is_quarantined():
+    from pipelines.lib.ssda903 import _nb_adoptr_rule
+
+    assert _nb_adoptr_rule("2") == ("2", None) and _nb_adoptr_rule("1.0") == ("1", None)
+    for bad in ("3", "x", "15000000000000"):
+        value, problem = _nb_adoptr_rule(bad)
+        assert value is None and problem[0] == "NB_ADOPTR"

@@ -12,6 +12,7 @@ other files still load. Rows of files that have left the folder are removed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -321,9 +322,18 @@ class _Writer:
             self.logs = []
 
 
-def _fingerprint(path: Path, companions: Companions | None) -> str:
-    """The file's SHA-256, followed by ``+`` and a digest of its companions' hashes when it has any."""
-    sha = sha256_file(path)
+def folder_digest(folder: Path | None) -> str:
+    """A digest of the files of ``folder`` (paths and contents); empty when there are none."""
+    files = discover_files(folder) if folder is not None else []
+    if not files:
+        return ""
+    return hashlib.sha256("\n".join(f"{p}={sha256_file(p)}" for p in files).encode()).hexdigest()[:16]
+
+
+def _fingerprint(path: Path, companions: Companions | None, rules: str = "") -> str:
+    """The file's SHA-256, followed by ``+`` and a digest of its companions' hashes when it has any, and by
+    ``+r`` and the digest of the folder its rules come from (``load_source(rules_from=...)``) when not empty."""
+    sha = sha256_file(path) + (f"+r{rules}" if rules else "")
     if companions is None:
         return sha
     try:
@@ -376,11 +386,15 @@ def load_source(
     now: dt.datetime | None = None,
     companions: Companions | None = None,
     one_transaction: bool = False,
+    rules_from: Path | None = None,
 ) -> SourceResult:
     """Mirror ``folder`` into the raw tables of ``source``; see the module docstring.
 
     ``companions(path)`` names files a file is read together with (an EES data file's
     ``.meta.csv``): the file counts as changed when any of them changes, is added or goes.
+    ``rules_from`` is a folder the parser's rules read (``raw/reference``, whose LA list decides which codes
+    are known): when its files change, every file is read again, so that the rows in the warehouse always
+    passed the rules the blocking checks hold them to now.
 
     Each file's rows, state and log row are committed together, file by file. With ``one_transaction``
     the whole source is one transaction instead, its rows inserted in bulk: one commit and a few
@@ -397,7 +411,8 @@ def load_source(
     if one_transaction:
         con.execute("begin")
     try:
-        result = _load_files(con, source, folder, tables, by_name, parser, run_id, now, companions, writer)
+        fingerprint = functools.partial(_fingerprint, companions=companions, rules=folder_digest(rules_from))
+        result = _load_files(con, source, folder, tables, by_name, parser, run_id, now, fingerprint, writer)
         writer.finish()
     except BaseException:
         if one_transaction:
@@ -408,7 +423,7 @@ def load_source(
     return result
 
 
-def _load_files(con, source, folder, tables, by_name, parser, run_id, now, companions, writer) -> SourceResult:
+def _load_files(con, source, folder, tables, by_name, parser, run_id, now, fingerprint, writer) -> SourceResult:
     result = SourceResult(source=source)
     previous = {
         path: (sha, status)
@@ -422,7 +437,7 @@ def _load_files(con, source, folder, tables, by_name, parser, run_id, now, compa
     for path in discover_files(folder):
         file_path = str(path)
         seen_paths.add(file_path)
-        sha = _fingerprint(path, companions)
+        sha = fingerprint(path)
         outcome = FileOutcome(file_path=file_path, sha256=sha, status="unchanged")
         if previous.get(file_path, (None,))[0] == sha:
             outcome.reason = ("unchanged since it was loaded; not read again" if previous[file_path][1] == "loaded"

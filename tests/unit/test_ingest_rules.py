@@ -120,3 +120,39 @@ def test_nb_adoptr_other_than_1_or_2_is_quarantined():
     for bad in ("3", "x", "15000000000000"):
         value, problem = _nb_adoptr_rule(bad)
         assert value is None and problem[0] == "NB_ADOPTR"
+
+
+def test_files_are_read_again_when_the_folder_their_rules_come_from_changes(con, tmp_path):
+    data, reference = tmp_path / "data", tmp_path / "reference"
+    data.mkdir()
+    reference.mkdir()
+    (data / "one.csv").write_text("name,count\na,1\n")
+
+    def run(run_id):
+        load_source(con, source="things", folder=data, tables=[TABLE], parser=parser, run_id=run_id,
+                    rules_from=reference)
+        return log_rows(con, run_id)["one.csv"][0]
+
+    assert run("r1") == "loaded"
+    assert run("r2") == "unchanged"
+    (reference / "las.csv").write_text("a newer LA list\n")
+    assert run("r3") == "loaded"
+    assert run("r4") == "unchanged"
+    (reference / "las.csv").unlink()
+    assert run("r5") == "loaded"
+
+
+def test_the_summary_names_per_source_what_was_re_read_unchanged_not_re_run_and_empty():
+    from pipelines.lib.summary import rows_line, source_lines
+
+    files = [("ofsted", "loaded", 1, 10, 1, 3), ("ofsted", "unchanged", 2, 0, 0, 0),
+             ("school_absence", "rejected", 1, 0, 2, 2), ("reference", "unchanged", 1, 0, 0, 0)]
+    kept = {"ofsted": 3, "school_absence": 1, "reference": 1, "case_audits": 4}
+    assert source_lines(files, kept) == [
+        "Re-read: ofsted (1 loaded), school_absence (1 rejected)",
+        "Unchanged: reference (1 file), ofsted (2 files), case_audits (4 files, not re-run: its folder did not "
+        "change)",
+        "No files (no data) for: school_exclusions, ssda903, adoption_scorecards",
+    ]
+    assert rows_line(files) == "Rows: 10 loaded, 3 quarantined whole; 5 quarantined rows and cells " \
+                               "(see quality.rejected_rows)"

@@ -37,6 +37,7 @@ def test_a_batch_of_mutated_files_never_stops_the_refresh(seed, warehouse_dirs, 
     status = refresh()
     out = capsys.readouterr()
     assert status == 0, f"batch {seed}: {out.err.strip()}\n{out.out}"
+    assert "WARNING: step" not in out.err, f"batch {seed}: {out.err.strip()}"  # reports made too
 
     logged = query("select file_path, count(*) from quality.load_log group by 1")
     files = {str(p) for source in raw.iterdir() if source.is_dir() for p in discover_files(source)}

@@ -156,3 +156,33 @@ def test_the_summary_names_per_source_what_was_re_read_unchanged_not_re_run_and_
     ]
     assert rows_line(files) == "Rows: 10 loaded, 3 quarantined whole; 5 quarantined rows and cells " \
                                "(see quality.rejected_rows)"
+
+
+def test_after_a_failed_refresh_the_next_plan_re_runs_its_sources_even_when_their_folder_is_back(tmp_path):
+    from pipelines.cli import plan_refresh
+    from pipelines.lib.config import Settings
+    from pipelines.lib.refresh_state import RefreshState, note_failed_refresh, read_state, write_state
+
+    settings = Settings(raw_dir=tmp_path / "raw", data_dir=tmp_path / "data", home_la="865", pseudonym_key=None)
+    settings.data_dir.mkdir()
+    settings.published_db.write_bytes(b"published")
+    snapshot = {"ofsted/a.csv": (1, 1)}
+    write_state(settings, RefreshState("code", snapshot, "2026-01-01T00:00:00"))
+    assert plan_refresh(settings, None, False, "code", snapshot).keys == []
+
+    note_failed_refresh(settings, "code", {"reference"})  # it loaded raw/reference/las.csv, since taken out
+    assert read_state(settings).stale_sources == ("reference",)
+    graph_asked = []
+
+    def graph():
+        graph_asked.append(True)
+        from pipelines.definitions import defs
+        return defs.resolve_asset_graph()
+
+    plan = plan_refresh(settings, graph, False, "code", snapshot)
+    assert plan.sources == {"reference"} and plan.keys and graph_asked
+    assert "reference again after a failed refresh" in plan.reason
+    note_failed_refresh(settings, "code", None)  # a failed full refresh: the next one is full
+    assert plan_refresh(settings, graph, False, "code", snapshot).keys is None
+    write_state(settings, RefreshState("code", snapshot, "2026-01-02T00:00:00"))  # a refresh that published
+    assert plan_refresh(settings, graph, False, "code", snapshot).keys == []

@@ -5,7 +5,7 @@ source, what was re-read, what was unchanged and what had no data."""
 import pytest
 
 from tests.conftest import copy_sample
-from tests.integration.pipeline import query, refresh
+from tests.integration.pipeline import make_ofsted_check_fail, query, refresh
 from tests.reliability.corpus import EES, text
 from tests.reference_vintages import las_vintage
 
@@ -26,11 +26,7 @@ def summary_lines(capsys) -> dict[str, str]:
     return {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in out if ":" in line}
 
 
-def test_an_older_la_list_a_failed_refresh_and_the_next_incremental_run(warehouse_dirs, monkeypatch, capsys):
-    import great_expectations as gx
-
-    import pipelines.defs.ofsted as ofsted_defs
-
+def test_an_older_la_list_a_failed_refresh_and_the_next_incremental_run(warehouse_dirs, capsys):
     raw, _data = warehouse_dirs
     copy_sample(raw, "ofsted", "case_audits")
     (raw / "school_exclusions").mkdir()
@@ -40,22 +36,14 @@ def test_an_older_la_list_a_failed_refresh_and_the_next_incremental_run(warehous
     (ofsted_rows,) = query("select sum(rows_loaded) from quality.load_log where source = 'ofsted'")[0]
 
     # a refresh that fails on a blocking check after loading the March 2022 LA list
-    real_suite = ofsted_defs.workbook_suite
-
-    def failing_suite(known):
-        suite = real_suite(known)
-        suite.expectations.append(gx.expectations.ExpectTableRowCountToBeBetween(
-            max_value=1, meta={"check": "at most one row"}))
-        return suite
-
-    monkeypatch.setattr(ofsted_defs, "workbook_suite", failing_suite)
-    (raw / "reference").mkdir()
-    (raw / "reference" / "las_2022.csv").write_bytes(las_vintage("2022-03-31"))
-    capsys.readouterr()
-    assert refresh() == 1
+    with pytest.MonkeyPatch.context() as failing:
+        make_ofsted_check_fail(failing, 1, "at most one row")
+        (raw / "reference").mkdir()
+        (raw / "reference" / "las_2022.csv").write_bytes(las_vintage("2022-03-31"))
+        capsys.readouterr()
+        assert refresh() == 1
     failed_run = query("select run_id from quality.check_results where not passed and details like '%at most one row%'")
     assert failed_run == []  # not published: the published warehouse is the first refresh's
-    monkeypatch.setattr(ofsted_defs, "workbook_suite", real_suite)
 
     capsys.readouterr()
     assert refresh() == 0

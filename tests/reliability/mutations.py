@@ -154,6 +154,29 @@ def lose_rows(table: Table, rng: random.Random) -> Table:
     return [row for i, row in enumerate(table) if i == 0 or rng.random() > 0.3]
 
 
+def vary_spelling(table: Table, rng: random.Random) -> Table:
+    """Each value of a column of few distinct values (a level, a type, a grade) spelt another way: spaces
+    squashed, doubled or non-breaking, case changed (``Localauthority``, ``LOCAL  AUTHORITY``)."""
+    columns = [j for j in range(len(table[0])) if 1 < len({row[j] for row in table[1:] if j < len(row)}) <= 12]
+    if not columns:
+        return table
+    j = rng.choice(columns)
+    spellings = (lambda v: v.replace(" ", ""), lambda v: v.replace(" ", "  "), lambda v: v.replace(" ", "\u00a0"),
+                 str.upper, str.lower, lambda v: v.title().replace(" ", "_"), lambda v: v[:-1])
+    variant = {value: rng.choice(spellings)(value) for value in {row[j] for row in table[1:] if j < len(row)}}
+    return [table[0], *([*row[:j], variant[row[j]], *row[j + 1:]] if j < len(row) else row for row in table[1:])]
+
+
+def small_counts(table: Table, rng: random.Random) -> Table:
+    """The whole numbers of a column made small (0 to 7): cells that disclosure control must suppress."""
+    numeric = [j for j in range(len(table[0])) if any(j < len(r) and r[j].isdigit() for r in table[1:])]
+    for j in rng.sample(numeric, min(len(numeric), rng.randint(1, 3))):
+        for row in table[1:]:
+            if j < len(row) and row[j].isdigit():
+                row[j] = str(rng.randint(0, 7))
+    return table
+
+
 def header_only(table: Table, rng: random.Random) -> Table:
     return table[:1]
 
@@ -168,7 +191,8 @@ TABLE_MUTATIONS: dict[str, Callable[[Table, random.Random], Table]] = {
     "drop_column": drop_column, "duplicate_column": duplicate_column, "shuffle_columns": shuffle_columns,
     "huge_cell": huge_cell, "squash_values": squash_values, "garble_numbers": garble_numbers,
     "swap_cells": swap_cells, "blank_cells": blank_cells, "repeat_rows": repeat_rows, "lose_rows": lose_rows,
-    "header_only": header_only, "header_renamed": header_renamed,
+    "header_only": header_only, "header_renamed": header_renamed, "vary_spelling": vary_spelling,
+    "small_counts": small_counts,
 }
 
 

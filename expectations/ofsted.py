@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-ILACS_GRADES = r"(?i)^\s*(outstanding|good|requires improvement( to be good)?|inadequate)\s*$"
-FRAMEWORK_GRADES = {
-    "SLAC": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
-    "CP": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
-    "SIF": r"(?i)^\s*(outstanding|good|requires improvement|inadequate)\s*$",
-    "ILACS": ILACS_GRADES,
-}
+from pipelines.lib.parsing import FRAMEWORK_GRADE_WORDS
+from pipelines.lib.rules import phrase_pattern
+
+# Each framework's grade words as the ingest reads them (pipelines/lib/parsing.grade_rank: any case, any spacing).
+FRAMEWORK_GRADES = {framework: phrase_pattern(words) for framework, words in FRAMEWORK_GRADE_WORDS.items()}
+ILACS_GRADES = FRAMEWORK_GRADES["ILACS"]
 WORKBOOK_GRADE_COLUMNS = ("overall_effectiveness", "impact_of_leaders", "help_and_protection",
                           "children_in_care", "care_leavers")
 

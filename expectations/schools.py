@@ -11,11 +11,11 @@ of cells given twice. Every cell is covered; only the frame is smaller.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import pandas as pd
 
+from pipelines.lib.rules import phrase_pattern
 from pipelines.lib.school_statistics import LEVELS
 
 GROUP_COLUMNS = ("_file_path", "indicator", "indicator_kind", "time_period", "time_identifier", "period_label",
@@ -23,7 +23,7 @@ GROUP_COLUMNS = ("_file_path", "indicator", "indicator_kind", "time_period", "ti
 GEOGRAPHY_LEVELS = ("national", "regional", "local_authority")
 # The geographic levels the ingest keeps (any case, any run of whitespace between and around the words), so that
 # the check holds exactly what the ingest's rule lets through (``Local\u00a0authority`` included).
-PUBLISHED_LEVELS = r"(?i)^\s*(?:" + "|".join(r"\s+".join(map(re.escape, key.split())) for key in LEVELS) + r")\s*$"
+PUBLISHED_LEVELS = phrase_pattern(LEVELS)
 STATUS_SYMBOLS = ("c", "x", "z", "low", "u")
 
 

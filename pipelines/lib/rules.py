@@ -92,3 +92,13 @@ def integer_problem(text: str, what: str) -> str | None:
     if int(text) > INTEGER_MAX:
         return f"'{text}' {what} is more than any real count (over {INTEGER_MAX:,}): probably a broken cell"
     return None
+
+
+def phrase_pattern(phrases) -> str:
+    """A regular expression matching any of ``phrases`` as the ingest's word rules read text (case ignored,
+    any run of whitespace, non-breaking spaces included, between and around the words), for a blocking check
+    that must hold exactly what the ingest let through."""
+    import re
+
+    alternatives = sorted((r"\s+".join(map(re.escape, phrase.split())) for phrase in phrases), key=len, reverse=True)
+    return r"(?i)^\s*(?:" + "|".join(alternatives) + r")\s*$"

@@ -98,19 +98,38 @@ def test_counts_fit_the_integer_columns_of_the_marts(text, fine):
     assert (integer_problem(text, "children") is None) == fine
 
 
+def spellings(phrase: str, rng: random.Random, n: int = 200):
+    """``phrase`` spelt many ways: spaces squashed, doubled, non-breaking, tabs, underscores, case changed."""
+    spaces = [" ", "  ", "\u00a0", "\t", "", "_", "\u2009"]
+    words = phrase.replace("_", " _ ").split()
+    for _ in range(n):
+        yield "".join(rng.choice(spaces) + (w.upper() if rng.random() < 0.5 else w) for w in words) + rng.choice(spaces)
+
+
 def test_every_geographic_level_the_ingest_keeps_passes_the_blocking_check():
     from expectations.schools import PUBLISHED_LEVELS
     from pipelines.lib.school_statistics import LEVELS
 
     rng = random.Random(7)
-    spaces = [" ", "  ", "\u00a0", "\t", "", "_"]
     for key in LEVELS:
-        for _ in range(200):
-            words = key.replace("_", " _ ").split()
-            text = "".join(rng.choice(spaces) + w.upper() if rng.random() < 0.5 else rng.choice(spaces) + w
-                           for w in words) + rng.choice(spaces)
+        for text in spellings(key, rng):
             kept = LEVELS.get(" ".join(text.lower().split())) is not None
             assert not kept or re.search(PUBLISHED_LEVELS, text), repr(text)
+
+
+def test_every_ofsted_grade_the_ingest_keeps_passes_the_blocking_check():
+    from expectations.ofsted import FRAMEWORK_GRADES
+    from pipelines.lib.parsing import FRAMEWORK_GRADE_WORDS, grade_rank
+
+    rng = random.Random(11)
+    for framework, words in FRAMEWORK_GRADE_WORDS.items():
+        for word in words:
+            for text in spellings(word, rng):
+                try:
+                    grade_rank(text, framework)
+                except ValueError:
+                    continue
+                assert re.search(FRAMEWORK_GRADES[framework], text), (framework, repr(text))
 
 
 def test_nb_adoptr_other_than_1_or_2_is_quarantined():

@@ -15,7 +15,7 @@ from pipelines.lib.areas import LaLookup
 from pipelines.lib.ingest import FileRejected, RawTable
 from pipelines.lib.parsing import grade_rank, iso_date, parse_date, parse_framework
 from pipelines.lib.readers import Sheet, find_header_row, normalise_header, read_tables
-from pipelines.lib.rules import ParsedTable, Rejection
+from pipelines.lib.rules import ParsedTable, Rejection, quarantine_repeats
 
 # Workbook headers (normalised) -> raw column.
 WORKBOOK_COLUMNS = {
@@ -118,6 +118,8 @@ def parse_workbook_sheet(sheet: Sheet, header_at: int, lookup: LaLookup, today: 
         cells["sheet_kind"] = kind
         cells["_row_number"] = offset
         parsed.rows.append(cells)
+    quarantine_repeats(parsed, lambda r: (r["la_code"], r["inspection_date"]) if r.get("overall_effectiveness") else None,
+                       "an overall effectiveness judgement of this LA inspected on this date")
     return parsed
 
 

@@ -102,3 +102,21 @@ def phrase_pattern(phrases) -> str:
 
     alternatives = sorted((r"\s+".join(map(re.escape, phrase.split())) for phrase in phrases), key=len, reverse=True)
     return r"(?i)^\s*(?:" + "|".join(alternatives) + r")\s*$"
+
+
+def quarantine_repeats(parsed: ParsedTable, key, what: str) -> None:
+    """Keep the first row of each ``key(row)`` (None: no key, kept); quarantine a later row with the same key,
+    naming the row kept. For a table whose blocking check holds a key unique (a uniqueness rule at ingest)."""
+    first: dict = {}
+    kept = []
+    for row in parsed.rows:
+        k = key(row)
+        if k is not None and k in first:
+            parsed.rejections.append(Rejection(
+                row["_row_number"], None, ", ".join(str(v) for v in k),
+                f"{what} is already on row {first[k]}; keep one row"))
+            continue
+        if k is not None:
+            first[k] = row["_row_number"]
+        kept.append(row)
+    parsed.rows = kept

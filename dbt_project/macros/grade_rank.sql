@@ -1,6 +1,8 @@
-{#- Ofsted grade words of every framework to one scale: 1 Outstanding .. 4 Inadequate. -#}
+{#- Ofsted grade words of every framework to one scale: 1 Outstanding .. 4 Inadequate. The words are read as the
+    ingest reads them (pipelines/lib/parsing.squash): any case, any run of whitespace (non-breaking spaces
+    included) between and around them, so that a grade the ingest let through always has a rank. -#}
 {% macro grade_rank(column) -%}
-    case lower(trim({{ column }}))
+    case lower(trim(regexp_replace({{ column }}, '[\s\p{Z}\x{1c}-\x{1f}\x{85}]+', ' ', 'g')))
         when 'outstanding' then 1
         when 'good' then 2
         when 'adequate' then 3

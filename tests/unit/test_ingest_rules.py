@@ -205,3 +205,27 @@ def test_after_a_failed_refresh_the_next_plan_re_runs_its_sources_even_when_thei
     assert plan_refresh(settings, graph, False, "code", snapshot).keys is None
     write_state(settings, RefreshState("code", snapshot, "2026-01-02T00:00:00"))  # a refresh that published
     assert plan_refresh(settings, graph, False, "code", snapshot).keys == []
+
+
+def test_every_ofsted_grade_the_ingest_keeps_has_a_rank_in_the_dbt_models():
+    from pathlib import Path
+
+    import jinja2
+
+    from pipelines.lib.parsing import GRADE_RANKS, grade_rank
+
+    macro = (Path(__file__).resolve().parents[2] / "dbt_project" / "macros" / "grade_rank.sql").read_text()
+    rank_sql = jinja2.Template(macro + "{{ grade_rank('g') }}").render()
+    rng = random.Random(13)
+    texts = [text for word in GRADE_RANKS for text in spellings(word, rng, 60)]
+    kept = []
+    for text in texts:
+        try:
+            kept.append((text, grade_rank(text)))
+        except ValueError:
+            pass
+    con = duckdb.connect()
+    con.execute("create table t (g varchar, expected integer)")
+    con.executemany("insert into t values (?, ?)", kept)
+    wrong = con.execute(f"select g, expected, {rank_sql} from t where {rank_sql} is distinct from expected").fetchall()
+    assert len(kept) > 100 and wrong == []

@@ -515,14 +515,14 @@ def every_row_quarantined_reason(rows_rejected: int, entries: int) -> str:
 
 def _say_when_nothing_loaded(outcome: FileOutcome) -> None:
     """A file whose every row was quarantined is ``rejected`` (its rows counted, its quarantine kept); a file
-    with no data rows at all is ``loaded`` with a reason that says so."""
+    with no data rows at all is ``loaded`` with a reason that says so (unless its parser's notes say why)."""
     notes = [outcome.reason] if outcome.reason else []
     if outcome.rows_loaded == 0 and outcome.rows_rejected > 0:
         outcome.status = "rejected"
         outcome.reason = "; ".join([every_row_quarantined_reason(outcome.rows_rejected, outcome.cells_quarantined),
                                     *notes])
-    elif outcome.rows_read == 0 and outcome.rows_rejected == 0 and not outcome.cells_quarantined:
-        outcome.reason = "; ".join(["no data rows were read from the file", *notes])
+    elif outcome.rows_read == 0 and not outcome.cells_quarantined and not notes:  # notes say why, if any
+        outcome.reason = "no data rows were read from the file"
 
 
 def settle_file_counts(con: duckdb.DuckDBPyConnection, run_id: str, source: str) -> None:

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-ILACS_GRADES = r"(?i)^\s*(outstanding|good|requires\s+improvement(\s+to\s+be\s+good)?|inadequate)\s*$"
-FRAMEWORK_GRADES = {
-    "SLAC": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
-    "CP": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
-    "SIF": r"(?i)^\s*(outstanding|good|requires\s+improvement|inadequate)\s*$",
-    "TLAC": r"(?i)^\s*(outstanding|good|adequate|inadequate)\s*$",
-    "ILACS": ILACS_GRADES,
-}
+from pipelines.lib.parsing import FRAMEWORK_GRADE_WORDS, GRADE_RANKS
+from pipelines.lib.rules import phrase_pattern
+
+# Each framework's grade words as the ingest reads them (pipelines/lib/parsing.grade_rank: any case, any spacing).
+FRAMEWORK_GRADES = {framework: phrase_pattern(words) for framework, words in FRAMEWORK_GRADE_WORDS.items()}
+ILACS_GRADES = FRAMEWORK_GRADES["ILACS"]
 # Ofsted's statistics write every framework's third grade as 'Requires improvement to be good' in some
 # vintages, and once a bare 3: any word of the four-point scale, or 1-4.
-STATISTICS_GRADES = (r"(?i)^\s*(outstanding|good|adequate|requires\s+improvement(\s+to\s+be\s+good)?|inadequate|[1-4])"
-                     r"\s*$")
+STATISTICS_GRADES = phrase_pattern(set(GRADE_RANKS) | {"1", "2", "3", "4"})
 WORKBOOK_GRADE_COLUMNS = ("overall_effectiveness", "impact_of_leaders", "help_and_protection",
                           "children_in_care", "care_leavers")
 

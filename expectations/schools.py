@@ -14,10 +14,15 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from pipelines.lib.rules import phrase_pattern
+from pipelines.lib.school_statistics import LEVELS
+
 GROUP_COLUMNS = ("_file_path", "indicator", "indicator_kind", "time_period", "time_identifier", "period_label",
                  "geographic_level", "geography_level", "area_code", "la_code", "status_symbol")
 GEOGRAPHY_LEVELS = ("national", "regional", "local_authority")
-PUBLISHED_LEVELS = r"(?i)^\s*(?:national|region(?:al)?|local[ _]authority)\s*$"
+# The geographic levels the ingest keeps (any case, any run of whitespace between and around the words), so that
+# the check holds exactly what the ingest's rule lets through (``Local\u00a0authority`` included).
+PUBLISHED_LEVELS = phrase_pattern(LEVELS)
 STATUS_SYMBOLS = ("c", "x", "z", "low", "u")
 
 

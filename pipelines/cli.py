@@ -20,7 +20,9 @@ from pipelines.lib.landing import diff_snapshots, take_snapshot
 from pipelines.lib.locking import RefreshBusy, refresh_lock
 from pipelines.lib.pseudonymise import development_key_warning
 from pipelines.lib.publish import discard_unfinished_publication
-from pipelines.lib.refresh_state import RefreshState, code_fingerprint, read_state, write_state
+from pipelines.lib.refresh_state import (
+    ALL_SOURCES, RefreshState, code_fingerprint, note_failed_refresh, read_state, write_state,
+)
 from pipelines.lib.summary import freshness_lines, refresh_summary
 
 FILE_LOGS = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
@@ -32,6 +34,8 @@ class Plan:
 
     keys: list[dg.AssetKey] | None
     reason: str
+    sources: set[str] | None = None
+    """The landing sources re-run (None: all of them)."""
 
 
 def plan_refresh(settings: Settings, asset_graph, full: bool, fingerprint: str, snapshot) -> Plan:
@@ -46,16 +50,20 @@ def plan_refresh(settings: Settings, asset_graph, full: bool, fingerprint: str, 
         return Plan(None, "full refresh (no earlier published refresh)")
     if state.fingerprint != fingerprint:
         return Plan(None, "full refresh (code or settings changed since the last refresh)")
+    if ALL_SOURCES in state.stale_sources:
+        return Plan(None, "full refresh (the refresh after the last successful one failed)")
     changes = diff_snapshots(state.snapshot, snapshot)
-    if not changes:
+    if not changes and not state.stale_sources:
         return Plan([], f"nothing changed in the landing folder since the last refresh ({state.finished_at})")
     from pipelines.defs.operations import selection_for_sources
 
     graph = asset_graph() if callable(asset_graph) else asset_graph
-    keys = selection_for_sources(changes.sources()).resolve(graph)
-    sources = ", ".join(sorted(changes.sources()))
+    rerun = changes.sources() | set(state.stale_sources)
+    keys = selection_for_sources(rerun).resolve(graph)
+    why = [f"{len(changes.paths)} file(s) new, changed or removed"] if changes else []
+    why += [f"{', '.join(state.stale_sources)} again after a failed refresh"] if state.stale_sources else []
     return Plan(sorted(keys, key=lambda k: k.to_user_string()),
-                f"incremental refresh of {sources} ({len(changes.paths)} file(s) new, changed or removed)")
+                f"incremental refresh of {', '.join(sorted(rerun))} ({'; '.join(why)})", rerun)
 
 
 def _failure_reasons(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -121,6 +129,8 @@ def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) 
             # refresh runs again what changed since the last refresh that did everything.
             if published and not reasons:
                 write_state(settings, RefreshState(fingerprint, snapshot, dt.datetime.now().isoformat(timespec="seconds")))
+            elif not published:
+                _note_failed_refresh(settings, fingerprint, plan.sources, result.run_id)
     except RefreshBusy as exc:
         print(f"Refresh refused: {exc}", file=sys.stderr)
         return 2
@@ -141,6 +151,21 @@ def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) 
     if warning:
         print(f"WARNING: {warning}")
     return 0 if published else 1
+
+
+def _note_failed_refresh(settings: Settings, fingerprint: str, sources: set[str] | None, run_id: str) -> None:
+    """A refresh that did not publish: the next one re-runs its sources and re-reads the files it read."""
+    import duckdb
+
+    from pipelines.lib.ingest import forget_unpublished_loads
+
+    note_failed_refresh(settings, fingerprint, sources)
+    if settings.work_db.exists():
+        con = duckdb.connect(str(settings.work_db))
+        try:
+            forget_unpublished_loads(con, run_id)
+        finally:
+            con.close()
 
 
 def _freeze_imports() -> None:

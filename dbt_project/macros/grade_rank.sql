@@ -1,8 +1,9 @@
-{#- Ofsted grade words of every framework to one scale: 1 Outstanding .. 4 Inadequate. Spaces inside the
-    words are squashed (as the ingest rules do); with digits=true a bare 1-4 (once in Ofsted's statistics) is
-    the rank. -#}
+{#- Ofsted grade words of every framework to one scale: 1 Outstanding .. 4 Inadequate. The words are read as the
+    ingest reads them (pipelines/lib/parsing.squash): any case, any run of whitespace (non-breaking spaces
+    included) between and around them, so that a grade the ingest let through always has a rank; with
+    digits=true a bare 1-4 (once in Ofsted's statistics) is the rank. -#}
 {% macro grade_rank(column, digits=false) -%}
-    case regexp_replace(lower(trim({{ column }})), '\s+', ' ', 'g')
+    case lower(trim(regexp_replace({{ column }}, '[\s\p{Z}\x{1c}-\x{1f}\x{85}]+', ' ', 'g')))
         when 'outstanding' then 1
         when 'good' then 2
         when 'adequate' then 3

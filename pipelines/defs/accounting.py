@@ -8,7 +8,7 @@ from pipelines.defs.resources import WarehouseResource
 UNACCOUNTED_SQL = """
     select file_path, rows_read, rows_loaded, rows_rejected
     from quality.load_log
-    where run_id = ? and source = ? and status = 'loaded' and rows_read <> rows_loaded + rows_rejected
+    where run_id = ? and source = ? and status <> 'unchanged' and rows_read <> rows_loaded + rows_rejected
     order by file_path
 """
 

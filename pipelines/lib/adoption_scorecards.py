@@ -16,7 +16,7 @@ from pathlib import Path
 from pipelines.lib.areas import LaLookup
 from pipelines.lib.ingest import FileRejected, RawTable
 from pipelines.lib.readers import Sheet, find_header_row, normalise_header, read_tables
-from pipelines.lib.rules import ParsedTable, Rejection
+from pipelines.lib.rules import ParsedTable, Rejection, integer_problem
 
 SOURCE = "adoption_scorecards"
 INDICATORS = ("A1", "A2", "A3", "A10")
@@ -82,8 +82,9 @@ def _row(cells: dict, row_number: int, lookup: LaLookup) -> tuple[dict | None, l
         reject("value", cells.get("value"), str(exc))
     try:
         children, _ = _number(cells.get("children"))
-        if children is not None and (not children.lstrip("-").isdigit() or int(children) < 0):
-            raise ValueError(f"'{children}' is not a whole number of children")
+        problem = integer_problem(children, "children") if children is not None else None
+        if problem:
+            raise ValueError(problem)
         out["children"] = children
     except ValueError as exc:
         reject("children", cells.get("children"), str(exc))

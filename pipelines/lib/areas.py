@@ -47,21 +47,40 @@ class LaLookup:
 BUNDLED_LA_CODES = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "reference" / "ref_la_codes.csv"
 
 
-def load_la_lookup(reference_dir: Path, bundled: Path = BUNDLED_LA_CODES) -> LaLookup:
-    """Known LAs: the LA list a council dropped into ``reference_dir`` if any, else the bundled seed.
+def updated_reference(bundled: Iterable[dict], override: Iterable[dict], key: str) -> list[dict]:
+    """The bundled list updated and extended by a council's: its rows replace the bundled rows of the same
+    ``key`` (an ONS code, a region code) and add the others; a bundled row it does not list stays (a former LA
+    an older list leaves out, or a row of it that was quarantined). The rule of the dbt staging models
+    ``stg_reference__*``, so ingest, checks and marts agree."""
+    rows = {(row.get(key) or "").strip().upper(): row for row in bundled}
+    rows.update({(row.get(key) or "").strip().upper(): row for row in override})
+    return list(rows.values())
 
-    The same choice as the dbt model ``stg_reference__la_codes``, so ingest and marts agree.
-    """
+
+def dropped_in_rows(reference_dir: Path | None, table_names: Iterable[str]) -> dict[str, list[dict]]:
+    """The rows of the reference lists a council dropped into ``reference_dir``, per raw table, the newest list
+    last (the list whose latest date of operation or termination is latest; then by file path), so that
+    :func:`updated_reference` lets the newest win, as the dbt staging models do."""
     from pipelines.lib.reference import parse_reference_file
 
-    override: list[dict] = []
-    for path in discover_files(reference_dir):
+    wanted = set(table_names)
+    found: list[tuple[str, str, str, list[dict]]] = []
+    for path in discover_files(reference_dir) if reference_dir is not None else []:
         try:
             tables = parse_reference_file(path)
         except Exception:  # noqa: BLE001 - the reference ingest logs why; here it just is not a list
             continue
-        override += [row for t in tables if t.table_name == "reference_la_codes" for row in t.rows]
-    if override:
-        return LaLookup.from_rows(override)
+        for table in (t for t in tables if t.table_name in wanted):
+            dates = [d for row in table.rows for d in (row.get("date_of_operation"), row.get("date_of_termination")) if d]
+            found.append((max(dates, default=""), str(path), table.table_name, table.rows))
+    rows: dict[str, list[dict]] = {name: [] for name in wanted}
+    for _vintage, _path, name, table_rows in sorted(found, key=lambda f: f[:2]):
+        rows[name] += table_rows
+    return rows
+
+
+def load_la_lookup(reference_dir: Path, bundled: Path = BUNDLED_LA_CODES) -> LaLookup:
+    """Known LAs: the bundled seed, updated and extended by the LA lists a council dropped into ``reference_dir``."""
+    override = dropped_in_rows(reference_dir, ["reference_la_codes"])["reference_la_codes"]
     with bundled.open(newline="", encoding="utf-8") as fh:
-        return LaLookup.from_rows(csv.DictReader(fh))
+        return LaLookup.from_rows(updated_reference(csv.DictReader(fh), override, "ons_code"))

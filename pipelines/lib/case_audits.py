@@ -27,7 +27,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from pipelines.lib.ingest import FileRejected, RawTable
+from pipelines.lib.ingest import FileRejected, RawTable, settle_file_counts
 from pipelines.lib.parsing import grade_rank, iso_date, squash
 from pipelines.lib.pseudonymise import child_key
 from pipelines.lib.readers import Sheet, normalise_header, read_tables
@@ -425,6 +425,7 @@ def record_cross_file_rejections(con, run_id: str, now: dt.datetime | None = Non
             where log.run_id = ? and log.source = ? and log.status = 'loaded' and log.file_path = counts.file_path""",
             [SOURCE, run_id, SOURCE],
         )
+        settle_file_counts(con, run_id, SOURCE)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

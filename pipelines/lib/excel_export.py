@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -31,7 +32,10 @@ CATALOGUE_COLUMNS = ["indicator_code", "title", "domain", "unit", "polarity", "d
 
 
 def neutralise(value: Any) -> Any:
-    """A cell value that cannot be taken for a formula: risky text gets a leading apostrophe."""
+    """A cell value that cannot be taken for a formula: risky text gets a leading apostrophe; a control character
+    a worksheet cannot hold (from a damaged file that loaded) is shown as U+FFFD instead of stopping the export."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

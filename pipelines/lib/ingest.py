@@ -12,6 +12,7 @@ other files still load. Rows of files that have left the folder are removed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,9 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_rejected: int = 0
     reason: str | None = None
+    cells_quarantined: int = 0
+    """Entries this file has in ``quality.rejected_rows``: quarantined rows and cells (a row whose other
+    cells loaded counts here, not in ``rows_rejected``)."""
 
 
 @dataclass
@@ -88,7 +92,8 @@ QUALITY_DDL = (
     """create table if not exists quality.load_log (
         run_id varchar, file_path varchar, sha256 varchar, source varchar, table_name varchar,
         status varchar, rows_read integer, rows_loaded integer, rows_rejected integer,
-        reason varchar, loaded_at timestamp)""",
+        reason varchar, loaded_at timestamp, cells_quarantined integer)""",
+    "alter table quality.load_log add column if not exists cells_quarantined integer",
     """create table if not exists quality.rejected_rows (
         file_path varchar, row_number integer, column_name varchar, value varchar, reason varchar,
         rejected_at timestamp, source varchar, table_name varchar, run_id varchar)""",
@@ -218,13 +223,22 @@ def _delete_file_rows(con, tables: Iterable[RawTable], source: str, file_path: s
 
 
 LOG_COLUMNS = ("run_id", "file_path", "sha256", "source", "table_name", "status", "rows_read", "rows_loaded",
-               "rows_rejected", "reason", "loaded_at")
+               "rows_rejected", "reason", "loaded_at", "cells_quarantined")
+LOG_COUNTS = ("rows_read", "rows_loaded", "rows_rejected", "cells_quarantined")
 STATE_COLUMNS = ("source", "file_path", "sha256", "status", "reason", "loaded_at")
 
 
 def _log_row(run_id: str, source: str, outcome: FileOutcome, now: dt.datetime) -> list:
     return [run_id, outcome.file_path, outcome.sha256.split("+", 1)[0], source, outcome.table_name, outcome.status,
-            outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected, outcome.reason, now]
+            outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected, outcome.reason, now,
+            outcome.cells_quarantined]
+
+
+def _log_frame(rows: list[list]) -> pd.DataFrame:
+    logs = pd.DataFrame(rows, columns=list(LOG_COLUMNS))
+    for column in LOG_COUNTS:
+        logs[column] = logs[column].astype("int64")
+    return logs
 
 
 class _Writer:
@@ -286,7 +300,8 @@ class _Writer:
         if self.bulk:
             self.logs.append(row)
         else:
-            self.con.execute("insert into quality.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            names = ", ".join(LOG_COLUMNS)
+            self.con.execute(f"insert into quality.load_log ({names}) values ({', '.join('?' * len(row))})", row)
 
     def finish(self) -> None:
         """Write what was gathered (bulk)."""
@@ -303,16 +318,22 @@ class _Writer:
                 self.con.unregister("_states")
             self.states = []
         if self.logs:
-            logs = pd.DataFrame(self.logs, columns=list(LOG_COLUMNS))
-            for column in ("rows_read", "rows_loaded", "rows_rejected"):
-                logs[column] = logs[column].astype("int64")
-            _insert_frame(self.con, "quality.load_log", logs)
+            _insert_frame(self.con, "quality.load_log", _log_frame(self.logs))
             self.logs = []
 
 
-def _fingerprint(path: Path, companions: Companions | None) -> str:
-    """The file's SHA-256, followed by ``+`` and a digest of its companions' hashes when it has any."""
-    sha = sha256_file(path)
+def folder_digest(folder: Path | None) -> str:
+    """A digest of the files of ``folder`` (paths and contents); empty when there are none."""
+    files = discover_files(folder) if folder is not None else []
+    if not files:
+        return ""
+    return hashlib.sha256("\n".join(f"{p}={sha256_file(p)}" for p in files).encode()).hexdigest()[:16]
+
+
+def _fingerprint(path: Path, companions: Companions | None, rules: str = "") -> str:
+    """The file's SHA-256, followed by ``+`` and a digest of its companions' hashes when it has any, and by
+    ``+r`` and the digest of the folder its rules come from (``load_source(rules_from=...)``) when not empty."""
+    sha = sha256_file(path) + (f"+r{rules}" if rules else "")
     if companions is None:
         return sha
     try:
@@ -365,11 +386,15 @@ def load_source(
     now: dt.datetime | None = None,
     companions: Companions | None = None,
     one_transaction: bool = False,
+    rules_from: Path | None = None,
 ) -> SourceResult:
     """Mirror ``folder`` into the raw tables of ``source``; see the module docstring.
 
     ``companions(path)`` names files a file is read together with (an EES data file's
     ``.meta.csv``): the file counts as changed when any of them changes, is added or goes.
+    ``rules_from`` is a folder the parser's rules read (``raw/reference``, whose LA list decides which codes
+    are known): when its files change, every file is read again, so that the rows in the warehouse always
+    passed the rules the blocking checks hold them to now.
 
     Each file's rows, state and log row are committed together, file by file. With ``one_transaction``
     the whole source is one transaction instead, its rows inserted in bulk: one commit and a few
@@ -386,7 +411,8 @@ def load_source(
     if one_transaction:
         con.execute("begin")
     try:
-        result = _load_files(con, source, folder, tables, by_name, parser, run_id, now, companions, writer)
+        fingerprint = functools.partial(_fingerprint, companions=companions, rules=folder_digest(rules_from))
+        result = _load_files(con, source, folder, tables, by_name, parser, run_id, now, fingerprint, writer)
         writer.finish()
     except BaseException:
         if one_transaction:
@@ -397,7 +423,7 @@ def load_source(
     return result
 
 
-def _load_files(con, source, folder, tables, by_name, parser, run_id, now, companions, writer) -> SourceResult:
+def _load_files(con, source, folder, tables, by_name, parser, run_id, now, fingerprint, writer) -> SourceResult:
     result = SourceResult(source=source)
     previous = {
         path: (sha, status)
@@ -411,7 +437,7 @@ def _load_files(con, source, folder, tables, by_name, parser, run_id, now, compa
     for path in discover_files(folder):
         file_path = str(path)
         seen_paths.add(file_path)
-        sha = _fingerprint(path, companions)
+        sha = fingerprint(path)
         outcome = FileOutcome(file_path=file_path, sha256=sha, status="unchanged")
         if previous.get(file_path, (None,))[0] == sha:
             outcome.reason = ("unchanged since it was loaded; not read again" if previous[file_path][1] == "loaded"
@@ -431,11 +457,8 @@ def _load_files(con, source, folder, tables, by_name, parser, run_id, now, compa
             loaded_shas.setdefault(sha, file_path)
         result.files.append(outcome)
     if unchanged:  # their log rows together: one statement, not one commit per file
-        logs = pd.DataFrame([_log_row(run_id, source, o, now) for o in unchanged], columns=list(LOG_COLUMNS))
-        for column in ("rows_read", "rows_loaded", "rows_rejected"):
-            logs[column] = logs[column].astype("int64")
         with writer.unit():
-            _insert_frame(con, "quality.load_log", logs)
+            _insert_frame(con, "quality.load_log", _log_frame([_log_row(run_id, source, o, now) for o in unchanged]))
     for gone in sorted(set(previous) - seen_paths):
         with writer.unit():
             _delete_file_rows(con, tables, source, gone)
@@ -465,7 +488,9 @@ def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, pre
         rows_loaded=sum(p.rows_loaded for p in parsed_tables),
         rows_rejected=sum(p.rows_rejected for p in parsed_tables),
         reason="; ".join(dict.fromkeys(n for p in parsed_tables for n in p.notes)) or None,
+        cells_quarantined=sum(len(p.rejections) for p in parsed_tables),
     )
+    _say_when_nothing_loaded(outcome)
     with writer.unit():
         if file_path in previous:  # a file never loaded before has no rows to replace (rows come with a state)
             _delete_file_rows(con, tables, source, file_path)
@@ -479,3 +504,54 @@ def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, pre
         writer.state(source, outcome, now, new=file_path not in previous)
         writer.log(run_id, source, outcome, now)
     return outcome
+
+
+def every_row_quarantined_reason(rows_rejected: int, entries: int) -> str:
+    """The load-log reason of a file none of whose rows could be used."""
+    return (f"every row of the file was quarantined ({rows_rejected:,} row(s), {entries:,} entr"
+            f"{'y' if entries == 1 else 'ies'} in quality.rejected_rows saying why, by row and column): "
+            "nothing of it loaded")
+
+
+def _say_when_nothing_loaded(outcome: FileOutcome) -> None:
+    """A file whose every row was quarantined is ``rejected`` (its rows counted, its quarantine kept); a file
+    with no data rows at all is ``loaded`` with a reason that says so (unless its parser's notes say why)."""
+    notes = [outcome.reason] if outcome.reason else []
+    if outcome.rows_loaded == 0 and outcome.rows_rejected > 0:
+        outcome.status = "rejected"
+        outcome.reason = "; ".join([every_row_quarantined_reason(outcome.rows_rejected, outcome.cells_quarantined),
+                                    *notes])
+    elif outcome.rows_read == 0 and not outcome.cells_quarantined and not notes:  # notes say why, if any
+        outcome.reason = "no data rows were read from the file"
+
+
+def settle_file_counts(con: duckdb.DuckDBPyConnection, run_id: str, source: str) -> None:
+    """After a rule across files moved rows to the quarantine: bring this run's ``quality.load_log`` rows of
+    ``source`` up to date with ``quality.rejected_rows`` (``cells_quarantined``), and mark ``rejected`` a file
+    none of whose rows is left. Runs inside the caller's transaction."""
+    con.execute(
+        """update quality.load_log as log set cells_quarantined = counts.entries
+        from (select file_path, count(*) as entries from quality.rejected_rows where source = ? group by file_path)
+            as counts
+        where log.run_id = ? and log.source = ? and log.status = 'loaded' and log.file_path = counts.file_path""",
+        [source, run_id, source])
+    emptied = con.execute(
+        "select file_path, rows_rejected, cells_quarantined, reason from quality.load_log where run_id = ? "
+        "and source = ? and status = 'loaded' and rows_loaded = 0 and rows_rejected > 0", [run_id, source]).fetchall()
+    for file_path, rows_rejected, entries, reason in emptied:
+        reason = "; ".join([every_row_quarantined_reason(rows_rejected, entries or 0), *([reason] if reason else [])])
+        con.execute("update quality.load_log set status = 'rejected', reason = ? where run_id = ? and source = ? "
+                    "and file_path = ?", [reason, run_id, source, file_path])
+
+
+def forget_unpublished_loads(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """After refresh ``run_id`` failed (nothing published): the files it loaded or rejected are read again by
+    the next refresh (their state keeps no hash, so they count as changed and replace their own rows), so
+    that what the published ``quality.load_log`` says of them comes from a refresh that published."""
+    ensure_quality_schema(con)
+    con.execute(
+        """update quality.file_state as state set sha256 = ''
+        from (select distinct source, file_path from quality.load_log where run_id = ? and status <> 'unchanged')
+            as failed
+        where state.source = failed.source and state.file_path = failed.file_path""", [run_id])
+    return con.execute("select count(*) from quality.file_state where sha256 = ''").fetchone()[0]

@@ -4,6 +4,12 @@ The published file is written beside its final place under a temporary folder,
 in a storage version that DuckDB 1.x clients can open, flushed to disk and
 renamed over the old one. A reader holding the old file open keeps reading it;
 the next reader opens the new one; nobody sees a half-written warehouse.
+
+The published quality tables never show a refresh that failed as if its files had loaded: the working
+warehouse keeps every refresh's log, and ``quality.published_runs`` lists the refreshes that published.
+The published ``quality.load_log`` holds the rows of those refreshes only (a failed refresh's files never
+reached the marts); ``quality.check_results`` keeps every refresh's checks (why a refresh failed is worth
+seeing), with ``run_published`` telling the two apart.
 """
 
 from __future__ import annotations
@@ -16,6 +22,21 @@ import duckdb
 
 PUBLISHED_SCHEMAS = ("marts", "quality")
 INTERNAL_TABLES = {("quality", "file_state")}
+RUNS_DDL = "create table if not exists quality.published_runs (run_id varchar primary key, published_at timestamp)"
+_PUBLISHED_RUN = "(run_id in (select run_id from work.quality.published_runs))"
+# What of a table is published, when the working warehouse says which refreshes published.
+_PUBLISHED_SELECTS = {
+    ("quality", "load_log"): f"select * from work.quality.load_log where {_PUBLISHED_RUN}",
+    ("quality", "check_results"): f"select *, {_PUBLISHED_RUN} as run_published from work.quality.check_results",
+}
+
+
+def record_published_run(con: duckdb.DuckDBPyConnection, run_id: str, published: bool = True) -> None:
+    """Record (or, ``published=False``, forget) that refresh ``run_id`` publishes the warehouse."""
+    con.execute(RUNS_DDL)
+    con.execute("delete from quality.published_runs where run_id = ?", [run_id])
+    if published:
+        con.execute("insert into quality.published_runs values (?, current_timestamp)", [run_id])
 STORAGE_VERSION = "v1.0.0"
 
 
@@ -59,8 +80,11 @@ def publish_warehouse(work_db: Path, published_db: Path) -> dict[str, int]:
         con.execute(f"attach {_literal(staged)} as pub (storage_version '{STORAGE_VERSION}')")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f'create schema if not exists pub."{schema}"')
+        runs_known = ("quality", "published_runs") in published_tables(con, "work")
         for schema, table in published_tables(con, "work"):
-            con.execute(f'create table pub."{schema}"."{table}" as select * from work."{schema}"."{table}"')
+            select = _PUBLISHED_SELECTS.get((schema, table)) if runs_known else None
+            con.execute(f'create table pub."{schema}"."{table}" as '
+                        + (select or f'select * from work."{schema}"."{table}"'))
             counts[f"{schema}.{table}"] = con.execute(
                 f'select count(*) from pub."{schema}"."{table}"'
             ).fetchall()[0][0]

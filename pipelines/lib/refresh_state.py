@@ -4,6 +4,11 @@ After each publication the CLI records the landing folder's snapshot and a finge
 of the code and settings. The next refresh compares: a changed fingerprint (new code,
 another home LA or key) or a missing published file means a full refresh; otherwise only
 the sources whose folder changed are re-run, and nothing at all when nothing changed.
+
+A refresh that fails leaves the working warehouse holding what it loaded (the published file stays as it
+was): the state then keeps the last successful refresh's snapshot and notes the sources the failed refresh
+re-ran (``stale_sources``; ``*`` for all), so the next refresh re-runs them whether or not their folder has
+changed since (a file dropped in, then taken out again after the failure, leaves the warehouse).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ class RefreshState:
     fingerprint: str
     snapshot: Snapshot
     finished_at: str
+    stale_sources: tuple[str, ...] = ()
 
 
 def code_fingerprint(settings: Settings, root: Path = REPO_ROOT) -> str:
@@ -53,7 +59,8 @@ def read_state(settings: Settings) -> RefreshState | None:
     """The last successful refresh's state, or None (never refreshed, or unreadable)."""
     try:
         data = json.loads(state_path(settings).read_text())
-        return RefreshState(data["fingerprint"], load_snapshot(json.dumps(data["snapshot"])), data["finished_at"])
+        return RefreshState(data["fingerprint"], load_snapshot(json.dumps(data["snapshot"])), data["finished_at"],
+                            tuple(str(s) for s in data.get("stale_sources", ())))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -64,8 +71,21 @@ def write_state(settings: Settings, state: RefreshState) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"fingerprint": state.fingerprint, "snapshot": state.snapshot,
-                               "finished_at": state.finished_at}))
+                               "finished_at": state.finished_at, "stale_sources": list(state.stale_sources)}))
     os.replace(tmp, path)
+
+
+ALL_SOURCES = "*"
+
+
+def note_failed_refresh(settings: Settings, fingerprint: str, sources: set[str] | None) -> None:
+    """After a refresh that did not publish: the sources it re-ran (None: all) are re-run by the next refresh."""
+    state = read_state(settings)
+    if state is None or state.fingerprint != fingerprint:
+        return  # the next refresh is a full one anyway
+    stale = {ALL_SOURCES} if sources is None else set(sources)
+    write_state(settings, RefreshState(state.fingerprint, state.snapshot, state.finished_at,
+                                       tuple(sorted(stale | set(state.stale_sources)))))
 
 
 def clear_state(settings: Settings) -> None:

@@ -76,3 +76,47 @@ class ParsedTable:
         """Source rows quarantined whole (nothing of them loaded): with :attr:`rows_loaded` they account for
         every row read. Every quarantined cell, also of partly loaded rows, is in ``rejections``."""
         return len({r.row_number for r in self.rejections} - self.loaded_row_numbers())
+
+
+INTEGER_MAX = 2_147_483_647
+"""The largest whole number a warehouse ``integer`` column holds: a count the marts type as integer that is
+larger is quarantined at ingest (no real count comes near it; the cast would stop the refresh)."""
+
+
+def integer_problem(text: str, what: str) -> str | None:
+    """Why ``text`` (digits, perhaps signed) cannot be a whole number of ``what`` in an integer column, if it can't."""
+    if not text.lstrip("-").isdigit():
+        return f"'{text}' is not a whole number of {what}"
+    if int(text) < 0:
+        return f"'{text}' is a negative number of {what}"
+    if int(text) > INTEGER_MAX:
+        return f"'{text}' {what} is more than any real count (over {INTEGER_MAX:,}): probably a broken cell"
+    return None
+
+
+def phrase_pattern(phrases) -> str:
+    """A regular expression matching any of ``phrases`` as the ingest's word rules read text (case ignored,
+    any run of whitespace, non-breaking spaces included, between and around the words), for a blocking check
+    that must hold exactly what the ingest let through."""
+    import re
+
+    alternatives = sorted((r"\s+".join(map(re.escape, phrase.split())) for phrase in phrases), key=len, reverse=True)
+    return r"(?i)^\s*(?:" + "|".join(alternatives) + r")\s*$"
+
+
+def quarantine_repeats(parsed: ParsedTable, key, what: str) -> None:
+    """Keep the first row of each ``key(row)`` (None: no key, kept); quarantine a later row with the same key,
+    naming the row kept. For a table whose blocking check holds a key unique (a uniqueness rule at ingest)."""
+    first: dict = {}
+    kept = []
+    for row in parsed.rows:
+        k = key(row)
+        if k is not None and k in first:
+            parsed.rejections.append(Rejection(
+                row["_row_number"], None, ", ".join(str(v) for v in k),
+                f"{what} is already on row {first[k]}; keep one row"))
+            continue
+        if k is not None:
+            first[k] = row["_row_number"]
+        kept.append(row)
+    parsed.rows = kept

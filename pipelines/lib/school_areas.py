@@ -345,21 +345,14 @@ def _read_seed(name: str) -> list[dict]:
 
 
 def load_area_reference(reference_dir: Path | None = None) -> AreaReference:
-    """LA and region lists: a council's own in ``reference_dir`` when there are any, else the bundled seeds."""
-    from pipelines.lib.ingest import discover_files
-    from pipelines.lib.reference import parse_reference_file
+    """LA and region lists: the bundled seeds updated and extended by a council's own in ``reference_dir``."""
+    from pipelines.lib.areas import dropped_in_rows, updated_reference
 
-    la_rows: list[dict] = []
-    region_rows: list[dict] = []
-    for path in discover_files(reference_dir) if reference_dir is not None else []:
-        try:
-            tables = parse_reference_file(path)
-        except Exception:  # noqa: BLE001 - the reference ingest logs why; here it just is not a list
-            continue
-        la_rows += [r for t in tables if t.table_name == "reference_la_codes" for r in t.rows]
-        region_rows += [r for t in tables if t.table_name == "reference_regions" for r in t.rows]
-    las = _records(la_rows) or _records(_read_seed("ref_la_codes.csv"))
-    regions = {r["region_code"].strip(): r["region_name"].strip() for r in (region_rows or _read_seed("ref_regions.csv"))}
+    dropped = dropped_in_rows(reference_dir, ["reference_la_codes", "reference_regions"])
+    la_rows, region_rows = dropped["reference_la_codes"], dropped["reference_regions"]
+    las = _records(updated_reference(_read_seed("ref_la_codes.csv"), la_rows, "ons_code"))
+    regions = {r["region_code"].strip(): r["region_name"].strip()
+               for r in updated_reference(_read_seed("ref_regions.csv"), region_rows, "region_code")}
     regions.setdefault(ENGLAND_CODE, "England")
     variants = [(r["la_code"].strip(), r["name_variant"]) for r in _read_seed("ref_la_names.csv")]
     return AreaReference(las=las, regions=regions, name_variants=variants)

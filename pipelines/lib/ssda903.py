@@ -49,7 +49,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.lib.ingest import FileRejected, RawTable, discover_files, ensure_quality_schema, sha256_file
+from pipelines.lib.ingest import (
+    FileRejected, RawTable, discover_files, ensure_quality_schema, settle_file_counts, sha256_file,
+)
 from pipelines.lib.parsing import parse_date
 from pipelines.lib.pseudonymise import child_key
 from pipelines.lib.readers import Sheet, UnreadableFile, find_header_row, normalise_header, read_tables, sniff_format
@@ -988,6 +990,7 @@ def apply_cross_table_rules(con, run_id: str, now: dt.datetime | None = None) ->
                        as moved
                    where log.run_id = ? and log.source = ? and log.file_path = moved._file_path""",
                 [run_id, SOURCE])
+            settle_file_counts(con, run_id, SOURCE)
             con.execute("commit")
         except Exception:
             con.execute("rollback")

@@ -20,8 +20,9 @@ def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> li
     con = duckdb.connect(str(work_db), read_only=True)
     try:
         files = con.execute(
-            "select source, status, count(*), sum(rows_loaded), sum(rows_rejected) from quality.load_log "
-            "where run_id = ? group by all order by 1, 2", [run_id]).fetchall()
+            "select source, status, count(*), sum(rows_loaded), sum(rows_rejected), sum(cells_quarantined) "
+            "from quality.load_log where run_id = ? group by all order by 1, 2", [run_id]).fetchall()
+        kept = dict(con.execute("select source, count(*) from quality.file_state group by 1").fetchall())
         rejected = con.execute(
             "select file_path, reason from quality.load_log where run_id = ? and status = 'rejected' order by 1",
             [run_id]).fetchall()
@@ -35,21 +36,14 @@ def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> li
     finally:
         con.close()
     by_status: dict[str, int] = {}
-    rows_loaded = rows_rejected = 0
-    sources_seen = set()
-    for source, status, n, loaded, rej in files:
-        sources_seen.add(source)
+    for _source, status, n, *_counts in files:
         by_status[status] = by_status.get(status, 0) + n
-        rows_loaded += loaded or 0
-        rows_rejected += rej or 0
     lines = [
         "Files: " + ", ".join(f"{by_status.get(s, 0)} {s}" for s in ("loaded", "unchanged", "rejected")),
+        *source_lines(files, kept),
     ]
-    empty = [s for s in SOURCES if s not in sources_seen]
-    if empty:
-        lines.append("No files (no data) for: " + ", ".join(empty))
     lines += [f"  rejected file {path}: {reason}" for path, reason in rejected]
-    lines.append(f"Rows: {rows_loaded} loaded, {rows_rejected} quarantined (see quality.rejected_rows)")
+    lines.append(rows_line(files))
     lines.append(f"Checks: {checks[0] or 0} passed, {checks[1] or 0} failed, {checks[2] or 0} warning(s)")
     lines += [f"  failed {asset} {name}: {details}" for asset, name, details in failed_checks]
     lines += freshness_lines(work_db)
@@ -66,6 +60,51 @@ def example_query_line(published_db: Path) -> str:
     command = shlex.quote(str(cli)) if cli.exists() else "duckdb"
     return (f"Example query: {command} -readonly {shlex.quote(str(published_db))} "
             "\"select * from marts.latest_inspection_outcomes where la_code = '865'\"")
+
+
+def source_lines(files: list[tuple], kept: dict[str, int]) -> list[str]:
+    """Per source: what this run re-read, what it found unchanged (or did not re-run), what has no data.
+
+    ``files``: (source, status, files, ...) of this run's ``quality.load_log``; ``kept``: files per source in
+    the warehouse now (``quality.file_state``), which covers the sources an incremental run did not re-run."""
+    statuses: dict[str, dict[str, int]] = {}
+    for source, status, n, *_counts in files:
+        statuses.setdefault(source, {})[status] = n
+    sources = [*SOURCES, *sorted((set(statuses) | set(kept)) - set(SOURCES))]
+    reread, unchanged, empty = [], [], []
+    for source in sources:
+        seen = statuses.get(source, {})
+        read = ", ".join(f"{seen[s]} {s}" for s in ("loaded", "rejected") if seen.get(s))
+        if read:
+            reread.append(f"{source} ({read})")
+        if seen.get("unchanged"):
+            unchanged.append(f"{source} ({_files(seen['unchanged'])})")
+        elif not seen and kept.get(source):
+            unchanged.append(f"{source} ({_files(kept[source])}, not re-run: its folder did not change)")
+        elif not seen:
+            empty.append(source)
+    lines = []
+    if reread:
+        lines.append("Re-read: " + ", ".join(reread))
+    if unchanged:
+        lines.append("Unchanged: " + ", ".join(unchanged))
+    if empty:
+        lines.append("No files (no data) for: " + ", ".join(empty))
+    return lines
+
+
+def _files(n: int) -> str:
+    return f"{n} file{'' if n == 1 else 's'}"
+
+
+def rows_line(files: list[tuple]) -> str:
+    """Rows loaded and quarantined by this run; the quarantined rows and cells are the entries the run's files
+    have in ``quality.rejected_rows`` (a row partly loaded, with a cell quarantined, is one of them)."""
+    loaded = sum(row[3] or 0 for row in files)
+    whole = sum(row[4] or 0 for row in files)
+    entries = sum(row[5] or 0 for row in files)
+    return (f"Rows: {loaded} loaded, {whole} quarantined whole; {entries} quarantined rows and cells "
+            "(see quality.rejected_rows)")
 
 
 def freshness_lines(work_db: Path, today: dt.date | None = None) -> list[str]:

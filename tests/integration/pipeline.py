@@ -33,3 +33,20 @@ def table_counts(db: Path | None = None) -> dict[str, int]:
     """Rows in every published table."""
     tables = query("select schema_name, table_name from duckdb_tables() order by 1, 2", db=db)
     return {f"{s}.{t}": query(f'select count(*) from "{s}"."{t}"', db=db)[0][0] for s, t in tables}
+
+
+def make_ofsted_check_fail(monkeypatch, max_rows: int, check: str) -> None:
+    """Make the blocking Ofsted workbook check fail on more than ``max_rows`` rows (expectation named ``check``)."""
+    import great_expectations as gx
+
+    import pipelines.defs.ofsted as ofsted_defs
+
+    real_suite = ofsted_defs.workbook_suite
+
+    def stricter_suite(known):
+        suite = real_suite(known)
+        suite.expectations.append(gx.expectations.ExpectTableRowCountToBeBetween(
+            max_value=max_rows, meta={"check": check}))
+        return suite
+
+    monkeypatch.setattr(ofsted_defs, "workbook_suite", stricter_suite)

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from tests.conftest import copy_sample, fixture_path
-from tests.integration.pipeline import published, query, refresh, table_counts
+from tests.integration.pipeline import make_ofsted_check_fail, published, query, refresh, table_counts
 
 pytestmark = pytest.mark.slow
 
@@ -180,23 +180,11 @@ def test_a_reader_holding_the_published_file_does_not_break_a_refresh(warehouse_
 
 
 def test_a_failing_blocking_check_stops_publication(warehouse_dirs, monkeypatch, capsys):
-    import great_expectations as gx
-
-    import pipelines.defs.ofsted as ofsted_defs
-
     raw, _data = warehouse_dirs
     copy_sample(raw, "ofsted")
     assert refresh() == 0
     before = published().read_bytes()
-    real_suite = ofsted_defs.workbook_suite
-
-    def stricter_suite(known):
-        suite = real_suite(known)
-        suite.expectations.append(gx.expectations.ExpectTableRowCountToBeBetween(
-            max_value=10, meta={"check": "at most ten rows"}))
-        return suite
-
-    monkeypatch.setattr(ofsted_defs, "workbook_suite", stricter_suite)
+    make_ofsted_check_fail(monkeypatch, 10, "at most ten rows")
     (raw / "ofsted" / "sif_2014.csv").write_text(HEADER + "\n" + GOOD_ROW + "\n")
     capsys.readouterr()
     assert refresh() == 1

@@ -23,8 +23,8 @@ class Case:
 
     path: str
     content: bytes
-    status: str  # 'loaded' or 'rejected' in quality.load_log
-    reason: str = ""  # a substring of the load_log reason (rejected) or of a rejected row's reason (loaded)
+    status: str  # 'loaded' or 'rejected' in quality.load_log (rejected also when every row is quarantined)
+    reason: str = ""  # a substring of the load_log reason (file rejected) or of a quarantined row's reason
     rows_loaded: int | None = None
     rows_rejected: int | None = None
     what: str = ""
@@ -109,20 +109,20 @@ CASES: tuple[Case, ...] = (
           + GOOD_JUDGEMENT.replace("Overall,Overall", "Leadership,Overall") + "\r").encode(),
          "loaded", rows_loaded=2, rows_rejected=0, what="mixed CRLF, LF and CR line endings"),
     Case("ofsted/impossible_date.csv", text(OFSTED, GOOD_JUDGEMENT.replace("10/02/2014", "31/02/2014")),
-         "loaded", "not a real date", rows_loaded=0, rows_rejected=1, what="impossible date"),
+         "rejected", "not a real date", rows_loaded=0, rows_rejected=1, what="impossible date"),
     Case("ofsted/future_date.csv",
          text(OFSTED, GOOD_JUDGEMENT.replace("06/03/2014,15/04/2014", "06/03/2014,15/04/2099")),
-         "loaded", "in the future", rows_loaded=0, rows_rejected=1, what="future date"),
+         "rejected", "in the future", rows_loaded=0, rows_rejected=1, what="future date"),
     Case("ofsted/two_digit_year.csv", text(OFSTED, GOOD_JUDGEMENT.replace("15/04/2014", "15/04/14")),
          "loaded", rows_loaded=1, rows_rejected=0, what="two-digit year"),
     Case("ofsted/us_date.csv", text(OFSTED, GOOD_JUDGEMENT.replace("15/04/2014", "04/15/2014")),
-         "loaded", "US-style", rows_loaded=0, rows_rejected=1, what="US-style date"),
+         "rejected", "US-style", rows_loaded=0, rows_rejected=1, what="US-style date"),
     Case("ofsted/unknown_grade.csv", text(OFSTED, GOOD_JUDGEMENT.replace(",Good", ",Satisfactory")),
-         "loaded", "not a grade", rows_loaded=0, rows_rejected=1, what="unknown grade"),
+         "rejected", "not a grade", rows_loaded=0, rows_rejected=1, what="unknown grade"),
     Case("ofsted/wrong_framework_grade.csv", text(OFSTED, GOOD_JUDGEMENT.replace(",Good", ",Adequate")),
-         "loaded", "not a grade of the SIF framework", rows_loaded=0, rows_rejected=1,
+         "rejected", "not a grade of the SIF framework", rows_loaded=0, rows_rejected=1,
          what="a grade from another framework"),
-    Case("ofsted/unknown_la.csv", text(OFSTED, GOOD_JUDGEMENT.replace("865,", "999,", 1)), "loaded",
+    Case("ofsted/unknown_la.csv", text(OFSTED, GOOD_JUDGEMENT.replace("865,", "999,", 1)), "rejected",
          "not in the reference LA list", rows_loaded=0, rows_rejected=1, what="unknown LA code"),
     Case("ofsted/duplicate_judgement.csv", text(OFSTED, GOOD_JUDGEMENT.replace("2014,Overall", "2014,Help"),
                                                 GOOD_JUDGEMENT.replace("2014,Overall", "2014,Help")),
@@ -132,7 +132,7 @@ CASES: tuple[Case, ...] = (
              "2014,Overall", f"2014,Area {i}") for i, p in enumerate("=+-@"))),
          "loaded", rows_loaded=4, rows_rejected=0, what="cells beginning = + - @ (kept as text)"),
     Case("ofsted/huge_cell.csv",
-         text(OFSTED, GOOD_JUDGEMENT.replace("Single inspection", "x" * 10_000_000)), "loaded",
+         text(OFSTED, GOOD_JUDGEMENT.replace("Single inspection", "x" * 10_000_000)), "rejected",
          "longer than", rows_loaded=0, rows_rejected=1, what="a 10 MB single cell"),
     # --- case_audits/ --------------------------------------------------------------------------------------
     Case("case_audits/header_only.csv", text(AUDITS), "loaded", rows_loaded=0, rows_rejected=0,
@@ -167,7 +167,7 @@ CASES: tuple[Case, ...] = (
         f"{SECRET_CHILD_IDS[3]},01/05/2011,S,C2,N1,U1,PR1,01/03/2011,E3,,,,",
         f"{SECRET_CHILD_IDS[3]},02/05/2011,Q,C2,N1,U1,PR1,,,,,,",
         f"{SECRET_CHILD_IDS[3]},30/02/2011,S,C2,N1,U1,PR1,,,,,,",
-    ), "loaded", rows_loaded=0, rows_rejected=3, what="DEC before DECOM, unknown RNE, impossible DECOM"),
+    ), "rejected", rows_loaded=0, rows_rejected=3, what="DEC before DECOM, unknown RNE, impossible DECOM"),
     Case("ssda903/2012/episodes_missing_decom.csv", text(EPISODES.replace("DECOM,", ""),
                                                         f"{SECRET_CHILD_IDS[0]},S,C2,N1,U1,PR1,,,,,,"),
          "rejected", "DECOM", what="episodes without DECOM"),

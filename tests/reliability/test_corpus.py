@@ -2,6 +2,8 @@
 
 import pytest
 
+from pipelines.lib.config import Settings
+from pipelines.lib.summary import refresh_summary
 from tests.integration.pipeline import query, refresh
 from tests.reliability.corpus import CASES, SECRET_CHILD_IDS
 
@@ -54,10 +56,15 @@ def test_each_file_gets_its_outcome(corpus_warehouse, case):
         assert loaded == case.rows_loaded, f"{case.what}: loaded {loaded}"
     if case.rows_rejected is not None:
         assert rejected == case.rows_rejected, f"{case.what}: rejected {rejected}"
+    every_row_quarantined = case.status == "rejected" and bool(case.rows_rejected)
     if case.status == "rejected":
         assert reason.strip(), f"{case.what}: a rejected file needs a reason"
+    if every_row_quarantined:  # rejected, saying so, its rows counted, each row's reason in rejected_rows
+        assert "every row of the file was quarantined" in reason and "quality.rejected_rows" in reason
+        assert read == rejected > 0
+    elif case.status == "rejected":
         assert case.reason.lower() in reason.lower(), f"{case.what}: reason was {reason!r}"
-    elif case.reason:
+    if case.reason and (case.status == "loaded" or every_row_quarantined):
         row_reasons = [r for (r,) in query("select reason from quality.rejected_rows where file_path = ?", [path])]
         assert any(case.reason.lower() in r.lower() for r in row_reasons), f"{case.what}: {row_reasons}"
     quarantined = query("select row_number, column_name, reason from quality.rejected_rows where file_path = ?",
@@ -74,3 +81,21 @@ def test_no_clear_child_identifier_or_free_text_reaches_the_published_warehouse(
         for secret in secrets:
             hits = query(f'select count(*) from "{schema}"."{table}" where contains("{column}", ?)', [secret])
             assert hits == [(0,)], f"{secret!r} found in {schema}.{table}.{column}"
+
+
+def test_quarantined_rows_and_cells_are_counted_alike_in_the_log_the_summary_and_the_quarantine(corpus_warehouse):
+    per_file = query("""
+        select log.file_path, log.cells_quarantined, count(rejected.file_path)
+        from quality.load_log as log
+        left join quality.rejected_rows as rejected using (source, file_path)
+        group by all""")
+    assert per_file and all(logged == held for _path, logged, held in per_file), [
+        row for row in per_file if row[1] != row[2]]
+    (total,) = query("select count(*) from quality.rejected_rows")[0]
+    partly_loaded = query("select count(*) from quality.load_log where status = 'loaded' and cells_quarantined > "
+                          "rows_rejected")[0][0]
+    assert total > 20 and partly_loaded >= 1  # cells quarantined in rows that loaded are counted too
+    (run_id,) = query("select distinct run_id from quality.load_log")[0]
+    rows_line = next(line for line in refresh_summary(Settings.from_env().work_db, run_id, None)
+                     if line.startswith("Rows:"))
+    assert f"; {total} quarantined rows and cells" in rows_line

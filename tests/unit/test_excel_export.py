@@ -3,7 +3,7 @@
 import zipfile
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from pipelines.lib.excel_export import neutralise, write_workbook
 
@@ -38,3 +38,10 @@ def test_no_cell_of_the_workbook_is_a_formula(tmp_path):
     with zipfile.ZipFile(path) as archive:
         xml = "".join(archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".xml"))
     assert "<f>" not in xml and "<f " not in xml
+
+
+def test_a_control_character_from_a_damaged_file_never_stops_the_workbook(tmp_path):
+    assert neutralise("time_identifier=Academi\x03c year") == "time_identifier=Academi\ufffdc year"
+    book = Workbook()
+    book.active.append([neutralise("a\x00b"), neutralise("=\x1f")])
+    book.save(tmp_path / "x.xlsx")  # openpyxl refuses control characters: neutralised, they save

@@ -445,3 +445,38 @@ def test_normalise_la_name_equivalences(one, other):
 )
 def test_normalise_la_name_keeps_different_authorities_apart(one, other):
     assert normalise_la_name(one) != normalise_la_name(other)
+
+
+# ---------------------------------------------------------------------------
+# A dropped-in list updates and extends the bundled one (older vintages included)
+# ---------------------------------------------------------------------------
+
+
+def test_an_older_las_vintage_updates_and_extends_the_bundled_list_at_ingest(tmp_path):
+    from pipelines.lib.areas import load_la_lookup
+    from pipelines.lib.school_areas import load_area_reference
+    from pipelines.lib.school_statistics import parse_period
+    from tests.reference_vintages import abolished_in_2009, created_after, las_vintage
+
+    (tmp_path / "las_2022.csv").write_bytes(las_vintage("2022-03-31", extra_rows=(
+        ("E06000099", "Atlantis", "01/04/2021", "", "E12000009", "E06", "", "live", "998"),)))
+    lookup = load_la_lookup(tmp_path)
+    # former LAs the vintage codes 'x' (quarantined there) and LAs created after it stay known; its new LA is added
+    assert {"820", "875", "942", "943", "998"} <= lookup.dfe_codes
+    assert set(abolished_in_2009()) | set(created_after()) <= lookup.dfe_codes
+    reference = load_area_reference(tmp_path)
+    assert reference.exists_in("820", parse_period("200708", "Academic year").period)
+    assert reference.exists_in("998", parse_period("202122", "Academic year").period)
+    barnsley_2009 = next(r for r in reference.las if r.ons_code == "E08000016")
+    assert barnsley_2009.end is None  # the vintage (Barnsley still live in 2022) replaced the bundled row
+    assert "E08000038" in reference.ons_to_dfe  # ... and the bundled newer code stays
+
+
+def test_the_newest_of_several_dropped_in_lists_wins(tmp_path):
+    from pipelines.lib.school_areas import load_area_reference
+    from tests.reference_vintages import las_vintage
+
+    (tmp_path / "a_current.csv").write_bytes(las_vintage("2026-01-01"))
+    (tmp_path / "b_older.csv").write_bytes(las_vintage("2022-03-31"))
+    barnsley_2009 = next(r for r in load_area_reference(tmp_path).las if r.ons_code == "E08000016")
+    assert barnsley_2009.end is not None  # the 2026 list (Barnsley's old code ended 2025) is the newest

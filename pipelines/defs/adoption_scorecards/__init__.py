@@ -24,7 +24,8 @@ def adoption_scorecards_raw(context: dg.AssetExecutionContext, warehouse: Wareho
     lookup = load_la_lookup(settings.raw_dir / "reference")
     with warehouse.connect() as con:
         result = load_source(con, source=SOURCE, folder=settings.raw_dir / "adoption_scorecards", tables=TABLES,
-                             parser=lambda path: parse_scorecard_file(path, lookup), run_id=context.run_id)
+                             parser=lambda path: parse_scorecard_file(path, lookup), run_id=context.run_id,
+                             rules_from=settings.raw_dir / "reference")
         for f in result.files:
             if f.status == "rejected":
                 context.log.warning(f"{f.file_path} rejected: {f.reason}")

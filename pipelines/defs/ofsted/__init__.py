@@ -47,6 +47,7 @@ def ofsted_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         result = load_source(
             con, source="ofsted", folder=settings.raw_dir / "ofsted", tables=TABLES,
             parser=lambda path: parse_ofsted_file(path, areas), run_id=context.run.run_id,
+            rules_from=settings.raw_dir / "reference",
         )
         for f in result.files:
             if f.status == "rejected":

@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform import mart_keys
-from pipelines.lib.publish import publish_warehouse
+from pipelines.lib.publish import publish_warehouse, record_published_run
 
 PUBLISHED_KEY = dg.AssetKey(["published", "children_services_duckdb"])
 # Steps after dbt that write to the quality schema; publication waits for them.
@@ -23,7 +23,14 @@ QUALITY_KEYS = [
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
-    counts = publish_warehouse(settings.work_db, settings.published_db)
+    with warehouse.connect() as con:  # the published quality tables show this refresh's files as loaded
+        record_published_run(con, context.run.run_id)
+    try:
+        counts = publish_warehouse(settings.work_db, settings.published_db)
+    except BaseException:
+        with warehouse.connect() as con:
+            record_published_run(con, context.run.run_id, published=False)
+        raise
     context.log.info(f"published {settings.published_db}")
     return dg.MaterializeResult(
         metadata={

@@ -44,7 +44,7 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
             result = load_source(
                 con, source=source, folder=settings.raw_dir / source, tables=[table],
                 parser=lambda path: parse_school_statistics_file(path, source, reference, con),
-                run_id=context.run.run_id, companions=meta_companions,
+                run_id=context.run.run_id, companions=meta_companions, rules_from=settings.raw_dir / "reference",
             )
             for f in result.files:
                 if f.status == "rejected":

@@ -1,6 +1,9 @@
--- Region codes and names: a council's override when one was loaded, else the bundled seed.
+-- Region codes and names: the bundled seed, updated and extended by the region lists dropped into raw/reference/
+-- (a dropped-in row replaces the bundled row of its code; the last list by file path wins where several do).
 with override as (
-    select region_code, region_name from {{ source('reference', 'reference_regions') }}
+    select region_code, region_name
+    from {{ source('reference', 'reference_regions') }}
+    qualify row_number() over (partition by region_code order by _file_path desc, _row_number) = 1
 ),
 
 bundled as (
@@ -12,4 +15,4 @@ from override
 union all
 select cast(region_code as varchar), cast(region_name as varchar)
 from bundled
-where not exists (select 1 from override)
+where region_code not in (select region_code from override)

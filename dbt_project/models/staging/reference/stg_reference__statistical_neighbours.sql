@@ -1,7 +1,15 @@
--- Statistical neighbours per model: a model found in raw/reference/ replaces the bundled one.
-with override as (
-    select la_code, neighbour_la_code, neighbour_rank, closeness, sn_model
+-- Statistical neighbours per model: the bundled groupings, updated and extended by the groupings dropped into
+-- raw/reference/. An LA listed by a dropped-in file of a model gets that file's ten neighbours in the model (the
+-- last file by path wins where several list it); an LA the file does not list keeps its bundled neighbours.
+with override_rows as (
+    select la_code, neighbour_la_code, neighbour_rank, closeness, sn_model, _file_path
     from {{ source('reference', 'reference_statistical_neighbours') }}
+),
+
+override as (
+    select la_code, neighbour_la_code, neighbour_rank, closeness, sn_model
+    from override_rows
+    qualify _file_path = max(_file_path) over (partition by la_code, sn_model)
 ),
 
 bundled as (
@@ -13,7 +21,10 @@ chosen as (
     select * from override
     union all
     select * from bundled
-    where sn_model not in (select distinct sn_model from override)
+    where not exists (
+        select 1 from override
+        where override.la_code = cast(bundled.la_code as varchar) and override.sn_model = cast(bundled.sn_model as varchar)
+    )
 )
 
 select

@@ -70,7 +70,8 @@ def read_rejected_files(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def read_quarantine(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """(source, table, column, reason, rows, files, first file and row) of the quarantined rows, by reason."""
+    """(source, table, column, reason, entries, files, first file and row) of the quarantined rows and cells,
+    by reason."""
     return con.execute(
         "select source, table_name, column_name, reason, count(*), count(distinct file_path), "
         "  min_by(file_path || ' row ' || row_number, (file_path, row_number)) "
@@ -126,7 +127,7 @@ def render_quality_page(history, rejected_files, quarantine, generated_at: dt.da
 <p class="counts"><span id="checks-passed">{count['passed']} check(s) passed</span>
 <span id="checks-failed">{count['failed']} failed</span><span id="checks-warning">{count['warning']} warning(s)</span>
 <span id="files-rejected">{len(rejected_files)} file(s) rejected</span>
-<span id="rows-quarantined">{quarantined} row(s) quarantined</span></p>
+<span id="rows-quarantined">{quarantined} quarantined row(s) and cell(s)</span></p>
 <h2 id="checks">Checks (Great Expectations, dbt tests, freshness)</h2>
 <p>Each check's latest result, then its history (the newest {HISTORY_KEPT}). A failed check blocked
 publication; a warning did not.</p>
@@ -135,8 +136,10 @@ publication; a warning did not.</p>
 <h2 id="files">Rejected files</h2>
 {_table({"file": 30, "source": 10, "status": 7, "reason": 45, "when": 8}, files,
         "No file was rejected at its latest load.")}
-<h2 id="quarantine">Quarantined rows, by reason</h2>
-{_table({"source": 9, "table": 14, "column": 12, "reason": 30, "rows": 5, "files": 5, "first": 25}, reasons,
+<h2 id="quarantine">Quarantined rows and cells, by reason</h2>
+<p>Each entry of <code>quality.rejected_rows</code>: a row left out, or one cell of a row whose other cells
+loaded (the summary's "quarantined rows and cells" and <code>quality.load_log.cells_quarantined</code>).</p>
+{_table({"source": 9, "table": 14, "column": 12, "reason": 30, "entries": 5, "files": 5, "first": 25}, reasons,
         "No row is quarantined.")}
 </body></html>
 """

@@ -97,7 +97,7 @@ def test_the_quality_page_lists_every_check_rejected_file_and_reason(first_run):
     assert len(reasons) == 2 and sum(n for _, n in reasons) == 2
     for reason, n in reasons:
         assert f"<td>{html.escape(reason)}</td><td class='num'>{n}</td>" in page
-    assert f">{sum(n for _, n in reasons)} row(s) quarantined<" in page
+    assert f">{sum(n for _, n in reasons)} quarantined row(s) and cell(s)<" in page
     assert not re.search(r"(src|href)\s*=\s*['\"]?(https?:)?//", page) and "<script" not in page
 
 
@@ -121,7 +121,7 @@ def test_the_quality_page_opens_offline_in_chromium_with_the_validations_listed(
     assert "gx: LA code known" in dom and "freshness: ofsted" in dom
     assert re.search(r'id="checks-passed">\d+ check\(s\) passed', dom)
     assert len(re.findall(r"<tr class=\"check\">", dom)) > 30
-    assert "not_a_return.csv" in dom and "2 row(s) quarantined" in dom
+    assert "not_a_return.csv" in dom and "2 quarantined row(s) and cell(s)" in dom
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "quality-page.png"
     shot.unlink(missing_ok=True)

@@ -33,7 +33,8 @@ def test_page_lists_latest_results_history_rejected_files_and_reasons(tmp_path):
                     [f"run{i}", T0 + dt.timedelta(days=i)])
     con.execute("insert into quality.check_results values ('r', ?, 'raw/x', 'gx: LA code known', false, 'ERROR', "
                 "'3 rows')", [T0])
-    log = "insert into quality.load_log values ('r', ?, 'h', 'ofsted', 't', ?, 0, 0, 0, ?, ?)"
+    log = ("insert into quality.load_log (run_id, file_path, sha256, source, table_name, status, rows_read, "
+           "rows_loaded, rows_rejected, reason, loaded_at) values ('r', ?, 'h', 'ofsted', 't', ?, 0, 0, 0, ?, ?)")
     con.execute(log, ["/raw/ofsted/fixed.csv", "rejected", "missing column grade", T0])
     con.execute(log, ["/raw/ofsted/fixed.csv", "loaded", None, T0 + dt.timedelta(days=1)])
     con.execute(log, ["/raw/ofsted/notes.csv", "rejected", "not an Ofsted file: <columns>", T0])
@@ -53,7 +54,7 @@ def test_page_lists_latest_results_history_rejected_files_and_reasons(tmp_path):
     assert "notes.csv" in page and "not an Ofsted file: &lt;columns&gt;" in page and "fixed.csv" not in page
     assert "<td>not a grade</td><td class='num'>2</td><td class='num'>2</td>" in page
     assert "<td>not a real date</td><td class='num'>2</td><td class='num'>1</td><td>/raw/ofsted/f0.csv row 4<" in page
-    assert ">1 failed<" in page and ">1 warning(s)<" in page and ">4 row(s) quarantined<" in page
+    assert ">1 failed<" in page and ">1 warning(s)<" in page and ">4 quarantined row(s) and cell(s)<" in page
     assert "<script" not in page and not re.search(r"(src|href)\s*=", page)
 
 

@@ -110,7 +110,7 @@ select
         || strftime(coalesce(insp.known_start_date, insp.known_publication_date), '%Y%m%d') as inspection_id,
     ranked.framework,
     insp.inspection_type,
-    coalesce(insp.known_start_date, insp.known_publication_date) as inspection_start_date,
+    insp.known_start_date as inspection_start_date,
     insp.inspection_end_date,
     coalesce(insp.known_publication_date, insp.known_start_date) as publication_date,
     ranked.service_area,

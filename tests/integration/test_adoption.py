@@ -188,9 +188,12 @@ def test_every_public_ssda903_file_ingested_with_exact_quarantine(refreshed, pub
     for path, (read, loaded, rejected, reason) in EXPECTED_FILES.items():
         status, *counts, why = logged[path]
         assert tuple(counts) == (read, loaded, rejected), path
-        if loaded or not read:  # (a file whose every row is quarantined is logged as such: ingest's rule)
+        if loaded or not read:
             assert status == "loaded", path
-        assert why.startswith(reason), (path, why)
+            assert why.startswith(reason), (path, why)
+        else:  # a file whose every row is quarantined is rejected, saying so (ingest's rule)
+            assert status == "rejected", path
+            assert why.startswith("every row of the file was quarantined"), (path, why)
     # Every quarantined row of the real returns, by the DfE rule its reason names; nothing else broke a rule.
     quarantined = published.execute(
         "select file_path, regexp_extract(reason, 'DfE rule ([0-9A-Z]+): ', 1), count(*) from quality.rejected_rows "

@@ -8,7 +8,8 @@
                   so the Inner / Outer London E13 rows some files carry are never a region_value)
   sn_model        the statistical neighbour model in force for the period (models named by their year):
                   the latest model whose year is no later than the period's end year (2025 from 2025, 2021
-                  for 2021-2024); for an earlier period, the earliest model loaded, sn_model_note saying so.
+                  for 2021-2024); for an earlier period, the earliest model loaded, sn_model saying so
+                  ('2021 (earliest loaded; none in force for the period)') and sn_model_note why.
                   An LA with no neighbours in that model (a new or a former LA) takes the nearest model that
                   has it (sn_model_note says so); null when it has none
   sn_mean,        mean and median (the mean of the two middle values for an even count) of the values of
@@ -34,7 +35,7 @@
 {% macro indicator_benchmarks(values_model) %}
 {% set min_las = var('rank_min_las', 100) %}
 with catalogue as (
-    select indicator_code, title, unit, polarity, not_ranked_because from {{ ref('indicator_catalogue') }}
+    select indicator_code, title, domain, unit, polarity, not_ranked_because from {{ ref('indicator_catalogue') }}
 ),
 
 all_values as (
@@ -74,6 +75,7 @@ la_values as (
         all_values.numerator,
         all_values.denominator,
         catalogue.title,
+        catalogue.domain,
         catalogue.unit,
         catalogue.polarity,
         catalogue.not_ranked_because,
@@ -110,6 +112,12 @@ chosen_model as (
     select
         la_values.*,
         la_model.sn_model,
+        -- the sn_model shown: for a period before every model loaded it says the earliest is used
+        case
+            when model_in_force.before_every_model and la_model.model_year = model_in_force.model_year
+                then la_model.sn_model || ' (earliest loaded; none in force for the period)'
+            else la_model.sn_model
+        end as sn_model_shown,
         case
             when la_model.sn_model is null then null
             when la_model.model_year != model_in_force.model_year
@@ -277,7 +285,7 @@ select
     sn_mean,
     sn_median,
     cast(coalesce(sn_count, 0) as integer) as sn_count,
-    sn_model,
+    sn_model_shown as sn_model,
     cast(case when rank_note is null then value_rank end as integer) as rank,
     cast(las_with_value as integer) as rank_of,
     case
@@ -328,8 +336,10 @@ end
   Figures for an LA in a period when it did not exist, from the LAs it was reorganised from or into
   (marts.la_successions, the rows with stands_for_successor): a successor before change_date takes its
   predecessors' figures, a predecessor from change_date its successors'. `la_values` is a relation with
-  indicator_code, la_code, time_period, period_label, breakdown, value, numerator, denominator, unit and
-  period_end_date. Only where the LA has no row of its own for the indicator, period and breakdown (a
+  indicator_code, la_code, time_period, period_label, breakdown, value, numerator, denominator, domain, unit
+  and period_end_date. Never an LA's own judgement: no grade and nothing of the Inspection domain (the yes /
+  no ofsted_good_or_better_pct), so a new LA is not given its predecessor's Ofsted grade
+  (marts.ofsted_grades_in_force). Only where the LA has no row of its own for the indicator, period and breakdown (a
   suppressed row stays suppressed). From one LA: its value, except a count, which is taken only from an LA
   that went whole to it; from several (Bournemouth and Poole for BCP; Cumberland and Westmorland and Furness
   for Cumbria): the pooled rate sum(numerator) / sum(denominator) (x 100 for '%' and 'rate per 100') where
@@ -358,7 +368,10 @@ end
         inner join {{ la_values }} as source
             on edges.source_la_code = source.la_code
             and (source.period_end_date < edges.change_date) = edges.before_change
-        where not exists (
+        -- an LA's own judgement (a grade; the Inspection domain's yes / no Good or better) is never another's
+        where source.unit is distinct from 'grade'
+        and source.domain is distinct from 'Inspection'
+        and not exists (
             select 1 from {{ la_values }} as own
             where own.la_code = edges.target_la_code
             and own.indicator_code = source.indicator_code

@@ -102,6 +102,13 @@ def model_for(la: str, end_year: int, models_of: dict[str, set[int]], loaded: se
     return str(min(models_of[la], key=lambda m: (abs(m - in_force), -m)))
 
 
+def model_shown(model: str | None, end_year: int, loaded: set[int]) -> str | None:
+    """sn_model as the table names it: the earliest model, used for a period before every model, says so."""
+    if model is not None and all(m > end_year for m in loaded) and int(model) == min(loaded):
+        return f"{model} (earliest loaded; none in force for the period)"
+    return model
+
+
 def mapped_value(rows_: list[dict], unit: str, whole: list[bool]):
     """A reorganised LA's figure from the LAs it was reorganised from or into (macros/indicator_benchmarks.sql)."""
     if len(rows_) == 1:
@@ -146,6 +153,8 @@ def expected_benchmarks(con) -> dict[tuple, dict]:
         own = la_row.get((code, nb, tp, bd))
         if own is not None:
             return nb, own["value"]
+        if catalogue[code]["unit"] == "grade" or catalogue[code]["domain"] == "Inspection":
+            return None, None  # an LA's own judgement is never another's
         found = [(src, whole) for src, change, before, whole in edges.get(nb, [])
                  if (end < change) == before and (code, src, tp, bd) in la_row]
         if not found:
@@ -180,7 +189,7 @@ def expected_benchmarks(con) -> dict[tuple, dict]:
             "region_value": area_value.get((code, region_of.get(la), tp, bd)),
             "sn_mean": sum(nvals) / len(nvals) if nvals else None,  # the table rounds to 4 decimals
             "sn_median": statistics.median(nvals) if nvals else None,
-            "sn_count": len(nvals), "sn_model": model, "rank": rank, "rank_of": len(cell), "quartile_band": band,
+            "sn_count": len(nvals), "sn_model": model_shown(model, end.year, loaded), "rank": rank, "rank_of": len(cell), "quartile_band": band,
         }
     return out
 
@@ -214,7 +223,8 @@ def test_wiltshire_suspension_rate_2016_17_benchmarks(db):
     # all ten 2021-model neighbours: Dorset 838 (created 2019) from the Dorset county 835 of 2016/17; the
     # 2021 model because no older one is loaded; ranked among the 152 LAs with a figure (the sample holds all;
     # 150 after disclosure control, in published_indicator_benchmarks: 64th)
-    assert (row["sn_count"], row["sn_model"], row["sn_mapping"]) == (10, "2021", "838 from 835")
+    assert (row["sn_count"], row["sn_model"], row["sn_mapping"]) == (
+        10, "2021 (earliest loaded; none in force for the period)", "838 from 835")
     assert row["sn_model_note"] == "no model for 2017 is loaded: the earliest, 2021, is used"
     assert (row["rank"], row["rank_of"], row["quartile_band"], row["rank_note"]) == (66, 152, "B", None)
 

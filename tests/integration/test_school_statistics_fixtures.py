@@ -191,7 +191,8 @@ def test_wiltshire_neighbour_dorset_mapped_from_the_county_before_2019(warehouse
         from marts.indicator_benchmarks
         where la_code = '865' and indicator_code = 'exclusions_suspension_rate' and time_period = 201617
         and breakdown = 'Total'""")
-    assert row == (10, "2021", "838 from 835", "no model for 2017 is loaded: the earliest, 2021, is used", True)
+    assert row == (10, "2021 (earliest loaded; none in force for the period)", "838 from 835",
+                   "no model for 2017 is loaded: the earliest, 2021, is used", True)
 
 
 def test_regions_do_not_double_count_london(warehouse):

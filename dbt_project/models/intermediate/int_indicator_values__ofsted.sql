@@ -38,7 +38,8 @@ area_shares as (
         snapshot_year,
         cast(count(*) filter (where overall_grade_rank <= 2) as double) as numerator,
         cast(count(overall_grade_rank) as double) as denominator,
-        any_value(source_file) as source_file
+        -- every file behind the share, named once, in order
+        string_agg(distinct source_file, '; ' order by source_file) as source_file
     from in_force
     group by grouping sets ((snapshot_year), (snapshot_year, region_code))
     having grouping(region_code) = 1 or region_code is not null

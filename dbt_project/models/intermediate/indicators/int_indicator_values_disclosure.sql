@@ -74,7 +74,8 @@ primary_rules as (
             when value is null then coalesce(status_symbol = 'c', false)
             -- Ofsted's published judgements, and shares of LAs judged Good or better: no person is counted
             when domain = 'Inspection' then false
-            when unit = 'count' then value >= 1 and value <= 5
+            -- a fractional count (DfE apportions pupils: 0.4) is as small as a count of 1
+            when unit = 'count' then value > 0 and value <= 5
             when unit in ('%', 'rate per 100')
                 then coalesce(effective_numerator <= 5, false) or coalesce(denominator <= 10, false)
             when unit = 'days' then coalesce(denominator <= 10, false)

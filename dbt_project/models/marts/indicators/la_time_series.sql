@@ -2,10 +2,11 @@
 -- published_indicator_values, and for the periods before it existed the figures of the LAs it was
 -- reorganised from, with mapped_from naming them: Dorset 838 before 2019 from the
 -- Dorset county 835, BCP 839 from Bournemouth and Poole pooled (macros/indicator_benchmarks.sql,
--- mapped_la_values, says how). A mapped figure that cannot be made (a count from part of an area, a grade
--- from several LAs) is left out. From published values only, so it can be shared as they can.
+-- mapped_la_values, says how). A mapped figure that cannot be made (a count from part of an area) is left
+-- out, and an LA's own judgement (an Ofsted grade, Good or better yes / no) is never mapped: a new LA is not
+-- given its predecessor's grade. From published values only, so it can be shared as they can.
 with catalogue as (
-    select indicator_code, unit from {{ ref('indicator_catalogue') }}
+    select indicator_code, domain, unit from {{ ref('indicator_catalogue') }}
 ),
 
 la_values as (
@@ -20,6 +21,7 @@ la_values as (
         published.numerator,
         published.denominator,
         published.source_file,
+        catalogue.domain,
         catalogue.unit,
         {{ period_end_date('published.time_period', 'published.period_label') }} as period_end_date
     from {{ ref('published_indicator_values') }} as published

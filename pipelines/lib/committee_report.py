@@ -28,6 +28,9 @@ GRADE_TICKS = {1.0: "Outstanding", 2.0: "Good", 3.0: "Adequate / Requires improv
 GRADE_WORDS = {1: "Outstanding", 2: "Good", 3: "Adequate / Requires improvement (to be good)", 4: "Inadequate"}
 FRAMEWORK_STYLE = {"SLAC": ("#7030a0", "s"), "CP": ("#bf8f00", "D"), "SIF": ("#c55a11", "^"),
                    "ILACS": ("#1f4e79", "o")}
+# the frameworks whose latest inspection the record of main findings gives (issue 16): the full inspections of the
+# LA's children's services, not the CP or TLAC thematic inspections
+FINDINGS_FRAMEWORKS = ("SLAC", "SIF", "ILACS")
 RAG_COLOURS = {"green": "#2e7d32", "amber": "#ef6c00", "red": "#c62828"}
 ADOPTION = [("adoption_a1_days", "A1"), ("adoption_a2_days", "A2"), ("adoption_a10_days", "A10"),
             ("adoption_a3_pct", "A3")]
@@ -201,11 +204,11 @@ def _findings_order(row: dict) -> tuple:
 
 
 def main_findings(data: ReportData, refreshed: dt.datetime) -> tuple[list[list[str]], str]:
-    """The record of main findings of the home LA's latest inspection under each framework: every judgement
+    """The record of main findings of the home LA's latest SLAC, SIF and ILACS inspections: every judgement
     area and its grade as Ofsted published it, and the table's source line."""
     latest: dict[str, str] = {}
     for row in data.judgements:
-        if row.get("grade_label"):
+        if row.get("grade_label") and row["framework"] in FINDINGS_FRAMEWORKS:
             latest[row["framework"]] = row["inspection_id"]   # ordered by publication date: the last wins
     rows = [r for r in data.judgements if r["inspection_id"] in latest.values() and r.get("grade_label")]
     table = [["Inspection", "Service area", "Judgement", "Grade"]]
@@ -379,7 +382,7 @@ def _findings(report: Report) -> str:
     if len(report.findings) < 2:
         return '<p class="note">No graded inspection of the LA has been loaded.</p>'
     table = _table(report.findings).replace("<table>", '<table class="findings">', 1)
-    return (f'<h3>Record of main findings: {escape(report.la_name)}, latest inspection under each framework</h3>'
+    return (f'<h3>Record of main findings: {escape(report.la_name)}, latest SLAC, SIF and ILACS inspections</h3>'
             f'{table}'
             f'<p class="source">{escape(report.findings_source)}</p>')
 
@@ -453,7 +456,7 @@ def build_report(con: duckdb.DuckDBPyConnection, home_la: str, refreshed: dt.dat
         ("Ofsted inspections", "Overall effectiveness of every inspection of the LA's children's services, "
          "dated by publication, one marker per framework (SLAC, CP, SIF, ILACS): grades under different "
          "frameworks are not a trend, so no line joins them. Below, the record of main findings of the latest "
-         "inspection under each framework.", ofsted),
+         "SLAC, SIF and ILACS inspections.", ofsted),
         ("Adoption scorecard", "A1, A2 and A10 (average days, lower is better) against the threshold of the "
          "period and England; A3 (higher is better) against England.", adoption),
         ("School attendance and suspensions", "Persistent absence and suspension rates against England, the "

@@ -265,6 +265,21 @@ def test_record_of_main_findings_has_the_latest_inspection_under_each_framework(
     assert f"Ofsted, {WORKBOOK_TITLE}" in report.findings_source
 
 
+def test_record_of_main_findings_leaves_out_cp_and_tlac_inspections(tmp_path):
+    """Issue 16: the latest SLAC, SIF and ILACS judgements; a later CP or TLAC inspection is not among them."""
+    con = duckdb.connect()
+    make_warehouse(con, tmp_path)
+    for inspection_id, framework, published in (("865-CP-2013", "CP", "2013-01-15"),
+                                                ("865-TLAC-2013", "TLAC", "2013-03-20")):
+        con.execute("insert into marts.inspection_judgements values ('865', ?, ?, 'type', ?, null, ?, 'Overall', "
+                    "'Overall effectiveness', 'Adequate', 3, '/x.csv', 300)",
+                    [inspection_id, framework, published, published])
+    findings = build_report(con, "865", REFRESHED).findings
+    con.close()
+    assert [row[0].split(",")[0] for row in findings[1:] if row[0]] == ["SLAC", "SIF", "ILACS"]
+    assert "15 January 2013" not in str(findings) and "20 March 2013" not in str(findings)
+
+
 def test_summary_has_the_latest_figure_of_each_indicator_with_its_unit(report):
     by = {r["indicator"]: r for r in report.summary}
     assert by["Suspension rate"]["period"] == "2015/16"  # 2016/17 has no benchmark row here

@@ -2,7 +2,8 @@
 
 Every number comes from ``marts.published_indicator_values`` and ``marts.published_indicator_benchmarks``
 (after statistical disclosure control: a suppressed figure shows as ``c``); the Ofsted judgements come from
-``marts.inspection_judgements`` (Ofsted's published judgements). No child-level table is read. Charts are
+``marts.inspection_judgements`` (Ofsted's published judgements) and each inspection's overall grade from
+``marts.inspection_overall_judgements`` (the warehouse's one definition of the grade that stands for the LA). No child-level table is read. Charts are
 drawn by matplotlib as inline SVG (``report_charts``); every chart and table names its sources by publication
 and date (``report_sources``, from what was loaded). The page has no scripts, fonts, images or styles from
 elsewhere, so it opens on a laptop offline and prints as it shows.
@@ -27,6 +28,9 @@ GRADE_TICKS = {1.0: "Outstanding", 2.0: "Good", 3.0: "Adequate / Requires improv
 GRADE_WORDS = {1: "Outstanding", 2: "Good", 3: "Adequate / Requires improvement (to be good)", 4: "Inadequate"}
 FRAMEWORK_STYLE = {"SLAC": ("#7030a0", "s"), "CP": ("#bf8f00", "D"), "SIF": ("#c55a11", "^"),
                    "ILACS": ("#1f4e79", "o")}
+# the frameworks whose latest inspection the record of main findings gives (issue 16): the full inspections of the
+# LA's children's services, not the CP or TLAC thematic inspections
+FINDINGS_FRAMEWORKS = ("SLAC", "SIF", "ILACS")
 RAG_COLOURS = {"green": "#2e7d32", "amber": "#ef6c00", "red": "#c62828"}
 ADOPTION = [("adoption_a1_days", "A1"), ("adoption_a2_days", "A2"), ("adoption_a10_days", "A10"),
             ("adoption_a3_pct", "A3")]
@@ -97,6 +101,9 @@ class ReportData:
         self.judgements = _rows(con, """
             select * from marts.inspection_judgements where la_code = ?
             order by publication_date, inspection_id, source_row_number""", [home_la])
+        self.overall = _rows(con, """
+            select * from marts.inspection_overall_judgements where la_code = ?
+            order by publication_date, inspection_id""", [home_la])
         self.files = loaded_files(con)
 
     def series(self, code: str, area: str) -> dict[int, dict]:
@@ -151,18 +158,10 @@ def _drawn(*series: dict[int, dict]) -> list[dict]:
 
 
 def inspections(data: ReportData) -> list[dict]:
-    """One row per inspection of the home LA: framework, dates, and its overall effectiveness grade (for an
-    SLAC the worse of its safeguarding and looked after children grades; an LSCB review's is never the LA's)."""
-    by_id: dict[str, dict] = {}
-    for row in data.judgements:
-        area = " ".join(str(row.get(k) or "") for k in ("service_area", "judgement_area", "inspection_type"))
-        if (row.get("judgement_area") or "").lower() != "overall effectiveness" or row.get("grade_rank") is None \
-                or "lscb" in area.lower() or "safeguarding children board" in area.lower():
-            continue
-        entry = by_id.setdefault(row["inspection_id"], {**row, "rows": []})
-        entry["grade_rank"] = max(entry["grade_rank"], row["grade_rank"])
-        entry["rows"].append(row)
-    return sorted(by_id.values(), key=lambda r: (r["publication_date"], r["inspection_id"]))
+    """One row per inspection of the home LA: framework, dates, and its overall effectiveness grade, as the
+    warehouse publishes it (``marts.inspection_overall_judgements``: the grade is never worked out here)."""
+    return sorted(({**row, "grade_rank": row["overall_grade_rank"]} for row in data.overall),
+                  key=lambda r: (r["publication_date"], r["inspection_id"]))
 
 
 def ofsted_chart(data: ReportData, refreshed: dt.datetime) -> Chart:
@@ -178,13 +177,12 @@ def ofsted_chart(data: ReportData, refreshed: dt.datetime) -> Chart:
                                          for r in found], colour=colour, marker=marker, line=False))
     years = range(int(min(xs)) if xs else 2009, (int(max(xs)) + 2) if xs else 2026)
     step = max(1, len(years) // 8)
-    rows = [j for r in found for j in r["rows"]]
     chart = Chart(
         key="ofsted", title=f"Ofsted overall effectiveness, {data.la_name}, every inspection",
         x_labels=[f"{r['publication_date']:%Y-%m}" for r in found], x_values=xs,
         x_tick_labels={float(y): str(y) for y in list(years)[::step]}, series=series,
         y_ticks=GRADE_TICKS, y_range=(0.6, 4.4), invert_y=True, y_label="grade (published)",
-        caption=caption(data.sources(rows, ["ofsted_overall_grade_rank"]), refreshed, published=False),
+        caption=caption(data.sources(found, ["ofsted_overall_grade_rank"]), refreshed, published=False),
         note="One point per inspection, dated by publication; one marker per framework, not joined: SLAC "
              "(2009-12, grade 3 Adequate; the worse of its two overall judgements), CP (2012-13), SIF (2013-17, "
              "Requires improvement), ILACS (from 2018, Requires improvement to be good).",
@@ -206,11 +204,11 @@ def _findings_order(row: dict) -> tuple:
 
 
 def main_findings(data: ReportData, refreshed: dt.datetime) -> tuple[list[list[str]], str]:
-    """The record of main findings of the home LA's latest inspection under each framework: every judgement
+    """The record of main findings of the home LA's latest SLAC, SIF and ILACS inspections: every judgement
     area and its grade as Ofsted published it, and the table's source line."""
     latest: dict[str, str] = {}
     for row in data.judgements:
-        if row.get("grade_label"):
+        if row.get("grade_label") and row["framework"] in FINDINGS_FRAMEWORKS:
             latest[row["framework"]] = row["inspection_id"]   # ordered by publication date: the last wins
     rows = [r for r in data.judgements if r["inspection_id"] in latest.values() and r.get("grade_label")]
     table = [["Inspection", "Service area", "Judgement", "Grade"]]
@@ -384,7 +382,7 @@ def _findings(report: Report) -> str:
     if len(report.findings) < 2:
         return '<p class="note">No graded inspection of the LA has been loaded.</p>'
     table = _table(report.findings).replace("<table>", '<table class="findings">', 1)
-    return (f'<h3>Record of main findings: {escape(report.la_name)}, latest inspection under each framework</h3>'
+    return (f'<h3>Record of main findings: {escape(report.la_name)}, latest SLAC, SIF and ILACS inspections</h3>'
             f'{table}'
             f'<p class="source">{escape(report.findings_source)}</p>')
 
@@ -458,7 +456,7 @@ def build_report(con: duckdb.DuckDBPyConnection, home_la: str, refreshed: dt.dat
         ("Ofsted inspections", "Overall effectiveness of every inspection of the LA's children's services, "
          "dated by publication, one marker per framework (SLAC, CP, SIF, ILACS): grades under different "
          "frameworks are not a trend, so no line joins them. Below, the record of main findings of the latest "
-         "inspection under each framework.", ofsted),
+         "SLAC, SIF and ILACS inspections.", ofsted),
         ("Adoption scorecard", "A1, A2 and A10 (average days, lower is better) against the threshold of the "
          "period and England; A3 (higher is better) against England.", adoption),
         ("School attendance and suspensions", "Persistent absence and suspension rates against England, the "

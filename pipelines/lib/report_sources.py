@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.ingest import sha256_file
+from pipelines.lib.ssda903 import season
 
 SPREADSHEETS = {".xlsx": "docProps/core.xml", ".xlsm": "docProps/core.xml", ".ods": "meta.xml"}
 TITLE = re.compile(r"<dc:title>([^<]*)</dc:title>")
@@ -76,11 +77,6 @@ def publisher(catalogue_source: str) -> str | None:
     return head.strip() if sep and len(head.split()) <= 3 else None
 
 
-def collection_year(year_ending: int) -> str:
-    """2024 (year ending 31 March 2024) -> '2023-24'."""
-    return f"{year_ending - 1}-{year_ending % 100:02d}"
-
-
 def _span(labels: list[str]) -> str:
     return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"
 
@@ -112,7 +108,7 @@ def name_sources(rows: Iterable[dict], catalogue_source: str, files: dict[str, L
             untitled.setdefault(name, {})[row["time_period"]] = row["period_label"]
     out = [f"{name}{_loaded(at)}" for name, at in titled.items()]
     out += [f"{name}, {_span([periods[k] for k in sorted(periods)])}" for name, periods in untitled.items()]
-    out += [f"{name}, {collection_year(min(years))} to {collection_year(max(years))}" if years else name
+    out += [f"{name}, {season(min(years))} to {season(max(years))}" if years else name
             for name, years in computed.items()]
     return out
 

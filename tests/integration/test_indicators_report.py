@@ -425,6 +425,8 @@ def test_report_record_of_main_findings_and_ofsted_points(refreshed):
     con = duckdb.connect(str(refreshed[0] / "work" / "children_services.duckdb"), read_only=True)
     try:
         report = build_report(con, "865", dt.datetime(2026, 1, 5, 8, 0))
+        overall = con.execute("""select framework, overall_grade_rank from marts.inspection_overall_judgements
+            where la_code = '865' order by publication_date, inspection_id""").fetchall()
     finally:
         con.close()
     findings = {(row[2], row[3]) for row in report.findings[1:]}
@@ -435,6 +437,9 @@ def test_report_record_of_main_findings_and_ofsted_points(refreshed):
                                                            "ILACS, published 12 December 2023"]
     ofsted = next(c for c in report.charts if c.key == "ofsted")
     assert [s.name for s in ofsted.series] == ["SLAC", "ILACS"] and not any(s.line for s in ofsted.series)
+    # each point is the warehouse's overall grade of the inspection (marts.inspection_overall_judgements)
+    assert overall and [(s.name, v) for i in range(len(overall)) for s in ofsted.series
+                        if (v := s.values[i]) is not None] == [(f, float(g)) for f, g in overall]
     for chart in report.charts:  # the real report's charts: no text drawn over another, none off the figure
         assert not overlapping_texts(chart.figure()), chart.key
 

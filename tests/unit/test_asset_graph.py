@@ -99,3 +99,9 @@ def test_every_singular_dbt_test_is_a_check_in_the_ui(graph, name):
     """A singular test reading several models names its asset in `meta.dagster.ref`; one aimed wrongly (or
     named with a key dagster-dbt does not read) is run by dbt but never shown as a check."""
     assert name in {check.name for check in graph.asset_check_keys}
+
+
+def test_the_committee_report_waits_for_the_marts_it_reads(graph):
+    report = dg.AssetKey(["reports", "committee_report"])
+    assert {dg.AssetKey(["marts", name]) for name in ("inspection_judgements", "inspection_overall_judgements",
+                                                      "published_indicator_values")} <= graph.get(report).parent_keys

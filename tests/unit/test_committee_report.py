@@ -39,6 +39,15 @@ JUDGEMENTS = [  # inspection_id, framework, published, service area, judgement a
      "Good", 2, "xlsx", 262),
 ]
 
+OVERALL = [  # marts.inspection_overall_judgements as the warehouse gives it for JUDGEMENTS: inspection_id,
+    # framework, published, grade label, rank, file (SLAC 2012: the worse of its two; SIF 2015: not the LSCB's)
+    ("865-SLAC-2009", "SLAC", dt.date(2009, 9, 1), "Good", 2, "csv"),
+    ("865-SLAC-2012", "SLAC", dt.date(2012, 4, 24), "Inadequate", 4, "csv"),
+    ("865-SIF-2015", "SIF", dt.date(2015, 6, 2), "Requires improvement", 3, "csv"),
+    ("865-ILACS-2019", "ILACS", dt.date(2019, 7, 22), "Good", 2, "xlsx"),
+]
+
+
 
 def write_workbook(path, title: str | None = WORKBOOK_TITLE) -> str:
     book = Workbook()
@@ -77,6 +86,9 @@ def make_warehouse(con: duckdb.DuckDBPyConnection, folder=None, empty: bool = Fa
         inspection_type varchar, inspection_start_date date, inspection_end_date date, publication_date date,
         service_area varchar, judgement_area varchar, grade_label varchar, grade_rank integer, source_file varchar,
         source_row_number integer)""")
+    con.execute("""create table marts.inspection_overall_judgements (la_code varchar, inspection_id varchar,
+        framework varchar, inspection_type varchar, inspection_start_date date, publication_date date,
+        overall_grade_label varchar, overall_grade_rank integer, source_file varchar)""")
     columns = ("indicator_code varchar, area_code varchar, geography_level varchar, la_code varchar, "
                "time_period integer, period_label varchar, breakdown varchar, value double, status_symbol varchar, "
                "source_file varchar")
@@ -94,6 +106,9 @@ def make_warehouse(con: duckdb.DuckDBPyConnection, folder=None, empty: bool = Fa
         con.execute("insert into marts.inspection_judgements values ('865', ?, ?, 'type', ?, null, ?, ?, ?, ?, ?, ?, ?)",
                     [inspection_id, framework, published, published, service, area, label, rank, files[file],
                      row_number])
+    for inspection_id, framework, published, label, rank, file in OVERALL:
+        con.execute("insert into marts.inspection_overall_judgements values ('865', ?, ?, 'type', ?, ?, ?, ?, ?)",
+                    [inspection_id, framework, published, published, label, rank, files[file]])
     rows = [
         ("adoption_a1_days", "865", "local_authority", "865", 2011, "2008-11", 601.0, None, "SSDA903 returns of 865, 2009 to 2011"),
         ("adoption_a1_days", "865", "local_authority", "865", 2012, "2009-12", 587.0, None, "SSDA903 returns of 865, 2010 to 2012"),
@@ -217,6 +232,21 @@ def test_ofsted_judgements_are_points_per_framework_never_joined(report):
                                                      ["02 June 2015", "SIF"], ["22 July 2019", "ILACS"]]
 
 
+def test_ofsted_grades_are_the_warehouses_overall_judgements_never_worked_out_again(tmp_path):
+    """A safeguarding children partnership's Inadequate (marts.inspection_judgements) is not the LA's grade: the
+    report draws marts.inspection_overall_judgements, the one definition, whatever the judgement rows say."""
+    con = duckdb.connect()
+    make_warehouse(con, tmp_path)
+    con.execute("insert into marts.inspection_judgements values ('865', '865-ILACS-2019', 'ILACS', 'type', "
+                "date '2019-07-22', null, date '2019-07-22', 'Safeguarding children partnership', "
+                "'Overall effectiveness', 'Inadequate', 4, '/x.csv', 263)")
+    ofsted = chart(build_report(con, "865", REFRESHED), "ofsted")
+    con.close()
+    assert [s.values for s in ofsted.series] == [[2.0, 4.0, None, None], [None, None, 3.0, None],
+                                                 [None, None, None, 2.0]]
+    assert ofsted.table[-1][-1] == "Good"
+
+
 def test_record_of_main_findings_has_the_latest_inspection_under_each_framework(report):
     assert report.findings[0] == ["Inspection", "Service area", "Judgement", "Grade"]
     assert report.findings[1:] == [
@@ -233,6 +263,21 @@ def test_record_of_main_findings_has_the_latest_inspection_under_each_framework(
     assert "Record of main findings" in report.html and "Economic well-being" in report.html
     assert "01 September 2009" not in report.findings_source  # the 2009 SLAC is not the latest
     assert f"Ofsted, {WORKBOOK_TITLE}" in report.findings_source
+
+
+def test_record_of_main_findings_leaves_out_cp_and_tlac_inspections(tmp_path):
+    """Issue 16: the latest SLAC, SIF and ILACS judgements; a later CP or TLAC inspection is not among them."""
+    con = duckdb.connect()
+    make_warehouse(con, tmp_path)
+    for inspection_id, framework, published in (("865-CP-2013", "CP", "2013-01-15"),
+                                                ("865-TLAC-2013", "TLAC", "2013-03-20")):
+        con.execute("insert into marts.inspection_judgements values ('865', ?, ?, 'type', ?, null, ?, 'Overall', "
+                    "'Overall effectiveness', 'Adequate', 3, '/x.csv', 300)",
+                    [inspection_id, framework, published, published])
+    findings = build_report(con, "865", REFRESHED).findings
+    con.close()
+    assert [row[0].split(",")[0] for row in findings[1:] if row[0]] == ["SLAC", "SIF", "ILACS"]
+    assert "15 January 2013" not in str(findings) and "20 March 2013" not in str(findings)
 
 
 def test_summary_has_the_latest_figure_of_each_indicator_with_its_unit(report):

@@ -32,6 +32,16 @@ def test_every_registry_row_is_documented(registry):
         assert len(row["definition"]) >= 20
 
 
+def test_adoption_definitions_time_the_move_in_with_the_adoptive_family(registry):
+    """indicators.md placed_date: the move-in with the family that adopted the child, not the first placement for
+    adoption (one that broke down is not the adoptive family's)."""
+    adoption = {r["indicator_code"]: r["definition"] for r in registry if r["indicator_code"].startswith("adoption_")}
+    assert {"adoption_a1_days", "adoption_a3_pct", "adoption_a10_days"} <= set(adoption)
+    assert all("first placement" not in text.lower() for text in adoption.values())
+    assert "moved in with the family that adopted it" in adoption["adoption_a1_days"]
+    assert "broke down" in adoption["adoption_a1_days"]
+
+
 def test_every_registry_row_is_in_the_docs_block(registry):
     text = indicator_docs.DOCS.read_text(encoding="utf-8")
     for row in registry:

@@ -23,7 +23,7 @@ DOCS_KEY = dg.AssetKey(["docs", "dbt_docs"])
 QUALITY_PAGE_KEY = dg.AssetKey(["docs", "quality_page"])
 REPORT_MARTS = [dg.AssetKey(["marts", name]) for name in (
     "published_indicator_values", "published_indicator_benchmarks", "indicator_catalogue",
-    "inspection_judgements", "dim_local_authority")]
+    "inspection_judgements", "inspection_overall_judgements", "dim_local_authority")]
 
 
 def _charts_markdown(charts) -> str:

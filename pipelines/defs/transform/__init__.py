@@ -94,7 +94,9 @@ def _test_rows(run_results: dict) -> list[tuple[str, bool, str, str]]:
         details = (result.get("message") or status or "").strip()
         if result.get("failures"):
             details = f"{result['failures']} failing row(s); {details}"
-        rows.append((f"dbt: {unique_id.split('.')[2]}", status == "pass", "ERROR", details))
+        # a test configured severity 'warn' that finds rows has status 'warn': a warning, not a failure
+        severity = "WARN" if status == "warn" else "ERROR"
+        rows.append((f"dbt: {unique_id.split('.')[2]}", status == "pass", severity, details))
     return rows
 
 

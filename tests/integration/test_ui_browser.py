@@ -153,9 +153,9 @@ def test_descriptions_are_shown_as_written(webserver, tmp_path):
 
 def test_dbt_test_checks_say_what_they_test(webserver, tmp_path):
     base, _port = webserver
-    check = "accepted_values_inspection_judgements_framework__SLAC__CP__SIF__ILACS"
+    check = "accepted_values_inspection_judgements_framework__SLAC__CP__TLAC__SIF__ILACS"
     dom = page_dom(base, f"/assets/marts/inspection_judgements?view=checks&checkDetail={check}", tmp_path / "p")
-    assert "framework of marts/inspection_judgements is always one of: SLAC, CP, SIF, ILACS (nulls pass)." in dom
+    assert "framework of marts/inspection_judgements is always one of: SLAC, CP, TLAC, SIF, ILACS (nulls pass)." in dom
 
 
 def test_a_stale_source_is_shown_as_a_warning_not_an_error(webserver, tmp_path):

@@ -23,13 +23,12 @@ import duckdb
 import pandas as pd
 
 from pipelines.lib import ingest_batch
-from pipelines.lib.ingest_batch import BatchParser
+from pipelines.lib.ingest_batch import MAX_CELL_CHARACTERS, BatchParser
 from pipelines.lib.native_csv import quote_ident
 from pipelines.lib.readers import UnreadableFile
 from pipelines.lib.rules import ParsedTable, Rejection, StagedRelation
 
 SKIPPED_NAMES = (".", "~$")
-MAX_CELL_CHARACTERS = 32_767  # what a spreadsheet cell can hold; anything longer is a broken export
 RAW_META_COLUMNS = ("_file_path", "_sheet", "_row_number", "_run_id")
 
 

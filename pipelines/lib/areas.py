@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipelines.lib.ingest import discover_files
 from pipelines.lib.parsing import classify_area_code
+from pipelines.lib.reference import parse_reference_file
 
 
 @dataclass
@@ -61,8 +62,6 @@ def dropped_in_rows(reference_dir: Path | None, table_names: Iterable[str]) -> d
     """The rows of the reference lists a council dropped into ``reference_dir``, per raw table, the newest list
     last (the list whose latest date of operation or termination is latest; then by file path), so that
     :func:`updated_reference` lets the newest win, as the dbt staging models do."""
-    from pipelines.lib.reference import parse_reference_file
-
     wanted = set(table_names)
     found: list[tuple[str, str, str, list[dict]]] = []
     for path in discover_files(reference_dir) if reference_dir is not None else []:

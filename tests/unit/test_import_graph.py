@@ -23,6 +23,7 @@ What counts as an edge, and why:
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,7 +193,8 @@ def describe(cycle: list[str], edges: Iterable[Edge]) -> str:
     where = {}
     for edge in edges:
         where.setdefault((edge.source, edge.target), f"{edge.path}:{edge.line}")
-    steps = [cycle[0]] + [f"{target} (imported at {where[(source, target)]})" for source, target in zip(cycle, cycle[1:])]
+    steps = [cycle[0]] + [f"{target} (imported at {where[(source, target)]})"
+                          for source, target in itertools.pairwise(cycle)]
     return " -> ".join(steps)
 
 

@@ -11,6 +11,8 @@ again only when the dbt project changed (a fingerprint of its files beside the p
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -36,8 +38,7 @@ DOCS_INPUTS = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profile
 def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
     """Hash of what the docs show: the dbt project's files and the dbt version (the warehouse's tables and
     columns follow from them)."""
-    import hashlib
-
+    # dbt itself is imported only when the docs are made (seconds of imports a refresh may not need)
     from dbt.version import __version__ as dbt_version
 
     digest = hashlib.sha256(dbt_version.encode())
@@ -59,8 +60,6 @@ def generate_docs(settings: Settings, dbt_executable: str | None = None, timeout
     """Run ``dbt docs generate`` and publish its static page; raises RuntimeError with dbt's last lines.
 
     Skipped (regenerated False) when the page exists and the project is unchanged since it was made."""
-    import json
-
     out = docs_dir(settings)
     target = out / "target"
     target.mkdir(parents=True, exist_ok=True)
@@ -94,8 +93,6 @@ def generate_docs(settings: Settings, dbt_executable: str | None = None, timeout
 
 
 def _result(index: Path, target: Path, regenerated: bool) -> DocsResult:
-    import json
-
     catalog = json.loads((target / "catalog.json").read_text())
     nodes = catalog.get("nodes", {})
     return DocsResult(

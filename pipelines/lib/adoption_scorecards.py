@@ -55,6 +55,8 @@ def _number(text: str | None) -> tuple[str | None, str | None]:
 
 
 def _row(cells: dict, row_number: int, lookup: LaLookup) -> tuple[dict | None, list[Rejection]]:
+    """One published row as the raw table's row, or None and its rejections (every rule checked, in column
+    order: a row that breaks two rules says both)."""
     bad: list[Rejection] = []
 
     def reject(column, value, reason):
@@ -81,15 +83,25 @@ def _row(cells: dict, row_number: int, lookup: LaLookup) -> tuple[dict | None, l
     except ValueError as exc:
         reject("value", cells.get("value"), str(exc))
     try:
-        children, _ = _number(cells.get("children"))
-        problem = integer_problem(children, "children") if children is not None else None
-        if problem:
-            raise ValueError(problem)
-        out["children"] = children
+        out["children"] = _children(cells.get("children"))
     except ValueError as exc:
         reject("children", cells.get("children"), str(exc))
-    out["la_code"] = None
-    out["region_code"] = (cells.get("region_code") or "").strip().upper() or None
+    out.update(_area(cells, level, lookup, reject))
+    return (None if bad else out), bad
+
+
+def _children(text: str | None) -> str | None:
+    """The count of children of a row (a whole number, or none); ValueError naming the problem."""
+    children, _ = _number(text)
+    problem = integer_problem(children, "children") if children is not None else None
+    if problem:
+        raise ValueError(problem)
+    return children
+
+
+def _area(cells: dict, level: str | None, lookup: LaLookup, reject) -> dict:
+    """la_code, region_code, area_code and area_name of a row of the given level; ``reject`` told why not."""
+    out = {"la_code": None, "region_code": (cells.get("region_code") or "").strip().upper() or None}
     if level == "national":
         out["area_code"] = (cells.get("country_code") or "").strip().upper() or ENGLAND
         out["area_name"] = (cells.get("country_name") or "").strip() or "England"
@@ -107,7 +119,7 @@ def _row(cells: dict, row_number: int, lookup: LaLookup) -> tuple[dict | None, l
             reject("old_la_code", code or None, f"{exc}; a Local authority row needs old_la_code or new_la_code")
         out["area_code"] = out["la_code"]
         out["area_name"] = (cells.get("la_name") or "").strip() or None
-    return (None if bad else out), bad
+    return out
 
 
 def parse_sheet(sheet: Sheet, at: int, lookup: LaLookup) -> ParsedTable:

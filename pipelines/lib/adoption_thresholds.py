@@ -59,7 +59,8 @@ def parse_threshold_sheet(sheet: Sheet) -> ParsedTable:
         if not bad:
             if (year, code) in seen:
                 bad.append(Rejection(number, "scorecard_code", code,
-                                     f"duplicate: the same period and code are on row {seen[(year, code)]}, which is kept"))
+                                     f"duplicate: the same period and code are on row {seen[(year, code)]}, "
+                                     "which is kept"))
             else:
                 seen[(year, code)] = number
         if bad:

@@ -70,7 +70,8 @@ def dropped_in_rows(reference_dir: Path | None, table_names: Iterable[str]) -> d
         except Exception:  # noqa: BLE001 - the reference ingest logs why; here it just is not a list
             continue
         for table in (t for t in tables if t.table_name in wanted):
-            dates = [d for row in table.rows for d in (row.get("date_of_operation"), row.get("date_of_termination")) if d]
+            dates = [d for row in table.rows
+                     for d in (row.get("date_of_operation"), row.get("date_of_termination")) if d]
             found.append((max(dates, default=""), str(path), table.table_name, table.rows))
     rows: dict[str, list[dict]] = {name: [] for name in wanted}
     for _vintage, _path, name, table_rows in sorted(found, key=lambda f: f[:2]):

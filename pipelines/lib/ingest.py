@@ -24,7 +24,7 @@ import pandas as pd
 
 from pipelines.lib import ingest_batch
 from pipelines.lib.ingest_batch import MAX_CELL_CHARACTERS, BatchParser
-from pipelines.lib.native_csv import quote_ident
+from pipelines.lib.sql import quote_identifier as quote_ident
 from pipelines.lib.readers import UnreadableFile
 from pipelines.lib.rules import ParsedTable, Rejection, StagedRelation
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.native_csv import quote_ident
+from pipelines.lib.sql import quote_identifier as quote_ident
 
 MAX_CELL_CHARACTERS = 32_767  # what a spreadsheet cell can hold; anything longer is a broken export
 REJECTION_COLUMNS = ("file_path", "row_number", "column_name", "value", "reason", "table_name")

@@ -11,7 +11,7 @@ import pytest
 from pipelines.lib.ingest import FileRejected, RawTable, load_source
 from pipelines.lib.ingest_batch import BatchOutcome, FileRead, empty_rejections
 from pipelines.lib.native_csv import land_csv_files
-from pipelines.lib.rules import ParsedTable, Rejection, integer_problem
+from pipelines.lib.rules import ParsedTable, Rejection
 
 TABLE = RawTable("things", ("name", "count"))
 NOT_WHOLE = "count must be a whole number"

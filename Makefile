@@ -15,7 +15,7 @@ export UV_PYTHON := $(PYTHON)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: setup browser run test ui bench clean
+.PHONY: setup browser run test lint ui bench clean
 
 setup: $(VENV)/.synced $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -49,6 +49,18 @@ browser:
 
 test: setup browser
 	$(PY) -m pytest
+
+# ruff (lint rules and formatting, pyproject.toml [tool.ruff]) over the Python, sqlfluff (.sqlfluff: duckdb, dbt
+# templater) over the dbt models and tests; all three run, and it fails if any found something. The dbt templater
+# compiles the project against a throwaway DuckDB file, never the data folder's working warehouse.
+# Fix: `.venv/bin/ruff format .`, `.venv/bin/ruff check --fix .`, then by hand what is left (README "Lint").
+lint: $(VENV)/.synced
+	@status=0; \
+	  echo "ruff check"; $(VENV)/bin/ruff check . || status=1; \
+	  echo "ruff format --check"; $(VENV)/bin/ruff format --check --output-format concise . || status=1; \
+	  echo "sqlfluff lint"; tmp=$$(mktemp -d); \
+	  CSW_WORK_DB=$$tmp/lint.duckdb $(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests || status=1; \
+	  rm -rf "$$tmp"; exit $$status
 
 # The webserver and the daemon (schedules, sensor, run queue) on the instance in $(DAGSTER_HOME): pipelines/ui.py.
 UI_PORT ?= 3000

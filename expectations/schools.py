@@ -4,8 +4,9 @@ Every expectation here is also a rule of the ingest (``pipelines/lib/school_stat
 quarantines the rows that break it; the suites are blocking checks that those invariants hold.
 
 The long tables can hold millions of cells, so the suite validates them summarised in SQL: one row per
-file, indicator, area, period and status (:func:`check_query`), with the lowest and highest value, and counts of cells without a value or status, of values that are not numbers and
-of cells given twice. Every cell is covered; only the frame is smaller.
+file, indicator, area, period and status (:func:`check_query`), with the lowest and highest value, and counts
+of cells without a value or status, of values that are not numbers and of cells given twice. Every cell is
+covered; only the frame is smaller.
 """
 
 from __future__ import annotations

@@ -82,7 +82,8 @@ def grade_rank(label: str | None, framework: str | None = None) -> int:
     key = squash(label)
     if key not in GRADE_RANKS:
         raise ValueError(
-            f"'{label}' is not a grade: use Outstanding, Good, Requires improvement (to be good), Adequate or Inadequate"
+            f"'{label}' is not a grade: use Outstanding, Good, Requires improvement (to be good), "
+            "Adequate or Inadequate"
         )
     if framework is not None and key not in FRAMEWORK_GRADE_WORDS[framework]:
         allowed = ", ".join(sorted(w.capitalize() for w in FRAMEWORK_GRADE_WORDS[framework]))

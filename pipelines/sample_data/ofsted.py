@@ -184,9 +184,9 @@ def _history_rows(inspections: list[dict]) -> list[list]:
 def _as_at_rows(inspections: list[dict]) -> list[list]:
     latest: dict[str, dict] = {}
     for i in inspections:
-        if i["la_status"] == "Current" and i["date"] <= AS_AT:
-            if i["ons_code"] not in latest or i["date"] > latest[i["ons_code"]]["date"]:
-                latest[i["ons_code"]] = i
+        current = i["la_status"] == "Current" and i["date"] <= AS_AT
+        if current and (i["ons_code"] not in latest or i["date"] > latest[i["ons_code"]]["date"]):
+            latest[i["ons_code"]] = i
     return [
         [WEB_LINK_TEXT, i["ons_code"], i["la_name"], i["region"], i["date"], i["published"],
          *i["grades"].values()]

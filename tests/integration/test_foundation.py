@@ -112,7 +112,8 @@ def test_bad_rows_are_quarantined_and_bad_files_rejected(warehouse_dirs):
     (raw / "ofsted" / "sif_2014.csv").write_text("\n".join([
         HEADER,
         GOOD_ROW,
-        "865,SIF,Single inspection,10/02/2014,06/03/2014,15/04/2014,Children looked after,Overall effectiveness,Brilliant",
+        "865,SIF,Single inspection,10/02/2014,06/03/2014,15/04/2014,"
+        "Children looked after,Overall effectiveness,Brilliant",
         "865,SIF,Single inspection,31/02/2014,06/03/2014,15/04/2014,Adoption,Overall effectiveness,Good",
         "865,SIF,Single inspection,10/02/2014,06/03/2014,15/04/2014,Leadership,Overall effectiveness,Good",
     ]) + "\n")

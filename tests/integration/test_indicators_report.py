@@ -280,7 +280,8 @@ def test_adoption_rag_agrees_with_the_scorecard(db):
             on s.la_code = b.la_code and s.period_end_year = b.time_period
             and s.scorecard_code = upper(split_part(b.indicator_code, '_', 2))
         where b.indicator_code like 'adoption_%'
-            and coalesce(b.rag, '-') != case when s.meets_threshold then 'green' when not s.meets_threshold then 'red' else '-' end
+            and coalesce(b.rag, '-')
+                != case when s.meets_threshold then 'green' when not s.meets_threshold then 'red' else '-' end
         """).fetchall()
     assert not disagree
     assert db.execute("select count(*) from marts.indicator_benchmarks where rag is not null "

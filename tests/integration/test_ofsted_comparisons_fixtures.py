@@ -31,9 +31,9 @@ def ofsted_warehouse(tmp_path_factory):
 def test_grades_in_force_at_31_march_2025_ranked_across_all_las(ofsted_warehouse):
     """Wiltshire's ILACS Outstanding (published 12/12/2023) is in force at 31 March 2024 and 2025: 1st (tied
     with every Outstanding LA) of the 153 LAs with a grade in 2025, never "1 of 3" LAs published that month."""
-    got = dict((year, (value, rank, rank_of)) for year, value, rank, rank_of in query(
+    got = {year: (value, rank, rank_of) for year, value, rank, rank_of in query(
         "select time_period, value, rank, rank_of from marts.indicator_benchmarks "
-        "where indicator_code = 'ofsted_overall_grade_rank' and la_code = '865'"))
+        "where indicator_code = 'ofsted_overall_grade_rank' and la_code = '865'")}
     assert got[2025] == (1.0, 1, 153) and got[2024][0] == 1.0
     assert query("select count(*) from marts.ofsted_grades_in_force where snapshot_year = 2025 "
                  "and overall_grade_rank is not null") == [(153,)]

@@ -243,7 +243,7 @@ def mutate(path: Path, kind: str, rng: random.Random) -> bytes:
         return TEXT_MUTATIONS[kind](text, rng).encode()
     if kind in ENCODINGS:
         return text.replace("Wiltshire", "Wiltshire \u2013 \u00e9").encode(ENCODINGS[kind], errors="replace")
-    table = [row for row in csv.reader(io.StringIO(text, newline=""))]
+    table = list(csv.reader(io.StringIO(text, newline="")))
     if not table or not table[0]:
         return data
     out = io.StringIO()

@@ -99,8 +99,8 @@ def test_two_refreshes_at_once_never_clash(warehouse_dirs):
     log = progress_log(first)
     assert wait_for(log, "STEP_START", first)
     second = start_refresh(env, "--full")
-    out2, err2 = second.communicate(timeout=300)
-    out1, err1 = first.communicate(timeout=300)
+    _out2, err2 = second.communicate(timeout=300)
+    _out1, err1 = first.communicate(timeout=300)
     assert first.returncode == 0, err1[-2000:]
     assert second.returncode == 2
     assert "Refresh refused: another refresh is running" in err2
@@ -138,7 +138,7 @@ def test_a_full_disk_while_publishing_keeps_the_published_warehouse(warehouse_di
     monkeypatch.setattr(publish_defs, "publish_warehouse", disk_full)
     capsys.readouterr()
     assert refresh(full=True) == 1
-    failure = [line for line in capsys.readouterr().err.splitlines() if line.startswith("REFRESH FAILED")][0]
+    failure = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("REFRESH FAILED"))
     assert "published__children_services_duckdb" in failure and "No space left on device" in failure
     assert published().read_bytes() == before
     monkeypatch.setattr(publish_defs, "publish_warehouse", real_copy)

@@ -24,7 +24,7 @@ def raw_identifiers() -> set[str]:
                     if len(value) >= 4:
                         found.add(value)
     for path in (SAMPLE_RAW / "ssda903").rglob("*.xml"):
-        found |= {m for m in re.findall(r"<(?:CHILDID|UPN|HOME_POST|PL_POST)>([^<]{4,})<", path.read_text())}
+        found |= set(re.findall(r"<(?:CHILDID|UPN|HOME_POST|PL_POST)>([^<]{4,})<", path.read_text()))
     return found
 
 
@@ -83,7 +83,7 @@ def test_real_child_level_data_is_refused_without_a_key(sample_without_key, caps
         "R1,REAL-CHILD-1,01/05/2012,North,CIN,Manager,Good,N\n")
     capsys.readouterr()
     assert refresh() == 1
-    failure = [line for line in capsys.readouterr().err.splitlines() if line.startswith("REFRESH FAILED")][0]
+    failure = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("REFRESH FAILED"))
     assert "CSW_PSEUDONYM_KEY is not set" in failure and "council_export.csv" in failure
     assert published().read_bytes() == before
     assert query("select count(*) from marts.case_audits where audit_id = 'R1'") == [(0,)]

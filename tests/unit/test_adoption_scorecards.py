@@ -11,7 +11,10 @@ from pipelines.lib.areas import LaLookup
 from pipelines.lib.ingest import FileRejected
 
 LOOKUP = LaLookup.from_rows([{"la_code": "865", "ons_code": "E06000054"}, {"la_code": "866", "ons_code": "E06000030"}])
-HEADER = "time_period,geographic_level,country_code,region_code,region_name,old_la_code,new_la_code,la_name,indicator,value,children"
+HEADER = (
+    "time_period,geographic_level,country_code,region_code,region_name,old_la_code,new_la_code,la_name,indicator,"
+    "value,children"
+)
 
 
 def test_published_rows(tmp_path):

@@ -72,13 +72,20 @@ def make_warehouse(con: duckdb.DuckDBPyConnection, folder=None, empty: bool = Fa
         con.execute("insert into quality.load_log values ('r1', ?, ?, ?, 'loaded', ?)",
                     [files[key], sha if key == "xlsx" else "0" * 64, source, LOADED])
     con.execute("""create table marts.indicator_catalogue as select * from (values
-        ('ofsted_overall_grade_rank', 'Ofsted overall effectiveness grade', 'Inspection', 'grade', 'lower is better', 'd', 'Ofsted, Inspection outcomes and reports'),
-        ('adoption_a1_days', 'Adoption scorecard A1: days', 'Adoption', 'days', 'lower is better', 'd', 'DfE, Adoption scorecards; SSDA903 returns'),
-        ('adoption_a3_pct', 'Adoption scorecard A3: pct', 'Adoption', '%', 'higher is better', 'd', 'DfE, Adoption scorecards; SSDA903 returns'),
-        ('exclusions_suspension_rate', 'Suspension rate', 'School exclusions', 'rate per 100', 'lower is better', 'd', 'DfE, Suspensions and permanent exclusions in England'),
-        ('case_audits_good_or_better_pct', 'Good or better', 'Case audits', '%', 'higher is better', 'd', 'Case-file audits of the LA'),
-        ('case_audits_inadequate_pct', 'Inadequate', 'Case audits', '%', 'lower is better', 'd', 'Case-file audits of the LA'),
-        ('case_audit_actions_on_time_pct', 'Actions on time', 'Case audits', '%', 'higher is better', 'd', 'Case-file audits of the LA')
+        ('ofsted_overall_grade_rank', 'Ofsted overall effectiveness grade', 'Inspection', 'grade', 'lower is better',
+         'd', 'Ofsted, Inspection outcomes and reports'),
+        ('adoption_a1_days', 'Adoption scorecard A1: days', 'Adoption', 'days', 'lower is better',
+         'd', 'DfE, Adoption scorecards; SSDA903 returns'),
+        ('adoption_a3_pct', 'Adoption scorecard A3: pct', 'Adoption', '%', 'higher is better',
+         'd', 'DfE, Adoption scorecards; SSDA903 returns'),
+        ('exclusions_suspension_rate', 'Suspension rate', 'School exclusions', 'rate per 100', 'lower is better',
+         'd', 'DfE, Suspensions and permanent exclusions in England'),
+        ('case_audits_good_or_better_pct', 'Good or better', 'Case audits', '%', 'higher is better',
+         'd', 'Case-file audits of the LA'),
+        ('case_audits_inadequate_pct', 'Inadequate', 'Case audits', '%', 'lower is better',
+         'd', 'Case-file audits of the LA'),
+        ('case_audit_actions_on_time_pct', 'Actions on time', 'Case audits', '%', 'higher is better',
+         'd', 'Case-file audits of the LA')
         ) as t(indicator_code, title, domain, unit, polarity, definition, source)""")
     con.execute("""create table marts.dim_local_authority as select * from (values
         ('865', 'Wiltshire', 'E12000009', 'South West')) as t(la_code, la_name, region_code, region_name)""")

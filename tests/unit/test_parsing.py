@@ -65,7 +65,7 @@ def test_grades_rank_on_one_scale_case_insensitively(label, framework, rank):
 
 
 def test_a_grade_from_another_framework_is_refused_with_the_scale():
-    with pytest.raises(ValueError, match="not a grade of the SLAC framework.*Adequate"):
+    with pytest.raises(ValueError, match=r"not a grade of the SLAC framework.*Adequate"):
         grade_rank("Requires improvement to be good", "SLAC")
     with pytest.raises(ValueError, match="not a grade"):
         grade_rank("Satisfactory")

@@ -55,7 +55,8 @@ with cells as (
 ),
 
 source_columns as (
-    select * from (values
+    select * from (
+        values
         {% for code, column, priority in sources %}
         ('{{ code }}', '{{ column }}', {{ priority }}){% if not loop.last %},{% endif %}
         {% endfor %}
@@ -63,7 +64,8 @@ source_columns as (
 ),
 
 part_columns as (
-    select * from (values
+    select * from (
+        values
         {% for code, role, column, priority in parts %}
         ('{{ code }}', '{{ role }}', '{{ column }}', {{ priority }}){% if not loop.last %},{% endif %}
         {% endfor %}
@@ -197,5 +199,5 @@ select
 from valued
 qualify row_number() over (
     partition by indicator_code, area_code, time_period, breakdown
-    order by latest_period desc, layout_rank, source_file desc, source_row_number
+    order by latest_period desc, layout_rank asc, source_file desc, source_row_number asc
 ) = 1

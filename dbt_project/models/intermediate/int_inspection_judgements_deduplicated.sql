@@ -58,17 +58,22 @@ inspections as (
         framework,
         is_reinspection,
         inspection_number,
-        first(inspection_type order by is_official desc, file_vintage desc, source_priority, source_file)
+        first(inspection_type order by is_official desc, file_vintage desc, source_priority asc, source_file asc)
             as inspection_type,
-        first(inspection_start_date order by is_official desc, file_vintage desc, source_priority, source_file)
-            filter (where inspection_start_date is not null) as known_start_date,
-        first(inspection_end_date order by is_official desc, file_vintage desc, source_priority, source_file)
-            filter (where inspection_end_date is not null) as inspection_end_date,
-        first(publication_date order by is_official desc, file_vintage desc, source_priority, source_file)
-            filter (where publication_date is not null) as known_publication_date,
+        first(
+            inspection_start_date order by is_official desc, file_vintage desc, source_priority asc, source_file asc
+        ) filter (where inspection_start_date is not null) as known_start_date,
+        first(
+            inspection_end_date order by is_official desc, file_vintage desc, source_priority asc, source_file asc
+        ) filter (where inspection_end_date is not null) as inspection_end_date,
+        first(
+            publication_date order by is_official desc, file_vintage desc, source_priority asc, source_file asc
+        ) filter (where publication_date is not null) as known_publication_date,
         count(distinct publication_date) as publication_dates,
-        string_agg(distinct cast(publication_date as varchar) || ' in ' || file_name, '; '
-            order by cast(publication_date as varchar) || ' in ' || file_name) as publication_dates_given
+        string_agg(
+            distinct cast(publication_date as varchar) || ' in ' || file_name, '; '
+            order by cast(publication_date as varchar) || ' in ' || file_name
+        ) as publication_dates_given
     from copies
     group by all
 ),
@@ -77,16 +82,19 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by la_code, framework, is_reinspection, inspection_number,
+            partition by
+                la_code, framework, is_reinspection, inspection_number,
                 lower(service_area), lower(judgement_area)
-            order by is_official desc, file_vintage desc, source_priority, source_file, source_row_number
+            order by is_official desc, file_vintage desc, source_priority asc, source_file asc, source_row_number asc
         ) as copy_number,
         count(*) over (
-            partition by la_code, framework, is_reinspection, inspection_number,
+            partition by
+                la_code, framework, is_reinspection, inspection_number,
                 lower(service_area), lower(judgement_area)
         ) as copies_found,
         count(distinct grade_rank) over (
-            partition by la_code, framework, is_reinspection, inspection_number,
+            partition by
+                la_code, framework, is_reinspection, inspection_number,
                 lower(service_area), lower(judgement_area)
         ) as grade_ranks_given
     from copies
@@ -97,8 +105,10 @@ grade_disagreements as (
         la_code, framework, is_reinspection, inspection_number,
         lower(service_area) as service_key,
         lower(judgement_area) as judgement_key,
-        string_agg(distinct grade_label || ' in ' || file_name, '; '
-            order by grade_label || ' in ' || file_name) as grades_given
+        string_agg(
+            distinct grade_label || ' in ' || file_name, '; '
+            order by grade_label || ' in ' || file_name
+        ) as grades_given
     from ranked
     where grade_ranks_given > 1
     group by all
@@ -106,8 +116,10 @@ grade_disagreements as (
 
 select
     ranked.la_code,
-    ranked.la_code || '-' || ranked.framework || '-'
-        || strftime(coalesce(insp.known_start_date, insp.known_publication_date), '%Y%m%d') as inspection_id,
+    (
+        ranked.la_code || '-' || ranked.framework || '-'
+        || strftime(coalesce(insp.known_start_date, insp.known_publication_date), '%Y%m%d')
+    ) as inspection_id,
     ranked.framework,
     insp.inspection_type,
     insp.known_start_date as inspection_start_date,
@@ -122,8 +134,10 @@ select
     insp.known_start_date is not null as inspection_start_date_known,
     insp.known_publication_date is not null as publication_date_known,
     ranked.copies_found as copies,
-    case when insp.publication_dates > 1
-        then 'publication date given as ' || insp.publication_dates_given end as publication_date_disagreement,
+    case
+        when insp.publication_dates > 1
+            then 'publication date given as ' || insp.publication_dates_given
+    end as publication_date_disagreement,
     case when gd.grades_given is not null then 'grade given as ' || gd.grades_given end as grade_disagreement
 from ranked
 inner join inspections as insp

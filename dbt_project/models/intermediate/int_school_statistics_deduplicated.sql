@@ -12,7 +12,9 @@ with cells as (
 ),
 
 repeated as (
-    select key_hash from cells group by key_hash having count(*) > 1
+    select key_hash from cells
+    group by key_hash
+    having count(*) > 1
 ),
 
 files as (
@@ -22,7 +24,7 @@ files as (
         max(case when time_period < 10000 then time_period * 100 else time_period end) as latest_period,
         min(case when file_layout = 'ees' then 0 else 1 end) as layout_rank
     from cells
-    where key_hash in (select key_hash from repeated)
+    where key_hash in (select repeated.key_hash from repeated)
     group by source, source_file
 ),
 
@@ -30,15 +32,16 @@ ranked as (
     select cells.*
     from cells
     inner join files on cells.source = files.source and cells.source_file = files.source_file
-    where cells.key_hash in (select key_hash from repeated)
+    where cells.key_hash in (select repeated.key_hash from repeated)
     qualify row_number() over (
         partition by cells.source, cells.indicator, cells.area_code, cells.time_period, cells.breakdown
-        order by files.latest_period desc, files.layout_rank, cells.source_file desc, cells.source_row_number
+        order by files.latest_period desc, files.layout_rank asc, cells.source_file desc, cells.source_row_number asc
     ) = 1
 ),
 
 preferred as (
-    select * from cells where key_hash not in (select key_hash from repeated)
+    select * from cells
+    where key_hash not in (select repeated.key_hash from repeated)
     union all
     select * from ranked
 ),
@@ -50,7 +53,8 @@ london as (
 )
 
 select
-    preferred.* exclude (key_hash),
+    -- key_hash below is a column left out of preferred.*, not a reference to qualify (RF02)
+    preferred.* exclude (key_hash),  -- noqa: RF02
     coalesce(
         preferred.geography_level = 'regional' and (not preferred.is_london_subregion or london.source is null),
         false

@@ -12,15 +12,17 @@ ranked as (
         *,
         row_number() over (
             partition by la_code, lower(visit_type), visit_date
-            order by file_vintage desc, source_file, source_row_number
+            order by file_vintage desc, source_file asc, source_row_number asc
         ) as copy_number,
         count(*) over (partition by la_code, lower(visit_type), visit_date) as copies
     from visits
 )
 
 select
-    la_code || '-' || strftime(visit_date, '%Y%m%d') || '-'
-        || regexp_replace(lower(visit_type), '[^a-z]+', '-', 'g') as visit_id,
+    (
+        la_code || '-' || strftime(visit_date, '%Y%m%d') || '-'
+        || regexp_replace(lower(visit_type), '[^a-z]+', '-', 'g')
+    ) as visit_id,
     la_code,
     visit_type,
     case

@@ -20,8 +20,11 @@ snapshot_years as (
     select cast(range as integer) as snapshot_year
     from bounds,
         range(
-            year(first_publication) + case when first_publication > make_date(year(first_publication), 3, 31) then 1 else 0 end,
-            year(last_inspection) + case when last_inspection > make_date(year(last_inspection), 3, 31) then 1 else 0 end + 1
+            year(bounds.first_publication)
+            + case when bounds.first_publication > make_date(year(bounds.first_publication), 3, 31) then 1 else 0 end,
+            year(bounds.last_inspection)
+            + case when bounds.last_inspection > make_date(year(bounds.last_inspection), 3, 31) then 1 else 0 end
+            + 1
         )
     where make_date(cast(range as integer), 3, 31) <= current_date
 ),

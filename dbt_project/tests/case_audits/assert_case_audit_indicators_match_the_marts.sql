@@ -7,7 +7,8 @@ with indicator_totals as (
 ),
 
 mart_totals as (
-    select cast(strftime(audit_month, '%Y%m') as integer) as time_period, 'case_audits_completed' as indicator_code,
+    select
+        cast(strftime(audit_month, '%Y%m') as integer) as time_period, 'case_audits_completed' as indicator_code,
         cast(count(*) as double) as expected
     from {{ ref('case_audits') }}
     group by all
@@ -17,9 +18,10 @@ mart_totals as (
     group by all
 )
 
-select *
+-- using, not on: the full join's time_period and indicator_code are then one column each, from either side.
+select *  -- noqa: RF02
 from mart_totals
-full join indicator_totals using (time_period, indicator_code)
+full join indicator_totals using (time_period, indicator_code)  -- noqa: ST07
 where coalesce(
     case indicator_code when 'case_audits_completed' then indicator_totals.value else indicator_totals.denominator end,
     -1

@@ -1,7 +1,8 @@
 -- Case-audit percentages lie between 0 and 100 and agree with their numerator and denominator.
 select *
 from {{ ref('indicator_values') }}
-where indicator_code like 'case_audit%_pct'
+where
+    indicator_code like 'case_audit%_pct'
     and (
         value is null
         or value < 0

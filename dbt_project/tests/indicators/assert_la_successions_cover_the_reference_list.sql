@@ -39,11 +39,11 @@ changes as (
 unmapped as (
     select former_la_code as problem, 'a former LA of the LA code list missing from la_successions' as reason
     from changes
-    where former_la_code not in (select predecessor_la_code from successions)
+    where former_la_code not in (select successions.predecessor_la_code from successions)
     union
     select new_la_code, 'a new LA of the LA code list missing from la_successions'
     from changes
-    where new_la_code not in (select successor_la_code from successions)
+    where new_la_code not in (select successions.successor_la_code from successions)
 )
 
 select * from wrong_dates

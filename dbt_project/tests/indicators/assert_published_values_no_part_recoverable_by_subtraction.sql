@@ -11,7 +11,10 @@ with cells as (
         status_symbol = 'c' and value is null as suppressed,
         case
             when breakdown != 'Total'
-                then array_to_string(list_transform(string_split(breakdown, '; '), pair -> split_part(pair, '=', 1)), '; ')
+                then
+                    array_to_string(
+                        list_transform(string_split(breakdown, '; '), pair -> split_part(pair, '=', 1)), '; '
+                    )
         end as family_key
     from {{ ref('published_indicator_values') }}
 )

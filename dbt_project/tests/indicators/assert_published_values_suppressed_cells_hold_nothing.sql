@@ -34,5 +34,6 @@ inner join published as rate
     and rate.area_code = count_cell.area_code
     and rate.time_period = count_cell.time_period
     and rate.breakdown = count_cell.breakdown
-where count_cell.breakdown != 'Total' and count_cell.status_symbol = 'c' and count_cell.value is null
+where
+    count_cell.breakdown != 'Total' and count_cell.status_symbol = 'c' and count_cell.value is null
     and (rate.value is not null or rate.numerator is not null or rate.denominator is not null)

@@ -10,7 +10,9 @@ with shown as (
 
 select model, sn_model
 from shown
-where sn_model is not null
-and split_part(sn_model, ' (', 1) not in (
-    select sn_model from {{ ref('dim_statistical_neighbours') }} where sn_model is not null
-)
+where
+    sn_model is not null
+    and split_part(sn_model, ' (', 1) not in (
+        select neighbours.sn_model from {{ ref('dim_statistical_neighbours') }} as neighbours
+        where neighbours.sn_model is not null
+    )

@@ -12,7 +12,7 @@ ranked as (
         *,
         row_number() over (
             partition by area_code, period_end_year, scorecard_code
-            order by file_latest_period desc, source_file desc, source_row_number
+            order by file_latest_period desc, source_file desc, source_row_number asc
         ) as copy_number
     from with_file_recency
 )

@@ -2,7 +2,8 @@
 -- (computed from SSDA903 returns, or published), and the published England and regional rows.
 -- numerator / denominator: total days / children for A1, A2, A10; children placed in time / children for A3.
 with codes as (
-    select * from (values
+    select * from (
+        values
         ('A1', 'adoption_a1_days'),
         ('A2', 'adoption_a2_days'),
         ('A3', 'adoption_a3_pct'),

@@ -12,7 +12,7 @@ with ranked as (
         actions.*,
         row_number() over (
             partition by actions.action_id
-            order by files.latest_date desc nulls last, actions.source_file desc, actions.source_row_number
+            order by files.latest_date desc nulls last, actions.source_file desc, actions.source_row_number asc
         ) as copy_number
     from {{ ref('stg_case_audits__actions') }} as actions
     inner join {{ ref('int_case_audit_files') }} as files on actions.source_file = files.source_file
@@ -59,10 +59,11 @@ select
     end as rejection_value,
     -- A workbook holds two sheets: its row numbers need the sheet's name to be found.
     coalesce('sheet ''' || source_sheet || ''', ', '') || case
-        when audit_missing then
-            'action ' || action_id || ': no audit with audit_id ''' || audit_id || ''' in any loaded case-audit '
-            || 'file: load the audits export that holds it or correct the audit_id (if that audit was itself '
-            || 'quarantined, its row in quality.rejected_rows says why)'
+        when audit_missing
+            then
+                'action ' || action_id || ': no audit with audit_id ''' || audit_id || ''' in any loaded case-audit '
+                || 'file: load the audits export that holds it or correct the audit_id (if that audit was itself '
+                || 'quarantined, its row in quality.rejected_rows says why)'
         when completed_before_audit then
             'action ' || action_id || ': completed_date ' || strftime(completed_date, '%Y-%m-%d')
             || ' is before the date of its audit ' || audit_id || ' (' || strftime(audit_date, '%Y-%m-%d')

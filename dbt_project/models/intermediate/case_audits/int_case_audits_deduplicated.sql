@@ -5,7 +5,7 @@ with ranked as (
         audits.*,
         row_number() over (
             partition by audits.audit_id
-            order by files.latest_date desc nulls last, audits.source_file desc, audits.source_row_number
+            order by files.latest_date desc nulls last, audits.source_file desc, audits.source_row_number asc
         ) as copy_number
     from {{ ref('stg_case_audits__audits') }} as audits
     inner join {{ ref('int_case_audit_files') }} as files on audits.source_file = files.source_file

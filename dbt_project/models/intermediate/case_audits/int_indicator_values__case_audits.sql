@@ -32,13 +32,15 @@ actions as (
 audit_groups as (
     select *, 'Total' as breakdown from audits
     union all
-    select *, 'team=' || team as breakdown from audits where team is not null
+    select *, 'team=' || team as breakdown from audits
+    where team is not null
 ),
 
 action_groups as (
     select *, 'Total' as breakdown from actions
     union all
-    select *, 'team=' || team as breakdown from actions where team is not null
+    select *, 'team=' || team as breakdown from actions
+    where team is not null
 ),
 
 audit_counts as (

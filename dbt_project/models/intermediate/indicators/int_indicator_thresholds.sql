@@ -4,7 +4,8 @@
 -- threshold is a number of months that defines the percentage, not a target for it, so A3 has none here.
 -- Add a union branch for any other indicator that gets a threshold.
 with codes as (
-    select * from (values
+    select * from (
+        values
         ('A1', 'adoption_a1_days'),
         ('A2', 'adoption_a2_days'),
         ('A10', 'adoption_a10_days')

@@ -136,10 +136,11 @@ pass_{{ i }}_picks as (
         and parts.time_period = families.time_period
         and parts.family_key = families.family_key
     where families.unknowns = 1 and not parts.suppressed
-    qualify row_number() over (
-        partition by parts.indicator_code, parts.area_code, parts.time_period, parts.family_key
-        order by coalesce(parts.part_size, 0) <= 0, parts.part_size asc nulls last, parts.breakdown
-    ) = 1
+    qualify
+        row_number() over (
+            partition by parts.indicator_code, parts.area_code, parts.time_period, parts.family_key
+            order by coalesce(parts.part_size, 0) <= 0, parts.part_size asc nulls last, parts.breakdown asc
+        ) = 1
     union all
     select distinct indicator_code, area_code, time_period, 'Total'
     from pass_{{ i }}_families

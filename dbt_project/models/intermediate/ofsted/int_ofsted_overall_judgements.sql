@@ -42,11 +42,13 @@ carried_strands as (
         and earlier.framework = 'SLAC'
         and earlier.inspection_id != reinspection.inspection_id
         and earlier.publication_date <= reinspection.publication_date
-    where not exists (
-        select 1 from overall as own
-        where own.inspection_id = reinspection.inspection_id
-        and lower(trim(own.service_area)) = lower(trim(earlier.service_area))
-    )
+    where
+        not exists (
+            select 1 from overall as own
+            where
+                own.inspection_id = reinspection.inspection_id
+                and lower(trim(own.service_area)) = lower(trim(earlier.service_area))
+        )
     qualify row_number() over (
         partition by reinspection.inspection_id, lower(trim(earlier.service_area))
         order by earlier.publication_date desc, earlier.grade_rank desc
@@ -54,7 +56,8 @@ carried_strands as (
 ),
 
 strands as (
-    select la_code, inspection_id, framework, inspection_type, inspection_start_date, publication_date,
+    select
+        la_code, inspection_id, framework, inspection_type, inspection_start_date, publication_date,
         grade_rank, grade_label, source_file
     from overall
     union all

@@ -93,16 +93,16 @@ journeys as (
         arg_min(episode.rne, episode.decom) = 'S' as entered_care_recorded,
         -- the placement with the adoptive family: the episode where the adopters walk-back stopped
         any_value(episode.place) filter (where episode.decom = adoptions.placed_date) as placement_type,
-        any_value(coalesce(episode.carer_spell_start, episode.period_start_date))
-            filter (where episode.decom = adoptions.placed_date) as carer_move_in_date,
+        any_value(
+            coalesce(episode.carer_spell_start, episode.period_start_date)
+        ) filter (where episode.decom = adoptions.placed_date) as carer_move_in_date,
         min(episode.decom) filter (where episode.ls in ('E1', 'D1')) as court_authority_date
     from adoptions
     inner join walks as episode
-        on
-            adoptions.la_code = episode.la_code
-            and adoptions.child_key = episode.child_key
-            and adoptions.period_of_care_number = episode.period_of_care_number
-            and episode.decom <= adoptions.adoption_episode_decom
+        on adoptions.la_code = episode.la_code
+        and adoptions.child_key = episode.child_key
+        and adoptions.period_of_care_number = episode.period_of_care_number
+        and episode.decom <= adoptions.adoption_episode_decom
     group by adoptions.la_code, adoptions.child_key, adoptions.adoption_date
 ),
 
@@ -147,10 +147,9 @@ decisions as (
         max(placed.date_placed) as date_placed
     from journeys
     inner join {{ ref('stg_ssda903__placed_adoption') }} as placed
-        on
-            journeys.la_code = placed.la_code
-            and journeys.child_key = placed.child_key
-            and placed.date_placed between journeys.entered_care_date and journeys.adoption_date
+        on journeys.la_code = placed.la_code
+        and journeys.child_key = placed.child_key
+        and placed.date_placed between journeys.entered_care_date and journeys.adoption_date
     group by journeys.la_code, journeys.child_key, journeys.adoption_date
 ),
 
@@ -162,16 +161,14 @@ assembled as (
         coalesce(ad1.foster_care = 1, journeys.placement_type in ('A3', 'A5'), false) as adopted_by_foster_carer
     from journeys
     left join ad1_for_adoption as ad1
-        on
-            journeys.la_code = ad1.la_code
-            and journeys.child_key = ad1.child_key
-            and journeys.adoption_date = ad1.adoption_date
-            and ad1.pick = 1
+        on journeys.la_code = ad1.la_code
+        and journeys.child_key = ad1.child_key
+        and journeys.adoption_date = ad1.adoption_date
+        and ad1.pick = 1
     left join decisions
-        on
-            journeys.la_code = decisions.la_code
-            and journeys.child_key = decisions.child_key
-            and journeys.adoption_date = decisions.adoption_date
+        on journeys.la_code = decisions.la_code
+        and journeys.child_key = decisions.child_key
+        and journeys.adoption_date = decisions.adoption_date
 )
 
 select

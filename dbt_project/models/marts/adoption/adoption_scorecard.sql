@@ -28,7 +28,10 @@ a3_months as (
         periods.period_end_year,
         thresholds.threshold as months
     from periods
-    asof left join (select * from thresholds where scorecard_code = 'A3') as thresholds
+    asof left join (
+        select * from thresholds
+        where scorecard_code = 'A3'
+    ) as thresholds
         on periods.period_end_year >= thresholds.period_end_year
 ),
 
@@ -40,10 +43,9 @@ adopted_in_period as (
         journeys.*
     from a3_months
     inner join journeys
-        on
-            a3_months.la_code = journeys.la_code
-            and journeys.adoption_date >= make_date(a3_months.period_end_year - 3, 4, 1)
-            and journeys.adoption_date <= make_date(a3_months.period_end_year, 3, 31)
+        on a3_months.la_code = journeys.la_code
+        and journeys.adoption_date >= make_date(a3_months.period_end_year - 3, 4, 1)
+        and journeys.adoption_date <= make_date(a3_months.period_end_year, 3, 31)
 ),
 
 totals as (
@@ -141,12 +143,10 @@ select
     scorecard.source_file
 from scorecard
 asof left join thresholds
-    on
-        scorecard.scorecard_code = thresholds.scorecard_code
-        and scorecard.period_end_year >= thresholds.period_end_year
+    on scorecard.scorecard_code = thresholds.scorecard_code
+    and scorecard.period_end_year >= thresholds.period_end_year
 left join published as same_published
-    on
-        scorecard.source = 'ssda903'
-        and scorecard.la_code = same_published.la_code
-        and scorecard.period_end_year = same_published.period_end_year
-        and scorecard.scorecard_code = same_published.scorecard_code
+    on scorecard.source = 'ssda903'
+    and scorecard.la_code = same_published.la_code
+    and scorecard.period_end_year = same_published.period_end_year
+    and scorecard.scorecard_code = same_published.scorecard_code

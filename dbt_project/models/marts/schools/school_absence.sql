@@ -2,7 +2,9 @@
 {% set indicators = ['absence_overall_rate', 'absence_persistent_rate', 'absence_persistent_rate_15pct'] %}
 with values_ as (
     select * from {{ ref('int_indicator_values__schools') }}
-    where indicator_code in ({% for code in indicators %}'{{ code }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    where indicator_code in (
+        '{{ indicators | join("', '") }}'
+    )
 )
 
 select

@@ -5,7 +5,9 @@
 ] %}
 with values_ as (
     select * from {{ ref('int_indicator_values__schools') }}
-    where indicator_code in ({% for code in indicators %}'{{ code }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    where indicator_code in (
+        '{{ indicators | join("', '") }}'
+    )
 )
 
 select

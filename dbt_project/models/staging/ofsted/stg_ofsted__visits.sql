@@ -8,7 +8,10 @@ select
     _file_path as source_file,
     _row_number as source_row_number
 from {{ source('ofsted', 'ofsted_workbook_rows') }}
-where lower(inspection_type) like '%visit%'
+where
+    lower(inspection_type) like '%visit%'
     and inspection_date is not null
-    and coalesce(overall_effectiveness, impact_of_leaders, help_and_protection, children_in_care,
-                 care_leavers) is null
+    and coalesce(
+        overall_effectiveness, impact_of_leaders, help_and_protection, children_in_care,
+        care_leavers
+    ) is null

@@ -26,7 +26,7 @@ chosen as (
     select * from override
     union all
     select * from bundled
-    where ons_code not in (select ons_code from override)
+    where bundled.ons_code not in (select override.ons_code from override)
 )
 
 select

@@ -3,7 +3,7 @@
 with override as (
     select region_code, region_name
     from {{ source('reference', 'reference_regions') }}
-    qualify row_number() over (partition by region_code order by _file_path desc, _row_number) = 1
+    qualify row_number() over (partition by region_code order by _file_path desc, _row_number asc) = 1
 ),
 
 bundled as (
@@ -15,4 +15,4 @@ from override
 union all
 select cast(region_code as varchar), cast(region_name as varchar)
 from bundled
-where region_code not in (select region_code from override)
+where bundled.region_code not in (select override.region_code from override)

@@ -23,7 +23,9 @@ chosen as (
     select * from bundled
     where not exists (
         select 1 from override
-        where override.la_code = cast(bundled.la_code as varchar) and override.sn_model = cast(bundled.sn_model as varchar)
+        where
+            override.la_code = cast(bundled.la_code as varchar)
+            and override.sn_model = cast(bundled.sn_model as varchar)
     )
 )
 

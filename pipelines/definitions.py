@@ -20,7 +20,8 @@ def _literal_descriptions(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 def discovered_definitions(package: str = "pipelines.defs") -> list[dg.Definitions]:
     """The ``defs`` of every module directly under ``package`` that has one (the shared helper modules have none)."""
-    return [module.defs for module in defs_modules(package) if isinstance(getattr(module, "defs", None), dg.Definitions)]
+    modules = defs_modules(package)
+    return [module.defs for module in modules if isinstance(getattr(module, "defs", None), dg.Definitions)]
 
 
 def _definitions() -> dg.Definitions:

@@ -99,9 +99,6 @@ class SourceSpec:
     child_level: bool = False
     description: str | None = None
 
-    def keys(self) -> dict[str, dg.AssetKey]:
-        return {table.raw.name: raw_key(table.raw) for table in self.tables}
-
 
 def log_outcomes(log, result: SourceResult) -> None:
     """Each rejected file as a warning (with its reason), each loaded file's counts as information."""

@@ -37,17 +37,19 @@ def parse(path: Path) -> list[ParsedTable]:
 
 
 def load_things(ctx: LoadContext) -> SourceResult:
-    ctx.log.info(f"loading for run {ctx.run_id} of LA {ctx.settings.home_la}, key given: {ctx.pseudonym_key is not None}")
+    given = ctx.pseudonym_key is not None
+    ctx.log.info(f"loading for run {ctx.run_id} of LA {ctx.settings.home_la}, key given: {given}")
     return load_source(ctx.con, source="things", folder=ctx.settings.raw_dir / "things", tables=[THINGS, OTHERS],
                        parser=parse, run_id=ctx.run_id)
 
 
 def spec(**changes) -> SourceSpec:
-    fields = dict(
-        name="things", tables=(Table(THINGS, "Things, as text."), Table(OTHERS, "Other things.")), load=load_things,
-        group="things_group", tags={"csw/landing": "things", "csw/kind": "local"}, deps=(UPSTREAM,),
-        checks=(SuiteCheck("gx_test_things", THINGS.name, "The things are fine.", lambda settings: SuiteRun(None)),),
-        accounting_table=THINGS.name, position=99, description="Load raw/things/.")
+    fields = {
+        "name": "things", "tables": (Table(THINGS, "Things, as text."), Table(OTHERS, "Other things.")),
+        "load": load_things, "group": "things_group", "tags": {"csw/landing": "things", "csw/kind": "local"},
+        "deps": (UPSTREAM,), "accounting_table": THINGS.name, "position": 99, "description": "Load raw/things/.",
+        "checks": (SuiteCheck("gx_test_things", THINGS.name, "The things are fine.", lambda settings: SuiteRun(None)),),
+    }
     return SourceSpec(**{**fields, **changes})
 
 

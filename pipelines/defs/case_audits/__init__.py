@@ -58,7 +58,8 @@ def load_case_audits(ctx: LoadContext) -> SourceResult:
 CHECKS = (
     SuiteCheck("gx_case_audit_rows", AUDITS_TABLE.name,
                "Great Expectations: no child_id column, child_key a pseudonym, audit date present "
-               "and not in the future, case type and grade known, Y/N flags, audit_id unique per file (validated on a summary of the table made in SQL).",
+               "and not in the future, case type and grade known, Y/N flags, audit_id unique per file (validated on "
+               "a summary of the table made in SQL).",
                lambda settings: SuiteRun(audits_suite(), query=audits_check_query())),
     SuiteCheck("gx_case_audit_theme_grades", THEMES_TABLE.name,
                "Great Expectations: theme grades on the scale, one per audit and theme (validated on a "

@@ -12,7 +12,13 @@ from pipelines.defs.sources import LoadContext, SourceSpec, SuiteCheck, SuiteRun
 from pipelines.lib.config import Settings
 from pipelines.lib.ingest import SourceResult, load_source
 from pipelines.lib.school_areas import load_area_reference
-from pipelines.lib.school_statistics import SOURCES, meta_companions, parse_period, parse_school_statistics_file, values_table
+from pipelines.lib.school_statistics import (
+    SOURCES,
+    meta_companions,
+    parse_period,
+    parse_school_statistics_file,
+    values_table,
+)
 
 DESCRIPTIONS = {
     "school_absence": "pupil absence",

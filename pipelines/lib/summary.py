@@ -12,7 +12,6 @@ import duckdb
 from pipelines.lib.freshness import RULES, evaluate
 
 
-
 def source_names() -> list[str]:
     """The sources in the order the summary names them: the order of their specs (``pipelines/defs``), so a new
     source is named without a line here."""

@@ -16,6 +16,7 @@ from pipelines.lib.ofsted import (
     parse_ofsted_file,
 )
 from pipelines.lib.school_areas import load_area_reference
+
 DESCRIPTIONS = {
     WORKBOOK_TABLE.name: "Rows of Ofsted's 'Local authority inspection outcomes' workbooks (.ods/.xlsx) in "
                          "raw/ofsted/, one per sheet row, as text.",

@@ -11,8 +11,13 @@ import duckdb
 
 from pipelines.lib.freshness import RULES, evaluate
 
-SOURCES = ("reference", "ofsted", "case_audits", "school_absence", "school_exclusions", "ssda903",
-           "adoption_scorecards")
+
+def source_names() -> list[str]:
+    """The sources in the order the summary names them: the order of their specs (``pipelines/defs``), so a new
+    source is named without a line here."""
+    from pipelines.defs.sources import source_specs
+
+    return [spec.name for spec in source_specs()]
 
 
 def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> list[str]:
@@ -70,7 +75,8 @@ def source_lines(files: list[tuple], kept: dict[str, int]) -> list[str]:
     statuses: dict[str, dict[str, int]] = {}
     for source, status, n, *_counts in files:
         statuses.setdefault(source, {})[status] = n
-    sources = [*SOURCES, *sorted((set(statuses) | set(kept)) - set(SOURCES))]
+    known = source_names()
+    sources = [*known, *sorted((set(statuses) | set(kept)) - set(known))]
     reread, unchanged, empty = [], [], []
     for source in sources:
         seen = statuses.get(source, {})

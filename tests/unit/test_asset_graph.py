@@ -1,4 +1,15 @@
-"""The asset graph: lineage unbroken from each raw asset to the marts, checks aimed at real assets."""
+"""The asset graph: lineage unbroken from each raw asset to the marts, checks aimed at real assets, and a
+committed snapshot of the whole graph (every asset's group, kinds, tags, parents and checks).
+
+The snapshot makes every change to the graph a reviewed diff: a refactor of the definitions that drops a
+dependency, renames a check or moves an asset to another group fails here. When the change is meant:
+
+    .venv/bin/python -m tests.unit.test_asset_graph --update
+"""
+
+import difflib
+import sys
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -105,3 +116,51 @@ def test_the_committee_report_waits_for_the_marts_it_reads(graph):
     report = dg.AssetKey(["reports", "committee_report"])
     assert {dg.AssetKey(["marts", name]) for name in ("inspection_judgements", "inspection_overall_judgements",
                                                       "published_indicator_values")} <= graph.get(report).parent_keys
+
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
+UPDATE_COMMAND = ".venv/bin/python -m tests.unit.test_asset_graph --update"
+
+
+def graph_snapshot(graph) -> str:
+    """The graph as sorted text, one block per asset: key, group, kinds and the project's own tags (``csw/``),
+    then its parents and its checks (name, blocking or not). Descriptions are left out: they are checked by
+    test_descriptions.py, and dbt's change with every model's documentation."""
+    lines = []
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        tags = ",".join(f"{k}={v}" for k, v in sorted(node.tags.items()) if k.startswith("csw/"))
+        lines.append(f"{key.to_user_string()}  group={node.group_name} kinds={','.join(sorted(node.kinds))}"
+                     + (f" tags={tags}" if tags else ""))
+        lines += [f"  dep {parent.to_user_string()}" for parent in sorted(node.parent_keys,
+                                                                          key=lambda k: k.to_user_string())]
+        for check_key in sorted(node.check_keys, key=lambda k: k.name):
+            spec = graph.get_check_spec(check_key)
+            lines.append(f"  check {check_key.name} {'blocking' if spec.blocking else 'non-blocking'}")
+    return "\n".join(lines) + "\n"
+
+
+def test_the_asset_graph_matches_its_committed_snapshot(graph):
+    current = graph_snapshot(graph)
+    committed = SNAPSHOT.read_text() if SNAPSHOT.exists() else ""
+    diff = "".join(difflib.unified_diff(committed.splitlines(keepends=True), current.splitlines(keepends=True),
+                                        fromfile=str(SNAPSHOT.relative_to(REPO_ROOT)), tofile="the graph now"))
+    assert not diff, f"The asset graph changed. If that is meant, regenerate the snapshot with `{UPDATE_COMMAND}` " \
+                     f"and commit it:\n{diff}"
+
+
+def test_the_snapshot_names_what_a_change_would_break():
+    """The snapshot is not vacuous: it carries a source's dependency, tags and blocking checks."""
+    text = SNAPSHOT.read_text()
+    assert ("raw/ofsted_workbook_rows  group=ofsted kinds=duckdb,python tags=csw/kind=statistics,csw/landing=ofsted\n"
+            "  dep raw/reference_la_codes\n") in text
+    assert "  check gx_ofsted_workbook blocking\n" in text
+    assert "  check freshness_ofsted non-blocking\n" in text
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--update"]:
+        sys.exit(f"usage: {UPDATE_COMMAND}")
+    SNAPSHOT.parent.mkdir(exist_ok=True)
+    SNAPSHOT.write_text(graph_snapshot(defs.resolve_asset_graph()))
+    print(f"wrote {SNAPSHOT}")

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import dagster as dg
+from dagster_dbt import get_asset_key_for_model
 
 from expectations.case_audits import (
     actions_check_query,
@@ -12,10 +13,9 @@ from expectations.case_audits import (
     theme_grades_check_query,
     theme_grades_suite,
 )
-from pipelines.defs.accounting import accounting_check
-from pipelines.defs.gx_checks import run_suite_check
-from pipelines.defs.ingest_metadata import source_metadata
-from pipelines.defs.resources import WarehouseResource, child_level_key
+from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.sources import LoadContext, SourceSpec, SuiteCheck, SuiteRun, described, source_definitions
+from pipelines.defs.transform import warehouse_dbt_models
 from pipelines.lib.case_audits import (
     ACTIONS_TABLE,
     AUDITS_TABLE,
@@ -28,12 +28,10 @@ from pipelines.lib.case_audits import (
     record_cross_file_rejections,
     stale_pseudonyms,
 )
-from pipelines.lib.ingest import ensure_raw_table, load_source
+from pipelines.lib.ingest import SourceResult, load_source
 
-KEYS = {table.name: dg.AssetKey(["raw", table.name]) for table in TABLES}
 # Written after dbt: the actions the cross-file rules keep out of marts.case_audit_actions.
 CROSS_FILE_REJECTIONS_KEY = dg.AssetKey(["quality", "case_audit_cross_file_rejections"])
-
 DESCRIPTIONS = {
     AUDITS_TABLE.name: "Audit rows of the case-file audit exports in raw/case_audits/, as text: child_id "
                        "pseudonymised to child_key (with the home LA code), theme grades split off.",
@@ -43,65 +41,56 @@ DESCRIPTIONS = {
 }
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(key, group_name=SOURCE, kinds={"duckdb", "python"}, description=DESCRIPTIONS[name],
-                     tags={"csw/landing": SOURCE, "csw/kind": "local"})
-        for name, key in KEYS.items()
-    ],
-    can_subset=False,
-)
-def case_audits_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def load_case_audits(ctx: LoadContext) -> SourceResult:
     """Load every file in raw/case_audits/: audits and actions tables, recognised by their headers."""
-    settings = warehouse.settings()
-    key = child_level_key(context, settings, SOURCE)
-    with warehouse.connect() as con:
-        for table in TABLES:
-            ensure_raw_table(con, table)
-        if stale_pseudonyms(con, settings.home_la, key):
-            context.log.info("CSW_HOME_LA or CSW_PSEUDONYM_KEY changed since the last load: re-reading every "
-                             "case-audit file so every child_key is made the same way")
-            forget_loaded_files(con)
-        result = load_source(
-            con, source=SOURCE, folder=settings.raw_dir / SOURCE, tables=TABLES,
-            parser=lambda path: parse_case_audit_file(path, home_la=settings.home_la, key=key),
-            run_id=context.run.run_id, one_transaction=True,
-        )
-        for f in result.files:
-            if f.status == "rejected":
-                context.log.warning(f"{f.file_path} rejected: {f.reason}")
-        for name, asset_key in KEYS.items():
-            yield dg.MaterializeResult(asset_key=asset_key, metadata=source_metadata(result, name, con))
+    settings, con, key = ctx.settings, ctx.con, ctx.pseudonym_key
+    if stale_pseudonyms(con, settings.home_la, key):
+        ctx.log.info("CSW_HOME_LA or CSW_PSEUDONYM_KEY changed since the last load: re-reading every "
+                     "case-audit file so every child_key is made the same way")
+        forget_loaded_files(con)
+    return load_source(
+        con, source=SOURCE, folder=settings.raw_dir / SOURCE, tables=TABLES,
+        parser=lambda path: parse_case_audit_file(path, home_la=settings.home_la, key=key),
+        run_id=ctx.run_id, one_transaction=True,
+    )
 
 
-@dg.asset_check(asset=KEYS[AUDITS_TABLE.name], blocking=True, name="gx_case_audit_rows",
-                description="Great Expectations: no child_id column, child_key a pseudonym, audit date present "
-                            "and not in the future, case type and grade known, Y/N flags, audit_id unique per file (validated on a summary of the table made in SQL).")
-def gx_case_audit_rows(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    return run_suite_check(context, warehouse, table=AUDITS_TABLE.name, suite=audits_suite(),
-                           query=audits_check_query())
+CHECKS = (
+    SuiteCheck("gx_case_audit_rows", AUDITS_TABLE.name,
+               "Great Expectations: no child_id column, child_key a pseudonym, audit date present "
+               "and not in the future, case type and grade known, Y/N flags, audit_id unique per file (validated on "
+               "a summary of the table made in SQL).",
+               lambda settings: SuiteRun(audits_suite(), query=audits_check_query())),
+    SuiteCheck("gx_case_audit_theme_grades", THEMES_TABLE.name,
+               "Great Expectations: theme grades on the scale, one per audit and theme (validated on a "
+               "summary of the table made in SQL).",
+               lambda settings: SuiteRun(theme_grades_suite(), query=theme_grades_check_query())),
+    SuiteCheck("gx_case_audit_action_rows", ACTIONS_TABLE.name,
+               "Great Expectations: no description column, ids and due date present, completed "
+               "date not in the future, action_id unique per file (validated on a summary of the table "
+               "made in SQL).",
+               lambda settings: SuiteRun(actions_suite(), query=actions_check_query())),
+)
 
-
-@dg.asset_check(asset=KEYS[THEMES_TABLE.name], blocking=True, name="gx_case_audit_theme_grades",
-                description="Great Expectations: theme grades on the scale, one per audit and theme (validated on a "
-                            "summary of the table made in SQL).")
-def gx_case_audit_theme_grades(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    return run_suite_check(context, warehouse, table=THEMES_TABLE.name, suite=theme_grades_suite(),
-                           query=theme_grades_check_query())
-
-
-@dg.asset_check(asset=KEYS[ACTIONS_TABLE.name], blocking=True, name="gx_case_audit_action_rows",
-                description="Great Expectations: no description column, ids and due date present, completed "
-                            "date not in the future, action_id unique per file (validated on a summary of the table "
-                            "made in SQL).")
-def gx_case_audit_action_rows(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    return run_suite_check(context, warehouse, table=ACTIONS_TABLE.name, suite=actions_suite(),
-                           query=actions_check_query())
+SPECS = (
+    SourceSpec(
+        name=SOURCE,
+        tables=described(TABLES, DESCRIPTIONS),
+        load=load_case_audits,
+        group=SOURCE,
+        tags={"csw/landing": SOURCE, "csw/kind": "local"},
+        checks=CHECKS,
+        accounting_table=AUDITS_TABLE.name,
+        position=2,
+        child_level=True,
+        description=load_case_audits.__doc__,
+    ),
+)
 
 
 @dg.asset(
     key=CROSS_FILE_REJECTIONS_KEY,
-    deps=[dg.AssetKey(list(CROSS_FILE_MODEL))],
+    deps=[get_asset_key_for_model([warehouse_dbt_models], CROSS_FILE_MODEL[1])],
     group_name=SOURCE,
     kinds={"duckdb", "python"},
     description="Actions kept out of marts.case_audit_actions by the rules that need every loaded file (an "
@@ -124,8 +113,4 @@ def case_audit_cross_file_rejections(context: dg.AssetExecutionContext, warehous
     })
 
 
-defs = dg.Definitions(
-    assets=[case_audits_raw, case_audit_cross_file_rejections],
-    asset_checks=[gx_case_audit_rows, gx_case_audit_theme_grades, gx_case_audit_action_rows,
-                  accounting_check(SOURCE, KEYS[AUDITS_TABLE.name])],
-)
+defs = dg.Definitions.merge(source_definitions(*SPECS), dg.Definitions(assets=[case_audit_cross_file_rejections]))

@@ -8,10 +8,11 @@ use only the published (disclosure-controlled) tables.
 import datetime as dt
 
 import dagster as dg
+from dagster_dbt import get_asset_key_for_model
 
 from pipelines.defs.publish import PUBLISHED_KEY
 from pipelines.defs.resources import WarehouseResource
-from pipelines.defs.transform import DBT_EXECUTABLE, mart_keys
+from pipelines.defs.transform import DBT_EXECUTABLE, mart_keys, warehouse_dbt_models
 from pipelines.lib.committee_report import write_report
 from pipelines.lib.dbt_docs import generate_docs
 from pipelines.lib.excel_export import export_benchmarks
@@ -21,7 +22,9 @@ REPORT_KEY = dg.AssetKey(["reports", "committee_report"])
 WORKBOOK_KEY = dg.AssetKey(["reports", "benchmarks_xlsx"])
 DOCS_KEY = dg.AssetKey(["docs", "dbt_docs"])
 QUALITY_PAGE_KEY = dg.AssetKey(["docs", "quality_page"])
-REPORT_MARTS = [dg.AssetKey(["marts", name]) for name in (
+# The dbt models the report and the workbook read (keys as the dbt assets give them: a renamed or moved model
+# fails at import, not as a dependency on an asset that does not exist).
+REPORT_MARTS = [get_asset_key_for_model([warehouse_dbt_models], name) for name in (
     "published_indicator_values", "published_indicator_benchmarks", "indicator_catalogue",
     "inspection_judgements", "inspection_overall_judgements", "dim_local_authority")]
 

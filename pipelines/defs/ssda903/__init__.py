@@ -1,7 +1,5 @@
 """SSDA903 returns: ingest of raw/ssda903/ (pseudonymised) and the data-quality checks on its raw tables."""
 
-import dagster as dg
-
 from expectations.ssda903 import (
     ad1_check_query,
     ad1_suite,
@@ -11,12 +9,10 @@ from expectations.ssda903 import (
     header_suite,
     placed_adoption_suite,
 )
-from pipelines.defs.accounting import accounting_check
-from pipelines.defs.gx_checks import run_suite_check
-from pipelines.defs.ingest_metadata import source_metadata
-from pipelines.defs.resources import WarehouseResource, child_level_key
+from pipelines.defs.reference import REFERENCE_LA_KEY
+from pipelines.defs.sources import LoadContext, SourceSpec, SuiteCheck, SuiteRun, described, source_definitions
 from pipelines.lib.areas import load_la_lookup
-from pipelines.lib.ingest import load_source
+from pipelines.lib.ingest import SourceResult, load_source
 from pipelines.lib.ssda903 import (
     AD1_TABLE,
     EPISODES_TABLE,
@@ -29,8 +25,6 @@ from pipelines.lib.ssda903 import (
     parse_ssda903_file,
 )
 
-KEYS = {table.name: dg.AssetKey(["raw", table.name]) for table in TABLES}
-REFERENCE_LA_KEY = dg.AssetKey(["raw", "reference_la_codes"])
 DESCRIPTIONS = {
     HEADER_TABLE.name: "SSDA903 Header rows (one per child per return): child_key, sex, month of birth, ethnicity.",
     EPISODES_TABLE.name: "SSDA903 Episodes of care of every return loaded (each year repeats the episodes still "
@@ -38,68 +32,62 @@ DESCRIPTIONS = {
     AD1_TABLE.name: "SSDA903 AD1 rows (children adopted): decision, match, adopted by foster carers.",
     PLACED_ADOPTION_TABLE.name: "SSDA903 PlacedAdoption rows: decisions that a child should be placed for adoption.",
 }
+FOLDERS = "From raw/ssda903/<YYYY>/ (home LA) and raw/ssda903/<la_code>/<YYYY>/."
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(key, group_name="ssda903", deps=[REFERENCE_LA_KEY], kinds={"duckdb", "python"},
-                     tags={"csw/landing": "ssda903", "csw/kind": "returns"},
-                     description=DESCRIPTIONS[name] + " From raw/ssda903/<YYYY>/ (home LA) and "
-                                 "raw/ssda903/<la_code>/<YYYY>/.")
-        for name, key in KEYS.items()
-    ],
-    can_subset=False,
-)
-def ssda903_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def load_ssda903(ctx: LoadContext) -> SourceResult:
     """Load every SSDA903 return (CSV tables and XML), pseudonymising child identifiers at ingest."""
-    settings = warehouse.settings()
-    key = child_level_key(context, settings, "ssda903")
+    settings, con, key = ctx.settings, ctx.con, ctx.pseudonym_key
     known_las = load_la_lookup(settings.raw_dir / "reference").dfe_codes
     folder = settings.raw_dir / "ssda903"
     memo: dict = {}  # child keys made in this load, so that each child's is computed once
-    with warehouse.connect() as con:
-        if mark_for_reload(con, folder, settings.home_la, key):
-            context.log.info("SSDA903 files changed: the returns they belong to are read again (rules join the "
-                             "files of a return)")
-        result = load_source(
-            con, source=SOURCE, folder=folder, tables=TABLES, run_id=context.run_id, one_transaction=True,
-            parser=lambda path: parse_ssda903_file(path, root=folder, home_la=settings.home_la, key=key,
-                                                   known_las=known_las, as_frame=True, memo=memo),
-        )
-        moved = apply_cross_table_rules(con, context.run_id)
-        if moved:
-            context.log.warning(f"{moved} AD1 row(s) quarantined: DATE_MATCH after the adoption placement")
-        for f in result.files:
-            if f.status == "rejected":
-                context.log.warning(f"{f.file_path} rejected: {f.reason}")
-        for name, asset_key in KEYS.items():
-            yield dg.MaterializeResult(asset_key=asset_key, metadata=source_metadata(result, name, con))
+    if mark_for_reload(con, folder, settings.home_la, key):
+        ctx.log.info("SSDA903 files changed: the returns they belong to are read again (rules join the "
+                     "files of a return)")
+    result = load_source(
+        con, source=SOURCE, folder=folder, tables=TABLES, run_id=ctx.run_id, one_transaction=True,
+        parser=lambda path: parse_ssda903_file(path, root=folder, home_la=settings.home_la, key=key,
+                                               known_las=known_las, as_frame=True, memo=memo),
+    )
+    moved = apply_cross_table_rules(con, ctx.run_id)
+    if moved:
+        ctx.log.warning(f"{moved} AD1 row(s) quarantined: DATE_MATCH after the adoption placement")
+    return result
 
 
-def _check(asset_name: str, suite_fn, description: str, query=None):
-    @dg.asset_check(asset=KEYS[asset_name], blocking=True, name=f"gx_{asset_name}", description=description)
-    def _gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        return run_suite_check(context, warehouse, table=asset_name, suite=suite_fn(),
-                               query=query() if query else None)
-
-    return _gx
-
-
-gx_episodes = _check(EPISODES_TABLE.name, episodes_suite,
-                     "Great Expectations: child identifiers pseudonymised, DEC not before DECOM, codes in the DfE "
-                     "lists, REC E11/E12 only with an adoption placement, one row per child and DECOM in a file "
-                     "(validated on a summary of the table made in SQL).", query=episodes_check_query)
-gx_header = _check(HEADER_TABLE.name, header_suite,
-                   "Great Expectations: child identifiers pseudonymised, dates of birth cut to the month, one row "
-                   "per child in a file (validated on a summary per file made in SQL).", query=header_check_query)
-gx_ad1 = _check(AD1_TABLE.name, ad1_suite,
-                "Great Expectations: DATE_MATCH not after the adoption placement (same return's Episodes), "
-                "FOSTER_CARE 0 or 1, one row per child in a file.", query=ad1_check_query)
-gx_placed_adoption = _check(PLACED_ADOPTION_TABLE.name, placed_adoption_suite,
-                            "Great Expectations: DATE_PLACED present, not after DATE_PLACED_CEASED.")
-
-defs = dg.Definitions(
-    assets=[ssda903_raw],
-    asset_checks=[gx_episodes, gx_header, gx_ad1, gx_placed_adoption,
-                  accounting_check("ssda903", KEYS["ssda903_episodes"])],
+CHECKS = (
+    SuiteCheck("gx_ssda903_episodes", EPISODES_TABLE.name,
+               "Great Expectations: child identifiers pseudonymised, DEC not before DECOM, codes in the DfE "
+               "lists, REC E11/E12 only with an adoption placement, one row per child and DECOM in a file "
+               "(validated on a summary of the table made in SQL).",
+               lambda settings: SuiteRun(episodes_suite(), query=episodes_check_query())),
+    SuiteCheck("gx_ssda903_header", HEADER_TABLE.name,
+               "Great Expectations: child identifiers pseudonymised, dates of birth cut to the month, one row "
+               "per child in a file (validated on a summary per file made in SQL).",
+               lambda settings: SuiteRun(header_suite(), query=header_check_query())),
+    SuiteCheck("gx_ssda903_ad1", AD1_TABLE.name,
+               "Great Expectations: DATE_MATCH not after the adoption placement (same return's Episodes), "
+               "FOSTER_CARE 0 or 1, one row per child in a file.",
+               lambda settings: SuiteRun(ad1_suite(), query=ad1_check_query())),
+    SuiteCheck("gx_ssda903_placed_adoption", PLACED_ADOPTION_TABLE.name,
+               "Great Expectations: DATE_PLACED present, not after DATE_PLACED_CEASED.",
+               lambda settings: SuiteRun(placed_adoption_suite())),
 )
+
+SPECS = (
+    SourceSpec(
+        name=SOURCE,
+        tables=described(TABLES, {name: f"{text} {FOLDERS}" for name, text in DESCRIPTIONS.items()}),
+        load=load_ssda903,
+        group="ssda903",
+        tags={"csw/landing": "ssda903", "csw/kind": "returns"},
+        deps=(REFERENCE_LA_KEY,),
+        checks=CHECKS,
+        accounting_table=EPISODES_TABLE.name,
+        position=5,
+        child_level=True,
+        description=load_ssda903.__doc__,
+    ),
+)
+
+defs = source_definitions(*SPECS)

@@ -93,14 +93,14 @@ def land_layouts(con: duckdb.DuckDBPyConnection, files: list[Path], layouts: dic
     return list(parts)
 
 
-def child_keys(con: duckdb.DuckDBPyConnection, distinct_sql: str, key: str) -> None:
-    """``_child_keys(la_code, child_id, child_key)``: one HMAC per distinct (LA, child id) of ``distinct_sql``
+def child_keys(con: duckdb.DuckDBPyConnection, distinct_sql: str, key: str, params: list | None = None) -> None:
+    """``_child_keys(la_code, _clear_id, child_key)``: one HMAC per distinct (LA, child id) of ``distinct_sql``
     (the pipelines' :func:`pipelines.lib.pseudonymise.child_key`, over the distinct values only)."""
-    pairs = con.execute(distinct_sql).fetchall()
+    pairs = con.execute(distinct_sql, params or []).fetchall()
     secret = key.encode()
     keys = [hmac.new(secret, f"{la.strip()}:{child.strip()}".encode(), hashlib.sha256).hexdigest()[:32]
             for la, child in pairs]
-    con.execute("create or replace temp table _child_keys as select unnest(?) as la_code, unnest(?) as child_id, "
+    con.execute("create or replace temp table _child_keys as select unnest(?) as la_code, unnest(?) as _clear_id, "
                 "unnest(?) as child_key", [[p[0] for p in pairs], [p[1] for p in pairs], keys])
 
 
@@ -275,7 +275,7 @@ def ssda903_check(con: duckdb.DuckDBPyConnection, raw_table: str) -> str:
     con.execute(f"create or replace temp table {q(checked)} as select t.la_code, t.collection_year::varchar as "
                 f"collection_year, k.child_key, {', '.join(cells)}, t._file_path, t._row_number, "
                 f"{problems_list(rules)} as problems from {q(source)} t "
-                f"left join _child_keys k on k.la_code = t.la_code and k.child_id = {text('CHILD')} {' '.join(joins)}")
+                f"left join _child_keys k on k.la_code = t.la_code and k._clear_id = {text('CHILD')} {' '.join(joins)}")
     return checked
 
 
@@ -307,4 +307,148 @@ def load_ssda903(con: duckdb.DuckDBPyConnection, folder: Path, home_la: str, key
         sheet = "regexp_extract(_file_path, '([^/]+)\\.[^./]+$', 1)"
         loaded += publish_raw(con, checked, table.name, table.columns, sheet, run_id)
     apply_cross_table_rules(con, run_id)
+    return loaded
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Case-file audits
+# ------------------------------------------------------------------------------------------------------------
+AUDIT_TEXT = ("AUDIT_ID", "CHILD_ID", "AUDIT_DATE", "TEAM", "CASE_TYPE", "AUDITOR_TYPE", "OVERALL_GRADE",
+              "CP_PLAN_NEEDED", "ASSESSMENT_UP_TO_DATE")
+CASE_AUDIT_LAYOUTS = {
+    "_ca_audits": ("CHILD_ID", AUDIT_TEXT, "GRADE_"),
+    "_ca_actions": ("ACTION_ID", ("ACTION_ID", "AUDIT_ID", "ACTION_TYPE", "OWNER_TEAM", "DUE_DATE", "COMPLETED_DATE")),
+}
+GRADE_SCALE = "use Outstanding, Good, Requires improvement (or Adequate) or Inadequate"
+
+
+def squashed(column: str) -> str:
+    return f"lower({text(column)})"
+
+
+def case_audit_words(con: duckdb.DuckDBPyConnection) -> None:
+    """The grade words and case types (the project's lists) as tables, for joins."""
+    con.execute("create or replace temp table _ca_grades as select unnest(?) as word, unnest(?) as label",
+                [list(GRADE_LABELS), list(GRADE_LABELS.values())])
+    con.execute("create or replace temp table _ca_types as select unnest(?) as code", [list(CASE_TYPES)])
+
+
+def yes_no_sql(column: str) -> str:
+    c = squashed(column)
+    return (f"case when {c} in ('y', 'yes', 'true', '1') then 'Y' when {c} in ('n', 'no', 'false', '0') then 'N' end")
+
+
+def audit_date_rule(column: str, required: bool, label: str, suffix: str = "") -> str:
+    cell, value = text(column), date_of(column)
+    name = column.lower()
+    return problems_first([
+        problem(f"{cell} is null", name, "null", f"'{name} is blank: every {label} needs one'") if required else None,
+        problem(f"{cell} is not null and {value} is null", name, cell, f"'{name} ''' || {cell} || ''' is not a date'"),
+        problem(f"{value} > current_date", name, cell, f"'{name} ' || {value}::varchar || ' is in the future (the file "
+                f"was loaded on ' || current_date::varchar || '){suffix}'")])
+
+
+def problems_first(rules: list[str | None]) -> str:
+    """The first rule of ``rules`` that holds (one problem per column, as the pipeline reports)."""
+    return f"coalesce({', '.join(r for r in rules if r)})"
+
+
+def case_audit_checks(con: duckdb.DuckDBPyConnection, home_la: str) -> list[str]:
+    """The rules of an audit row (the pipeline's per-row rules, in SQL), each a problem or null."""
+    grades = [c for c in _columns(con, "_ca_audits") if c.startswith("GRADE_")]
+    rules = [problem(f"{text('AUDIT_ID')} is null", "audit_id", "null", "'audit_id is blank: every audit needs one'"),
+             problems_first([
+                 problem(f"{text('CHILD_ID')} is null", "child_id", "null",
+                         "'child_id is blank: every audit needs the child''s identifier'"),
+                 problem(f"length({text('CHILD_ID')}) > {int(MAX_CHILD_ID_LENGTH)}", "child_id", "'<redacted>'",
+                         f"'child_id is longer than {int(MAX_CHILD_ID_LENGTH)} characters (value not shown): write the "
+                         "child''s identifier from the case management system'")]),
+             audit_date_rule("AUDIT_DATE", True, "audit"),
+             problem("ct.code is null", "case_type", text("CASE_TYPE"),
+                     f"'case_type ''' || coalesce({text('CASE_TYPE')}, '') || ''' is not a case type'"),
+             problem("og.label is null", "overall_grade", text("OVERALL_GRADE"),
+                     f"'overall_grade ''' || coalesce({text('OVERALL_GRADE')}, '') || ''' is not a grade: {GRADE_SCALE}'"),
+             problem(f"{yes_no_sql('CP_PLAN_NEEDED')} is null", "cp_plan_needed", text("CP_PLAN_NEEDED"),
+                     f"'cp_plan_needed ''' || coalesce({text('CP_PLAN_NEEDED')}, '') || ''' is not Y or N'"),
+             problem(f"{text('ASSESSMENT_UP_TO_DATE')} is not null and {yes_no_sql('ASSESSMENT_UP_TO_DATE')} is null",
+                     "assessment_up_to_date", text("ASSESSMENT_UP_TO_DATE"),
+                     f"'assessment_up_to_date ''' || {text('ASSESSMENT_UP_TO_DATE')} || ''' is not Y, N or blank'")]
+    for column in grades:
+        alias = q(f"_g_{column}")
+        rules.append(problem(f"{text(column)} is not null and {alias}.label is null", column.lower(), text(column),
+                             f"'{column.lower()} ''' || {text(column)} || ''' is not a grade: {GRADE_SCALE}'"))
+    return rules
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute("select column_name from information_schema.columns where table_name = ? "
+                                      "order by ordinal_position", [table]).fetchall()]
+
+
+def _prefixed(rules: list[str], what: str, id_column: str) -> str:
+    """The problems of a row, each reason prefixed with the row's identity as the pipeline writes it."""
+    ident = f"'{what} ' || coalesce({text(id_column)}, '(no {id_column.lower()})') || ': '"
+    return (f"list_transform({problems_list(rules)}, p -> struct_pack(column_name := p.column_name, "
+            f"value := p.value, reason := {ident} || p.reason))")
+
+
+def case_audits_checked(con: duckdb.DuckDBPyConnection, home_la: str, key: str) -> list[str]:
+    """``_ca_audits_checked``: the audits typed, with their problems; returns the theme grade columns."""
+    grades = [c for c in _columns(con, "_ca_audits") if c.startswith("GRADE_")]
+    joins = " ".join(f"left join _ca_grades {q('_g_' + c)} on {q('_g_' + c)}.word = {squashed(c)}" for c in grades)
+    grade_cells = "".join(f"{q('_g_' + c)}.label as {q(c.lower())}, " for c in grades)
+    check = hmac.new(key.encode(), f"{home_la.strip()}:\x00pseudonym-check".encode(), hashlib.sha256).hexdigest()[:12]
+    con.execute(
+        "create or replace temp table _ca_audits_checked as select "
+        f"{text('AUDIT_ID')} as audit_id, k.child_key, ?::varchar as la_code, ?::varchar as pseudonym_check, "
+        f"{date_of('AUDIT_DATE')}::varchar as audit_date, {text('TEAM')} as team, ct.code as case_type, "
+        f"{text('AUDITOR_TYPE')} as auditor_type, og.label as overall_grade, "
+        f"{yes_no_sql('CP_PLAN_NEEDED')} as cp_plan_needed, {yes_no_sql('ASSESSMENT_UP_TO_DATE')} as "
+        f"assessment_up_to_date, {grade_cells}"
+        f"t._file_path, t._row_number, {_prefixed(case_audit_checks(con, home_la), 'audit', 'AUDIT_ID')} as problems "
+        f"from _ca_audits t left join _child_keys k on k._clear_id = {text('CHILD_ID')} "
+        f"left join _ca_types ct on ct.code = upper({text('CASE_TYPE')}) "
+        f"left join _ca_grades og on og.word = {squashed('OVERALL_GRADE')} {joins}", [home_la, check])
+    return [c.lower() for c in grades]
+
+
+def case_actions_checked(con: duckdb.DuckDBPyConnection) -> None:
+    """``_ca_actions_checked``: the actions typed, with their problems."""
+    rules = [problem(f"{text(c)} is null", c.lower(), "null", f"'{c.lower()} is blank: every action needs one'")
+             for c in ("ACTION_ID", "AUDIT_ID")]
+    rules += [audit_date_rule("DUE_DATE", True, "action"),
+              audit_date_rule("COMPLETED_DATE", False, "action", " (leave it blank while the action is open)")]
+    con.execute(
+        f"create or replace temp table _ca_actions_checked as select {text('ACTION_ID')} as action_id, "
+        f"{text('AUDIT_ID')} as audit_id, {text('ACTION_TYPE')} as action_type, {text('OWNER_TEAM')} as owner_team, "
+        f"{date_of('DUE_DATE')}::varchar as due_date, {date_of('COMPLETED_DATE')}::varchar as completed_date, "
+        f"_file_path, _row_number, {_prefixed(rules, 'action', 'ACTION_ID')} as problems from _ca_actions")
+
+
+def load_case_audits(con: duckdb.DuckDBPyConnection, home_la: str, key: str, run_id: str, files: list[Path]) -> int:
+    """Case-audit CSV exports into the three raw tables (theme grades in long form); returns rows loaded."""
+    from pipelines.lib.case_audits import ACTIONS_TABLE, AUDITS_TABLE, THEMES_TABLE
+
+    landed = land_layouts(con, files, CASE_AUDIT_LAYOUTS)
+    case_audit_words(con)
+    loaded = 0
+    if "_ca_audits" in landed:
+        child_keys(con, f"select distinct ?::varchar, {text('CHILD_ID')} from _ca_audits where {text('CHILD_ID')} "
+                        "is not null", key, [home_la])
+        grades = case_audits_checked(con, home_la, key)
+        duplicates(con, "_ca_audits_checked", ("audit_id",), "audit_id", "audit_id")
+        quarantine(con, "_ca_audits_checked", "case_audits", AUDITS_TABLE.name, run_id)
+        load_log(con, "_ca_audits_checked", "case_audits", AUDITS_TABLE.name, run_id)
+        loaded += publish_raw(con, "_ca_audits_checked", AUDITS_TABLE.name, AUDITS_TABLE.columns, "null", run_id)
+        themes = " union all ".join(
+            f"select audit_id, '{g.removeprefix('grade_')}' as theme, {q(g)} as grade, _file_path, null::varchar as "
+            f"_sheet, _row_number, ?::varchar as _run_id from _ca_audits_checked where len(problems) = 0 "
+            f"and {q(g)} is not null" for g in grades)
+        con.execute(f"create or replace table raw.{q(THEMES_TABLE.name)} as {themes}", [run_id] * len(grades))
+    if "_ca_actions" in landed:
+        case_actions_checked(con)
+        duplicates(con, "_ca_actions_checked", ("action_id",), "action_id", "action_id")
+        quarantine(con, "_ca_actions_checked", "case_audits", ACTIONS_TABLE.name, run_id)
+        load_log(con, "_ca_actions_checked", "case_audits", ACTIONS_TABLE.name, run_id)
+        loaded += publish_raw(con, "_ca_actions_checked", ACTIONS_TABLE.name, ACTIONS_TABLE.columns, "null", run_id)
     return loaded

@@ -452,3 +452,27 @@ def load_case_audits(con: duckdb.DuckDBPyConnection, home_la: str, key: str, run
         load_log(con, "_ca_actions_checked", "case_audits", ACTIONS_TABLE.name, run_id)
         loaded += publish_raw(con, "_ca_actions_checked", ACTIONS_TABLE.name, ACTIONS_TABLE.columns, "null", run_id)
     return loaded
+
+
+# ------------------------------------------------------------------------------------------------------------
+# DuckDB's native reading of the landing folder (the denominator of ingest_ratio)
+# ------------------------------------------------------------------------------------------------------------
+def native_read(landing: Path, memory_limit: str = "1GB") -> dict:
+    """Every CSV of the landing folder read as text by DuckDB, one ``read_csv(..., all_varchar = true)`` per
+    layout (files of one header line), landed in a table as text: what reading the same files costs DuckDB itself.
+    Returns the seconds, files and rows."""
+    import time
+
+    start = time.perf_counter()
+    files = sorted(p for p in landing.rglob("*") if p.is_file() and p.suffix.lower() == ".csv")
+    con = duckdb.connect(config={"memory_limit": memory_limit})
+    rows = 0
+    try:
+        for group in csv_groups(files).values():
+            con.execute("create or replace temp table _read as select * from read_csv(?, header = true, delim = ',', "
+                        "quote = '\"', escape = '\"', all_varchar = true, union_by_name = true)", [group])
+            rows += con.execute("select count(*) from _read").fetchone()[0]
+            con.execute("drop table _read")
+    finally:
+        con.close()
+    return {"seconds": time.perf_counter() - start, "files": len(files), "rows": rows}

@@ -178,14 +178,16 @@ def analyst_queries(con, count: int = 200, seed: int = 9) -> list[tuple[str, lis
         templates.append(lambda: (f"select * from marts.indicator_benchmarks where {key} = ?", [rng.choice(all_las)]))
     else:
         templates.append(lambda: (
-            "select indicator_code, period_label, breakdown, value, numerator, denominator from marts.indicator_values "
-            "where area_code = ? order by indicator_code, time_period", [rng.choice(all_las)]))
+            ("select indicator_code, period_label, breakdown, value, numerator, denominator "
+             "from marts.indicator_values where area_code = ? order by indicator_code, time_period"),
+            [rng.choice(all_las)]))
     templates.append(lambda: (
-        "select period_label, scorecard_code, value, children, threshold, meets_threshold from marts.adoption_scorecard "
-        "where la_code = ? order by period_end_year, scorecard_code", [rng.choice(las)]))
+        ("select period_label, scorecard_code, value, children, threshold, meets_threshold "
+         "from marts.adoption_scorecard where la_code = ? order by period_end_year, scorecard_code"),
+        [rng.choice(las)]))
     templates.append(lambda: (
-        "select area_code, area_name, absence_overall_rate, absence_persistent_rate from marts.school_absence "
-        "where geography_level = 'local_authority' and time_period = ? and breakdown = 'Total' order by area_code",
+        ("select area_code, area_name, absence_overall_rate, absence_persistent_rate from marts.school_absence "
+         "where geography_level = 'local_authority' and time_period = ? and breakdown = 'Total' order by area_code"),
         [rng.choice(years)]))
     return [templates[i % len(templates)]() for i in range(count)]
 
@@ -254,19 +256,16 @@ def generator_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def run(scale: float, root: Path, regenerate: bool) -> dict:
-    from pipelines.bench.baseline import compile_project
-    from pipelines.bench.floor import native_read
+def prepare_landing(root: Path, scale: float, regenerate: bool) -> tuple[Path, dict]:
+    """The scale's landing folder, generated when missing or when the generator changed, in its generated
+    state (without the incremental step's year); returns its folder and what it holds."""
     from pipelines.bench.generate import generate
 
-    python = sys.executable
-    root.mkdir(parents=True, exist_ok=True)
-    tag = f"{scale:g}"
-    data_root = root / f"scale-{tag}"
+    data_root = root / f"scale-{scale:g}"
     stamp = data_root / "generated.json"
     landing, extra = data_root / "landing", data_root / "extra"
     started = time.perf_counter()
-    print(f"bench: scale {tag}: landing folder {landing}", flush=True)
+    print(f"bench: scale {scale:g}: landing folder {landing}", flush=True)
     version = generator_version()
     if regenerate or not stamp.exists() or json.loads(stamp.read_text()).get("version") != version:
         generated = generate(data_root, scale)
@@ -280,13 +279,40 @@ def run(scale: float, root: Path, regenerate: bool) -> dict:
         elif target.is_dir() and not any(target.iterdir()):
             target.rmdir()
     print(f"bench: data {counts} (generated in {time.perf_counter() - started:.0f} s)", flush=True)
+    return data_root, counts
 
-    data = data_root / "pipeline"
-    logs = data_root / "logs"
+
+def floor_step(data_root: Path, env: dict, logs: Path) -> tuple[float, dict, dict, dict]:
+    """The bare-DuckDB floor on the landing folder, and its marts compared with the pipeline's: returns its
+    seconds, its own report, the pipeline's mart row counts and the differences."""
+    from pipelines.bench.baseline import compile_project
+
+    manifest = compile_project(data_root / "dbt_target", data_root / "baseline-compile" / DB_FILE_NAME)
+    floor_out = data_root / "baseline"
+    seconds, _, text = timed([sys.executable, "-m", "pipelines.bench.baseline", "--raw", str(data_root / "landing"),
+                              "--out", str(floor_out), "--compiled", str(manifest), "--key", BENCH_KEY],
+                             env, logs / "baseline.txt")
+    report = json.loads(text.strip().splitlines()[-1])
+    print(f"bench: baseline (bare-DuckDB floor) {seconds:.1f} s {report['timings']}", flush=True)
+    pipeline_marts = _marts_counts(data_root / "pipeline" / DB_FILE_NAME)
+    differ = mart_differences(pipeline_marts, _marts_counts(floor_out / DB_FILE_NAME))
+    if differ:
+        print(f"bench: WARNING: the floor's marts differ from the pipeline's (rows; its rules are simpler): "
+              f"{describe_differences(differ)}", flush=True)
+    return seconds, report, pipeline_marts, differ
+
+
+def run(scale: float, root: Path, regenerate: bool) -> dict:
+    from pipelines.bench.floor import native_read
+
+    load_before = os.getloadavg()
+    root.mkdir(parents=True, exist_ok=True)
+    data_root, counts = prepare_landing(root, scale, regenerate)
+    landing, data, logs = data_root / "landing", data_root / "pipeline", data_root / "logs"
     logs.mkdir(exist_ok=True)
     fresh_data_dir(data)
     env = pipeline_env(landing, data)
-    refresh = [python, "-m", "pipelines.cli", "run"]
+    refresh = [sys.executable, "-m", "pipelines.cli", "run"]
     full_s, peak_kb, full_out = timed([*refresh, "--full"], env, logs / "full.txt", memory=True)
     full_steps = step_breakdown(data)
     print(f"bench: full refresh {full_s:.1f} s, peak RSS {peak_kb / 1024:.0f} MB {full_steps}", flush=True)
@@ -294,31 +320,17 @@ def run(scale: float, root: Path, regenerate: bool) -> dict:
     if "nothing changed" not in noop_out:
         raise SystemExit(f"bench: the refresh with nothing changed did work:\n{noop_out}")
     print(f"bench: refresh with nothing changed {noop_s:.2f} s", flush=True)
-
-    manifest = compile_project(data_root / "dbt_target", data_root / "baseline-compile" / DB_FILE_NAME)
-    baseline_out = data_root / "baseline"
-    baseline_s, _, text = timed([python, "-m", "pipelines.bench.baseline", "--raw", str(landing), "--out",
-                                 str(baseline_out), "--compiled", str(manifest), "--key", BENCH_KEY],
-                                env, logs / "baseline.txt")
-    baseline = json.loads(text.strip().splitlines()[-1])
-    print(f"bench: baseline (bare-DuckDB floor) {baseline_s:.1f} s {baseline['timings']}", flush=True)
-    pipeline_marts = _marts_counts(data / DB_FILE_NAME)
-    differ = mart_differences(pipeline_marts, _marts_counts(baseline_out / DB_FILE_NAME))
-    if differ:
-        print(f"bench: WARNING: the floor's marts differ from the pipeline's (rows; its rules are simpler): "
-              f"{describe_differences(differ)}", flush=True)
+    baseline_s, baseline, pipeline_marts, differ = floor_step(data_root, env, logs)
     native = native_read(landing)
     print(f"bench: DuckDB's native reading of the landing folder's CSVs {native['seconds']:.1f} s "
           f"({native['files']} files, {native['rows']} rows); the refresh's ingest steps "
           f"{full_steps.get('steps_ingest_s', 0.0):.1f} s", flush=True)
-
-    shutil.copytree(extra, landing, dirs_exist_ok=True)
+    shutil.copytree(data_root / "extra", landing, dirs_exist_ok=True)
     incremental_s, _, incremental_out = timed(refresh, env, logs / "incremental.txt")
     if "incremental refresh of ssda903" not in incremental_out:
         raise SystemExit(f"bench: the refresh after adding a return was not incremental:\n{incremental_out}")
     incremental_steps = step_breakdown(data)
     print(f"bench: incremental refresh (one LA's new year) {incremental_s:.1f} s {incremental_steps}", flush=True)
-
     queries = query_timings(data / DB_FILE_NAME)
     result = {
         "scale": scale, "data": counts, **ratios(full_s, baseline_s, full_steps.get("steps_ingest_s", 0.0),
@@ -326,13 +338,12 @@ def run(scale: float, root: Path, regenerate: bool) -> dict:
         "peak_rss_mb": peak_kb / 1024, "query_p95_ms": queries["p95_ms"], "native_read": native,
         "queries": queries, "baseline": baseline, "full_steps": full_steps, "incremental_steps": incremental_steps,
         "cpu_s": {k: round(v, 1) for k, v in CPU_SECONDS.items()},
-        "cpu_ratio": CPU_SECONDS["full"] / CPU_SECONDS["baseline"],
+        "cpu_ratio": CPU_SECONDS["full"] / CPU_SECONDS["baseline"], "load_average_before": load_before,
         "load_average": os.getloadavg(), "marts_rows": pipeline_marts, "marts_differ": differ,
-        "published_mb": (data / DB_FILE_NAME).stat().st_size / 2**20,
-        "summary": full_out.strip().splitlines()[-8:],
+        "published_mb": (data / DB_FILE_NAME).stat().st_size / 2**20, "summary": full_out.strip().splitlines()[-8:],
     }
     result["targets"] = targets_met(result)
-    (root / f"results-{tag}.json").write_text(json.dumps(result, indent=2, default=str))
+    (root / f"results-{scale:g}.json").write_text(json.dumps(result, indent=2, default=str))
     return result
 
 
@@ -399,7 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args.scale, (args.dir or data_dir / "bench").resolve(), args.regenerate)
     cpu = result["cpu_s"]
     print(f"bench: CPU seconds (user + system, process trees): full {cpu['full']:.0f}, baseline {cpu['baseline']:.0f} "
-          f"(ratio {result['cpu_ratio']:.2f}), nothing changed {cpu['noop']:.1f}, incremental {cpu['incremental']:.0f}; "
+          f"(ratio {result['cpu_ratio']:.2f}), nothing changed {cpu['noop']:.1f}, "
+          f"incremental {cpu['incremental']:.0f}; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     print(targets_line(result["targets"]), flush=True)
     print(bench_line(result), flush=True)

@@ -47,11 +47,12 @@ WORK_MEMORY_LIMIT = "1GB"  # the refresh's (pipelines/defs/resources.py, dbt_pro
 def load_sources(con: duckdb.DuckDBPyConnection, raw: Path, home_la: str, key: str, run_id: str) -> dict[str, int]:
     """Every source's ingest: SSDA903 and case audits by the floor's SQL, the others (for now) as the Dagster
     ingest assets load them; returns rows loaded per source."""
+    from pipelines.bench import floor
     from pipelines.lib import case_audits, ofsted, reference, school_statistics, ssda903
-    from pipelines.lib.adoption_scorecards import SOURCE as SCORECARDS, TABLES as SCORECARD_TABLES
+    from pipelines.lib.adoption_scorecards import SOURCE as SCORECARDS
+    from pipelines.lib.adoption_scorecards import TABLES as SCORECARD_TABLES
     from pipelines.lib.adoption_scorecards import parse_scorecard_file
     from pipelines.lib.areas import load_la_lookup
-    from pipelines.bench import floor
     from pipelines.lib.ingest import discover_files, ensure_quality_schema, load_source
     from pipelines.lib.school_areas import load_area_reference
 
@@ -153,15 +154,14 @@ def compile_project(target: Path, work_db: Path) -> Path:
 
 def run_baseline(raw: Path, out: Path, manifest: Path, home_la: str = "865", key: str | None = None) -> dict:
     """Load, build and publish into ``out`` (wiped first); returns timings and counts."""
+    import gc
+
+    from pipelines.lib import case_audits, ofsted, reference, school_statistics, ssda903  # noqa: F401
     from pipelines.lib.case_audits import record_cross_file_rejections
     from pipelines.lib.committee_report import write_report
     from pipelines.lib.excel_export import export_benchmarks
     from pipelines.lib.pseudonymise import DEVELOPMENT_KEY
     from pipelines.lib.publish import publish_warehouse
-
-    import gc
-
-    from pipelines.lib import case_audits, ofsted, reference, school_statistics, ssda903  # noqa: F401
 
     gc.collect()
     gc.freeze()  # as the refresh does with its imports (a plain script has far fewer)

@@ -232,7 +232,8 @@ def ssda903_code_rule(column: str, required: bool) -> tuple[str, str, str]:
                     text(column), reason)
     if required:
         blank = problem(f"{value} is null", column, "null",
-                        f"'DfE rule ' || {alias}.rule || ': {column} (' || {alias}.label || ') is blank; it is required'")
+                        f"'DfE rule ' || {alias}.rule || ': {column} (' || {alias}.label || ') is blank; "
+                        "it is required'")
         check = f"coalesce({blank}, {check})"
     return value, join, check
 
@@ -367,7 +368,8 @@ def case_audit_checks(con: duckdb.DuckDBPyConnection, home_la: str) -> list[str]
              problem("ct.code is null", "case_type", text("CASE_TYPE"),
                      f"'case_type ''' || coalesce({text('CASE_TYPE')}, '') || ''' is not a case type'"),
              problem("og.label is null", "overall_grade", text("OVERALL_GRADE"),
-                     f"'overall_grade ''' || coalesce({text('OVERALL_GRADE')}, '') || ''' is not a grade: {GRADE_SCALE}'"),
+                     f"'overall_grade ''' || coalesce({text('OVERALL_GRADE')}, '') || "
+                     f"''' is not a grade: {GRADE_SCALE}'"),
              problem(f"{yes_no_sql('CP_PLAN_NEEDED')} is null", "cp_plan_needed", text("CP_PLAN_NEEDED"),
                      f"'cp_plan_needed ''' || coalesce({text('CP_PLAN_NEEDED')}, '') || ''' is not Y or N'"),
              problem(f"{text('ASSESSMENT_UP_TO_DATE')} is not null and {yes_no_sql('ASSESSMENT_UP_TO_DATE')} is null",

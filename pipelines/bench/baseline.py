@@ -44,9 +44,10 @@ from pipelines.lib.config import DB_FILE_NAME, DBT_PROJECT_DIR
 WORK_MEMORY_LIMIT = "1GB"  # the refresh's (pipelines/defs/resources.py, dbt_project/profiles.yml)
 
 
-def load_sources(con: duckdb.DuckDBPyConnection, raw: Path, home_la: str, key: str, run_id: str) -> dict[str, int]:
+def load_sources(con: duckdb.DuckDBPyConnection, raw: Path, home_la: str, key: str, run_id: str,
+                 seconds: dict[str, float] | None = None) -> dict[str, int]:
     """Every source's ingest: SSDA903 and case audits by the floor's SQL, the others (for now) as the Dagster
-    ingest assets load them; returns rows loaded per source."""
+    ingest assets load them; returns rows loaded per source (and fills ``seconds`` per source)."""
     from pipelines.bench import floor
     from pipelines.lib import case_audits, ofsted, reference, school_statistics, ssda903
     from pipelines.lib.adoption_scorecards import SOURCE as SCORECARDS
@@ -57,6 +58,8 @@ def load_sources(con: duckdb.DuckDBPyConnection, raw: Path, home_la: str, key: s
     from pipelines.lib.school_areas import load_area_reference
 
     rows: dict[str, int] = {}
+    seconds = {} if seconds is None else seconds
+    start = time.perf_counter()
     result = load_source(con, source="reference", folder=raw / "reference", tables=reference.REFERENCE_TABLES,
                          parser=reference.parse_reference_file, run_id=run_id)
     rows["reference"] = result.rows_loaded
@@ -68,17 +71,22 @@ def load_sources(con: duckdb.DuckDBPyConnection, raw: Path, home_la: str, key: s
     result = load_source(con, source=SCORECARDS, folder=raw / "adoption_scorecards", tables=SCORECARD_TABLES,
                          parser=lambda path: parse_scorecard_file(path, lookup), run_id=run_id)
     rows[SCORECARDS] = result.rows_loaded
+    seconds["reference_ofsted_scorecards"] = time.perf_counter() - start
     for source in school_statistics.SOURCES:
         result = load_source(
             con, source=source, folder=raw / source, tables=[school_statistics.values_table(source)],
             parser=lambda path, source=source: school_statistics.parse_school_statistics_file(path, source, areas, con),
             run_id=run_id, companions=school_statistics.meta_companions)
         rows[source] = result.rows_loaded
+    seconds["school_statistics"] = time.perf_counter() - start - seconds["reference_ofsted_scorecards"]
     ensure_quality_schema(con)
-    files = discover_files(raw / case_audits.SOURCE)
-    rows[case_audits.SOURCE] = floor.load_case_audits(con, home_la, key, run_id, files)
+    mark = time.perf_counter()
+    rows[case_audits.SOURCE] = floor.load_case_audits(con, home_la, key, run_id,
+                                                      discover_files(raw / case_audits.SOURCE))
+    seconds["case_audits"] = time.perf_counter() - mark
     rows[ssda903.SOURCE] = floor.load_ssda903(con, raw / ssda903.SOURCE, home_la, key, run_id,
                                               discover_files(raw / ssda903.SOURCE))
+    seconds["ssda903"] = time.perf_counter() - mark - seconds["case_audits"]
     return rows
 
 
@@ -169,11 +177,12 @@ def run_baseline(raw: Path, out: Path, manifest: Path, home_la: str = "865", key
     work_db = out / "work" / DB_FILE_NAME
     work_db.parent.mkdir(parents=True)
     run_id = str(uuid.uuid4())
-    timings = {}
+    timings: dict = {}
+    load_seconds: dict[str, float] = {}
     start = time.perf_counter()
     con = duckdb.connect(str(work_db), config={"memory_limit": WORK_MEMORY_LIMIT})  # as the refresh's
     try:
-        rows = load_sources(con, raw, home_la, key or DEVELOPMENT_KEY, run_id)
+        rows = load_sources(con, raw, home_la, key or DEVELOPMENT_KEY, run_id, load_seconds)
         timings["load_s"] = time.perf_counter() - start
         models = build_models(con, manifest)
         record_cross_file_rejections(con, run_id, dt.datetime.now())
@@ -189,6 +198,7 @@ def run_baseline(raw: Path, out: Path, manifest: Path, home_la: str = "865", key
     publish_warehouse(work_db, out / DB_FILE_NAME)
     timings["publish_s"] = time.perf_counter() - mark
     timings["total_s"] = time.perf_counter() - start
+    timings["load_by_source_s"] = {k: round(v, 2) for k, v in load_seconds.items()}
     return {"timings": timings, "rows": rows, "models": models}
 
 

@@ -181,7 +181,7 @@ SSDA903_TABLES = {
 }
 FLAG_SQL = ("case lower({c}) when '0' then '0' when 'false' then '0' when 'n' then '0' when 'no' then '0' "
             "when '1' then '1' when 'true' then '1' when 'y' then '1' when 'yes' then '1' else {c} end")
-RETURN_FOLDER = r"/ssda903/(?:.*/)?(?:(\d{3})/)?((?:19|20)\d{2})(?:[-_ ](\d{2}))?/[^/]+$"
+RETURN_FOLDER = r"/ssda903/(?:[^/]+/)*?(?:(\d{3})/)?((?:19|20)\d{2})(?:[-_ ](\d{2}))?/[^/]+$"
 
 
 def ssda903_context(con: duckdb.DuckDBPyConnection, table: str, home_la: str) -> None:

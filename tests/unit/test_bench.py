@@ -97,11 +97,18 @@ def test_the_floor_quarantines_broken_cells_with_reasons(tmp_path):
         "C2,31/02/2019,S,C2,N1,U1,PR1,,,,XXXXXXX\n"
         "C3,01/05/2019, s ,C2,N1,Z9,PR1,,,,XXXXXXX\n"
         "C1,01/04/2019,S,C2,N1,U1,PR1,,,,XXXXXXX\n")
+    other = tmp_path / "ssda903" / "931" / "2017-18"  # another LA's return, the year ending March 2018
+    other.mkdir(parents=True)
+    (other / "episodes.csv").write_text("CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,URN\n"
+                                        "C1,01/04/2017,S,C2,N1,U1,PR1,,,,XXXXXXX\n")
     con = duckdb.connect()
     ensure_quality_schema(con)
-    assert load_ssda903(con, tmp_path / "ssda903", HOME_LA, KEY, "run", discover_files(tmp_path / "ssda903")) == 1
-    assert con.execute("select decom, rne, la_code, collection_year, _row_number from raw.ssda903_episodes"
-                       ).fetchall() == [("2019-04-01", "S", HOME_LA, "2020", 2)]
+    assert load_ssda903(con, tmp_path / "ssda903", HOME_LA, KEY, "run", discover_files(tmp_path / "ssda903")) == 2
+    assert con.execute("select decom, rne, la_code, collection_year, _row_number from raw.ssda903_episodes "
+                       "order by la_code").fetchall() == [("2019-04-01", "S", HOME_LA, "2020", 2),
+                                                          ("2017-04-01", "S", "931", "2018", 2)]
+    keys = con.execute("select distinct child_key from raw.ssda903_episodes").fetchall()
+    assert len(keys) == 2  # the same CHILD in two LAs: two children
     reasons = dict(con.execute("select row_number, reason from quality.rejected_rows").fetchall())
     assert reasons[3] == "DECOM '31/02/2019' is not a date: write dd/mm/yyyy"
     assert reasons[4].startswith("DfE rule 146: PLACE 'Z9' is not a DfE placement type code (valid in 2019-20: ")

@@ -184,15 +184,29 @@ FLAG_SQL = ("case lower({c}) when '0' then '0' when 'false' then '0' when 'n' th
 RETURN_FOLDER = r"/ssda903/(?:[^/]+/)*?(?:(\d{3})/)?((?:19|20)\d{2})(?:[-_ ](\d{2}))?/[^/]+$"
 
 
+def cell(column: str) -> str:
+    """An SSDA903 cell once :func:`ssda903_context` has stripped it (blank as null), as the parser reads it."""
+    return q(column)
+
+
+def cell_date(column: str) -> str:
+    return f"coalesce(try_strptime({q(column)}, '%d/%m/%Y'), try_strptime({q(column)}, '%Y-%m-%d'))::date"
+
+
 def ssda903_context(con: duckdb.DuckDBPyConnection, table: str, home_la: str) -> None:
-    """The LA and collection year of every row, from its folders (``<YYYY>/`` the home LA's return,
-    ``<la_code>/<YYYY>/`` another LA's; ``2017-18`` the year ending March 2018)."""
+    """Every cell stripped (blank as null), and the LA and collection year of every row from its folders
+    (``<YYYY>/`` the home LA's return, ``<la_code>/<YYYY>/`` another LA's; ``2017-18`` the year ending March
+    2018), worked out once per file."""
     year = (f"case when regexp_extract(_file_path, '{RETURN_FOLDER}', 3) <> '' "
             f"then regexp_extract(_file_path, '{RETURN_FOLDER}', 2)::integer + 1 "
             f"else regexp_extract(_file_path, '{RETURN_FOLDER}', 2)::integer end")
-    con.execute(f"create or replace temp table {q(table)} as select *, "
+    con.execute("create or replace temp table _903_files as select _file_path, "
                 f"coalesce(nullif(regexp_extract(_file_path, '{RETURN_FOLDER}', 1), ''), ?) as la_code, "
-                f"{year} as collection_year from {q(table)}", [home_la])
+                f"{year} as collection_year from (select distinct _file_path from {q(table)})", [home_la])
+    columns = [c for c in _columns(con, table) if c not in ("_file_path", "_row_number")]
+    stripped = ", ".join(f"nullif(trim({q(c)}), '') as {q(c)}" for c in columns)
+    con.execute(f"create or replace temp table {q(table)} as select {stripped}, t._file_path, t._row_number, "
+                f"f.la_code, f.collection_year from {q(table)} t join _903_files f using (_file_path)")
 
 
 def ssda903_code_lists(con: duckdb.DuckDBPyConnection, landed: list[str]) -> None:
@@ -220,8 +234,8 @@ def season_sql(year: str) -> str:
 
 def ssda903_code_rule(column: str, required: bool) -> tuple[str, str, str]:
     """(the typed code, the join of its list's valid codes, the rule) of a code-list column."""
-    cell = f"regexp_replace({text(column)}, '^(-?\\d+)\\.0+$', '\\1')"
-    value = f"upper({FLAG_SQL.format(c=cell) if column == 'FOSTER_CARE' else cell})"
+    number = f"regexp_replace({cell(column)}, '^(-?\\d+)\\.0+$', '\\1')"
+    value = f"upper({FLAG_SQL.format(c=number) if column == 'FOSTER_CARE' else number})"
     alias = q(f"_v_{column}")
     join = (f"left join _903_valid {alias} on {alias}.list = '{column}' "
             f"and {alias}.collection_year = t.collection_year")
@@ -229,7 +243,7 @@ def ssda903_code_rule(column: str, required: bool) -> tuple[str, str, str]:
               "' code (valid in ' || "
               f"{season_sql('t.collection_year')} || ': ' || array_to_string(coalesce({alias}.codes, []), ', ') || ')'")
     check = problem(f"{value} is not null and not list_contains(coalesce({alias}.codes, []), {value})", column,
-                    text(column), reason)
+                    cell(column), reason)
     if required:
         blank = problem(f"{value} is null", column, "null",
                         f"'DfE rule ' || {alias}.rule || ': {column} (' || {alias}.label || ') is blank; "
@@ -240,19 +254,19 @@ def ssda903_code_rule(column: str, required: bool) -> tuple[str, str, str]:
 
 def ssda903_date_rule(column: str, required: bool) -> tuple[str, str]:
     """(the typed date, the rule) of a date column."""
-    bad = problem(f"{text(column)} is not null and {date_of(column)} is null", column, text(column),
-                  f"'{column} ''' || {text(column)} || ''' is not a date: write dd/mm/yyyy'")
+    bad = problem(f"{cell(column)} is not null and {cell_date(column)} is null", column, cell(column),
+                  f"'{column} ''' || {cell(column)} || ''' is not a date: write dd/mm/yyyy'")
     if required:
-        blank = problem(f"{text(column)} is null", column, "null", f"'{column} is blank; it is required'")
+        blank = problem(f"{cell(column)} is null", column, "null", f"'{column} is blank; it is required'")
         bad = f"coalesce({blank}, {bad})"
-    return date_of(column), bad
+    return cell_date(column), bad
 
 
 def ssda903_check(con: duckdb.DuckDBPyConnection, raw_table: str) -> str:
     """The checked table of one SSDA903 raw table: typed columns (lower-case names) and the problems of each row."""
     source, codes, dates, months, plain, _dup = SSDA903_TABLES[raw_table]
     cells, joins = [], []
-    rules = [problem(f"{text('CHILD')} is null", "CHILD", "null",
+    rules = [problem(f"{cell('CHILD')} is null", "CHILD", "null",
                      "'CHILD (the child''s identifier) is blank; every row needs it'")]
     for column in codes:
         value, join, rule = ssda903_code_rule(column, raw_table == "ssda903_episodes" and column in ("RNE", "LS", "CIN",
@@ -265,18 +279,18 @@ def ssda903_check(con: duckdb.DuckDBPyConnection, raw_table: str) -> str:
         cells.append(f"{value}::varchar as {q(column.lower())}")
         rules.append(rule)
     for column, name in months:
-        cells.append(f"date_trunc('month', {date_of(column)})::date::varchar as {q(name)}")
+        cells.append(f"date_trunc('month', {cell_date(column)})::date::varchar as {q(name)}")
         rules.append(ssda903_date_rule(column, False)[1])
-    cells += [f"{text(column)} as {q(column.lower())}" for column in plain]
+    cells += [f"{cell(column)} as {q(column.lower())}" for column in plain]
     if raw_table == "ssda903_episodes":
-        rules.append(problem(f"{date_of('DEC')} < {date_of('DECOM')}", "DEC", text("DEC"),
-                             f"'DfE rule 356: DEC ' || {text('DEC')} || ' is before DECOM ' || {text('DECOM')} || "
+        rules.append(problem(f"{cell_date('DEC')} < {cell_date('DECOM')}", "DEC", cell("DEC"),
+                             f"'DfE rule 356: DEC ' || {cell('DEC')} || ' is before DECOM ' || {cell('DECOM')} || "
                              "': an episode cannot end before it starts; correct either date'"))
     checked = f"{source}_checked"
     con.execute(f"create or replace temp table {q(checked)} as select t.la_code, t.collection_year::varchar as "
                 f"collection_year, k.child_key, {', '.join(cells)}, t._file_path, t._row_number, "
                 f"{problems_list(rules)} as problems from {q(source)} t "
-                f"left join _child_keys k on k.la_code = t.la_code and k._clear_id = {text('CHILD')} {' '.join(joins)}")
+                f"left join _child_keys k on k.la_code = t.la_code and k._clear_id = {cell('CHILD')} {' '.join(joins)}")
     return checked
 
 
@@ -290,7 +304,7 @@ def load_ssda903(con: duckdb.DuckDBPyConnection, folder: Path, home_la: str, key
     for table in landed:
         ssda903_context(con, table, home_la)
     ssda903_code_lists(con, landed)
-    child_keys(con, " union ".join(f"select distinct la_code, {text('CHILD')} from {q(t)} where {text('CHILD')} "
+    child_keys(con, " union ".join(f"select distinct la_code, {cell('CHILD')} from {q(t)} where {cell('CHILD')} "
                                    "is not null" for t in landed) or "select null, null where false", key)
     loaded = 0
     for table in TABLES:

@@ -334,17 +334,26 @@ def _create_vocabularies(con) -> None:
 
 def _date_rules(column: str, label: str, required: bool, rule: int, suffix: str = "") -> list[tuple[str, list]]:
     """(SQL, parameters) of the rules of a date column: not a date, blank when required, in the future (after
-    ``_ca_today``). Each selects :data:`_RULE_COLUMNS` from ``_cells``."""
+    ``_ca_today``), each date text parsed once (``_ca_dates``). Each selects :data:`_RULE_COLUMNS` from ``_cells``."""
     col = quote_ident(column)
-    rules = [(f"select {rule}, ?, {col}, ? || ' ' || _ca_date_problem({col}) || ?, {_KEYS} from _cells "
-              f"where _ca_date_problem({col}) is not null", [column, column, suffix]),
-             (f"select {rule}, ?, {col}, ? || ' ' || _ca_iso({col}) || ' is in the future (the file was loaded on ' "
-              f"|| strftime((select today from _ca_today), '%Y-%m-%d') || ')' || ?, {_KEYS} from _cells "
-              f"where _ca_date(_ca_ymd({col})) > (select today from _ca_today)", [column, column, suffix])]
+    dated = f"from _cells join _ca_dates d on d.v = _cells.{col}"
+    rules = [(f"select {rule}, ?, {col}, ? || ' ' || d.problem || ?, {_KEYS} {dated} where d.problem is not null",
+              [column, column, suffix]),
+             (f"select {rule}, ?, {col}, ? || ' ' || d.iso || ' is in the future (the file was loaded on ' "
+              f"|| strftime((select today from _ca_today), '%Y-%m-%d') || ')' || ?, {_KEYS} {dated} "
+              "where d.d > (select today from _ca_today)", [column, column, suffix])]
     if required:
         rules.append((f"select {rule}, ?, null, ?, {_KEYS} from _cells where {col} is null",
                       [column, f"{column} is blank: every {label} needs one"]))
     return rules
+
+
+def _parse_dates(con) -> None:
+    """``_ca_dates``: every distinct date text of both tables parsed once (there are few: days, not rows)."""
+    con.execute("""create or replace temp table _ca_dates as
+        select v, _ca_date_problem(v) as problem, _ca_iso(v) as iso, _ca_date(_ca_ymd(v)) as d
+        from (select audit_date as v from _ca_audit_cells union select due_date from _ca_action_cells
+              union select completed_date from _ca_action_cells) where v is not null""")
 
 
 _KEYS = "_file_path, _sheet, _sheet_order, _row_number, _id"
@@ -458,10 +467,10 @@ def _stage_audits(con, home_la: str, key: str) -> None:
     _stage_child_keys(con, home_la, key)
     con.execute("""create or replace temp table _ca_staged_audits as
         select a.audit_id, k.child_key, ?::varchar as la_code, ?::varchar as pseudonym_check,
-               _ca_iso(a.audit_date) as audit_date, a.team, upper(a.case_type) as case_type, a.auditor_type,
+               dd.iso as audit_date, a.team, upper(a.case_type) as case_type, a.auditor_type,
                g.label as overall_grade, f1.flag as cp_plan_needed, f2.flag as assessment_up_to_date,
                a._file_path, a._sheet, a._row_number
-        from _ca_kept_audits a join _ca_child_keys k using (child_id)
+        from _ca_kept_audits a join _ca_child_keys k using (child_id) join _ca_dates dd on dd.v = a.audit_date
         join _ca_grade_words g on g.word = lower(a.overall_grade)
         join _ca_flag_words f1 on f1.word = lower(a.cp_plan_needed)
         left join _ca_flag_words f2 on f2.word = lower(a.assessment_up_to_date)""",
@@ -475,9 +484,10 @@ def _stage_audits(con, home_la: str, key: str) -> None:
 
 def _stage_actions(con) -> None:
     con.execute(f"""create or replace temp table _ca_staged_actions as
-        select action_id, audit_id, action_type, owner_team, _ca_iso(due_date) as due_date,
-               _ca_iso(completed_date) as completed_date, _file_path, _sheet, _row_number
-        from ({_kept('_ca_action_cells', '_ca_bad_actions')})""")
+        select action_id, audit_id, action_type, owner_team, d1.iso as due_date, d2.iso as completed_date,
+               _file_path, _sheet, _row_number
+        from ({_kept('_ca_action_cells', '_ca_bad_actions')}) a join _ca_dates d1 on d1.v = a.due_date
+        left join _ca_dates d2 on d2.v = a.completed_date""")
 
 
 def _rejections(con) -> None:
@@ -496,6 +506,7 @@ def _rejections(con) -> None:
 def _apply_rules(con, today: dt.date) -> None:
     """The quarantine of both tables (``_ca_bad_audits``, ``_ca_bad_actions``), every rule in SQL."""
     con.execute("create or replace temp table _ca_today as select ?::date as today", [today])
+    _parse_dates(con)
     con.execute("create or replace temp table _ca_case_types as select lower(unnest(?::varchar[])) as word",
                 [list(CASE_TYPES)])
     _quarantine(con, "_ca_audit_cells", [*_audit_rules(), _theme_rule_sql()], "_ca_bad_audits")

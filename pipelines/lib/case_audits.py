@@ -34,7 +34,7 @@ import pandas as pd
 
 from pipelines.lib.ingest import FileRejected, RawTable, settle_file_counts
 from pipelines.lib.ingest_batch import BatchOutcome, FileRead
-from pipelines.lib.native_csv import BLANK, columns_sql, land_csv_files, quote_ident
+from pipelines.lib.native_csv import BLANK, columns_sql, land_csv_files, land_python, quote_ident
 from pipelines.lib.pseudonymise import child_key
 from pipelines.lib.readers import Sheet, UnreadableFile, normalise_header, read_tables, read_workbook, sniff_format
 from pipelines.lib.rules import ParsedTable, Rejection
@@ -146,6 +146,21 @@ def _file_format(path: Path) -> str:
     return fmt
 
 
+LONGEST_NATIVE_LINE = 1_000_000  # bytes; DuckDB's reader refuses lines over its max_line_size (2 MB)
+
+
+def _duckdb_reads(path: Path) -> bool:
+    """Whether DuckDB's UTF-8 line reader takes the file. Asked beforehand, not by trying: the load is one
+    transaction, and a ``read_csv`` that fails would abort it (so native_csv's try-then-fall-back cannot be used
+    there). A file that is not UTF-8, or has a line too long, goes to the Python reader instead."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return len(data) <= LONGEST_NATIVE_LINE or max(map(len, data.split(b"\n"))) <= LONGEST_NATIVE_LINE
+
+
 def _land_sheet(con, path: Path, sheet: Sheet) -> None:
     """One workbook sheet's rows (read by the Python reader) landed in the CSV landing shape."""
     if not sheet.rows:
@@ -176,7 +191,11 @@ def land_files(con, paths: Sequence[Path]) -> tuple[dict[str, str], dict[str, li
                 books.append((path, read_workbook(path)))
         except UnreadableFile as exc:
             refused[str(path)] = str(exc)
-    land_csv_files(con, csvs, LANDED)
+    native = [p for p in csvs if _duckdb_reads(p)]
+    land_csv_files(con, native, LANDED)
+    for path in csvs:
+        if path not in native:
+            land_python(con, path, LANDED)
     order = [(str(p), None, 0) for p in csvs]
     for path, sheets in books:
         sheet_names[str(path)] = [s.name for s in sheets]
@@ -255,9 +274,16 @@ def header_problems(con, sheet_names: dict[str, list[str]]) -> dict[str, str]:
 _SPACES = r"[\s\x{a0}\x{b}\x{1c}-\x{1f}\x{85}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
 
 
+# A text that needs no cleaning is printable ASCII without outer or double spaces (most cells): one cheap test.
+_NEEDS_CLEANING = "^ |  | $|[^ -~]"
+
+
 def _clean(column: str) -> str:
-    """SQL: the text of ``column`` with runs of white space made one space and outer spaces gone; NULL if blank."""
-    return f"nullif(trim(regexp_replace({quote_ident(column)}, '{_SPACES}', ' ', 'g')), '')"
+    """SQL: the text of ``column`` with runs of white space made one space and outer spaces gone; NULL if blank
+    (what the reader's ``" ".join(cell.split())`` did)."""
+    col = quote_ident(column)
+    return (f"case when regexp_matches({col}, '{_NEEDS_CLEANING}') then "
+            f"nullif(trim(regexp_replace({col}, '{_SPACES}', ' ', 'g')), '') else nullif({col}, '') end")
 
 
 def pick_cells(con, kind: str, columns: Sequence[str], id_column: str, target: str) -> None:

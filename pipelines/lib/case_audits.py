@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -34,9 +33,22 @@ import pandas as pd
 
 from pipelines.lib.ingest import FileRejected, RawTable, settle_file_counts
 from pipelines.lib.ingest_batch import BatchOutcome, FileRead
-from pipelines.lib.native_csv import BLANK, columns_sql, land_csv_files, land_python, quote_ident
+from pipelines.lib.native_csv import (
+    BLANK,
+    columns_sql,
+    land_csv_files,
+    land_python,
+    quote_ident,
+)
 from pipelines.lib.pseudonymise import child_key
-from pipelines.lib.readers import Sheet, UnreadableFile, normalise_header, read_tables, read_workbook, sniff_format
+from pipelines.lib.readers import (
+    Sheet,
+    UnreadableFile,
+    normalise_header,
+    read_tables,
+    read_workbook,
+    sniff_format,
+)
 from pipelines.lib.rules import ParsedTable, Rejection
 
 SOURCE = "case_audits"
@@ -294,7 +306,8 @@ def pick_cells(con, kind: str, columns: Sequence[str], id_column: str, target: s
     cleaned = ", ".join(f"{_clean(c)} as {quote_ident(c)}" for c in columns)
     con.execute(
         f"create or replace temp table {quote_ident(target)} as select c._file_path, c._sheet, c._row_number, "
-        f"s._sheet_order, {cleaned}, {_clean(id_column)} as _id from ({columns_sql(LANDED, '_ca_positions', columns)}) c join "
+        f"s._sheet_order, {cleaned}, {_clean(id_column)} as _id "
+        f"from ({columns_sql(LANDED, '_ca_positions', columns)}) c join "
         f"{quote_ident(SHEETS)} s on c._file_path = s._file_path and c._sheet is not distinct from s._sheet")
     con.execute("drop table _ca_positions")
 
@@ -365,9 +378,9 @@ def _date_rules(column: str, label: str, required: bool, rule: int, suffix: str 
     dated = f"from _cells join _ca_dates d on d.v = _cells.{col}"
     rules = [(f"select {rule}, ?, {col}, ? || ' ' || d.problem || ?, {_KEYS} {dated} where d.problem is not null",
               [column, column, suffix]),
-             (f"select {rule}, ?, {col}, ? || ' ' || d.iso || ' is in the future (the file was loaded on ' "
+             ((f"select {rule}, ?, {col}, ? || ' ' || d.iso || ' is in the future (the file was loaded on ' "
               f"|| strftime((select today from _ca_today), '%Y-%m-%d') || ')' || ?, {_KEYS} {dated} "
-              "where d.d > (select today from _ca_today)", [column, column, suffix])]
+              "where d.d > (select today from _ca_today)"), [column, column, suffix])]
     if required:
         rules.append((f"select {rule}, ?, null, ?, {_KEYS} from _cells where {col} is null",
                       [column, f"{column} is blank: every {label} needs one"]))
@@ -406,8 +419,8 @@ def _audit_rules() -> list[tuple[str, list]]:
     too_long = (f"child_id is longer than {MAX_CHILD_ID_LENGTH} characters (value not shown): write the child's "
                 "identifier from the case management system")
     return [
-        (f"select 1, 'audit_id', null, 'audit_id is blank: every audit needs one', {_KEYS} from _cells "
-         "where audit_id is null", []),
+        ((f"select 1, 'audit_id', null, 'audit_id is blank: every audit needs one', {_KEYS} from _cells "
+         "where audit_id is null"), []),
         (f"select 2, 'child_id', null, ?, {_KEYS} from _cells where child_id is null",
          ["child_id is blank: every audit needs the child's identifier"]),
         (f"select 2, 'child_id', ?, ?, {_KEYS} from _cells where length(child_id) > ?",
@@ -424,10 +437,10 @@ def _audit_rules() -> list[tuple[str, list]]:
 
 def _action_rules() -> list[tuple[str, list]]:
     return [
-        (f"select 1, 'action_id', null, 'action_id is blank: every action needs one', {_KEYS} from _cells "
-         "where action_id is null", []),
-        (f"select 2, 'audit_id', null, 'audit_id is blank: every action needs one', {_KEYS} from _cells "
-         "where audit_id is null", []),
+        ((f"select 1, 'action_id', null, 'action_id is blank: every action needs one', {_KEYS} from _cells "
+         "where action_id is null"), []),
+        ((f"select 2, 'audit_id', null, 'audit_id is blank: every action needs one', {_KEYS} from _cells "
+         "where audit_id is null"), []),
         *_date_rules("due_date", "action", True, 3),
         *_date_rules("completed_date", "action", False, 4, " (leave it blank while the action is open)"),
     ]
@@ -443,7 +456,7 @@ def _quarantine(con, cells: str, rules: list[tuple[str, list]], target: str) -> 
 
 
 def _theme_rule_sql() -> tuple[str, list]:
-    sql = (f"select 8 + t._position, ? || t.theme, t.value, ? || t.theme || ' ''' || t.value || ''' is not a "
+    sql = ("select 8 + t._position, ? || t.theme, t.value, ? || t.theme || ' ''' || t.value || ''' is not a "
            "grade: ' || ?, c._file_path, c._sheet, c._sheet_order, c._row_number, c._id from _ca_theme_cells t "
            "join _cells c on t._file_path = c._file_path and t._sheet is not distinct from c._sheet "
            "and t._row_number = c._row_number where not exists (select 1 from _ca_grade_words w "
@@ -519,9 +532,11 @@ def _stage_actions(con) -> None:
 def _rejections(con) -> None:
     """``_ca_rejections``: the quarantine entries of both tables, each reason saying where and which row."""
     parts = []
-    for bad, what, table in (("_ca_bad_audits", "audit", AUDITS_TABLE), ("_ca_bad_actions", "action", ACTIONS_TABLE)):
-        parts.append((f"select _file_path, _row_number, column_name, value, coalesce('sheet ''' || _sheet || ''', ', "
-                      f"'') || ? || coalesce(_id, ?) || ': ' || reason, ?, _sheet_order, _rule from {quote_ident(bad)}",
+    for bad, what, table in (("_ca_bad_audits", "audit", AUDITS_TABLE),
+                             ("_ca_bad_actions", "action", ACTIONS_TABLE)):
+        parts.append(((f"select _file_path, _row_number, column_name, value, coalesce('sheet ''' || _sheet || ''', ', "
+                      f"'') || ? || coalesce(_id, ?) || ': ' || reason, ?, _sheet_order, _rule "
+                      f"from {quote_ident(bad)}"),
                       [f"{what} ", f"(no {what}_id)", table.name]))
     con.execute("create or replace temp table _ca_rejections as select file_path, row_number, column_name, value, "
                 "reason, table_name from (" + " union all ".join(p for p, _ in parts) + ") as r(file_path, "
@@ -596,7 +611,8 @@ def parse_case_audit_file(path: Path, *, home_la: str, key: str, today: dt.date 
 def _parsed_tables(con) -> list[ParsedTable]:
     tables: list[ParsedTable] = []
     headers = con.execute("select h._sheet, h.kind, s._sheet_order from _ca_headers h join _ca_sheets s on "
-                          "h._file_path = s._file_path and h._sheet is not distinct from s._sheet order by 3").fetchall()
+                          "h._file_path = s._file_path and h._sheet is not distinct from s._sheet "
+                          "order by 3").fetchall()
     for sheet, kind, _order in headers:
         staged = [("_ca_staged_audits", AUDITS_TABLE, ParsedTable), ("_ca_staged_themes", THEMES_TABLE, ThemeGrades)
                   ] if kind == "audits" else [("_ca_staged_actions", ACTIONS_TABLE, ParsedTable)]
@@ -606,7 +622,7 @@ def _parsed_tables(con) -> list[ParsedTable]:
             frame = con.execute(f"select * exclude (_file_path, _sheet) from {quote_ident(name)} "
                                 "where _sheet is not distinct from ? order by _row_number", [sheet]).df()
             frame = frame.drop(columns=[c for c in ("_position",) if c in frame.columns]).astype(object)
-            parsed.rows = [{k: (None if v is None or v != v else v) for k, v in r.items()}
+            parsed.rows = [{k: (None if pd.isna(v) else v) for k, v in r.items()}
                            for r in frame.to_dict("records")]
             if cls is ParsedTable:
                 parsed.rows_read = con.execute(f"select count(*) from {quote_ident(cells)} where _sheet is not "

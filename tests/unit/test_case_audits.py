@@ -363,15 +363,17 @@ def test_the_batch_parser_loads_a_windows_1252_file_with_the_others_in_one_trans
                                                                               today=TODAY))
     assert [(f.status, f.rows_read, f.rows_loaded, f.rows_rejected) for f in result.files] == [
         ("loaded", 1, 1, 0), ("loaded", 2, 1, 1), ("loaded", 1, 1, 0)]
-    assert con.execute("select team from raw.case_audit_rows where audit_id = 'A1'").fetchall() == [("Équipe Nord £",)]
+    teams = con.execute("select team from raw.case_audit_rows where audit_id = 'A1'").fetchall()
+    assert teams == [("Équipe Nord £",)]
     assert con.execute("select count(*) from raw.case_audit_theme_grades").fetchall() == [(2,)]
 
 
 def test_each_distinct_child_id_is_pseudonymised_once(tmp_path, monkeypatch):
-    import pipelines.lib.case_audits as case_audits
+    from pipelines.lib import case_audits
 
     calls = []
-    monkeypatch.setattr(case_audits, "child_key", lambda la, child, key: calls.append(child) or child_key(la, child, key))
+    monkeypatch.setattr(case_audits, "child_key",
+                        lambda la, child, key: calls.append(child) or child_key(la, child, key))
     rows = parse(audits_file(tmp_path, audit("A1", "CH-1"), audit("A2", "CH-1"), audit("A3", "CH-2")))[
         AUDITS_TABLE.name].rows
     assert sorted(c for c in calls if not c.startswith("\x00")) == ["CH-1", "CH-2"]

@@ -19,6 +19,15 @@ than 40 characters (written ``<redacted>``), an ``audit_id`` or ``action_id`` re
 an action completed before its audit) are applied after loading, in dbt
 (``int_case_audit_actions_validated``), and written to ``quality.rejected_rows`` by
 :func:`record_cross_file_rejections`.
+
+How (:func:`parse_case_audit_files`, the batch parser of the ingest): every changed file is landed in one
+temporary table of text rows (CSVs by DuckDB's own reader in one call, see :mod:`pipelines.lib.native_csv`;
+workbook sheets by the Python reader, in the same shape), the header of each sheet is found and classified
+in SQL, the declared columns are picked by position in SQL, and every row rule above is a SQL statement over
+all the files at once; each distinct date text is parsed once, and each distinct ``child_id`` is keyed once
+(an HMAC, in Python, over the distinct values only), joined back in SQL. The ``description`` field stays in
+the temporary landing table and is never selected. :func:`parse_case_audit_file` runs the same SQL on one
+file and hands back :class:`ParsedTable` objects (tests, per-file callers).
 """
 
 from __future__ import annotations

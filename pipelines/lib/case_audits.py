@@ -173,11 +173,13 @@ LONGEST_NATIVE_LINE = 1_000_000  # bytes; DuckDB's reader refuses lines over its
 def _duckdb_reads(path: Path) -> bool:
     """Whether DuckDB's UTF-8 line reader takes the file. Asked beforehand, not by trying: the load is one
     transaction, and a ``read_csv`` that fails would abort it (so native_csv's try-then-fall-back cannot be used
-    there). A file that is not UTF-8, or has a line too long, goes to the Python reader instead."""
+    there). A file that is not UTF-8, holds a NUL byte or has a line too long goes to the Python reader instead."""
     data = path.read_bytes()
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
+        return False
+    if b"\x00" in data:
         return False
     return len(data) <= LONGEST_NATIVE_LINE or max(map(len, data.split(b"\n"))) <= LONGEST_NATIVE_LINE
 

@@ -49,6 +49,8 @@ class BatchOutcome:
     rejections: str | None = None
     read: dict[str, FileRead] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
+    not_counted: set[str] = field(default_factory=set)
+    """Staged tables whose rows are counted with another table's (a wide row unpivoted: case-audit themes)."""
 
 
 BatchParser = Callable[[duckdb.DuckDBPyConnection, list[Path]], BatchOutcome]
@@ -80,6 +82,7 @@ def _merge_into(con, merged: BatchOutcome, part: BatchOutcome) -> None:
     """Add one file's outcome to ``merged`` (its staged rows copied, since the parser reuses its table names)."""
     merged.read.update(part.read)
     merged.refused.update(part.refused)
+    merged.not_counted |= part.not_counted
     for table, staged in part.staged.items():
         target = merged.staged.setdefault(table, f"_csw_batch_{table}")
         exists = con.execute("select count(*) from duckdb_tables() where temporary and table_name = ?",
@@ -130,7 +133,7 @@ def file_counts(con: duckdb.DuckDBPyConnection, outcome: BatchOutcome) -> dict[s
     """Per file of the batch: (rows_loaded, rows_rejected, cells_quarantined), computed in SQL."""
     loaded = " union all ".join(
         f"select distinct _file_path, ? as table_name, _sheet, _row_number from {quote_ident(staged)}"
-        for staged in outcome.staged.values()) or \
+        for table, staged in outcome.staged.items() if table not in outcome.not_counted) or \
         "select null::varchar as _file_path, null::varchar as table_name, null::varchar as _sheet, null::bigint as _row_number where false"
     rejections = quote_ident(outcome.rejections) if outcome.rejections else \
         "(select null::varchar as file_path, null::bigint as row_number, null::varchar as table_name where false)"
@@ -146,7 +149,7 @@ def file_counts(con: duckdb.DuckDBPyConnection, outcome: BatchOutcome) -> dict[s
         from (select unnest(?::varchar[]) as file_path) f
         left join loaded_counts l using (file_path) left join rejected_counts r using (file_path)
         left join entries e using (file_path)""",
-        [*outcome.staged.keys(), list(outcome.read)]).fetchall()
+        [*(t for t in outcome.staged if t not in outcome.not_counted), list(outcome.read)]).fetchall()
     return {path: (loaded_n, rejected_n, entries_n) for path, loaded_n, rejected_n, entries_n in rows}
 
 

@@ -13,9 +13,11 @@ unescapes doubled quotes. Reading lines rather than letting DuckDB split fields 
 blank lines and rows with too many or too few fields (so that row numbers stay those of the file, and a rule
 can say "row 7 has 14 fields, the header 12"), which DuckDB's own field splitting would drop or refuse.
 
-Files DuckDB cannot read as UTF-8 lines (Windows-1252 or UTF-16 text, a quoted field spanning lines, a line
-longer than DuckDB's limit) are read by the project's Python CSV reader instead and land in the same table
-in the same shape: the caller never sees the difference, and :class:`Landing` counts them.
+Files DuckDB cannot read as UTF-8 lines (Windows-1252 or UTF-16 text, a NUL byte, a quoted field spanning
+lines, a line longer than DuckDB's limit) are read by the project's Python CSV reader instead and land in the
+same table in the same shape. Which files those are is told from their bytes beforehand, never by letting
+DuckDB fail: a load is one transaction, and a failed statement would abort it. The caller never sees the
+difference, and :class:`Landing` says which files were read which way and why.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pipelines.lib.sql import quote_identifier as quote_ident  # the one quoting
 
 LANDED_COLUMNS = ("_file_path", "_sheet", "_row_number", "fields")
 UNIT_SEPARATOR = "\x1f"  # the "delimiter" of a line read whole: a control character no CSV export writes
+LONGEST_LINE = 1_000_000  # bytes; DuckDB's reader refuses a line over its max_line_size (2 MB by default)
 BLANK = " \t\r\n\x0b\x0c\xa0"  # what Python's str.strip() removes from a cell read by the Python reader
 _QUOTED_FIELD = '("(?:[^"]|"")*"|[^,]*),'
 
@@ -82,15 +85,12 @@ def _land_native(con, files: Sequence[Path], table: str) -> list[str]:
     return sorted(r[0] for r in spanning)
 
 
-def land_python(con, path: Path, table: str, text: str | None = None) -> None:
-    """One file read by the Python CSV reader (any encoding it knows, quoted fields over lines), landed in the
-    same shape (through a pandas frame: DuckDB reads it without a Python loop)."""
-    if text is None:
-        text, _encoding = decode_text(path.read_bytes())
-    rows = read_csv_text(text, name=path.stem).rows
+def land_rows(con, table: str, path: Path, sheet: str | None, rows: list[list[str | None]]) -> None:
+    """Rows read by a Python reader (a CSV file it decoded, or one sheet of a workbook) landed in the same shape
+    (through a pandas frame: DuckDB reads it without a Python loop)."""
     if not rows:
         return
-    batch = pd.DataFrame({"_file_path": str(path), "_sheet": None, "_row_number": range(1, len(rows) + 1),
+    batch = pd.DataFrame({"_file_path": str(path), "_sheet": sheet, "_row_number": range(1, len(rows) + 1),
                           "fields": pd.Series(rows, dtype="object")})
     con.register("_csw_batch", batch)
     try:
@@ -100,16 +100,27 @@ def land_python(con, path: Path, table: str, text: str | None = None) -> None:
         con.unregister("_csw_batch")
 
 
+def land_python(con, path: Path, table: str, text: str | None = None) -> None:
+    """One CSV file read by the Python CSV reader (any encoding it knows, quoted fields over lines)."""
+    if text is None:
+        text, _encoding = decode_text(path.read_bytes())
+    land_rows(con, table, path, None, read_csv_text(text, name=path.stem).rows)
+
+
 def land_csv_files(con: duckdb.DuckDBPyConnection, files: Sequence[Path], table: str) -> Landing:
     """Land every line of ``files`` into the temporary table ``table`` (created here): DuckDB's reader for the
-    files it can read, in one call; the Python reader for the others (see the module docstring)."""
+    files it can read, in one call; the Python reader for the others (see the module docstring).
+
+    Which files DuckDB can read is decided beforehand, from their bytes, never by trying: a load is one
+    transaction, and a ``read_csv`` that fails would abort it."""
     create_landing_table(con, table)
     landing = Landing()
     native = [p for p in files if not _python_only(p, landing)]
-    for spanning in _land_in_groups(con, native, table, landing):
-        con.execute(f"delete from {quote_ident(table)} where _file_path = ?", [spanning])
-        landing.native.remove(spanning)
-        landing.python[spanning] = "a quoted field goes on over more than one line"
+    if native:
+        for spanning in _land_native(con, native, table):
+            con.execute(f"delete from {quote_ident(table)} where _file_path = ?", [spanning])
+            landing.python[spanning] = "a quoted field goes on over more than one line"
+        landing.native = [str(p) for p in native if str(p) not in landing.python]
     for path in files:
         if str(path) in landing.python:
             land_python(con, path, table)
@@ -117,38 +128,24 @@ def land_csv_files(con: duckdb.DuckDBPyConnection, files: Sequence[Path], table:
 
 
 def _python_only(path: Path, landing: Landing) -> bool:
-    """Files DuckDB's UTF-8 reader cannot take, known from their first bytes (a UTF-16 byte-order mark)."""
-    with path.open("rb") as fh:
-        head = fh.read(4)
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        landing.python[str(path)] = "UTF-16 text"
-        return True
-    return False
-
-
-def _land_in_groups(con, files: Sequence[Path], table: str, landing: Landing) -> list[str]:
-    """All files in one call; when that fails, half and half again, down to the files that fail alone.
-    Returns the files whose quoted fields span lines (see :func:`_land_native`)."""
-    if not files:
-        return []
-    try:
-        spanning = _land_native(con, files, table)
-        landing.native.extend(str(p) for p in files)
-        return spanning
-    except duckdb.Error as exc:
-        if len(files) == 1:
-            landing.python[str(files[0])] = _why(exc)
-            return []
-        middle = len(files) // 2
-        return [*_land_in_groups(con, files[:middle], table, landing),
-                *_land_in_groups(con, files[middle:], table, landing)]
-
-
-def _why(exc: duckdb.Error) -> str:
-    text = str(exc)
-    if "unicode" in text.lower():
-        return "not UTF-8 text"
-    return "DuckDB's reader refused it: " + text.splitlines()[0][:200]
+    """Files DuckDB's UTF-8 line reader cannot take, told from their bytes: UTF-16 or other non-UTF-8 text, a
+    NUL byte, a line longer than DuckDB reads (``LONGEST_LINE``)."""
+    data = path.read_bytes()
+    why = None
+    if b"\x00" in data:
+        why = "UTF-16 text" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "a NUL byte in the text"
+    elif UNIT_SEPARATOR.encode() in data:
+        why = "a unit-separator control character in the text"
+    elif len(data) > LONGEST_LINE and max(map(len, data.splitlines())) > LONGEST_LINE:
+        why = f"a line longer than {LONGEST_LINE:,} bytes"
+    else:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            why = "not UTF-8 text"
+    if why:
+        landing.python[str(path)] = why
+    return why is not None
 
 
 def header_rows(con: duckdb.DuckDBPyConnection, table: str, required: Iterable[str], max_scan: int = 30
@@ -161,7 +158,7 @@ def header_rows(con: duckdb.DuckDBPyConnection, table: str, required: Iterable[s
                 [max_scan])  # first: DuckDB would otherwise normalise every row of the table before filtering
     try:
         rows = con.execute(
-            f"""select _file_path, _sheet, arg_min(_row_number, _row_number), arg_min(names, _row_number) from (
+            """select _file_path, _sheet, arg_min(_row_number, _row_number), arg_min(names, _row_number) from (
                 select _file_path, _sheet, _row_number, list_transform(fields, f -> lower(trim(regexp_replace(
                     replace(replace(coalesce(f, ''), '\ufeff', ''), '\xa0', ' '), '\\s+', ' ', 'g')))) as names
                 from _csw_top)

@@ -20,6 +20,7 @@ from pipelines.lib.case_audits import (
     column_key,
     forget_loaded_files,
     parse_case_audit_file,
+    parse_case_audit_files,
     pseudonym_check,
     stale_pseudonyms,
 )
@@ -346,3 +347,34 @@ def test_a_repeat_on_another_sheet_of_the_same_workbook_is_a_duplicate(tmp_path)
     assert [(r.row_number, r.value, r.reason) for r in audits[1].rejections] == [
         (3, "A1", "sheet 'Audits 2013', audit A1: duplicate audit_id: the same audit_id is on row 2 of sheet "
                   "'Audits 2012', which is kept")]
+
+
+# --- the batch parser: every changed file in one pass, in the load's one transaction ------------------------------
+
+def test_the_batch_parser_loads_a_windows_1252_file_with_the_others_in_one_transaction(tmp_path):
+    folder = tmp_path / "case_audits"
+    folder.mkdir()
+    write_csv(folder / "a.csv", AUDIT_HEADER, [audit("A1", "CH-1", team="Équipe Nord £")], encoding="cp1252")
+    write_csv(folder / "b.csv", AUDIT_HEADER, [audit("B1", "CH-2"), audit("B1", "CH-3")])
+    write_csv(folder / "c.csv", ACTION_HEADER, [action()])
+    con = duckdb.connect()
+    result = load_source(con, source="case_audits", folder=folder, tables=TABLES, run_id="r",
+                         batch_parser=lambda c, paths: parse_case_audit_files(c, paths, home_la=LA, key=KEY,
+                                                                              today=TODAY))
+    assert [(f.status, f.rows_read, f.rows_loaded, f.rows_rejected) for f in result.files] == [
+        ("loaded", 1, 1, 0), ("loaded", 2, 1, 1), ("loaded", 1, 1, 0)]
+    teams = con.execute("select team from raw.case_audit_rows where audit_id = 'A1'").fetchall()
+    assert teams == [("Équipe Nord £",)]
+    assert con.execute("select count(*) from raw.case_audit_theme_grades").fetchall() == [(2,)]
+
+
+def test_each_distinct_child_id_is_pseudonymised_once(tmp_path, monkeypatch):
+    from pipelines.lib import case_audits
+
+    calls = []
+    monkeypatch.setattr(case_audits, "child_key",
+                        lambda la, child, key: calls.append(child) or child_key(la, child, key))
+    rows = parse(audits_file(tmp_path, audit("A1", "CH-1"), audit("A2", "CH-1"), audit("A3", "CH-2")))[
+        AUDITS_TABLE.name].rows
+    assert sorted(c for c in calls if not c.startswith("\x00")) == ["CH-1", "CH-2"]
+    assert [r["child_key"] for r in rows] == [child_key(LA, c, KEY) for c in ("CH-1", "CH-1", "CH-2")]

@@ -24,7 +24,7 @@ from pipelines.lib.case_audits import (
     TABLES,
     THEMES_TABLE,
     forget_loaded_files,
-    parse_case_audit_file,
+    parse_case_audit_files,
     record_cross_file_rejections,
     stale_pseudonyms,
 )
@@ -50,7 +50,7 @@ def load_case_audits(ctx: LoadContext) -> SourceResult:
         forget_loaded_files(con)
     return load_source(
         con, source=SOURCE, folder=settings.raw_dir / SOURCE, tables=TABLES,
-        parser=lambda path: parse_case_audit_file(path, home_la=settings.home_la, key=key),
+        batch_parser=lambda c, paths: parse_case_audit_files(c, paths, home_la=settings.home_la, key=key),
         run_id=ctx.run_id, one_transaction=True,
     )
 

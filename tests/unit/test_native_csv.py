@@ -103,3 +103,18 @@ def test_header_names_are_normalised_as_the_python_readers_do(tmp_path, con):
     land_csv_files(con, [tmp_path / "h.csv"], "landed")
     [(row, names)] = header_rows(con, "landed", {"date of birth"}).values()
     assert (row, names) == (1, [normalise_header(h) for h in header])
+
+
+def test_files_duckdb_cannot_read_never_abort_the_transaction_they_are_landed_in(tmp_path, con):
+    for name in ("windows_1252.csv", "utf16.csv", "plain.csv"):
+        (tmp_path / name).write_bytes(CASES[name])
+    (tmp_path / "nul.csv").write_bytes(b"A,B\n1,\x002\n")
+    (tmp_path / "separator.csv").write_bytes(b"A,B\n1,\x1f2\n")
+    con.execute("begin")
+    landing = land_csv_files(con, sorted(tmp_path.iterdir()), "landed")
+    con.execute("commit")  # a read_csv that had failed would have aborted the transaction: commit would raise
+    assert landing.python == {str(tmp_path / "windows_1252.csv"): "not UTF-8 text",
+                              str(tmp_path / "utf16.csv"): "UTF-16 text",
+                              str(tmp_path / "nul.csv"): "a NUL byte in the text",
+                              str(tmp_path / "separator.csv"): "a unit-separator control character in the text"}
+    assert landing.native == [str(tmp_path / "plain.csv")]

@@ -26,7 +26,7 @@ from pipelines.lib.ssda903 import (
     TABLES,
     apply_cross_table_rules,
     mark_for_reload,
-    parse_ssda903_file,
+    ssda903_batch,
 )
 
 KEYS = {table.name: dg.AssetKey(["raw", table.name]) for table in TABLES}
@@ -56,15 +56,14 @@ def ssda903_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     key = child_level_key(context, settings, "ssda903")
     known_las = load_la_lookup(settings.raw_dir / "reference").dfe_codes
     folder = settings.raw_dir / "ssda903"
-    memo: dict = {}  # child keys made in this load, so that each child's is computed once
     with warehouse.connect() as con:
         if mark_for_reload(con, folder, settings.home_la, key):
             context.log.info("SSDA903 files changed: the returns they belong to are read again (rules join the "
                              "files of a return)")
         result = load_source(
             con, source=SOURCE, folder=folder, tables=TABLES, run_id=context.run_id, one_transaction=True,
-            parser=lambda path: parse_ssda903_file(path, root=folder, home_la=settings.home_la, key=key,
-                                                   known_las=known_las, as_frame=True, memo=memo),
+            batch_parser=lambda batch_con, paths: ssda903_batch(batch_con, paths, root=folder, home_la=settings.home_la,
+                                                                key=key, known_las=known_las),
         )
         moved = apply_cross_table_rules(con, context.run_id)
         if moved:

@@ -341,9 +341,10 @@ MONTH_COLUMNS = {"birth_month": "dob", "mc_birth_month": "mc_dob"}  # cut to the
 MACROS_SQL = r"""
 create or replace temp macro s903_strip(x) as
     trim(x, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160));
-create or replace temp macro s903_text(x) as case when s903_strip(x) = '' then null
-    when regexp_full_match(s903_strip(x), '-?[0-9]+\.0+') then regexp_extract(s903_strip(x), '^(-?[0-9]+)\.0+$', 1)
-    else s903_strip(x) end;
+create or replace temp macro s903_text(x) as case  -- x: NULL when blank (columns_sql)
+    when strpos(x, '.') > 0 and regexp_full_match(s903_strip(x), '-?[0-9]+\.0+')
+        then regexp_extract(s903_strip(x), '^(-?[0-9]+)\.0+$', 1)
+    else nullif(s903_strip(x), '') end;
 create or replace temp macro s903_iso_re() as '^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$';
 create or replace temp macro s903_dmy_re() as '^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{2}|[0-9]{4})$';
 create or replace temp macro s903_ymd(t) as case
@@ -435,7 +436,7 @@ def _column_checks(column: Column) -> list[Check]:
         if column.required:
             checks.append(Check(name, f"t.t_{x} is null", reason="?", params=(f"{cite}{name} is blank; it is required",)))
         checks.append(Check(name, f"t.t_{x} is not null and t.{x} is null", f"t.t_{x}",
-                            f"? || s903_date_error(t.t_{x})", (f"{cite}{name}: ",)))
+                            f"? || t.e_{x}", (f"{cite}{name}: ",)))
     elif column.kind in ("list", "flag"):
         rule, label = LIST_RULES[name]
         if column.required:
@@ -521,13 +522,14 @@ def typed_sql(table: str) -> tuple[str, list]:
     """SQL (and its parameters) of the typed rows of ``table``'s cells: per column ``r_x`` (as written), ``t_x``
     (text: trimmed, blank NULL, '1.0' read as '1') and ``x``, the clean value (NULL where a rule is broken)."""
     columns = SOURCE_SPECS[table]
-    texts = ", ".join(f"s903_text(cells.r_{col.sql}) as t_{col.sql}" for col in columns)
     picked, joins, params = [], [], []
     for col in columns:
         x = col.sql
-        if col.kind in ("text", "upper", "date"):
-            picked.append({"text": f"c.t_{x}", "upper": f"upper(c.t_{x})", "date": f"s903_iso(c.t_{x})"}[col.kind]
-                          + f" as {x}")
+        if col.kind in ("text", "upper"):
+            picked.append(f"c.t_{x} as {x}" if col.kind == "text" else f"upper(c.t_{x}) as {x}")
+        elif col.kind == "date":  # each distinct text read once (:data:`DATES_SQL`)
+            joins.append(f"left join _s903_dates as d_{x} on d_{x}.t = c.t_{x}")
+            picked.append(f"d_{x}.iso as {x}, d_{x}.error as e_{x}")
         elif col.kind in ("list", "flag"):
             code = f"upper(c.t_{x})"
             if col.kind == "flag":
@@ -538,8 +540,8 @@ def typed_sql(table: str) -> tuple[str, list]:
                          f"and v_{x}.code = {code}")
             params.append(col.name)
             picked.append(f"v_{x}.code as {x}")
-    sql = (f"select c.*, coalesce(c.r__where, '') as _where, {', '.join(picked)} from (select cells.*, {texts} "
-           f"from {_name('cells', table)} as cells) as c {' '.join(joins)}")
+    sql = (f"select c.*, coalesce(c.r__where, '') as _where, {', '.join(picked)} from {_name('cells', table)} as c "
+           f"{' '.join(joins)}")
     return sql, params
 
 
@@ -593,7 +595,7 @@ from (
 ) where _n > 1"""
 STAGED_SQL = """
 select t.la_code, t.collection_year::varchar as collection_year, keys.child_key, {outputs},
-    t._file_path, t._sheet, t._row_number
+    t._file_path, t._label as _sheet, t._row_number
 from {typed} as t
 left join _s903_keys as keys on keys.la_code = t.la_code and keys.child = t.t_child
 anti join {rejections} as r
@@ -616,6 +618,21 @@ def apply_row_rules(con, table: str) -> None:
         + f" as {quote_ident(c)}" for c in raw.columns if c not in CONTEXT_COLUMNS)
     con.execute(f"create or replace temp table {_name('staged', table)} as " + STAGED_SQL.format(
         outputs=outputs, typed=typed, rejections=rejections))
+
+
+DATES_SQL = """
+create or replace temp table _s903_dates as
+select t, case when error is null then iso end as iso, error from (
+    select t, s903_iso(t) as iso, case when s903_iso(t) is null then s903_date_error(t) end as error
+    from ({texts}) where t is not null)"""
+
+
+def read_dates(con, tables: Iterable[str]) -> None:
+    """``_s903_dates``: every distinct text of a date column of the cells of ``tables``, read once (ISO, or why
+    it is not a date): a file repeats few distinct dates."""
+    texts = " union ".join(f"select distinct t_{c.sql} as t from {_name('cells', table)}"
+                           for table in tables for c in SOURCE_SPECS[table] if c.kind == "date")
+    con.execute(DATES_SQL.format(texts=texts))
 
 
 def pseudonymise_children(con, tables: Iterable[str], key: str, memo: dict | None = None) -> None:
@@ -644,7 +661,7 @@ def pseudonymise_children(con, tables: Iterable[str], key: str, memo: dict | Non
 LANDED = "_s903_landed"
 ROWS = "_s903_rows"  # the landed rows with a cell that is not blank
 NONBLANK_ROWS_SQL = (f"create or replace temp table {ROWS} as select * from {LANDED} "
-                     "where list_bool_or(list_transform(fields, f -> s903_strip(coalesce(f, '')) <> ''))")
+                     "where regexp_matches(array_to_string(fields, ''), '[^ \\t\\n\\x0b\\x0c\\r\\xa0]')")  # a cell not blank
 
 
 @dataclass
@@ -827,15 +844,14 @@ def stage_cells(con, plans: dict[str, FilePlan], table: str) -> None:
     columns = [f"r_{c.lower()}" for c in (*SOURCE_COLUMNS[table], "_WHERE")]
     sheets = [(plan, s) for plan in plans.values() for s in plan.sheets if s.raw is not None and s.raw.name == table]
     kinds = {"_file_path": "varchar", "_sheet": "varchar", "_header_row": "bigint", "la_code": "varchar",
-             "collection_year": "integer", "seen_as": "varchar", **dict.fromkeys(columns, "integer")}
+             "collection_year": "integer", "seen_as": "varchar", "_label": "varchar", **dict.fromkeys(columns, "integer")}
     _table_of(con, "_s903_positions", kinds, [
         (str(plan.path), s.sheet, s.header_row, plan.ctx.la_code, plan.ctx.collection_year, s.seen_as,
-         *(s.positions.get(c.removeprefix("r_").upper()) for c in columns)) for plan, s in sheets])
-    con.execute(f"create or replace temp table {_name('cells', table)} as select c.*, p.la_code, p.collection_year, "
-                f"p.seen_as from ({columns_sql(ROWS, '_s903_positions', columns)}) as c join _s903_positions as p "
+         s.label, *(s.positions.get(c.removeprefix("r_").upper()) for c in columns)) for plan, s in sheets])
+    texts = ", ".join(f"s903_text(c.r_{col.sql}) as t_{col.sql}" for col in SOURCE_SPECS[table])
+    con.execute(f"create or replace temp table {_name('cells', table)} as select c.*, {texts}, p.la_code, "
+                f"p.collection_year, p.seen_as, p._label from ({columns_sql(ROWS, '_s903_positions', columns)}) as c join _s903_positions as p "
                 "on c._file_path = p._file_path and c._sheet is not distinct from p._sheet")
-    sql, params = typed_sql(table)
-    con.execute(f"create or replace temp table {_name('typed', table)} as {sql}", params)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -988,6 +1004,10 @@ def read_returns(con, paths: Iterable[Path], *, root: Path, home_la: str, key: s
     names = [t.name for t in TABLES]
     for table in names:
         stage_cells(con, plans, table)
+    read_dates(con, names)
+    for table in names:
+        sql, params = typed_sql(table)
+        con.execute(f"create or replace temp table {_name('typed', table)} as {sql}", params)
     pseudonymise_children(con, names, key, memo)
     for table in names:
         apply_row_rules(con, table)
@@ -1053,7 +1073,7 @@ def _parsed_table(con, batch: ReadBatch, plan: FilePlan, sheet: SheetPlan, as_fr
                            [str(plan.path), sheet.sheet]).fetchall()
     parsed.rejections = [Rejection(*row) for row in rejected]
     rows = con.execute(f"select * exclude (_file_path, _sheet) from {quote_ident(batch.staged[sheet.raw.name])} "
-                       f"{where}", [str(plan.path), sheet.sheet])
+                       f"{where}", [str(plan.path), sheet.label])  # staged: the sheet as the load log names it
     if as_frame:
         parsed.frame = rows.df().astype(object)
         parsed.frame["_row_number"] = parsed.frame["_row_number"].astype("int64")

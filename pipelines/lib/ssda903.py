@@ -51,12 +51,23 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.ingest import (
-    FileRejected, RawTable, discover_files, ensure_quality_schema, settle_file_counts, sha256_file,
+    FileRejected,
+    RawTable,
+    discover_files,
+    ensure_quality_schema,
+    settle_file_counts,
+    sha256_file,
 )
 from pipelines.lib.ingest_batch import BatchOutcome, FileRead, empty_rejections
 from pipelines.lib.native_csv import columns_sql, land_csv_files, quote_ident
 from pipelines.lib.pseudonymise import child_key
-from pipelines.lib.readers import UnreadableFile, find_header_row, normalise_header, read_tables, sniff_format
+from pipelines.lib.readers import (
+    UnreadableFile,
+    find_header_row,
+    normalise_header,
+    read_tables,
+    sniff_format,
+)
 from pipelines.lib.rules import ParsedTable, Rejection
 
 SOURCE = "ssda903"
@@ -347,15 +358,15 @@ create or replace temp macro s903_text(x) as case  -- x: NULL when blank (column
     else nullif(s903_strip(x), '') end;
 create or replace temp macro s903_iso_re() as '^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$';
 create or replace temp macro s903_dmy_re() as '^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{2}|[0-9]{4})$';
+create or replace temp macro s903_int(t, pattern, n) as try_cast(regexp_extract(t, pattern, n) as integer);
 create or replace temp macro s903_ymd(t) as case
-    when regexp_matches(t, s903_iso_re()) then [try_cast(regexp_extract(t, s903_iso_re(), 1) as integer),
-        try_cast(regexp_extract(t, s903_iso_re(), 2) as integer), try_cast(regexp_extract(t, s903_iso_re(), 3) as integer)]
-    when regexp_matches(t, s903_dmy_re()) then [
-        try_cast(regexp_extract(t, s903_dmy_re(), 3) as integer) + case when length(regexp_extract(t, s903_dmy_re(), 3)) = 2
-            then 2000 else 0 end,
-        try_cast(regexp_extract(t, s903_dmy_re(), 2) as integer), try_cast(regexp_extract(t, s903_dmy_re(), 1) as integer)] end;
+    when regexp_matches(t, s903_iso_re()) then [s903_int(t, s903_iso_re(), 1), s903_int(t, s903_iso_re(), 2),
+        s903_int(t, s903_iso_re(), 3)]
+    when regexp_matches(t, s903_dmy_re()) then [s903_int(t, s903_dmy_re(), 3)
+        + case when length(regexp_extract(t, s903_dmy_re(), 3)) = 2 then 2000 else 0 end,
+        s903_int(t, s903_dmy_re(), 2), s903_int(t, s903_dmy_re(), 1)] end;
 create or replace temp macro s903_us(t) as not regexp_matches(t, s903_iso_re()) and regexp_matches(t, s903_dmy_re())
-    and try_cast(regexp_extract(t, s903_dmy_re(), 2) as integer) > 12 and try_cast(regexp_extract(t, s903_dmy_re(), 1) as integer) <= 12;
+    and s903_int(t, s903_dmy_re(), 2) > 12 and s903_int(t, s903_dmy_re(), 1) <= 12;
 create or replace temp macro s903_iso_of(ymd) as case when ymd[1] >= 1 then strftime(try_strptime(
     printf('%04d-%02d-%02d', ymd[1], ymd[2], ymd[3]), '%Y-%m-%d'), '%Y-%m-%d') end;
 create or replace temp macro s903_iso(t) as case when not s903_us(t) then s903_iso_of(s903_ymd(t)) end;
@@ -434,7 +445,8 @@ def _column_checks(column: Column) -> list[Check]:
     if column.kind == "date":
         cite = f"DfE rule {DATE_RULES[name]}: " if name in DATE_RULES else ""
         if column.required:
-            checks.append(Check(name, f"t.t_{x} is null", reason="?", params=(f"{cite}{name} is blank; it is required",)))
+            checks.append(Check(name, f"t.t_{x} is null", reason="?",
+                                params=(f"{cite}{name} is blank; it is required",)))
         checks.append(Check(name, f"t.t_{x} is not null and t.{x} is null", f"t.t_{x}",
                             f"? || t.e_{x}", (f"{cite}{name}: ",)))
     elif column.kind in ("list", "flag"):
@@ -445,9 +457,10 @@ def _column_checks(column: Column) -> list[Check]:
         code = f"upper(t.t_{x})"
         if column.kind == "flag":
             code = f"t.f_{x}"
-            checks.append(Check(name, f"t.t_{x} is not null and t.f_{x} is null", f"t.r_{x}", "? || t.t_{x} || ?".replace(
-                "{x}", x), (f"DfE rule {rule}: {name} '", f"' is not a flag ({label}): write 0 or 1 (also read: "
-                            "TRUE/FALSE, Y/N, Yes/No)")))
+            words = (f"DfE rule {rule}: {name} '",
+                     f"' is not a flag ({label}): write 0 or 1 (also read: TRUE/FALSE, Y/N, Yes/No)")
+            checks.append(Check(name, f"t.t_{x} is not null and t.f_{x} is null", f"t.r_{x}", f"? || t.t_{x} || ?",
+                                words))
         checks.append(Check(name, f"{code} is not null and t.{x} is null", f"t.r_{x}", code_list=name, code=code))
     return checks
 
@@ -499,8 +512,9 @@ with episodes as (  -- one per child and DECOM: of the same episode twice, the f
 )
 select _file_path, _sheet, _row_number, collection_year, _where, case when overlapping then 'DECOM' else 'RNE' end
     as column_name, case when overlapping then decom else rne end as value, case
-    when overlapping then 'DfE rule ' || case when b_dec is null then '142' else '501' end || ': this episode begins on '
-        || decom || ', before the child''s episode from ' || b_decom || ' ended (' || coalesce(b_dec, 'still open')
+    when overlapping then 'DfE rule ' || case when b_dec is null then '142' else '501' end
+        || ': this episode begins on ' || decom || ', before the child''s episode from '
+        || b_decom || ' ended (' || coalesce(b_dec, 'still open')
         || '): close the earlier episode on this DECOM or correct the dates'
     when gapped then 'DfE rule 433: RNE ' || rne || ' says this episode continues the one before, but that episode '
         || 'ended on ' || b_dec || ', not on this DECOM ' || decom || ': use RNE S for a new period of care, or '
@@ -545,7 +559,8 @@ def typed_sql(table: str) -> tuple[str, list]:
     return sql, params
 
 
-PROBLEM_COLUMNS = "_file_path, _sheet, _row_number, collection_year, _where, column_name, value, reason, code_list, code"
+PROBLEM_COLUMNS = ("_file_path, _sheet, _row_number, collection_year, _where, column_name, value, reason, code_list, "
+                   "code")
 
 
 def problems_sql(table: str) -> tuple[str, list]:
@@ -554,9 +569,9 @@ def problems_sql(table: str) -> tuple[str, list]:
     checks = [c for col in SOURCE_SPECS[table] for c in _column_checks(col)] + list(TABLE_CHECKS.get(table, ()))
     parts, params = [], []
     for number, check in enumerate(checks, 1):
-        parts.append(f"select ?::integer as _check, t._file_path, t._sheet, t._row_number, t.collection_year, t._where, "
-                     f"?::varchar as column_name, {check.value}::varchar as value, {check.reason}::varchar as reason, "
-                     f"?::varchar as code_list, {check.code}::varchar as code "
+        parts.append(f"select ?::integer as _check, t._file_path, t._sheet, t._row_number, t.collection_year, "
+                     f"t._where, ?::varchar as column_name, {check.value}::varchar as value, "
+                     f"{check.reason}::varchar as reason, ?::varchar as code_list, {check.code}::varchar as code "
                      f"from {_name('typed', table)} as t cross join _s903_k as k where {check.where}")
         params += [number, check.column, *check.params, check.code_list]
     if table == EPISODES_TABLE.name:
@@ -661,7 +676,8 @@ def pseudonymise_children(con, tables: Iterable[str], key: str, memo: dict | Non
 LANDED = "_s903_landed"
 ROWS = "_s903_rows"  # the landed rows with a cell that is not blank
 NONBLANK_ROWS_SQL = (f"create or replace temp table {ROWS} as select * from {LANDED} "
-                     "where regexp_matches(array_to_string(fields, ''), '[^ \\t\\n\\x0b\\x0c\\r\\xa0]')")  # a cell not blank
+                     # a cell not blank: a character other than white space in the row's text
+                     "where regexp_matches(array_to_string(fields, ''), '[^ \\t\\n\\x0b\\x0c\\r\\xa0]')")
 
 
 @dataclass
@@ -833,8 +849,8 @@ def count_rows(con, plans: dict[str, FilePlan]) -> None:
     for file, sheet in sheets:
         sheet.rows_read = counts.get((file, sheet.sheet), 0)
         if sheet.raw is None:  # rows of a table not used are not read as data: counted in the note only
-            sheet.notes = [f"recognised as the SSDA903 {sheet.notes[0]} table ({sheet.rows_read} rows): not used by "
-                           "the warehouse, so not loaded"]
+            sheet.notes = [(f"recognised as the SSDA903 {sheet.notes[0]} table ({sheet.rows_read} rows): not used "
+                            "by the warehouse, so not loaded")]
             sheet.rows_read = 0
 
 
@@ -844,14 +860,15 @@ def stage_cells(con, plans: dict[str, FilePlan], table: str) -> None:
     columns = [f"r_{c.lower()}" for c in (*SOURCE_COLUMNS[table], "_WHERE")]
     sheets = [(plan, s) for plan in plans.values() for s in plan.sheets if s.raw is not None and s.raw.name == table]
     kinds = {"_file_path": "varchar", "_sheet": "varchar", "_header_row": "bigint", "la_code": "varchar",
-             "collection_year": "integer", "seen_as": "varchar", "_label": "varchar", **dict.fromkeys(columns, "integer")}
+             "collection_year": "integer", "seen_as": "varchar", "_label": "varchar",
+             **dict.fromkeys(columns, "integer")}
     _table_of(con, "_s903_positions", kinds, [
         (str(plan.path), s.sheet, s.header_row, plan.ctx.la_code, plan.ctx.collection_year, s.seen_as,
          s.label, *(s.positions.get(c.removeprefix("r_").upper()) for c in columns)) for plan, s in sheets])
     texts = ", ".join(f"s903_text(c.r_{col.sql}) as t_{col.sql}" for col in SOURCE_SPECS[table])
     con.execute(f"create or replace temp table {_name('cells', table)} as select c.*, {texts}, p.la_code, "
-                f"p.collection_year, p.seen_as, p._label from ({columns_sql(ROWS, '_s903_positions', columns)}) as c join _s903_positions as p "
-                "on c._file_path = p._file_path and c._sheet is not distinct from p._sheet")
+                f"p.collection_year, p.seen_as, p._label from ({columns_sql(ROWS, '_s903_positions', columns)}) as c "
+                "join _s903_positions as p on c._file_path = p._file_path and c._sheet is not distinct from p._sheet")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -944,7 +961,7 @@ def xml_tables(data: bytes) -> tuple[list[_XmlTable], dict[str, int]]:
         for number_in_child, episode in enumerate((e for e in child if _tag(e) == "EPISODE"), 1):
             episode_number += 1
             tables[EPISODES_TABLE.name].add(
-                {**{"CHILD": fields.get("CHILD")}, **_leaves(episode)}, episode_number,
+                {"CHILD": fields.get("CHILD"), **_leaves(episode)}, episode_number,
                 f"{where}<EPISODE> {number_in_child} (episode {episode_number} of the file): ")
     return list(tables.values()), ignored
 
@@ -1293,5 +1310,5 @@ def mark_for_reload(con, folder: Path, home_la: str, key: str) -> bool:
              if status == "unchanged" or _return_of(Path(p), folder, home_la) in returns]
     if again:
         con.execute("update quality.file_state set sha256 = 'reload' where source = ? and file_path in "
-                    f"(select unnest(?::varchar[]))", [SOURCE, again])
+                    "(select unnest(?::varchar[]))", [SOURCE, again])
     return True

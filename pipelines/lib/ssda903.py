@@ -21,14 +21,17 @@ rejection whose column is ``CHILD`` carries the child_key, never the id. Dates o
 the first of the month; UPN and ``HOME_POST`` are not read at all, and ``PL_POST`` only to compare a child's
 consecutive placements (DfE rules 434-436): it is never kept, nor shown in a reason.
 
-Row rules (a row that breaks one is quarantined with file, row, column, value and reason, which starts with
-the DfE validation rule's number where there is one: "DfE rule 217: ..."): dates dd/mm/yyyy; every code in the
-DfE list of the return's collection year (``ssda903_code_lists.csv``: list, code, first and last collection
-year, label, source; trimmed, upper-cased first, as the DfE validator does); flags written 0/1, TRUE/FALSE,
-Y/N or Yes/No in any case read as 0/1; DEC not before DECOM (356); REC on a closed episode (148), ``E11``/
-``E12`` only from a placement for adoption (390); A3/A5 begun with the same carers (217); a child's episodes
-in a file in sequence (501, 142, 433) with RNE agreeing with what changed (434-436); one row per child (per child and DECOM for episodes, per child and
-DATE_PLACED for PlacedAdoption) in a file.
+Row rules, all in SQL over the landed text (:func:`read_returns`: the CSV files landed by DuckDB in one call,
+the workbook sheets and the XML return read in Python into rows of the same shape, the table of each file or
+sheet recognised from its first rows; the child keys made once per distinct LA and CHILD). A row that breaks a
+rule is quarantined with file, row, column, value and reason, which starts with the DfE validation rule's number
+where there is one ("DfE rule 217: ..."): dates as :func:`pipelines.lib.parsing.parse_date` reads them; every
+code in the DfE list of the return's collection year (``ssda903_code_lists.csv``: list, code, first and last
+collection year, label, source; trimmed, upper-cased first, as the DfE validator does); flags written 0/1,
+TRUE/FALSE, Y/N or Yes/No in any case read as 0/1; DEC not before DECOM (356); REC on a closed episode (148),
+``E11``/``E12`` only from a placement for adoption (390); A3/A5 begun with the same carers (217); a child's
+episodes in a file in sequence (501, 142, 433) with RNE agreeing with what changed (434-436); one row per child
+(per child and DECOM for episodes, per child and DATE_PLACED for PlacedAdoption) in a file.
 
 Rules across tables, applied by :func:`apply_cross_table_rules` after every file is loaded: an AD1 row whose
 ``DATE_MATCH`` is after the child moved in with the adopters (331), or whose ``FOSTER_CARE`` contradicts the
@@ -147,21 +150,6 @@ def codes_valid_in(list_name: str, year: int) -> tuple[str, ...]:
 def all_codes(list_name: str) -> tuple[str, ...]:
     """Every code a list has had in any year."""
     return tuple(CODE_LISTS[list_name])
-
-
-def code_problem(list_name: str, value: str, year: int) -> str | None:
-    """Why ``value`` is not a valid code of the list in the collection ``year`` (None when it is)."""
-    rule, label = LIST_RULES[list_name]
-    span = CODE_LISTS[list_name].get(value)
-    if span is not None and span.valid_in(year):
-        return None
-    if span is None:
-        valid = ", ".join(codes_valid_in(list_name, year))
-        return f"DfE rule {rule}: {list_name} '{value}' is not a DfE {label} code (valid in {season(year)}: {valid})"
-    bound = (f"valid from {season(span.first_year)}" if span.first_year is not None and year < span.first_year
-             else f"valid until {season(span.last_year)}")
-    return (f"DfE rule {rule}: {list_name} '{value}' is not valid in the {season(year)} collection ({bound}); "
-            "check the return's year folder or the code")
 
 
 def code_list_table() -> str:

@@ -340,10 +340,12 @@ MONTH_COLUMNS = {"birth_month": "dob", "mc_birth_month": "mc_dob"}  # cut to the
 MACROS_SQL = r"""
 create or replace temp macro s903_strip(x) as
     trim(x, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160));
-create or replace temp macro s903_text(x) as case  -- x: NULL when blank (columns_sql)
+create or replace temp macro s903_text_of(x) as case
     when strpos(x, '.') > 0 and regexp_full_match(s903_strip(x), '-?[0-9]+\.0+')
         then regexp_extract(s903_strip(x), '^(-?[0-9]+)\.0+$', 1)
     else nullif(s903_strip(x), '') end;
+create or replace temp macro s903_text(x) as case  -- x: NULL when blank (columns_sql); most need nothing done
+    when regexp_matches(x, '^[ \t\n\x0b\x0c\r\xa0]|[ \t\n\x0b\x0c\r\xa0]$|\.') then s903_text_of(x) else x end;
 create or replace temp macro s903_iso_re() as '^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$';
 create or replace temp macro s903_dmy_re() as '^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{2}|[0-9]{4})$';
 create or replace temp macro s903_int(t, pattern, n) as try_cast(regexp_extract(t, pattern, n) as integer);

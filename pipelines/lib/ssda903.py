@@ -657,7 +657,20 @@ def pseudonymise_children(con, tables: Iterable[str], key: str, memo: dict | Non
         if pseudonym is None:
             pseudonym = memo[(la_code, child)] = child_key(la_code, child, key)
         rows.append((la_code, child, pseudonym))
-    _table_of(con, "_s903_keys", {"la_code": "varchar", "child": "varchar", "child_key": "varchar"}, rows)
+    _frame_table(con, "_s903_keys", ("la_code", "child", "child_key"), rows)
+
+
+def _frame_table(con, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """A temporary text table of many ``rows`` (through a pandas frame: faster to hand over than bound lists)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(columns), dtype="object")
+    con.register("_s903_frame", frame)
+    try:
+        picked = ", ".join(f"{quote_ident(c)}::varchar as {quote_ident(c)}" for c in columns)
+        con.execute(f"create or replace temp table {quote_ident(table)} as select {picked} from _s903_frame")
+    finally:
+        con.unregister("_s903_frame")
 
 
 # --------------------------------------------------------------------------------------------------------

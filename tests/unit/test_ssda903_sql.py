@@ -112,7 +112,7 @@ def test_the_batch_load_equals_the_file_by_file_load(tmp_path):
         apply_cross_table_rules(con, "r1")
         results[way] = _contents(con)
     assert results[False] == results[True]
-    log = {Path(f).name: (status, loaded, rejected) for f, status, loaded, rejected, _r in results[False]["log"]}
+    log = {Path(f).name: (status, loaded, rejected) for f, status, loaded, rejected, *_rest in results[False]["log"]}
     assert log["empty.csv"][0] == log["other.csv"][0] == "rejected" and log["eps.csv"] == ("loaded", 2, 4)
 
 
@@ -121,6 +121,6 @@ def _contents(con) -> dict:
               for t in TABLES}
     rejected = sorted(con.execute("select file_path, row_number, column_name, value, reason, table_name "
                                   "from quality.rejected_rows").fetchall(), key=repr)
-    log = sorted(con.execute("select file_path, status, rows_loaded, rows_rejected, reason from quality.load_log "
-                             "").fetchall(), key=repr)
+    log = sorted(con.execute("select file_path, status, rows_loaded, rows_rejected, reason, table_name, rows_read, "
+                             "cells_quarantined from quality.load_log").fetchall(), key=repr)
     return {"tables": tables, "rejected": rejected, "log": log}

@@ -1024,15 +1024,23 @@ def read_returns(con, paths: Iterable[Path], *, root: Path, home_la: str, key: s
     names = [t.name for t in TABLES]
     for table in names:
         stage_cells(con, plans, table)
+    _drop(con, LANDED, ROWS)  # what is kept of each step is dropped when the next has read it (memory)
     read_dates(con, names)
     for table in names:
         sql, params = typed_sql(table)
         con.execute(f"create or replace temp table {_name('typed', table)} as {sql}", params)
+        _drop(con, f"_s903_cells_{table}")
     pseudonymise_children(con, names, key, memo)
     for table in names:
         apply_row_rules(con, table)
+        _drop(con, f"_s903_typed_{table}", f"_s903_problems_{table}")
     return ReadBatch({t: f"_s903_staged_{t}" for t in names}, {t: f"_s903_rejections_{t}" for t in names},
                      plans, refused)
+
+
+def _drop(con, *tables: str) -> None:
+    for table in tables:
+        con.execute(f"drop table if exists {quote_ident(table)}")
 
 
 def file_read(plan: FilePlan) -> FileRead:

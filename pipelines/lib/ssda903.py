@@ -21,14 +21,17 @@ rejection whose column is ``CHILD`` carries the child_key, never the id. Dates o
 the first of the month; UPN and ``HOME_POST`` are not read at all, and ``PL_POST`` only to compare a child's
 consecutive placements (DfE rules 434-436): it is never kept, nor shown in a reason.
 
-Row rules (a row that breaks one is quarantined with file, row, column, value and reason, which starts with
-the DfE validation rule's number where there is one: "DfE rule 217: ..."): dates dd/mm/yyyy; every code in the
-DfE list of the return's collection year (``ssda903_code_lists.csv``: list, code, first and last collection
-year, label, source; trimmed, upper-cased first, as the DfE validator does); flags written 0/1, TRUE/FALSE,
-Y/N or Yes/No in any case read as 0/1; DEC not before DECOM (356); REC on a closed episode (148), ``E11``/
-``E12`` only from a placement for adoption (390); A3/A5 begun with the same carers (217); a child's episodes
-in a file in sequence (501, 142, 433) with RNE agreeing with what changed (434-436); one row per child (per child and DECOM for episodes, per child and
-DATE_PLACED for PlacedAdoption) in a file.
+Row rules, all in SQL over the landed text (:func:`read_returns`: the CSV files landed by DuckDB in one call,
+the workbook sheets and the XML return read in Python into rows of the same shape, the table of each file or
+sheet recognised from its first rows; the child keys made once per distinct LA and CHILD). A row that breaks a
+rule is quarantined with file, row, column, value and reason, which starts with the DfE validation rule's number
+where there is one ("DfE rule 217: ..."): dates as :func:`pipelines.lib.parsing.parse_date` reads them; every
+code in the DfE list of the return's collection year (``ssda903_code_lists.csv``: list, code, first and last
+collection year, label, source; trimmed, upper-cased first, as the DfE validator does); flags written 0/1,
+TRUE/FALSE, Y/N or Yes/No in any case read as 0/1; DEC not before DECOM (356); REC on a closed episode (148),
+``E11``/``E12`` only from a placement for adoption (390); A3/A5 begun with the same carers (217); a child's
+episodes in a file in sequence (501, 142, 433) with RNE agreeing with what changed (434-436); one row per child
+(per child and DECOM for episodes, per child and DATE_PLACED for PlacedAdoption) in a file.
 
 Rules across tables, applied by :func:`apply_cross_table_rules` after every file is loaded: an AD1 row whose
 ``DATE_MATCH`` is after the child moved in with the adopters (331), or whose ``FOSTER_CARE`` contradicts the
@@ -42,19 +45,32 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from pipelines.lib.ingest import (
-    FileRejected, RawTable, discover_files, ensure_quality_schema, settle_file_counts, sha256_file,
+    FileRejected,
+    RawTable,
+    discover_files,
+    ensure_quality_schema,
+    settle_file_counts,
+    sha256_file,
 )
-from pipelines.lib.parsing import parse_date
+from pipelines.lib.ingest_batch import BatchOutcome, FileRead, empty_rejections
+from pipelines.lib.native_csv import columns_sql, land_csv_files, quote_ident
 from pipelines.lib.pseudonymise import child_key
-from pipelines.lib.readers import Sheet, UnreadableFile, find_header_row, normalise_header, read_tables, sniff_format
+from pipelines.lib.readers import (
+    UnreadableFile,
+    find_header_row,
+    normalise_header,
+    read_tables,
+    sniff_format,
+)
 from pipelines.lib.rules import ParsedTable, Rejection
 
 SOURCE = "ssda903"
@@ -134,21 +150,6 @@ def codes_valid_in(list_name: str, year: int) -> tuple[str, ...]:
 def all_codes(list_name: str) -> tuple[str, ...]:
     """Every code a list has had in any year."""
     return tuple(CODE_LISTS[list_name])
-
-
-def code_problem(list_name: str, value: str, year: int) -> str | None:
-    """Why ``value`` is not a valid code of the list in the collection ``year`` (None when it is)."""
-    rule, label = LIST_RULES[list_name]
-    span = CODE_LISTS[list_name].get(value)
-    if span is not None and span.valid_in(year):
-        return None
-    if span is None:
-        valid = ", ".join(codes_valid_in(list_name, year))
-        return f"DfE rule {rule}: {list_name} '{value}' is not a DfE {label} code (valid in {season(year)}: {valid})"
-    bound = (f"valid from {season(span.first_year)}" if span.first_year is not None and year < span.first_year
-             else f"valid until {season(span.last_year)}")
-    return (f"DfE rule {rule}: {list_name} '{value}' is not valid in the {season(year)} collection ({bound}); "
-            "check the return's year folder or the code")
 
 
 def code_list_table() -> str:
@@ -276,370 +277,493 @@ def return_context(path: Path, root: Path, home_la: str, known_las: Iterable[str
 
 
 # --------------------------------------------------------------------------------------------------------
-# Cell rules
+# The row rules, in SQL over the landed text (one landing table for CSV, workbook sheets and XML)
 # --------------------------------------------------------------------------------------------------------
-def _text(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    if match := _FLOAT_INTEGER.match(value):  # '1.0' from a spreadsheet or pandas export
-        return match.group(1)
-    return value
-
-
-def _code(value: str | None) -> str | None:
-    value = _text(value)
-    return value.upper() if value else None
-
-
-def month_of(date_iso: str | None) -> str | None:
-    """A date cut to the first of its month (dates of birth are never stored whole)."""
-    return date_iso[:8] + "01" if date_iso else None
-
-
-Problem = tuple[str, "str | None", str]  # a broken rule: (column, value, reason)
-
-
-def _mapped(values: list, rule) -> list:
-    """``rule`` applied once per distinct value: a file repeats few distinct dates, codes and children."""
-    outcome = {value: rule(value) for value in set(values)}
-    return [outcome[value] for value in values]
-
-
-def _checked(values: list, rule) -> tuple[list, dict[int, Problem]]:
-    """``rule(value) -> (clean value, Problem or None)`` once per distinct value: the clean column, and the
-    problems by row index."""
-    outcome = {value: rule(value) for value in set(values)}
-    bad = {value for value, (_clean, problem) in outcome.items() if problem is not None}
-    problems = {i: outcome[value][1] for i, value in enumerate(values) if value in bad} if bad else {}
-    return [outcome[value][0] for value in values], problems
-
-
-def _child_rule(la_code: str, key: str, memo: dict | None = None):
-    """CHILD pseudonymised; ``memo`` keeps the keys made so far in one load (a child is in every table and
-    year of a return), so the HMAC is computed once per child."""
-    memo = {} if memo is None else memo
-    if memo.get("la_code") != la_code:  # files come LA by LA: keep one LA's children only
-        memo.clear()
-        memo["la_code"] = la_code
-
-    def rule(raw: str | None):
-        value = _text(raw)
-        if value is None:
-            return None, ("CHILD", None, "CHILD (the child's identifier) is blank; every row needs it")
-        pseudonym = memo.get((la_code, value))
-        if pseudonym is None:
-            pseudonym = memo[(la_code, value)] = child_key(la_code, value, key)
-        return pseudonym, None
-
-    return rule
-
-
 # DfE rule that a date column is a valid date (where the validator has one)
 DATE_RULES = {"DECOM": "141", "DEC": "147", "DATE_INT": "112", "DATE_MATCH": "113", "DATE_PLACED": "115",
               "DATE_PLACED_CEASED": "116"}
+RULE_217_FROM = "2015-04-01"  # DfE rule 217 applies to episodes beginning on or after 1 April 2015
+RULE_217_RNE = ("S", "T", "U")  # RNE a placement with the current foster carers may begin with
+CONTINUATION_RNE = ("P", "L", "T", "U", "B")
+# RNE -> (DfE rule, the legal status changes, the placement changes, what the code says)
+RNE_CHANGES = {
+    "L": ("434", True, False, "the legal status changed and not the placement"),
+    "P": ("435", False, True, "the placement changed and not the legal status"),
+    "T": ("435", False, True, "the placement changed and not the legal status"),
+    "U": ("436", True, True, "the legal status and the placement changed"),
+    "B": ("436", True, True, "the legal status and the placement changed"),
+}
 
 
-def _date_rule(column: str, required: bool = False):
-    cite = f"DfE rule {DATE_RULES[column]}: " if column in DATE_RULES else ""
+@dataclass(frozen=True)
+class Column:
+    """A DfE column a table reads and how it is read: ``child`` (pseudonymised), ``text`` (trimmed), ``upper``
+    (trimmed, upper case), ``date`` (ISO), ``list`` (a code of the DfE list of that name, by year), ``flag``."""
 
-    def rule(raw: str | None):
-        value = _text(raw)
-        if value is None:
-            return None, ((column, None, f"{cite}{column} is blank; it is required") if required else None)
-        try:
-            return parse_date(value).isoformat(), None
-        except ValueError as exc:
-            return None, (column, value, f"{cite}{column}: {exc}")
+    name: str
+    kind: str
+    required: bool = False
 
-    return rule
-
-
-def _code_rule(column: str, year: int, required: bool = True):
-    """A code of the DfE list named ``column``, valid in the return's collection ``year``."""
-    rule, label = LIST_RULES[column]
-
-    def check(raw: str | None):
-        value = _code(raw)
-        if value is None:
-            return None, ((column, None, f"DfE rule {rule}: {column} ({label}) is blank; it is required")
-                          if required else None)
-        problem = code_problem(column, value, year)
-        return (None, (column, raw, problem)) if problem else (value, None)
-
-    return check
+    @property
+    def sql(self) -> str:
+        return self.name.lower()
 
 
-def _flag_rule(column: str, year: int):
-    """A flag written 0/1, TRUE/FALSE, Y/N or Yes/No (any case) read as the DfE's 0 or 1, then checked against
-    the column's list; a flag that cannot be read quarantines the row, naming the column."""
-    rule, label = LIST_RULES[column]
+def _columns(*specs: str) -> tuple[Column, ...]:
+    """Columns from ``NAME:kind`` (``!`` after the kind: required), in the order their rules are checked."""
+    return tuple(Column(s.split(":")[0], s.split(":")[1].rstrip("!"), s.endswith("!")) for s in specs)
 
-    def check(raw: str | None):
-        value = _text(raw)
-        if value is None:
-            return None, None
-        flag = FLAG_WORDS.get(value.lower())
-        if flag is None:
-            return None, (column, raw, f"DfE rule {rule}: {column} '{value}' is not a flag ({label}): write 0 or 1 "
-                                       "(also read: TRUE/FALSE, Y/N, Yes/No)")
-        problem = code_problem(column, flag, year)
-        return (None, (column, raw, problem)) if problem else (flag, None)
 
-    return check
+# table -> the DfE columns it reads (in the order their rules are checked)
+SOURCE_SPECS = {
+    EPISODES_TABLE.name: _columns("CHILD:child", "DECOM:date!", "DEC:date", "RNE:list!", "LS:list!", "CIN:list!",
+                                  "PLACE:list!", "REC:list", "PLACE_PROVIDER:list", "REASON_PLACE_CHANGE:list",
+                                  "URN:text", "PL_POST:upper"),
+    HEADER_TABLE.name: _columns("CHILD:child", "SEX:text", "DOB:date!", "ETHNIC:upper", "MOTHER:text", "MC_DOB:date"),
+    AD1_TABLE.name: _columns("CHILD:child", "DOB:date", "DATE_INT:date", "DATE_MATCH:date", "FOSTER_CARE:flag",
+                             "NB_ADOPTR:list", "SEX_ADOPTR:list", "LS_ADOPTR:list"),
+    PLACED_ADOPTION_TABLE.name: _columns("CHILD:child", "DOB:date", "DATE_PLACED:date!", "DATE_PLACED_CEASED:date",
+                                         "REASON_PLACED_CEASED:list"),
+}
+SOURCE_COLUMNS = {table: tuple(c.name for c in columns) for table, columns in SOURCE_SPECS.items()}
+# table -> (the columns a row may not repeat in a file, what a repeat is called)
+DUPLICATE_KEYS = {
+    EPISODES_TABLE.name: (("child_key", "decom"), "episode (same child and DECOM)"),
+    HEADER_TABLE.name: (("child_key",), "Header row for the same child"),
+    AD1_TABLE.name: (("child_key",), "AD1 row for the same child"),
+    PLACED_ADOPTION_TABLE.name: (("child_key", "date_placed"), "PlacedAdoption row (same child and DATE_PLACED)"),
+}
+MONTH_COLUMNS = {"birth_month": "dob", "mc_birth_month": "mc_dob"}  # cut to the month: never stored whole
+
+# Text, dates and the season, as the DfE validator and pipelines.lib.parsing.parse_date read them (explicit
+# patterns and strptime formats: DuckDB never guesses a date's format here).
+MACROS_SQL = r"""
+create or replace temp macro s903_strip(x) as
+    trim(x, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160));
+create or replace temp macro s903_text_of(x) as case
+    when strpos(x, '.') > 0 and regexp_full_match(s903_strip(x), '-?[0-9]+\.0+')
+        then regexp_extract(s903_strip(x), '^(-?[0-9]+)\.0+$', 1)
+    else nullif(s903_strip(x), '') end;
+create or replace temp macro s903_text(x) as case  -- x: NULL when blank (columns_sql); most need nothing done
+    when regexp_matches(x, '^[ \t\n\x0b\x0c\r\xa0]|[ \t\n\x0b\x0c\r\xa0]$|\.') then s903_text_of(x) else x end;
+create or replace temp macro s903_iso_re() as '^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$';
+create or replace temp macro s903_dmy_re() as '^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{2}|[0-9]{4})$';
+create or replace temp macro s903_int(t, pattern, n) as try_cast(regexp_extract(t, pattern, n) as integer);
+create or replace temp macro s903_ymd(t) as case
+    when regexp_matches(t, s903_iso_re()) then [s903_int(t, s903_iso_re(), 1), s903_int(t, s903_iso_re(), 2),
+        s903_int(t, s903_iso_re(), 3)]
+    when regexp_matches(t, s903_dmy_re()) then [s903_int(t, s903_dmy_re(), 3)
+        + case when length(regexp_extract(t, s903_dmy_re(), 3)) = 2 then 2000 else 0 end,
+        s903_int(t, s903_dmy_re(), 2), s903_int(t, s903_dmy_re(), 1)] end;
+create or replace temp macro s903_us(t) as not regexp_matches(t, s903_iso_re()) and regexp_matches(t, s903_dmy_re())
+    and s903_int(t, s903_dmy_re(), 2) > 12 and s903_int(t, s903_dmy_re(), 1) <= 12;
+create or replace temp macro s903_iso_of(ymd) as case when ymd[1] >= 1 then strftime(try_strptime(
+    printf('%04d-%02d-%02d', ymd[1], ymd[2], ymd[3]), '%Y-%m-%d'), '%Y-%m-%d') end;
+create or replace temp macro s903_iso(t) as case when not s903_us(t) then s903_iso_of(s903_ymd(t)) end;
+create or replace temp macro s903_date_error(t) as case
+    when s903_ymd(t) is null then '''' || t || ''' is not a date in dd/mm/yyyy or yyyy-mm-dd form'
+    when s903_us(t) then '''' || t || ''' looks like a US-style mm/dd date; write dates as dd/mm/yyyy'
+    else '''' || t || ''' is not a real date' end;
+create or replace temp macro s903_season(y) as (y - 1)::varchar || '-' || lpad((y % 100)::varchar, 2, '0');
+"""
+CONSTANTS_SQL = """
+create or replace temp table _s903_k as select ?::varchar[] as adopted_rec, ?::varchar[] as adoption_places,
+    ?::varchar[] as with_carers, ?::varchar[] as rule_217_rne, ?::varchar as rule_217_from,
+    ?::varchar[] as continuation_rne"""
+VALID_CODES_SQL = """
+create or replace temp table _s903_valid as
+select codes.list, codes.code, years.year from _s903_codes as codes
+cross join _s903_years as years
+where (codes.first_year is null or years.year >= codes.first_year)
+    and (codes.last_year is null or years.year <= codes.last_year);
+create or replace temp table _s903_valid_text as
+select codes.list, years.year, string_agg(codes.code, ', ' order by codes.ordinal) filter (where valid.code is not null)
+    as valid
+from _s903_codes as codes cross join _s903_years as years
+left join _s903_valid as valid on valid.list = codes.list and valid.code = codes.code and valid.year = years.year
+group by all"""
+
+
+def create_rule_tables(con) -> None:
+    """The macros, the constants of the rules, the code lists and the flag words, on ``con`` (temporary)."""
+    for statement in MACROS_SQL.split(";\n"):
+        if statement.strip():
+            con.execute(statement)
+    con.execute(CONSTANTS_SQL, [list(ADOPTED_REC), list(ALL_ADOPTION_PLACEMENTS), list(WITH_CURRENT_FOSTER_CARERS),
+                                list(RULE_217_RNE), RULE_217_FROM, list(CONTINUATION_RNE)])
+    rows = [(name, span.code, span.first_year, span.last_year, n)
+            for name, spans in CODE_LISTS.items() for n, span in enumerate(spans.values())]
+    _table_of(con, "_s903_codes", {"list": "varchar", "code": "varchar", "first_year": "integer",
+                                   "last_year": "integer", "ordinal": "integer"}, rows)
+    _table_of(con, "_s903_list_rules", {"list": "varchar", "rule": "varchar", "label": "varchar"},
+              [(name, rule, label) for name, (rule, label) in LIST_RULES.items()])
+    _table_of(con, "_s903_flags", {"word": "varchar", "flag": "varchar"}, list(FLAG_WORDS.items()))
+    _table_of(con, "_s903_rne_changes", {"rne": "varchar", "rule": "varchar", "ls_changes": "boolean",
+                                         "placement_changes": "boolean", "said": "varchar"},
+              [(code, *spec) for code, spec in RNE_CHANGES.items()])
+
+
+def _table_of(con, table: str, columns: dict[str, str], rows: list[tuple]) -> None:
+    """A temporary table ``table`` of ``rows`` (bound as one list per column, unnested together)."""
+    select = ", ".join(f"unnest(?::{kind}[]) as {quote_ident(name)}" for name, kind in columns.items())
+    values = [list(column) for column in zip(*rows)] if rows else [[] for _ in columns]
+    con.execute(f"create or replace temp table {quote_ident(table)} as select {select}", values)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule as SQL over a typed table ``t`` (and the rules' constants ``k``): the rows ``where`` it is broken,
+    the column named, the value shown and the reason (``reason`` an SQL expression, its ``?`` bound to
+    ``params``); ``code_list``: a code not valid in its list, the reason made from the lists."""
+
+    column: str
+    where: str
+    value: str = "null"
+    reason: str = "null"
+    params: tuple = ()
+    code_list: str | None = None
+    code: str = "null"
+
+
+def _column_checks(column: Column) -> list[Check]:
+    """The rules of one column, as :class:`Check` (a blank CHILD; a date; a code of a DfE list; a flag)."""
+    name, x = column.name, column.sql
+    if column.kind == "child":
+        return [Check(name, "t.t_child is null", reason="?",
+                      params=("CHILD (the child's identifier) is blank; every row needs it",))]
+    checks = []
+    if column.kind == "date":
+        cite = f"DfE rule {DATE_RULES[name]}: " if name in DATE_RULES else ""
+        if column.required:
+            checks.append(Check(name, f"t.t_{x} is null", reason="?",
+                                params=(f"{cite}{name} is blank; it is required",)))
+        checks.append(Check(name, f"t.t_{x} is not null and t.{x} is null", f"t.t_{x}",
+                            f"? || t.e_{x}", (f"{cite}{name}: ",)))
+    elif column.kind in ("list", "flag"):
+        rule, label = LIST_RULES[name]
+        if column.required:
+            checks.append(Check(name, f"t.t_{x} is null", reason="?",
+                                params=(f"DfE rule {rule}: {name} ({label}) is blank; it is required",)))
+        code = f"upper(t.t_{x})"
+        if column.kind == "flag":
+            code = f"t.f_{x}"
+            words = (f"DfE rule {rule}: {name} '",
+                     f"' is not a flag ({label}): write 0 or 1 (also read: TRUE/FALSE, Y/N, Yes/No)")
+            checks.append(Check(name, f"t.t_{x} is not null and t.f_{x} is null", f"t.r_{x}", f"? || t.t_{x} || ?",
+                                words))
+        checks.append(Check(name, f"{code} is not null and t.{x} is null", f"t.r_{x}", code_list=name, code=code))
+    return checks
+
+
+EPISODE_CHECKS = (
+    Check("DEC", "t.decom is not null and t.dec is not null and t.dec < t.decom", "t.r_dec",
+          "'DfE rule 356: DEC ' || s903_strip(t.r_dec) || ' is before DECOM ' || s903_strip(t.r_decom) || ': an '"
+          " || 'episode cannot end before it starts; correct either date'"),
+    Check("REC", "t.dec is not null and t.t_rec is null", "null",
+          "'DfE rule 148: REC is blank although the episode ended (DEC ' || s903_strip(t.r_dec) || '): give the '"
+          " || 'reason the episode ceased (X1 if a new episode began the same day)'"),
+    Check("REC", "t.dec is not null and list_contains(k.adopted_rec, t.rec) and t.place is not null "
+                 "and not list_contains(k.adoption_places, t.place)", "t.r_rec",
+          "'DfE rule 390: REC ' || t.rec || ' (adopted) ends an episode whose placement ' || t.place || ' is not an '"
+          " || 'adoption placement (' || array_to_string(k.adoption_places, ', ') || '): a child is adopted from a '"
+          " || 'placement for adoption; correct PLACE or REC'"),
+    Check("RNE", "list_contains(k.with_carers, t.place) and t.rne is not null and not list_contains(k.rule_217_rne, "
+                 "t.rne) and t.decom is not null and t.decom >= k.rule_217_from", "t.r_rne",
+          "'DfE rule 217: PLACE ' || t.place || ' (placed for adoption with the current foster carers) begins with '"
+          " || 'RNE ' || t.rne || ', which says the carers changed: it must be S, T or U (same carers); correct RNE '"
+          " || 'or PLACE'"),
+)
+PLACED_ADOPTION_CHECKS = (
+    Check("DATE_PLACED_CEASED", "t.date_placed is not null and t.date_placed_ceased is not null "
+                                "and t.date_placed_ceased < t.date_placed", "t.r_date_placed_ceased",
+          "'DfE rule 522: DATE_PLACED_CEASED ' || s903_strip(t.r_date_placed_ceased) || ' is before DATE_PLACED '"
+          " || s903_strip(t.r_date_placed) || ': correct either date'"),
+)
+TABLE_CHECKS = {EPISODES_TABLE.name: EPISODE_CHECKS, PLACED_ADOPTION_TABLE.name: PLACED_ADOPTION_CHECKS}
+
+# The DfE rules on a child's episodes in the file, in DECOM order (:func:`sequence_problems_sql`)
+SEQUENCE_SQL = """
+with episodes as (  -- one per child and DECOM: of the same episode twice, the first (the one kept) stays
+    select * from {typed} as t where t.t_child is not null and t.decom is not null
+    qualify row_number() over (partition by t._file_path, t._sheet, t.t_child, t.decom order by t._row_number) = 1
+), paired as (
+    select *, lag(_row_number) over w as b_row, lag(decom) over w as b_decom, lag(dec) over w as b_dec,
+        lag(ls) over w as b_ls, ls is distinct from lag(ls) over w as ls_changed,
+        (place is distinct from lag(place) over w or place_provider is distinct from lag(place_provider) over w
+         or pl_post is distinct from lag(pl_post) over w or urn is distinct from lag(urn) over w) as placement_changed
+    from episodes window w as (partition by _file_path, _sheet, t_child order by decom, _row_number)
+), judged as (
+    select p.*, ch.rule as change_rule, ch.said, ch.rne is not null and p.ls is not null and p.b_ls is not null
+            and (p.ls_changed <> ch.ls_changes or p.placement_changed <> ch.placement_changes) as wrong_rne,
+        p.b_dec is null or p.b_dec > p.decom as overlapping,
+        list_contains(k.continuation_rne, p.rne) and p.b_dec <> p.decom as gapped
+    from paired as p cross join _s903_k as k left join _s903_rne_changes as ch on ch.rne = p.rne
+    where p.b_row is not null
+)
+select _file_path, _sheet, _row_number, collection_year, _where, case when overlapping then 'DECOM' else 'RNE' end
+    as column_name, case when overlapping then decom else rne end as value, case
+    when overlapping then 'DfE rule ' || case when b_dec is null then '142' else '501' end
+        || ': this episode begins on ' || decom || ', before the child''s episode from '
+        || b_decom || ' ended (' || coalesce(b_dec, 'still open')
+        || '): close the earlier episode on this DECOM or correct the dates'
+    when gapped then 'DfE rule 433: RNE ' || rne || ' says this episode continues the one before, but that episode '
+        || 'ended on ' || b_dec || ', not on this DECOM ' || decom || ': use RNE S for a new period of care, or '
+        || 'correct the dates'
+    else 'DfE rule ' || change_rule || ': RNE ' || rne || ' says ' || said || ', but LS '
+        || case when ls_changed then 'changed' else 'is unchanged' end || ' (' || b_ls || ' to ' || ls
+        || ') and the placement ' || case when placement_changed then 'changed' else 'is unchanged' end
+        || ' (PLACE, PLACE_PROVIDER, PL_POST, URN): correct RNE or the episode' end as reason,
+    null as code_list, null as code
+from judged where overlapping or gapped or wrong_rne"""
+
+
+def _name(kind: str, table: str) -> str:
+    """The temporary table of one step (``kind``) for one raw table."""
+    return quote_ident(f"_s903_{kind}_{table}")
+
+
+def typed_sql(table: str) -> tuple[str, list]:
+    """SQL (and its parameters) of the typed rows of ``table``'s cells: per column ``r_x`` (as written), ``t_x``
+    (text: trimmed, blank NULL, '1.0' read as '1') and ``x``, the clean value (NULL where a rule is broken)."""
+    columns = SOURCE_SPECS[table]
+    picked, joins, params = [], [], []
+    for col in columns:
+        x = col.sql
+        if col.kind in ("text", "upper"):
+            picked.append(f"c.t_{x} as {x}" if col.kind == "text" else f"upper(c.t_{x}) as {x}")
+        elif col.kind == "date":  # each distinct text read once (:data:`DATES_SQL`)
+            joins.append(f"left join _s903_dates as d_{x} on d_{x}.t = c.t_{x}")
+            picked.append(f"d_{x}.iso as {x}, d_{x}.error as e_{x}")
+        elif col.kind in ("list", "flag"):
+            code = f"upper(c.t_{x})"
+            if col.kind == "flag":
+                joins.append(f"left join _s903_flags as fl_{x} on fl_{x}.word = lower(c.t_{x})")
+                picked.append(f"fl_{x}.flag as f_{x}")
+                code = f"fl_{x}.flag"
+            joins.append(f"left join _s903_valid as v_{x} on v_{x}.list = ? and v_{x}.year = c.collection_year "
+                         f"and v_{x}.code = {code}")
+            params.append(col.name)
+            picked.append(f"v_{x}.code as {x}")
+    sql = (f"select c.*, coalesce(c.r__where, '') as _where, {', '.join(picked)} from {_name('cells', table)} as c "
+           f"{' '.join(joins)}")
+    return sql, params
+
+
+PROBLEM_COLUMNS = ("_file_path, _sheet, _row_number, collection_year, _where, column_name, value, reason, code_list, "
+                   "code")
+
+
+def problems_sql(table: str) -> tuple[str, list]:
+    """SQL (and parameters) of every broken rule of ``table``'s typed rows, numbered ``_check`` in the order the
+    rules are checked (a row's quarantine entries keep that order)."""
+    checks = [c for col in SOURCE_SPECS[table] for c in _column_checks(col)] + list(TABLE_CHECKS.get(table, ()))
+    parts, params = [], []
+    for number, check in enumerate(checks, 1):
+        parts.append(f"select ?::integer as _check, t._file_path, t._sheet, t._row_number, t.collection_year, "
+                     f"t._where, ?::varchar as column_name, {check.value}::varchar as value, "
+                     f"{check.reason}::varchar as reason, ?::varchar as code_list, {check.code}::varchar as code "
+                     f"from {_name('typed', table)} as t cross join _s903_k as k where {check.where}")
+        params += [number, check.column, *check.params, check.code_list]
+    if table == EPISODES_TABLE.name:
+        parts.append(f"select ?::integer as _check, {PROBLEM_COLUMNS} from ("
+                     f"{SEQUENCE_SQL.format(typed=_name('typed', table))})")
+        params.append(len(checks) + 1)
+    return " union all ".join(parts), params
+
+
+CODE_REASON_SQL = """
+case when codes.code is null then
+    'DfE rule ' || lists.rule || ': ' || p.code_list || ' ''' || p.code || ''' is not a DfE ' || lists.label
+    || ' code (valid in ' || s903_season(p.collection_year) || ': ' || coalesce(valid.valid, '') || ')'
+else 'DfE rule ' || lists.rule || ': ' || p.code_list || ' ''' || p.code || ''' is not valid in the '
+    || s903_season(p.collection_year) || ' collection (' || case when codes.first_year is not null
+    and p.collection_year < codes.first_year then 'valid from ' || s903_season(codes.first_year)
+    else 'valid until ' || s903_season(codes.last_year) end || '); check the return''s year folder or the code'
+end"""
+REJECTIONS_SQL = """
+select p._file_path, p._sheet, p._row_number, p._check, p.column_name, p.value,
+    p._where || coalesce(p.reason, {code_reason}) as reason
+from {problems} as p
+left join _s903_codes as codes on codes.list = p.code_list and codes.code = p.code
+left join _s903_list_rules as lists on lists.list = p.code_list
+left join _s903_valid_text as valid on valid.list = p.code_list and valid.year = p.collection_year
+union all
+select _file_path, _sheet, _row_number, 1000000, 'CHILD', child_key,
+    _where || 'duplicate ' || ? || ': ' || seen_as || ' ' || _first || ' of this file is kept'
+from (
+    select t.*, keys.child_key, row_number() over w as _n, first_value(t._row_number) over w as _first
+    from {typed} as t
+    left join _s903_keys as keys on keys.la_code = t.la_code and keys.child = t.t_child
+    anti join {problems} as p
+        on p._file_path = t._file_path and p._sheet is not distinct from t._sheet and p._row_number = t._row_number
+    window w as (partition by t._file_path, t._sheet, {partition} order by t._row_number)
+) where _n > 1"""
+STAGED_SQL = """
+select t.la_code, t.collection_year::varchar as collection_year, keys.child_key, {outputs},
+    t._file_path, t._label as _sheet, t._row_number
+from {typed} as t
+left join _s903_keys as keys on keys.la_code = t.la_code and keys.child = t.t_child
+anti join {rejections} as r
+    on r._file_path = t._file_path and r._sheet is not distinct from t._sheet and r._row_number = t._row_number"""
+
+
+def apply_row_rules(con, table: str) -> None:
+    """The typed rows of ``table`` from its cells; its quarantine entries (``_s903_rejections_<table>``) and the
+    rows that pass every rule (``_s903_staged_<table>``, the raw table's columns). Needs the child keys."""
+    problems, rejections, typed = _name("problems", table), _name("rejections", table), _name("typed", table)
+    sql, params = problems_sql(table)
+    con.execute(f"create or replace temp table {problems} as {sql}", params)
+    keys, what = DUPLICATE_KEYS[table]
+    partition = ", ".join("keys.child_key" if c == "child_key" else f"t.{quote_ident(c)}" for c in keys)
+    con.execute(f"create or replace temp table {rejections} as " + REJECTIONS_SQL.format(
+        code_reason=CODE_REASON_SQL, problems=problems, typed=typed, partition=partition), [what])
+    raw = next(t for t in TABLES if t.name == table)
+    outputs = ", ".join(
+        (f"substr(t.{MONTH_COLUMNS[c]}, 1, 8) || '01'" if c in MONTH_COLUMNS else f"t.{quote_ident(c)}")
+        + f" as {quote_ident(c)}" for c in raw.columns if c not in CONTEXT_COLUMNS)
+    con.execute(f"create or replace temp table {_name('staged', table)} as " + STAGED_SQL.format(
+        outputs=outputs, typed=typed, rejections=rejections))
+
+
+DATES_SQL = """
+create or replace temp table _s903_dates as
+select t, case when error is null then iso end as iso, error from (
+    select t, s903_iso(t) as iso, case when s903_iso(t) is null then s903_date_error(t) end as error
+    from ({texts}) where t is not null)"""
+
+
+def read_dates(con, tables: Iterable[str]) -> None:
+    """``_s903_dates``: every distinct text of a date column of the cells of ``tables``, read once (ISO, or why
+    it is not a date): a file repeats few distinct dates."""
+    texts = " union ".join(f"select distinct t_{c.sql} as t from {_name('cells', table)}"
+                           for table in tables for c in SOURCE_SPECS[table] if c.kind == "date")
+    con.execute(DATES_SQL.format(texts=texts))
+
+
+def pseudonymise_children(con, tables: Iterable[str], key: str, memo: dict | None = None) -> None:
+    """``_s903_keys``: the child_key of every distinct (LA, CHILD) of the typed ``tables``, computed once each in
+    Python (:func:`pipelines.lib.pseudonymise.child_key`, the one definition) and joined back in SQL.
+    ``memo`` keeps one LA's keys across calls (a child is in every table and year of a return)."""
+    union = " union ".join(f"select distinct la_code, t_child from {_name('typed', t)} where t_child is not null"
+                           for t in tables)
+    pairs = sorted(con.execute(union).fetchall()) if union else []
+    memo = {} if memo is None else memo
+    rows = []
+    for la_code, child in pairs:
+        if memo.get("la_code") != la_code:  # files come LA by LA: keep one LA's children only
+            memo.clear()
+            memo["la_code"] = la_code
+        pseudonym = memo.get((la_code, child))
+        if pseudonym is None:
+            pseudonym = memo[(la_code, child)] = child_key(la_code, child, key)
+        rows.append((la_code, child, pseudonym))
+    _frame_table(con, "_s903_keys", ("la_code", "child", "child_key"), rows)
+
+
+def _frame_table(con, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """A temporary text table of many ``rows`` (through a pandas frame: faster to hand over than bound lists)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(columns), dtype="object")
+    con.register("_s903_frame", frame)
+    try:
+        picked = ", ".join(f"{quote_ident(c)}::varchar as {quote_ident(c)}" for c in columns)
+        con.execute(f"create or replace temp table {quote_ident(table)} as select {picked} from _s903_frame")
+    finally:
+        con.unregister("_s903_frame")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Files: landed in one table, each file's (or sheet's) table recognised from its header
+# --------------------------------------------------------------------------------------------------------
+LANDED = "_s903_landed"
+ROWS = "_s903_rows"  # the landed rows with a cell that is not blank
+NONBLANK_ROWS_SQL = (f"create or replace temp table {ROWS} as select * from {LANDED} "
+                     # a cell not blank: a character other than white space in the row's text
+                     "where regexp_matches(array_to_string(fields, ''), '[^ \\t\\n\\x0b\\x0c\\r\\xa0]')")
 
 
 @dataclass
-class _Cells:
-    """The cells of one table of a file, a list per DfE column, and where each row is in the file."""
+class SheetPlan:
+    """One table of a file (a CSV file, a workbook sheet, a table of an XML return) and how it is read."""
 
-    values: dict[str, list]
-    locations: list[int]  # row number (CSV, sheet) or element number (XML)
-    wheres: list[str] | None = None  # XML: which element, since XML has no row numbers (starts each reason)
+    sheet: str | None  # ``_sheet`` in the landing table
+    label: str | None  # the sheet as the load log names it
+    table_name: str  # the raw table (``ssda903_reviews`` for a table recognised and not used)
+    raw: RawTable | None
+    header_row: int = 0
+    positions: dict[str, int] = field(default_factory=dict)  # DfE column (or _WHERE) -> 1-based field
     seen_as: str = "row"
-
-    def __len__(self) -> int:
-        return len(self.locations)
-
-    def get(self, column: str) -> list:
-        values = self.values.get(column)
-        return values if values is not None else [None] * len(self.locations)
+    notes: list[str] = field(default_factory=list)
+    rows_read: int = 0
 
 
-# --------------------------------------------------------------------------------------------------------
-# Records: one function per table, shared by the CSV and XML readers. Each gives the raw table's columns
-# and, in the order the rules are checked, the problems by row (a row reports every rule it breaks).
-# --------------------------------------------------------------------------------------------------------
-def header_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None = None
-                   ) -> tuple[dict[str, list], list[dict]]:
-    out: dict[str, list] = {}
-    out["child_key"], child = _checked(cells.get("CHILD"), _child_rule(ctx.la_code, key, memo))
-    out["sex"] = _mapped(cells.get("SEX"), _text)
-    dob, dob_problems = _checked(cells.get("DOB"), _date_rule("DOB", required=True))
-    out["birth_month"] = _mapped(dob, month_of)
-    out["ethnic"] = _mapped(cells.get("ETHNIC"), _code)
-    out["mother"] = _mapped(cells.get("MOTHER"), _text)
-    mc_dob, mc_problems = _checked(cells.get("MC_DOB"), _date_rule("MC_DOB"))
-    out["mc_birth_month"] = _mapped(mc_dob, month_of)
-    return out, [child, dob_problems, mc_problems]
+@dataclass
+class FilePlan:
+    """A file of the batch: whose return, its format, its tables, what to say about it."""
+
+    path: Path
+    ctx: ReturnContext
+    fmt: str = "csv"
+    sheet_names: list[str | None] = field(default_factory=lambda: [None])  # landed sheets, in the file's order
+    sheets: list[SheetPlan] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    note: str | None = None  # said on the file's first table
 
 
-def episode_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None = None
-                    ) -> tuple[dict[str, list], list[dict]]:
-    out: dict[str, list] = {}
-    checks = []
-    year = ctx.collection_year
-    out["child_key"], problems = _checked(cells.get("CHILD"), _child_rule(ctx.la_code, key, memo))
-    checks.append(problems)
-    for column, required in (("DECOM", True), ("DEC", False)):
-        out[column.lower()], problems = _checked(cells.get(column), _date_rule(column, required))
-        checks.append(problems)
-    for column, required in (("RNE", True), ("LS", True), ("CIN", True), ("PLACE", True), ("REC", False),
-                             ("PLACE_PROVIDER", False), ("REASON_PLACE_CHANGE", False)):
-        out[column.lower()], problems = _checked(cells.get(column), _code_rule(column, year, required))
-        checks.append(problems)
-    out["urn"] = _mapped(cells.get("URN"), _text)
-    checks.extend(_episode_rules(out, cells))
-    # PL_POST is compared here and never kept (nor shown in a reason): the placement's postcode
-    placements = list(zip(out["place"], out["place_provider"], _mapped(cells.get("PL_POST"), _code), out["urn"]))
-    checks.append(sequence_problems(out, placements))
-    return out, checks
+@dataclass
+class ReadBatch:
+    """What :func:`read_returns` made on its connection: per raw table the staged rows and the quarantine entries
+    (temporary tables), the files read and the files refused (path -> reason)."""
+
+    staged: dict[str, str]
+    rejections: dict[str, str]
+    files: dict[str, FilePlan]
+    refused: dict[str, str]
 
 
-def _episode_rules(out: dict[str, list], cells: _Cells) -> list[dict]:
-    """The DfE rules on one episode: its dates in order (356), DEC with REC (148), adopted from a placement for
-    adoption (390), a placement with current foster carers begun with the same carers (217)."""
-    raw_decom, raw_dec, raw_rec, raw_rne = cells.get("DECOM"), cells.get("DEC"), cells.get("REC"), cells.get("RNE")
-    decom, dec, rec, place, rne = out["decom"], out["dec"], out["rec"], out["place"], out["rne"]
-    any_rec = _mapped(raw_rec, _code)
-    return [{
-        i: ("DEC", raw_dec[i], f"DfE rule 356: DEC {raw_dec[i].strip()} is before DECOM {raw_decom[i].strip()}: an "
-                               "episode cannot end before it starts; correct either date")
-        for i, (start, end) in enumerate(zip(decom, dec)) if start and end and end < start}, {
-        i: ("REC", None, f"DfE rule 148: REC is blank although the episode ended (DEC {raw_dec[i].strip()}): give the "
-                         "reason the episode ceased (X1 if a new episode began the same day)")
-        for i, (end, code) in enumerate(zip(dec, any_rec)) if end and code is None}, {
-        i: ("REC", raw_rec[i],
-            f"DfE rule 390: REC {rec[i]} (adopted) ends an episode whose placement {place[i]} is not an adoption "
-            f"placement ({', '.join(ALL_ADOPTION_PLACEMENTS)}): a child is adopted from a placement for adoption; "
-            "correct PLACE or REC")
-        for i, (end, code, placement) in enumerate(zip(dec, rec, place))
-        if end and code in ADOPTED_REC and placement and placement not in ALL_ADOPTION_PLACEMENTS}, {
-        i: ("RNE", raw_rne[i],
-            f"DfE rule 217: PLACE {place[i]} (placed for adoption with the current foster carers) begins with RNE "
-            f"{code}, which says the carers changed: it must be S, T or U (same carers); correct RNE or PLACE")
-        for i, (start, code, placement) in enumerate(zip(decom, rne, place))
-        if placement in WITH_CURRENT_FOSTER_CARERS and code and code not in ("S", "T", "U")
-        and start and start >= RULE_217_FROM}]
+def _plan_file(path: Path, root: Path, home_la: str, known_las) -> FilePlan:
+    """The return and the format of a file (FileRejected / UnreadableFile when it cannot be read at all)."""
+    ctx = return_context(path, root, home_la, known_las)
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    if not head.strip() and path.stat().st_size <= len(head):
+        raise UnreadableFile("the file is empty")
+    return FilePlan(path, ctx, fmt=sniff_format(head) if not head.startswith(b"PK") else "workbook")
 
 
-RULE_217_FROM = "2015-04-01"  # DfE rule 217 applies to episodes beginning on or after 1 April 2015
-CONTINUATION_RNE = ("P", "L", "T", "U", "B")
+def _land_rows(con, path: Path, sheet: str | None, numbers: Iterable[int], rows: list[list]) -> None:
+    """Rows read in Python (a workbook sheet, a table of an XML return) landed in the shape of the CSV files."""
+    import pandas as pd
+
+    if not rows:
+        return
+    batch = pd.DataFrame({"_file_path": str(path), "_sheet": sheet, "_row_number": list(numbers),
+                          "fields": pd.Series(rows, dtype="object")})
+    con.register("_s903_batch", batch)
+    try:
+        con.execute(f"insert into {LANDED} select _file_path, _sheet, _row_number, fields::varchar[] from _s903_batch")
+    finally:
+        con.unregister("_s903_batch")
 
 
-def sequence_problems(out: dict[str, list], placements: list[tuple] | None = None) -> dict[int, Problem]:
-    """The DfE rules on a child's episodes in the file, in DECOM order: an episode may not begin before the one
-    before it ended (501, 142); an episode continuing the one before (RNE P, L, T, U, B) begins the day it ended
-    (433), and its RNE agrees with what changed (434, 435, 436). The later episode is the one quarantined.
-    ``placements``: per row, what identifies the placement (PLACE, PLACE_PROVIDER, PL_POST, URN)."""
-    by_child: dict[str, list[int]] = {}
-    for i, (child, start) in enumerate(zip(out["child_key"], out["decom"])):
-        if child and start:
-            by_child.setdefault(child, []).append(i)
-    decom, dec, rne = out["decom"], out["dec"], out["rne"]
-    problems: dict[int, Problem] = {}
-    for rows in by_child.values():
-        rows.sort(key=lambda i: decom[i])  # stable: of the same episode twice, the first (the one kept) stays
-        rows = [i for n, i in enumerate(rows) if n == 0 or decom[rows[n - 1]] != decom[i]]
-        for before, i in itertools.pairwise(rows):
-            ended = dec[before]
-            if ended is None or ended > decom[i]:
-                problems[i] = ("DECOM", decom[i], (
-                    f"DfE rule {'142' if ended is None else '501'}: this episode begins on {decom[i]}, before the "
-                    f"child's episode from {decom[before]} ended ({ended or 'still open'}): close the earlier "
-                    "episode on this DECOM or correct the dates"))
-            elif rne[i] in CONTINUATION_RNE and ended != decom[i]:
-                problems[i] = ("RNE", rne[i], (
-                    f"DfE rule 433: RNE {rne[i]} says this episode continues the one before, but that episode "
-                    f"ended on {ended}, not on this DECOM {decom[i]}: use RNE S for a new period of care, or "
-                    "correct the dates"))
-            elif placements is not None and (problem := _what_changed(out, placements, before, i)):
-                problems[i] = problem
-    return problems
-
-
-# RNE -> (DfE rule, the legal status changes, the placement changes)
-RNE_CHANGES = {"L": ("434", True, False), "P": ("435", False, True), "T": ("435", False, True),
-               "U": ("436", True, True), "B": ("436", True, True)}
-
-
-def _what_changed(out: dict[str, list], placements: list[tuple], before: int, i: int) -> Problem | None:
-    """Whether RNE agrees with what changed from the episode before: the legal status (LS), the placement (any of
-    PLACE, PLACE_PROVIDER, PL_POST, URN)."""
-    code = out["rne"][i]
-    if code not in RNE_CHANGES or out["ls"][i] is None or out["ls"][before] is None:
-        return None
-    rule, ls_changes, placement_changes = RNE_CHANGES[code]
-    ls_changed = out["ls"][i] != out["ls"][before]
-    placement_changed = placements[i] != placements[before]
-    if (ls_changed, placement_changed) == (ls_changes, placement_changes):
-        return None
-    said = {"L": "the legal status changed and not the placement", "P": "the placement changed and not the "
-            "legal status", "T": "the placement changed and not the legal status", "U": "the legal status and the "
-            "placement changed", "B": "the legal status and the placement changed"}[code]
-    found = (f"LS {'changed' if ls_changed else 'is unchanged'} ({out['ls'][before]} to {out['ls'][i]}) and the "
-             f"placement {'changed' if placement_changed else 'is unchanged'} (PLACE, PLACE_PROVIDER, PL_POST, URN)")
-    return ("RNE", code, f"DfE rule {rule}: RNE {code} says {said}, but {found}: correct RNE or the episode")
-
-
-def _child_and_birth_month(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None
-                           ) -> tuple[dict[str, list], list[dict]]:
-    """The pseudonymised child and the month of birth (DOB optional) of an AD1 or PlacedAdoption table."""
-    out: dict[str, list] = {}
-    out["child_key"], child = _checked(cells.get("CHILD"), _child_rule(ctx.la_code, key, memo))
-    dob, dob_problems = _checked(cells.get("DOB"), _date_rule("DOB"))
-    out["birth_month"] = _mapped(dob, month_of)
-    return out, [child, dob_problems]
-
-
-def ad1_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None = None
-                ) -> tuple[dict[str, list], list[dict]]:
-    out, checks = _child_and_birth_month(cells, ctx, key, memo)
-    for column in ("DATE_INT", "DATE_MATCH"):
-        out[column.lower()], problems = _checked(cells.get(column), _date_rule(column))
-        checks.append(problems)
-    out["foster_care"], problems = _checked(cells.get("FOSTER_CARE"), _flag_rule("FOSTER_CARE", ctx.collection_year))
-    checks.append(problems)
-    for column in ("NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"):
-        out[column.lower()], problems = _checked(cells.get(column), _code_rule(column, ctx.collection_year, False))
-        checks.append(problems)
-    return out, checks
-
-
-def placed_adoption_columns(cells: _Cells, ctx: ReturnContext, key: str, memo: dict | None = None
-                            ) -> tuple[dict[str, list], list[dict]]:
-    out, checks = _child_and_birth_month(cells, ctx, key, memo)
-    for column, required in (("DATE_PLACED", True), ("DATE_PLACED_CEASED", False)):
-        out[column.lower()], problems = _checked(cells.get(column), _date_rule(column, required))
-        checks.append(problems)
-    out["reason_placed_ceased"], problems = _checked(
-        cells.get("REASON_PLACED_CEASED"), _code_rule("REASON_PLACED_CEASED", ctx.collection_year, False))
-    checks.append(problems)
-    raw_placed, raw_ceased = cells.get("DATE_PLACED"), cells.get("DATE_PLACED_CEASED")
-    checks.append({
-        i: ("DATE_PLACED_CEASED", raw_ceased[i], f"DfE rule 522: DATE_PLACED_CEASED {raw_ceased[i].strip()} is before "
-                                                 f"DATE_PLACED "
-                                                 f"{raw_placed[i].strip()}: correct either date")
-        for i, (placed, ceased) in enumerate(zip(out["date_placed"], out["date_placed_ceased"]))
-        if placed and ceased and ceased < placed})
-    return out, checks
-
-
-# table -> (its columns and problems, the columns a row may not repeat in a file, what a repeat is called)
-TABLE_RULES = {
-    EPISODES_TABLE.name: (episode_columns, ("child_key", "decom"), "episode (same child and DECOM)"),
-    HEADER_TABLE.name: (header_columns, ("child_key",), "Header row for the same child"),
-    AD1_TABLE.name: (ad1_columns, ("child_key",), "AD1 row for the same child"),
-    PLACED_ADOPTION_TABLE.name: (placed_adoption_columns, ("child_key", "date_placed"),
-                                 "PlacedAdoption row (same child and DATE_PLACED)"),
-}
-SOURCE_COLUMNS = {  # the DfE columns each table reads
-    EPISODES_TABLE.name: ("CHILD", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "REC", "PLACE_PROVIDER", "PL_POST",
-                          "REASON_PLACE_CHANGE", "URN"),
-    HEADER_TABLE.name: ("CHILD", "SEX", "DOB", "ETHNIC", "MOTHER", "MC_DOB"),
-    AD1_TABLE.name: ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"),
-    PLACED_ADOPTION_TABLE.name: ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"),
-}
-
-
-def build_table(table: RawTable, cells: _Cells, ctx: ReturnContext, key: str, sheet: str | None,
-                as_frame: bool = False, memo: dict | None = None) -> ParsedTable:
-    """The rows of one table of a file after the row rules, a column at a time (each distinct value checked
-    once), with the duplicate rule: ``rows`` (dicts), or ``frame`` (a DataFrame, for large files)."""
-    columns_of, key_columns, what = TABLE_RULES[table.name]
-    out, checks = columns_of(cells, ctx, key, memo)
-    parsed = ParsedTable(table.name, sheet=sheet, rows_read=len(cells))
-    problems: dict[int, list[Problem]] = {}
-    for check in checks:  # a row's problems in the order its rules are checked
-        for i, problem in check.items():
-            problems.setdefault(i, []).append(problem)
-    seen: dict[tuple, int] = {}
-    for i, dup_key in enumerate(zip(*(out[c] for c in key_columns))):
-        if i in problems:
+def _land_files(con, plans: dict[str, FilePlan], refused: dict[str, str]) -> None:
+    """CSV files by DuckDB in one call; workbooks by their Python reader, sheet by sheet (same shape)."""
+    land_csv_files(con, [p.path for p in plans.values() if p.fmt == "csv"], LANDED)
+    for name, plan in list(plans.items()):
+        if plan.fmt in ("csv", "xml"):
             continue
-        if dup_key in seen:
-            problems[i] = [("CHILD", out["child_key"][i],
-                            f"duplicate {what}: {cells.seen_as} {seen[dup_key]} of this file is kept")]
-        else:
-            seen[dup_key] = cells.locations[i]
-    wheres = cells.wheres
-    parsed.rejections = [
-        Rejection(cells.locations[i], column, value, f"{wheres[i] if wheres else ''}{reason}")
-        for i in sorted(problems) for column, value, reason in problems[i]]
-    keep = [i for i in range(len(cells)) if i not in problems] if problems else None
-    context = {"la_code": ctx.la_code, "collection_year": str(ctx.collection_year)}
-    names = [c for c in table.columns if c not in context]
-    kept = {c: (out[c] if keep is None else [out[c][i] for i in keep]) for c in names}
-    numbers = cells.locations if keep is None else [cells.locations[i] for i in keep]
-    if as_frame:
-        import pandas as pd
-
-        parsed.frame = pd.DataFrame({
-            **{c: pd.Series([value] * len(numbers), dtype="object") for c, value in context.items()},
-            **{c: pd.Series(kept[c], dtype="object") for c in names},
-            "_row_number": pd.Series(numbers, dtype="int64"),
-        })
-    else:
-        parsed.rows = [{**context, **dict(zip(names, values)), "_row_number": number}
-                       for *values, number in zip(*(kept[c] for c in names), numbers)]
-    return parsed
+        try:
+            plan.fmt, sheets = read_tables(plan.path)
+        except (FileRejected, UnreadableFile) as exc:
+            refused[name] = str(exc)
+            del plans[name]
+            continue
+        plan.sheet_names = [sheet.name for sheet in sheets]
+        for sheet in sheets:
+            _land_rows(con, plan.path, sheet.name, range(1, len(sheet.rows) + 1), sheet.rows)
 
 
-# --------------------------------------------------------------------------------------------------------
-# CSV / XLSX
-# --------------------------------------------------------------------------------------------------------
 def recognise_table(rows: list[list[str | None]]) -> tuple[TableSpec, int] | None:
     """The DfE table a sheet holds and the index of its header row, from the header alone."""
     for spec in (*USED_SPECS, *IGNORED_SPECS):
@@ -660,8 +784,8 @@ def _column_index(header: list[str | None]) -> dict[str, int]:
     return index
 
 
-def _unrecognised(sheet: Sheet) -> FileRejected:
-    first = next((r for r in sheet.rows if any(r)), [])
+def _unrecognised(rows: list[list[str | None]]) -> FileRejected:
+    first = next((r for r in rows if any(r)), [])
     named = sorted({normalise_header(c).upper() for c in first if c} & KNOWN_COLUMNS)
     what = (f"its first row names {', '.join(named)}" if named else
             f"its first row ({sum(1 for c in first if c)} cells) names no SSDA903 column")
@@ -670,37 +794,84 @@ def _unrecognised(sheet: Sheet) -> FileRejected:
         f"Header, Episodes, AD1 or PlacedAdoption (or Reviews, UASC, OC2, OC3, PrevPerm, Missing), but {what}")
 
 
-def parse_sheet(sheet: Sheet, ctx: ReturnContext, key: str, as_frame: bool = False,
-                memo: dict | None = None) -> ParsedTable:
-    """One CSV file or workbook sheet: the rows of its table, or a note that it is recognised but not used."""
-    found = recognise_table(sheet.rows)
+def plan_sheet(rows: list[list[str | None]], plan: FilePlan, sheet: str | None) -> SheetPlan:
+    """How one CSV file or workbook sheet is read, from its first rows (FileRejected when it cannot be)."""
+    found = recognise_table(rows)
     if found is None:
-        raise _unrecognised(sheet)
+        raise _unrecognised(rows)
     spec, at = found
-    index = _column_index(sheet.rows[at])
-    data_rows = [(n, row) for n, row in enumerate(sheet.rows[at + 1:], start=at + 2) if any(c for c in row)]
+    label = plan.path.stem if sheet is None else sheet
     if spec.raw is None:
-        return ParsedTable(  # rows of a table not used are not read as data: counted in the note only
-            f"ssda903_{spec.name.lower()}", sheet=sheet.name,
-            notes=[f"recognised as the SSDA903 {spec.name} table ({len(data_rows)} rows): not used by the "
-                   "warehouse, so not loaded"])
+        return SheetPlan(sheet, label, f"ssda903_{spec.name.lower()}", None, header_row=at + 1, notes=[spec.name])
+    index = _column_index(rows[at])
     missing = [c for c in spec.required if c not in index]
     if missing:
         found_columns = ", ".join(c for c in index if c in KNOWN_COLUMNS) or "none"
         raise FileRejected(
             f"the SSDA903 {spec.name} table lacks required column(s) {', '.join(missing)}; "
             f"SSDA903 columns found: {found_columns}")
-    wanted = {column: i for column, i in index.items() if column in SOURCE_COLUMNS[spec.raw.name]}
-    rows = [row for _number, row in data_rows]
-    if rows and min(map(len, rows)) > max(wanted.values(), default=-1):
-        by_position = list(zip(*rows))  # every row reaches every column wanted: transpose in one go
-        values = {column: list(by_position[i]) for column, i in wanted.items()}
-    else:
-        values = {column: [row[i] if i < len(row) else None for row in rows] for column, i in wanted.items()}
-    cells = _Cells(values, [number for number, _row in data_rows])
-    parsed = build_table(spec.raw, cells, ctx, key, sheet.name, as_frame, memo)
-    parsed.notes.append(f"SSDA903 {spec.name} of {ctx.la_code} for {ctx.collection_year}")
-    return parsed
+    positions = {c: index[c] + 1 for c in SOURCE_COLUMNS[spec.raw.name] if c in index}
+    note = f"SSDA903 {spec.name} of {plan.ctx.la_code} for {plan.ctx.collection_year}"
+    return SheetPlan(sheet, label, spec.raw.name, spec.raw, at + 1, positions, notes=[note])
+
+
+TOP_ROWS_SQL = f"select _file_path, _sheet, _row_number, fields from {LANDED} where _row_number <= 30 order by all"
+
+
+def recognise_sheets(con, plans: dict[str, FilePlan]) -> None:
+    """Each landed CSV file's and workbook sheet's table, decided in Python from its first rows (one decision per
+    sheet, never per row); an empty sheet is skipped."""
+    filled = {(f, s) for f, s in con.execute(f"select distinct _file_path, _sheet from {ROWS}").fetchall()}
+    top: dict[tuple[str, str | None], list[list]] = {}
+    for file, sheet, number, fields in con.execute(TOP_ROWS_SQL).fetchall():
+        rows = top.setdefault((file, sheet), [])
+        rows.extend([[]] * (number - len(rows) - 1))
+        rows.append(list(fields))
+    for file, plan in plans.items():
+        for sheet in plan.sheet_names if plan.fmt != "xml" else ():
+            if (file, sheet) not in filled:
+                continue
+            try:
+                plan.sheets.append(plan_sheet(top[(file, sheet)], plan, sheet))
+            except FileRejected as exc:
+                plan.problems.append(str(exc) if len(plan.sheet_names) == 1 else f"sheet '{sheet}': {exc}")
+
+
+COUNTS_SQL = f"""
+select r._file_path, r._sheet, count(*) from {ROWS} as r
+join (select unnest(?::varchar[]) as _file_path, unnest(?::varchar[]) as _sheet, unnest(?::bigint[]) as _header_row)
+    as h on h._file_path = r._file_path and h._sheet is not distinct from r._sheet
+where r._row_number > h._header_row group by all"""
+
+
+def count_rows(con, plans: dict[str, FilePlan]) -> None:
+    """Each table's data rows (rows with a cell that is not blank, below the header), in one query."""
+    sheets = [(file, s) for file, plan in plans.items() for s in plan.sheets]
+    counts = {(f, s): n for f, s, n in con.execute(COUNTS_SQL, [[f for f, _ in sheets], [s.sheet for _, s in sheets],
+                                                                [s.header_row for _, s in sheets]]).fetchall()}
+    for file, sheet in sheets:
+        sheet.rows_read = counts.get((file, sheet.sheet), 0)
+        if sheet.raw is None:  # rows of a table not used are not read as data: counted in the note only
+            sheet.notes = [(f"recognised as the SSDA903 {sheet.notes[0]} table ({sheet.rows_read} rows): not used "
+                            "by the warehouse, so not loaded")]
+            sheet.rows_read = 0
+
+
+def stage_cells(con, plans: dict[str, FilePlan], table: str) -> None:
+    """``_s903_cells_<table>``: the declared columns of every sheet holding ``table`` (:func:`columns_sql`, by
+    each sheet's positions), with the return's LA and year."""
+    columns = [f"r_{c.lower()}" for c in (*SOURCE_COLUMNS[table], "_WHERE")]
+    sheets = [(plan, s) for plan in plans.values() for s in plan.sheets if s.raw is not None and s.raw.name == table]
+    kinds = {"_file_path": "varchar", "_sheet": "varchar", "_header_row": "bigint", "la_code": "varchar",
+             "collection_year": "integer", "seen_as": "varchar", "_label": "varchar",
+             **dict.fromkeys(columns, "integer")}
+    _table_of(con, "_s903_positions", kinds, [
+        (str(plan.path), s.sheet, s.header_row, plan.ctx.la_code, plan.ctx.collection_year, s.seen_as,
+         s.label, *(s.positions.get(c.removeprefix("r_").upper()) for c in columns)) for plan, s in sheets])
+    texts = ", ".join(f"s903_text(c.r_{col.sql}) as t_{col.sql}" for col in SOURCE_SPECS[table])
+    con.execute(f"create or replace temp table {_name('cells', table)} as select c.*, {texts}, p.la_code, "
+                f"p.collection_year, p.seen_as, p._label from ({columns_sql(ROWS, '_s903_positions', columns)}) as c "
+                "join _s903_positions as p on c._file_path = p._file_path and c._sheet is not distinct from p._sheet")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -735,29 +906,32 @@ def _leaves(element: ET.Element) -> dict[str, str | None]:
     return values
 
 
+def _filled(value: str | None) -> bool:
+    return bool(value and value.strip())
+
+
 class _XmlTable:
-    """The records of one table of an XML return, gathered element by element."""
+    """The records of one table of an XML return, gathered element by element, landed as a sheet whose header
+    names the table's DfE columns and ``_WHERE`` (which element: XML has no row numbers; starts each reason)."""
 
     def __init__(self, table: RawTable, sheet: str, seen_as: str):
         self.table, self.sheet, self.seen_as = table, sheet, seen_as
-        self.records: list[dict] = []
+        self.records: list[list] = []
         self.locations: list[int] = []
-        self.wheres: list[str] = []
 
     def add(self, fields: dict, location: int, where: str) -> None:
-        self.records.append(fields)
+        self.records.append([*(fields.get(c) for c in SOURCE_COLUMNS[self.table.name]), where])
         self.locations.append(location)
-        self.wheres.append(where)
 
-    def build(self, ctx: ReturnContext, key: str, as_frame: bool, memo: dict | None) -> ParsedTable:
-        values = {c: [r.get(c) for r in self.records] for c in SOURCE_COLUMNS[self.table.name]}
-        cells = _Cells(values, self.locations, self.wheres, self.seen_as)
-        return build_table(self.table, cells, ctx, key, self.sheet, as_frame, memo)
+    def land(self, con, path: Path) -> SheetPlan:
+        columns = [*SOURCE_COLUMNS[self.table.name], "_WHERE"]
+        _land_rows(con, path, self.sheet, [0, *self.locations], [columns, *self.records])
+        return SheetPlan(self.sheet, self.sheet, self.table.name, self.table, 0,
+                         {c: i for i, c in enumerate(columns, 1)}, self.seen_as)
 
 
-def parse_xml(data: bytes, ctx: ReturnContext, key: str, as_frame: bool = False,
-              memo: dict | None = None) -> list[ParsedTable]:
-    """The XML return: Header, Episodes, AD1 and PlacedAdoption rows; the other sub-tables counted in a note."""
+def xml_tables(data: bytes) -> tuple[list[_XmlTable], dict[str, int]]:
+    """The XML return's Header, Episodes, AD1 and PlacedAdoption records, and the other sub-tables counted."""
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -774,10 +948,10 @@ def parse_xml(data: bytes, ctx: ReturnContext, key: str, as_frame: bool = False,
         fields = _leaves(child)  # HEADER is a singleton sub-element: its values are found through it
         where = f"<CHILD> {child_number}: "
         tables[HEADER_TABLE.name].add(fields, child_number, where)
-        if any(_text(fields.get(f)) for f in AD1_FIELDS):
+        if any(_filled(fields.get(f)) for f in AD1_FIELDS):
             tables[AD1_TABLE.name].add(fields, child_number, where)
         for tag in ("DUC", "IN_TOUCH"):
-            if _text(fields.get(tag)):
+            if _filled(fields.get(tag)):
                 ignored[XML_IGNORED[tag]] = ignored.get(XML_IGNORED[tag], 0) + 1
         for sub in (header if header is not None else []):
             tag = _tag(sub)
@@ -790,51 +964,151 @@ def parse_xml(data: bytes, ctx: ReturnContext, key: str, as_frame: bool = False,
         for number_in_child, episode in enumerate((e for e in child if _tag(e) == "EPISODE"), 1):
             episode_number += 1
             tables[EPISODES_TABLE.name].add(
-                {**{"CHILD": fields.get("CHILD")}, **_leaves(episode)}, episode_number,
+                {"CHILD": fields.get("CHILD"), **_leaves(episode)}, episode_number,
                 f"{where}<EPISODE> {number_in_child} (episode {episode_number} of the file): ")
-    parsed = [t.build(ctx, key, as_frame, memo) for t in tables.values()]
-    note = f"SSDA903 XML return of {ctx.la_code} for {ctx.collection_year}"
+    return list(tables.values()), ignored
+
+
+def land_xml(con, plan: FilePlan) -> None:
+    """An XML return read in Python and landed as four sheets (one per table), with the note of the file."""
+    tables, ignored = xml_tables(plan.path.read_bytes())
+    plan.sheets = [t.land(con, plan.path) for t in tables]
+    note = f"SSDA903 XML return of {plan.ctx.la_code} for {plan.ctx.collection_year}"
     if ignored:
         note += "; also holds " + ", ".join(f"{n} {what}" for what, n in sorted(ignored.items())) + \
                 ", not used by the warehouse, so not loaded"
-    parsed[0].notes.append(note)
-    return parsed
+    plan.note = note
 
 
 # --------------------------------------------------------------------------------------------------------
-# A file
+# A batch of files, and a file
 # --------------------------------------------------------------------------------------------------------
+def plan_files(con, paths: Iterable[Path], root: Path, home_la: str, known_las) -> tuple[dict, dict]:
+    """Every file landed (:data:`LANDED`) and planned: file path -> :class:`FilePlan`; and the files refused
+    whole (path -> reason): no return folder, empty, not readable, no SSDA903 table."""
+    plans: dict[str, FilePlan] = {}
+    refused: dict[str, str] = {}
+    for path in paths:
+        try:
+            plans[str(path)] = _plan_file(path, root, home_la, known_las)
+        except (FileRejected, UnreadableFile) as exc:
+            refused[str(path)] = str(exc)
+    _land_files(con, plans, refused)
+    for name, plan in list(plans.items()):
+        if plan.fmt == "xml":
+            try:
+                land_xml(con, plan)
+            except FileRejected as exc:
+                refused[name] = str(exc)
+                del plans[name]
+    con.execute(NONBLANK_ROWS_SQL)
+    recognise_sheets(con, plans)
+    for name, plan in list(plans.items()):
+        if not plan.sheets:
+            refused[name] = "; ".join(plan.problems) or "no SSDA903 table in the file"
+            del plans[name]
+    count_rows(con, plans)
+    return plans, refused
+
+
+def read_returns(con, paths: Iterable[Path], *, root: Path, home_la: str, key: str,
+                 known_las: Iterable[str] | None = None, memo: dict | None = None) -> ReadBatch:
+    """Every file of ``paths`` landed, recognised and put through the row rules in SQL on ``con``: per raw table
+    the rows that pass (``_s903_staged_<table>``) and the quarantine entries (``_s903_rejections_<table>``)."""
+    create_rule_tables(con)
+    plans, refused = plan_files(con, paths, root, home_la, known_las)
+    years = sorted({plan.ctx.collection_year for plan in plans.values()})
+    _table_of(con, "_s903_years", {"year": "integer"}, [(y,) for y in years])
+    for statement in VALID_CODES_SQL.split(";\n"):
+        con.execute(statement)
+    names = [t.name for t in TABLES]
+    for table in names:
+        stage_cells(con, plans, table)
+    _drop(con, LANDED, ROWS)  # what is kept of each step is dropped when the next has read it (memory)
+    read_dates(con, names)
+    for table in names:
+        sql, params = typed_sql(table)
+        con.execute(f"create or replace temp table {_name('typed', table)} as {sql}", params)
+        _drop(con, f"_s903_cells_{table}")
+    pseudonymise_children(con, names, key, memo)
+    for table in names:
+        apply_row_rules(con, table)
+        _drop(con, f"_s903_typed_{table}", f"_s903_problems_{table}")
+    return ReadBatch({t: f"_s903_staged_{t}" for t in names}, {t: f"_s903_rejections_{t}" for t in names},
+                     plans, refused)
+
+
+def _drop(con, *tables: str) -> None:
+    for table in tables:
+        con.execute(f"drop table if exists {quote_ident(table)}")
+
+
+def file_read(plan: FilePlan) -> FileRead:
+    """What the load log says of a file read: its tables, its data rows, the notes of its tables."""
+    notes = [n for s in plan.sheets for n in s.notes]
+    if plan.note:
+        notes.insert(0, plan.note)
+    notes += plan.problems
+    return FileRead([s.table_name for s in plan.sheets], sum(s.rows_read for s in plan.sheets), notes)
+
+
+BATCH_REJECTIONS_SQL = ("select _file_path as file_path, _row_number as row_number, column_name, value, reason, "
+                        "?::varchar as table_name from {table}")
+
+
+def ssda903_batch(con, paths: list[Path], *, root: Path, home_la: str, key: str,
+                  known_las: Iterable[str] | None = None) -> BatchOutcome:
+    """The batch parser of the SSDA903 source (``load_source(batch_parser=...)``): every changed file at once."""
+    batch = read_returns(con, paths, root=root, home_la=home_la, key=key, known_las=known_las)
+    empty_rejections(con, "_s903_rejections")
+    for table, rejections in batch.rejections.items():
+        con.execute("insert into _s903_rejections " + BATCH_REJECTIONS_SQL.format(table=quote_ident(rejections)),
+                    [table])
+    return BatchOutcome(staged=batch.staged, rejections="_s903_rejections",
+                        read={name: file_read(plan) for name, plan in batch.files.items()}, refused=batch.refused)
+
+
 def parse_ssda903_file(path: Path, *, root: Path, home_la: str, key: str,
                        known_las: Iterable[str] | None = None, as_frame: bool = False,
                        memo: dict | None = None) -> list[ParsedTable]:
-    """Every table of one landing file, pseudonymised, with the row rules applied.
+    """Every table of one landing file, pseudonymised, with the row rules applied: :func:`read_returns` of the one
+    file (the same SQL as the batch) on a DuckDB of its own, as :class:`ParsedTable` (file by file loading).
 
-    ``as_frame``: each table's rows as a DataFrame (``ParsedTable.frame``, inserted in one statement) rather
-    than a list of dicts; the rules and the rows are the same. ``memo``: a dict kept for one load, in which
-    the child keys made are remembered across its files."""
-    ctx = return_context(path, root, home_la, known_las)
-    data = path.read_bytes()
-    if not data.strip():
-        raise UnreadableFile("the file is empty")
-    if sniff_format(data) == "xml":
-        return parse_xml(data, ctx, key, as_frame, memo)
-    _fmt, sheets = read_tables(path)
-    tables = []
-    problems = []
-    for sheet in sheets:
-        if not any(any(c for c in row) for row in sheet.rows):
-            continue
-        try:
-            tables.append(parse_sheet(sheet, ctx, key, as_frame, memo))
-        except FileRejected as exc:
-            if len(sheets) == 1:
-                raise
-            problems.append(f"sheet '{sheet.name}': {exc}")
-    if not tables:
-        raise FileRejected("; ".join(problems) or "no SSDA903 table in the file")
-    if problems:
-        tables[0].notes.extend(problems)
+    ``as_frame``: each table's rows as a DataFrame (``ParsedTable.frame``) rather than a list of dicts; the rules
+    and the rows are the same. ``memo``: a dict kept for one load, in which the child keys made are remembered."""
+    con = duckdb.connect()
+    try:
+        batch = read_returns(con, [path], root=root, home_la=home_la, key=key, known_las=known_las, memo=memo)
+        if str(path) in batch.refused:
+            raise FileRejected(batch.refused[str(path)])
+        plan = batch.files[str(path)]
+        tables = [_parsed_table(con, batch, plan, sheet, as_frame) for sheet in plan.sheets]
+    finally:
+        con.close()
+    if plan.note:
+        tables[0].notes.insert(0, plan.note)
+    tables[0].notes.extend(plan.problems)
     return tables
+
+
+def _parsed_table(con, batch: ReadBatch, plan: FilePlan, sheet: SheetPlan, as_frame: bool) -> ParsedTable:
+    parsed = ParsedTable(sheet.table_name, sheet=sheet.label, rows_read=sheet.rows_read, notes=list(sheet.notes))
+    if sheet.raw is None:
+        return parsed
+    where = "where _file_path = ? and _sheet is not distinct from ? order by _row_number"
+    rejected = con.execute(f"select _row_number, column_name, value, reason from "
+                           f"{quote_ident(batch.rejections[sheet.raw.name])} {where}, _check",
+                           [str(plan.path), sheet.sheet]).fetchall()
+    parsed.rejections = [Rejection(*row) for row in rejected]
+    rows = con.execute(f"select * exclude (_file_path, _sheet) from {quote_ident(batch.staged[sheet.raw.name])} "
+                       f"{where}", [str(plan.path), sheet.label])  # staged: the sheet as the load log names it
+    if as_frame:
+        parsed.frame = rows.df().astype(object)
+        parsed.frame["_row_number"] = parsed.frame["_row_number"].astype("int64")
+    else:
+        names = [d[0] for d in rows.description]
+        parsed.rows = [dict(zip(names, values)) for values in rows.fetchall()]
+    return parsed
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -1047,5 +1321,5 @@ def mark_for_reload(con, folder: Path, home_la: str, key: str) -> bool:
              if status == "unchanged" or _return_of(Path(p), folder, home_la) in returns]
     if again:
         con.execute("update quality.file_state set sha256 = 'reload' where source = ? and file_path in "
-                    f"(select unnest(?::varchar[]))", [SOURCE, again])
+                    "(select unnest(?::varchar[]))", [SOURCE, again])
     return True

@@ -133,14 +133,20 @@ def test_every_ofsted_grade_the_ingest_keeps_passes_the_blocking_check():
                 assert re.search(FRAMEWORK_GRADES[framework], text), (framework, repr(text))
 
 
-def test_nb_adoptr_other_than_1_or_2_is_quarantined():
-    from pipelines.lib.ssda903 import _code_rule
+def test_nb_adoptr_other_than_1_or_2_is_quarantined(tmp_path):
+    from pipelines.lib.ssda903 import parse_ssda903_file
 
-    nb_adoptr = _code_rule("NB_ADOPTR", 2020, required=False)
-    assert nb_adoptr("2") == ("2", None) and nb_adoptr("1.0") == ("1", None)
-    for bad in ("3", "x", "15000000000000"):
-        value, problem = nb_adoptr(bad)
-        assert value is None and problem[0] == "NB_ADOPTR" and "DfE rule 175" in problem[2]
+    folder = tmp_path / "2020"
+    folder.mkdir()
+    values = ("2", "1.0", "3", "x", "15000000000000")
+    path = folder / "ad1.csv"
+    path.write_text("CHILD,DATE_MATCH,FOSTER_CARE,NB_ADOPTR\n"
+                    + "".join(f"C{n},01/01/2020,0,{v}\n" for n, v in enumerate(values)), encoding="utf-8")
+    table, = parse_ssda903_file(path, root=tmp_path, home_la="865", key="k")
+    assert [(r["_row_number"], r["nb_adoptr"]) for r in table.rows] == [(2, "2"), (3, "1")]
+    assert [(r.row_number, r.column, r.value) for r in table.rejections] == [
+        (4, "NB_ADOPTR", "3"), (5, "NB_ADOPTR", "x"), (6, "NB_ADOPTR", "15000000000000")]
+    assert all("DfE rule 175" in r.reason for r in table.rejections)
 
 
 def test_files_are_read_again_when_the_folder_their_rules_come_from_changes(con, tmp_path):

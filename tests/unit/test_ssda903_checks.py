@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pytest
 
 from expectations.runner import validate_frame
 from expectations.ssda903 import (
@@ -152,9 +153,15 @@ def test_the_frame_the_loader_inserts_holds_the_rows_and_rejections_of_the_rules
     assert memo == {"la_code": "865", ("865", "C1"): KEY, ("865", "C2"): OTHER}
 
 
-def test_a_change_re_reads_the_files_of_its_return_only(tmp_path):
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_change_re_reads_the_files_of_its_return_only(tmp_path, batched):
     from pipelines.lib.ingest import load_source
-    from pipelines.lib.ssda903 import TABLES, apply_cross_table_rules, mark_for_reload
+    from pipelines.lib.ssda903 import (
+        TABLES,
+        apply_cross_table_rules,
+        mark_for_reload,
+        ssda903_batch,
+    )
 
     folder = tmp_path / "ssda903"
     header = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC\n"
@@ -166,9 +173,11 @@ def test_a_change_re_reads_the_files_of_its_return_only(tmp_path):
 
     def refresh(run_id):
         reloading = mark_for_reload(con, folder, "865", "k")
+        reader = ({"batch_parser": lambda c, paths: ssda903_batch(c, paths, root=folder, home_la="865", key="k")}
+                  if batched else
+                  {"parser": lambda p: parse_ssda903_file(p, root=folder, home_la="865", key="k", as_frame=True)})
         result = load_source(con, source="ssda903", folder=folder, tables=TABLES, run_id=run_id, one_transaction=True,
-                             parser=lambda p: parse_ssda903_file(p, root=folder, home_la="865", key="k",
-                                                                 as_frame=True))
+                             **reader)
         apply_cross_table_rules(con, run_id)
         return reloading, {str(f.file_path).removeprefix(str(folder) + "/"): f.status for f in result.files}
 

@@ -22,7 +22,7 @@ from pipelines.lib.ssda903 import (
     TABLES,
     apply_cross_table_rules,
     mark_for_reload,
-    parse_ssda903_file,
+    ssda903_batch,
 )
 
 DESCRIPTIONS = {
@@ -40,14 +40,13 @@ def load_ssda903(ctx: LoadContext) -> SourceResult:
     settings, con, key = ctx.settings, ctx.con, ctx.pseudonym_key
     known_las = load_la_lookup(settings.raw_dir / "reference").dfe_codes
     folder = settings.raw_dir / "ssda903"
-    memo: dict = {}  # child keys made in this load, so that each child's is computed once
     if mark_for_reload(con, folder, settings.home_la, key):
         ctx.log.info("SSDA903 files changed: the returns they belong to are read again (rules join the "
                      "files of a return)")
     result = load_source(
         con, source=SOURCE, folder=folder, tables=TABLES, run_id=ctx.run_id, one_transaction=True,
-        parser=lambda path: parse_ssda903_file(path, root=folder, home_la=settings.home_la, key=key,
-                                               known_las=known_las, as_frame=True, memo=memo),
+        batch_parser=lambda batch_con, paths: ssda903_batch(batch_con, paths, root=folder, home_la=settings.home_la,
+                                                            key=key, known_las=known_las),
     )
     moved = apply_cross_table_rules(con, ctx.run_id)
     if moved:

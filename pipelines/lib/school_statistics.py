@@ -140,8 +140,8 @@ def indicator_kind(name: str, unit: str | None = None) -> str:
     100), 'count' (not negative) or 'number' (any number).
 
     The meta file's ``indicator_unit`` decides when it is ``%`` (a percentage) or a unit of money, time or
-    percentage points (any number); otherwise the column name: ``*_percent``, ``pt_*``, ``*_perc``, ``*_pct`` are percentages; ``*_rate`` is a rate per 100
-    pupils, bounded by 100 when it counts pupils (permanent exclusions, pupils with one or more
+    percentage points (any number); otherwise the column name: ``*_percent``, ``pt_*``, ``*_perc``, ``*_pct``
+    are percentages; ``*_rate`` is a rate per 100 pupils, bounded by 100 when it counts pupils (permanent exclusions, pupils with one or more
     suspensions) and unbounded when it counts events (suspensions, fixed-period exclusions); counts are
     named ``t_*``, ``num_*``, ``sess_*``, ``enrolments*``, ``headcount``, ``perm_*``, ``fixed_*``, ``susp*``...
     """
@@ -310,7 +310,7 @@ class Landed:
 
 _OF_SHEET = "_file_path = ? and _sheet is not distinct from ?"
 _TOP_ROWS_SQL = "select _row_number, fields from {landing} where " + _OF_SHEET + " and _row_number <= ?"
-_BLANK_ROW = f"len(list_filter(fields, f -> trim(coalesce(f, ''), {_BLANKS}) <> '')) = 0"
+_BLANK_ROW = f"trim(coalesce(array_to_string(fields, ''), ''), {_BLANKS}) = ''"  # every cell blank"
 _FIRST_ROW_SQL = ("select fields from {landing} where " + _OF_SHEET + f" and not ({_BLANK_ROW}) "
                   "order by _row_number limit 1")
 

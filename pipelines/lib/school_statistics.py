@@ -60,7 +60,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.lib.ingest import FileRejected, RawTable
-from pipelines.lib.native_csv import columns_sql, land_csv_files, quote_ident
+from pipelines.lib.native_csv import land_csv_files, quote_ident
 from pipelines.lib.readers import (
     UnreadableFile,
     decode_text,
@@ -335,7 +335,8 @@ def _land(con, table: str, path: Path, meta_path: Path | None) -> tuple[list[tup
         sheets: list[tuple[str, str | None]] = [(path.stem, None)]
     else:
         sheets = []
-        is_workbook = sniff_format(path.read_bytes()[:65536]) in ("xlsx", "ods")
+        with path.open("rb") as fh:
+            is_workbook = sniff_format(fh.read(65536)) in ("xlsx", "ods")
         for name, rows in _read_sheets(path):
             sheets.append((name, name if is_workbook else None))
             _insert_rows(con, table, path, sheets[-1][1], rows)
@@ -728,7 +729,7 @@ def _meta_note(path: Path, source: str) -> ParsedTable:
 # not counted, as a spreadsheet export pads rows).
 _ROW_SHAPES_SQL = f"""
     create or replace temp table {{shapes}} as
-    select _row_number, {_BLANK_ROW} as blank,
+    select _row_number, fields, {_BLANK_ROW} as blank,
         case when len(fields) > ? then greatest(?, coalesce(list_max(list_filter(range(1, len(fields) + 1),
             i -> trim(coalesce(fields[i], ''), {_BLANKS}) <> '')), 0)) else len(fields) end as cells
     from {{landing}} where {_OF_SHEET} and _row_number > ?
@@ -737,12 +738,10 @@ _RAGGED_SQL = """
     select _row_number, 'the row has ' || cells || ' cells but the header has ' || ? || ' columns'
     from {shapes} where not blank and cells <> ? order by _row_number
 """
-# The declared columns of the layout (KEY_COLUMNS, f0.., v0..) of the rows of the header's width, key and
-# filter cells trimmed ('' when blank or absent), indicator cells as published.
+# The declared columns of the layout (KEY_COLUMNS, f0.., v0..) of the rows of the header's width.
 _WIDE_SQL = """
     create or replace temp table {wide} as
-    select w._row_number, {columns}
-    from ({picked}) w semi join {shapes} s on s._row_number = w._row_number and not s.blank and s.cells = ?
+    select _row_number, {columns} from {shapes} where not blank and cells = ?
 """
 
 
@@ -770,22 +769,15 @@ def _declared(layout: Layout) -> dict[str, int | None]:
 
 
 def _land_wide(landed: Landed, tag: str, layout: Layout) -> None:
-    """``<tag>_t``: the rows of the header's width with the declared columns, selected by
-    :func:`native_csv.columns_sql` through a positions table (one row: the file, sheet and header row)."""
+    """``<tag>_t``: the rows of the header's width with the declared columns (positions bound as parameters:
+    NULL gives ''), key and filter cells trimmed, indicator cells as published."""
     declared = _declared(layout)
-    positions = tag + "_p"
-    names = ", ".join(f"?::integer as {quote_ident(c)}" for c in declared)
-    landed.con.execute(f"create or replace temp table {quote_ident(positions)} as select ?::varchar as _file_path, "
-                       f"?::varchar as _sheet, ?::bigint as _header_row, {names}",
-                       [*landed.params, layout.header_index + 1, *(None if i is None else i + 1
-                                                                   for i in declared.values())])
-    keys = [*KEY_COLUMNS, *(c for c in declared if c.startswith("f"))]
-    columns = ", ".join(f"trim(coalesce(w.{quote_ident(c)}, ''), {_BLANKS}) as {quote_ident(c)}" if c in keys
-                        else f"w.{quote_ident(c)}" for c in declared)
-    picked = columns_sql(landed.table, positions, list(declared))
+    keys = {*KEY_COLUMNS, *(c for c in declared if c.startswith("f"))}
+    columns = ", ".join(f"trim(coalesce(fields[?], ''), {_BLANKS}) as {quote_ident(c)}" if c in keys
+                        else f"fields[?] as {quote_ident(c)}" for c in declared)
+    positions = [None if i is None else i + 1 for i in declared.values()]
     landed.con.execute(_WIDE_SQL.format(wide=quote_ident(tag + "_t"), shapes=quote_ident(tag + "_s"),
-                                        columns=columns, picked=picked), [_width(layout)])
-    landed.con.execute(f"drop table {quote_ident(positions)}")
+                                        columns=columns), [*positions, _width(layout)])
 
 
 def _parse_table(landed: Landed, tag: str, layout: Layout, source: str, reference: AreaReference,

@@ -645,3 +645,49 @@ def test_a_meta_file_listing_an_area_column_as_a_filter_does_not_make_it_one(tmp
     _table, frame = parse(data, reference)
     assert set(frame["breakdown"]) == {"Total"}
     assert set(frame["area_code"]) == {"E12000009", "E92000001"}
+
+
+# ---------------------------------------------------------------------------
+# Landing: DuckDB's own reader, the Python reader only for what it cannot read
+# ---------------------------------------------------------------------------
+
+
+def test_a_csv_file_and_its_meta_are_landed_by_duckdb_in_one_call(tmp_path, reference, monkeypatch):
+    import pipelines.lib.school_statistics as school_statistics
+
+    data = ees_file(tmp_path, "201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n")
+    write(tmp_path, "exclusions.meta.csv", META_HEADER + "\nschool_type,Filter,School type,,,,\n"
+          "perm_excl,Indicator,Permanent exclusions,,,,\nfixed_excl_rate,Indicator,Rate,,,,\n"
+          "sess_overall_percent,Indicator,Overall,,%,,\none_plus_fixed,Indicator,One plus,,,,\n")
+    calls = []
+    real = school_statistics.land_csv_files
+    monkeypatch.setattr(school_statistics, "land_csv_files",
+                        lambda con, files, table: calls.append([p.name for p in files]) or real(con, files, table))
+    monkeypatch.setattr(school_statistics, "_read_sheets", lambda path: pytest.fail(f"{path} read in Python"))
+    table, frame = parse(data, reference)
+    assert calls == [["exclusions.csv", "exclusions.meta.csv"]]
+    assert table.notes[0] == "filters and indicators from exclusions.meta.csv"
+    assert cell(frame, "sess_overall_percent")["indicator_unit"] == "%"
+
+
+@pytest.mark.parametrize(("delimiter", "native"), [(",", True), ("\t", False), (";", False)])
+def test_only_comma_separated_text_is_landed_natively(tmp_path, delimiter, native):
+    from pipelines.lib.school_statistics import _native_csv
+
+    path = write(tmp_path, "x.csv", EES_HEADER.replace(",", delimiter) + "\n")
+    assert _native_csv(path) is native
+    assert _native_csv(write(tmp_path, "u16.csv", EES_HEADER + "\n", encoding="utf-16")) is False
+    assert _native_csv(write(tmp_path, "empty.csv", "")) is False
+
+
+def test_roles_without_a_meta_file_are_profiled_in_sql(tmp_path, reference):
+    """Without a .meta.csv: a column of numbers with one stray text in over 100 cells is an indicator (the
+    text quarantined); a column of words, or one named like a filter, is a filter."""
+    rows = "".join("201112,Academic year,Local authority,E92000001,England,E12000009,South West,865,,,Total,"
+                   f"{'oops' if i == 7 else i},Kind {i}\n" for i in range(120))
+    header = EES_HEADER + ",perm_excl,area_kind\n"
+    table, frame = parse(write(tmp_path, "e.csv", header + rows), reference)
+    assert "filters: school_type, area_kind; 1 indicators" in table.notes[0]
+    assert set(frame["indicator"]) == {"perm_excl"}
+    assert [r.reason for r in table.rejections if r.column == "perm_excl"] == [
+        "perm_excl value 'oops' is neither a number nor a statistics symbol (c, x, z, low, k, u, or legacy : ~ .. . -)"]

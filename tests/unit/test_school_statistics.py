@@ -653,7 +653,7 @@ def test_a_meta_file_listing_an_area_column_as_a_filter_does_not_make_it_one(tmp
 
 
 def test_a_csv_file_and_its_meta_are_landed_by_duckdb_in_one_call(tmp_path, reference, monkeypatch):
-    import pipelines.lib.school_statistics as school_statistics
+    from pipelines.lib import school_statistics
 
     data = ees_file(tmp_path, "201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n")
     write(tmp_path, "exclusions.meta.csv", META_HEADER + "\nschool_type,Filter,School type,,,,\n"

@@ -14,6 +14,7 @@ import os
 import sys
 from contextlib import ExitStack, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipelines.lib.config import Settings
 from pipelines.lib.landing import diff_snapshots, take_snapshot
@@ -21,9 +22,17 @@ from pipelines.lib.locking import RefreshBusy, refresh_lock
 from pipelines.lib.pseudonymise import development_key_warning
 from pipelines.lib.publish import discard_unfinished_publication
 from pipelines.lib.refresh_state import (
-    ALL_SOURCES, RefreshState, code_fingerprint, note_failed_refresh, read_state, write_state,
+    ALL_SOURCES,
+    RefreshState,
+    code_fingerprint,
+    note_failed_refresh,
+    read_state,
+    write_state,
 )
 from pipelines.lib.summary import freshness_lines, refresh_summary
+
+if TYPE_CHECKING:  # Dagster is imported when a refresh runs, not for one with nothing to do
+    import dagster as dg
 
 FILE_LOGS = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
 
@@ -88,69 +97,105 @@ def _failure_reasons(result: dg.ExecuteInProcessResult) -> list[str]:
     return reasons
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a refresh that ran did: its Dagster run, whether it published, and why not (or what failed after)."""
+
+    run_id: str
+    published: bool
+    reasons: list[str]
+
+
 def run_refresh(instance: dg.DagsterInstance | None = None, full: bool = False) -> int:
-    """Refresh what changed and publish; print the summary; return the exit status."""
+    """Refresh what changed and publish; print the summary; return the exit status (0 published or current,
+    1 not published, 2 another refresh holds the lock)."""
     settings = Settings.from_env()
     try:
         with refresh_lock(settings.data_dir):
-            discard_unfinished_publication(settings.published_db)
-            fingerprint = code_fingerprint(settings)
-            snapshot = take_snapshot(settings.raw_dir)
-            plan = plan_refresh(settings, _asset_graph, full, fingerprint, snapshot)
-            print(f"Refresh plan: {plan.reason}.")
-            if plan.keys == []:
-                for line in freshness_lines(settings.work_db):
-                    print(line)
-                print(f"Published: {settings.published_db} (current)")
-                return 0
-            import dagster as dg
-
-            from pipelines.definitions import defs
-            from pipelines.defs.jobs import REFRESH_JOB_NAME
-            from pipelines.defs.publish import PUBLISHED_KEY
-
-            _freeze_imports()
-
-            log_path = settings.data_dir / "logs" / f"refresh-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
-            log_path.parent.mkdir(parents=True, exist_ok=True)
-            print(f"Progress log (Dagster and dbt): {log_path}", flush=True)
-            with ExitStack() as history:
-                if instance is None and os.environ.get("DAGSTER_HOME"):
-                    history.enter_context(_lighter_run_history())
-                instance = instance or (
-                    dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral())
-                with log_path.open("w", buffering=1) as log, redirect_stdout(log), redirect_stderr(log):
-                    result = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
-                        instance=instance, raise_on_error=False, run_config=FILE_LOGS, asset_selection=plan.keys,
-                        tags=_run_tags(settings, fingerprint))
-            published = any(e.asset_key == PUBLISHED_KEY for e in result.get_asset_materialization_events())
-            reasons = _failure_reasons(result)
-            # A step that failed after publication (a report, the dbt docs) is not recorded as done: the next
-            # refresh runs again what changed since the last refresh that did everything.
-            if published and not reasons:
-                write_state(settings, RefreshState(fingerprint, snapshot, dt.datetime.now().isoformat(timespec="seconds")))
-            elif not published:
-                _note_failed_refresh(settings, fingerprint, plan.sources, result.run_id)
+            outcome = _refresh(settings, instance, full)
     except RefreshBusy as exc:
         print(f"Refresh refused: {exc}", file=sys.stderr)
         return 2
-    if published:
-        print(f"Warehouse refreshed and published (run {result.run_id}).")
-        for reason in reasons:
+    if outcome is None:
+        return 0
+    _print_outcome(settings, outcome)
+    return 0 if outcome.published else 1
+
+
+def _refresh(settings: Settings, instance: dg.DagsterInstance | None, full: bool) -> Outcome | None:
+    """Under the refresh lock: plan, run and record the refresh; None when there was nothing to do."""
+    discard_unfinished_publication(settings.published_db)
+    fingerprint = code_fingerprint(settings)
+    snapshot = take_snapshot(settings.raw_dir)
+    plan = plan_refresh(settings, _asset_graph, full, fingerprint, snapshot)
+    print(f"Refresh plan: {plan.reason}.")
+    if plan.keys == []:
+        for line in freshness_lines(settings.work_db):
+            print(line)
+        print(f"Published: {settings.published_db} (current)")
+        return None
+    result = _execute(settings, instance, plan, fingerprint)
+    outcome = Outcome(result.run_id, _published(result), _failure_reasons(result))
+    # A step that failed after publication (a report, the dbt docs) is not recorded as done: the next
+    # refresh runs again what changed since the last refresh that did everything.
+    if outcome.published and not outcome.reasons:
+        write_state(settings, RefreshState(fingerprint, snapshot, dt.datetime.now().isoformat(timespec="seconds")))
+    elif not outcome.published:
+        _note_failed_refresh(settings, fingerprint, plan.sources, outcome.run_id)
+    return outcome
+
+
+def _execute(settings: Settings, instance: dg.DagsterInstance | None, plan: Plan,
+             fingerprint: str) -> dg.ExecuteInProcessResult:
+    """Run the refresh job over the plan's assets in this process, Dagster's and dbt's output to a log file.
+
+    Dagster is imported here, not at the top: a refresh with nothing to do never pays for it."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.defs.jobs import REFRESH_JOB_NAME
+
+    _freeze_imports()
+    log_path = settings.data_dir / "logs" / f"refresh-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"Progress log (Dagster and dbt): {log_path}", flush=True)
+    with ExitStack() as history:
+        if instance is None and os.environ.get("DAGSTER_HOME"):
+            history.enter_context(_lighter_run_history())
+        instance = instance or (
+            dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral())
+        with log_path.open("w", buffering=1) as log, redirect_stdout(log), redirect_stderr(log):
+            return defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
+                instance=instance, raise_on_error=False, run_config=FILE_LOGS, asset_selection=plan.keys,
+                tags=_run_tags(settings, fingerprint))
+
+
+def _published(result: dg.ExecuteInProcessResult) -> bool:
+    """Whether the run published the warehouse (materialised the publication asset)."""
+    from pipelines.defs.publish import PUBLISHED_KEY
+
+    return any(e.asset_key == PUBLISHED_KEY for e in result.get_asset_materialization_events())
+
+
+def _print_outcome(settings: Settings, outcome: Outcome) -> None:
+    """The refresh's verdict (failing check or file first), the summary of what it loaded, the key warning."""
+    if outcome.published:
+        print(f"Warehouse refreshed and published (run {outcome.run_id}).")
+        for reason in outcome.reasons:
             print(f"WARNING: {reason}. The warehouse is published; the next refresh runs this again.",
                   file=sys.stderr)
     else:
-        reasons = reasons or ["the publish step did not run"]
+        reasons = outcome.reasons or ["the publish step did not run"]
         print(f"REFRESH FAILED: {reasons[0]}. The previously published warehouse is unchanged.", file=sys.stderr)
         for reason in reasons[1:]:
             print(f"  also: {reason}", file=sys.stderr)
     if settings.work_db.exists():
-        for line in refresh_summary(settings.work_db, result.run_id, settings.published_db if published else None):
+        published_db = settings.published_db if outcome.published else None
+        for line in refresh_summary(settings.work_db, outcome.run_id, published_db):
             print(line)
     warning = development_key_warning(settings.pseudonym_key, settings.raw_dir)
     if warning:
         print(f"WARNING: {warning}")
-    return 0 if published else 1
 
 
 def _note_failed_refresh(settings: Settings, fingerprint: str, sources: set[str] | None, run_id: str) -> None:

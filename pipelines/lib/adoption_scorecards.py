@@ -55,6 +55,8 @@ def _number(text: str | None) -> tuple[str | None, str | None]:
 
 
 def _row(cells: dict, row_number: int, lookup: LaLookup) -> tuple[dict | None, list[Rejection]]:
+    """One published row as the raw table's row, or None and its rejections (every rule checked, in column
+    order: a row that breaks two rules says both)."""
     bad: list[Rejection] = []
 
     def reject(column, value, reason):
@@ -81,15 +83,25 @@ def _row(cells: dict, row_number: int, lookup: LaLookup) -> tuple[dict | None, l
     except ValueError as exc:
         reject("value", cells.get("value"), str(exc))
     try:
-        children, _ = _number(cells.get("children"))
-        problem = integer_problem(children, "children") if children is not None else None
-        if problem:
-            raise ValueError(problem)
-        out["children"] = children
+        out["children"] = _children(cells.get("children"))
     except ValueError as exc:
         reject("children", cells.get("children"), str(exc))
-    out["la_code"] = None
-    out["region_code"] = (cells.get("region_code") or "").strip().upper() or None
+    out.update(_area(cells, level, lookup, reject))
+    return (None if bad else out), bad
+
+
+def _children(text: str | None) -> str | None:
+    """The count of children of a row (a whole number, or none); ValueError naming the problem."""
+    children, _ = _number(text)
+    problem = integer_problem(children, "children") if children is not None else None
+    if problem:
+        raise ValueError(problem)
+    return children
+
+
+def _area(cells: dict, level: str | None, lookup: LaLookup, reject) -> dict:
+    """la_code, region_code, area_code and area_name of a row of the given level; ``reject`` told why not."""
+    out = {"la_code": None, "region_code": (cells.get("region_code") or "").strip().upper() or None}
     if level == "national":
         out["area_code"] = (cells.get("country_code") or "").strip().upper() or ENGLAND
         out["area_name"] = (cells.get("country_name") or "").strip() or "England"
@@ -107,7 +119,7 @@ def _row(cells: dict, row_number: int, lookup: LaLookup) -> tuple[dict | None, l
             reject("old_la_code", code or None, f"{exc}; a Local authority row needs old_la_code or new_la_code")
         out["area_code"] = out["la_code"]
         out["area_name"] = (cells.get("la_name") or "").strip() or None
-    return (None if bad else out), bad
+    return out
 
 
 def parse_sheet(sheet: Sheet, at: int, lookup: LaLookup) -> ParsedTable:
@@ -153,62 +165,3 @@ def parse_scorecard_file(path: Path, lookup: LaLookup) -> list[ParsedTable]:
             f"not a published adoption scorecard file: expected columns {', '.join(REQUIRED)} (EES shape, with "
             f"country_code, region_code, old_la_code, new_la_code, la_name); first row found: {found}")
     return tables
-
-
-# ------------------------------------------------------------------------------------------------------------
-# An LA's own thresholds (raw/reference/), replacing the bundled seed adoption_scorecard_thresholds
-# ------------------------------------------------------------------------------------------------------------
-THRESHOLD_COLUMNS = ("period_end_year", "scorecard_code", "threshold", "threshold_unit", "verified", "note")
-THRESHOLD_REQUIRED = ("period_end_year", "scorecard_code", "threshold")
-THRESHOLDS_TABLE = RawTable("reference_adoption_thresholds", THRESHOLD_COLUMNS)
-UNITS = {"A1": "days", "A2": "days", "A3": "months", "A10": "days"}
-_TRUE = {"true", "yes", "y", "1", "verified"}
-_FALSE = {"false", "no", "n", "0", "unverified", ""}
-
-
-def is_threshold_sheet(sheet: Sheet) -> bool:
-    """A table of adoption scorecard thresholds: columns period_end_year, scorecard_code, threshold."""
-    return find_header_row(sheet.rows, set(THRESHOLD_REQUIRED), max_scan=10) is not None
-
-
-def parse_threshold_sheet(sheet: Sheet) -> ParsedTable:
-    """An LA's thresholds, one row per first period (end year) and code; later periods take the latest row."""
-    at = find_header_row(sheet.rows, set(THRESHOLD_REQUIRED), max_scan=10)
-    header = [normalise_header(c) for c in sheet.rows[at]]
-    index = {col: header.index(col) for col in THRESHOLD_COLUMNS if col in header}
-    parsed = ParsedTable(THRESHOLDS_TABLE.name, sheet=sheet.name)
-    seen: dict[tuple, int] = {}
-    for number, row in enumerate(sheet.rows[at + 1:], start=at + 2):
-        if not any(c for c in row):
-            continue
-        parsed.rows_read += 1
-        cells = {col: ((row[i] or "").strip() if i < len(row) else "") for col, i in index.items()}
-        bad = []
-        year, code, threshold = cells["period_end_year"], cells["scorecard_code"].upper(), cells["threshold"]
-        if not _YEAR.match(year):
-            bad.append(Rejection(number, "period_end_year", year or None,
-                                 "period_end_year must be the year a three-year period ends, e.g. 2011 for 2008-11"))
-        if code not in UNITS:
-            bad.append(Rejection(number, "scorecard_code", code or None, "scorecard_code must be A1, A2, A3 or A10"))
-        if not threshold.isdigit() or int(threshold) <= 0:
-            bad.append(Rejection(number, "threshold", threshold or None,
-                                 "threshold must be a whole number of days (A1, A2, A10) or months (A3)"))
-        unit = cells.get("threshold_unit", "").lower()
-        if code in UNITS and unit and unit != UNITS[code]:
-            bad.append(Rejection(number, "threshold_unit", unit, f"the {code} threshold is in {UNITS[code]}"))
-        verified = cells.get("verified", "").lower()
-        if verified not in _TRUE | _FALSE:
-            bad.append(Rejection(number, "verified", verified, "verified must be true or false"))
-        if not bad:
-            if (year, code) in seen:
-                bad.append(Rejection(number, "scorecard_code", code,
-                                     f"duplicate: the same period and code are on row {seen[(year, code)]}, which is kept"))
-            else:
-                seen[(year, code)] = number
-        if bad:
-            parsed.rejections.extend(bad)
-            continue
-        parsed.rows.append({"period_end_year": year, "scorecard_code": code, "threshold": threshold,
-                            "threshold_unit": UNITS[code], "verified": "true" if verified in _TRUE else "false",
-                            "note": cells.get("note") or None, "_row_number": number})
-    return parsed

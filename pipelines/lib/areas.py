@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipelines.lib.ingest import discover_files
 from pipelines.lib.parsing import classify_area_code
+from pipelines.lib.reference import parse_reference_file
 
 
 @dataclass
@@ -61,8 +62,6 @@ def dropped_in_rows(reference_dir: Path | None, table_names: Iterable[str]) -> d
     """The rows of the reference lists a council dropped into ``reference_dir``, per raw table, the newest list
     last (the list whose latest date of operation or termination is latest; then by file path), so that
     :func:`updated_reference` lets the newest win, as the dbt staging models do."""
-    from pipelines.lib.reference import parse_reference_file
-
     wanted = set(table_names)
     found: list[tuple[str, str, str, list[dict]]] = []
     for path in discover_files(reference_dir) if reference_dir is not None else []:
@@ -71,7 +70,8 @@ def dropped_in_rows(reference_dir: Path | None, table_names: Iterable[str]) -> d
         except Exception:  # noqa: BLE001 - the reference ingest logs why; here it just is not a list
             continue
         for table in (t for t in tables if t.table_name in wanted):
-            dates = [d for row in table.rows for d in (row.get("date_of_operation"), row.get("date_of_termination")) if d]
+            dates = [d for row in table.rows
+                     for d in (row.get("date_of_operation"), row.get("date_of_termination")) if d]
             found.append((max(dates, default=""), str(path), table.table_name, table.rows))
     rows: dict[str, list[dict]] = {name: [] for name in wanted}
     for _vintage, _path, name, table_rows in sorted(found, key=lambda f: f[:2]):

@@ -4,13 +4,16 @@
 ``docs`` target of profiles.yml) - inside a refresh, after ``dbt build`` and one step at a time, so no other
 process holds the file - with its own target path under ``$CSW_DATA_DIR/dbt_docs/target`` (the project's
 ``target/`` folder, which Dagster reads, is left alone; its manifest.json is copied in, as --no-compile
-writes none). The catalog (every table, view and column with its type) is read from the warehouse. ``$CSW_DATA_DIR/dbt_docs/index.html`` is the
-self-contained page (manifest and catalog inside): open it in a browser, no server needed. It is made
-again only when the dbt project changed (a fingerprint of its files beside the page).
+writes none). The catalog (every table, view and column with its type) is read from the warehouse.
+``$CSW_DATA_DIR/dbt_docs/index.html`` is the self-contained page (manifest and catalog inside): open it in a
+browser, no server needed. It is made again only when the dbt project changed (a fingerprint of its files beside
+the page).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -36,8 +39,7 @@ DOCS_INPUTS = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profile
 def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
     """Hash of what the docs show: the dbt project's files and the dbt version (the warehouse's tables and
     columns follow from them)."""
-    import hashlib
-
+    # dbt itself is imported only when the docs are made (seconds of imports a refresh may not need)
     from dbt.version import __version__ as dbt_version
 
     digest = hashlib.sha256(dbt_version.encode())
@@ -59,8 +61,6 @@ def generate_docs(settings: Settings, dbt_executable: str | None = None, timeout
     """Run ``dbt docs generate`` and publish its static page; raises RuntimeError with dbt's last lines.
 
     Skipped (regenerated False) when the page exists and the project is unchanged since it was made."""
-    import json
-
     out = docs_dir(settings)
     target = out / "target"
     target.mkdir(parents=True, exist_ok=True)
@@ -79,8 +79,9 @@ def generate_docs(settings: Settings, dbt_executable: str | None = None, timeout
     dbt = dbt_executable or str(Path(sys.executable).parent / "dbt")
     env = {**os.environ, "CSW_WORK_DB": str(settings.work_db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     done = subprocess.run(
-        [dbt, "docs", "generate", "--static", "--no-compile", "--target", "docs", "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--project-dir", str(DBT_PROJECT_DIR), "--target-path", str(target), "--log-path", str(out / "logs")],
+        [dbt, "docs", "generate", "--static", "--no-compile", "--target", "docs",
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(target), "--log-path", str(out / "logs")],
         cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=timeout)
     static = target / "static_index.html"
     if done.returncode != 0 or not static.exists():
@@ -94,8 +95,6 @@ def generate_docs(settings: Settings, dbt_executable: str | None = None, timeout
 
 
 def _result(index: Path, target: Path, regenerated: bool) -> DocsResult:
-    import json
-
     catalog = json.loads((target / "catalog.json").read_text())
     nodes = catalog.get("nodes", {})
     return DocsResult(

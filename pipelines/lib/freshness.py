@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipelines.lib.sql import qualified
+
 
 @dataclass(frozen=True)
 class FreshnessRule:
@@ -47,7 +49,7 @@ def _ees_newest(table: str) -> str:
         select max(case
             when length(time_period) = 6 then make_date(cast(left(time_period, 4) as integer) + 1, 8, 31)
             when length(time_period) = 4 then make_date(cast(time_period as integer), 3, 31)
-        end) from raw.{table}"""
+        end) from {qualified('raw', table)}"""
 
 
 RULES: tuple[FreshnessRule, ...] = (

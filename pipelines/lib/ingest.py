@@ -22,11 +22,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.lib import ingest_batch
+from pipelines.lib.ingest_batch import MAX_CELL_CHARACTERS, BatchParser
+from pipelines.lib.sql import quote_identifier as quote_ident
 from pipelines.lib.readers import UnreadableFile
 from pipelines.lib.rules import ParsedTable, Rejection, StagedRelation
 
 SKIPPED_NAMES = (".", "~$")
-MAX_CELL_CHARACTERS = 32_767  # what a spreadsheet cell can hold; anything longer is a broken export
 RAW_META_COLUMNS = ("_file_path", "_sheet", "_row_number", "_run_id")
 
 
@@ -380,13 +382,14 @@ def load_source(
     source: str,
     folder: Path,
     tables: Iterable[RawTable],
-    parser: Parser,
+    parser: Parser | None = None,
     run_id: str,
     display_root: Path | None = None,
     now: dt.datetime | None = None,
     companions: Companions | None = None,
     one_transaction: bool = False,
     rules_from: Path | None = None,
+    batch_parser: BatchParser | None = None,
 ) -> SourceResult:
     """Mirror ``folder`` into the raw tables of ``source``; see the module docstring.
 
@@ -400,7 +403,13 @@ def load_source(
     the whole source is one transaction instead, its rows inserted in bulk: one commit and a few
     statements where there were several per file (for sources of many small files, whose parser does
     not use ``con``).
+
+    ``batch_parser`` (instead of ``parser``) parses every new or changed file in one call, and the load is
+    one transaction written set-based: see :mod:`pipelines.lib.ingest_batch`.
     """
+    if (parser is None) == (batch_parser is None):
+        raise ValueError("load_source needs exactly one of parser and batch_parser")
+    one_transaction = one_transaction or batch_parser is not None
     tables = list(tables)
     by_name = {t.name: t for t in tables}
     now = now or dt.datetime.now()
@@ -412,7 +421,8 @@ def load_source(
         con.execute("begin")
     try:
         fingerprint = functools.partial(_fingerprint, companions=companions, rules=folder_digest(rules_from))
-        result = _load_files(con, source, folder, tables, by_name, parser, run_id, now, fingerprint, writer)
+        result = _load_files(con, source, folder, tables, by_name, parser or batch_parser, run_id, now, fingerprint,
+                             writer, batched=batch_parser is not None)
         writer.finish()
     except BaseException:
         if one_transaction:
@@ -423,8 +433,10 @@ def load_source(
     return result
 
 
-def _load_files(con, source, folder, tables, by_name, parser, run_id, now, fingerprint, writer) -> SourceResult:
+def _load_files(con, source, folder, tables, by_name, parser, run_id, now, fingerprint, writer,
+                batched: bool = False) -> SourceResult:
     result = SourceResult(source=source)
+    to_parse: dict[str, str] = {}  # batched: file path -> fingerprint, parsed together after the loop
     previous = {
         path: (sha, status)
         for path, sha, status in con.execute(
@@ -451,11 +463,16 @@ def _load_files(con, source, folder, tables, by_name, parser, run_id, now, finge
                 _delete_file_rows(con, tables, source, file_path)
                 writer.state(source, outcome, now, new=file_path not in previous)
                 writer.log(run_id, source, outcome, now)
+        elif batched:
+            to_parse[file_path] = sha
         else:
             outcome = _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, previous, writer)
         if outcome.status == "loaded":
             loaded_shas.setdefault(sha, file_path)
         result.files.append(outcome)
+    if to_parse:
+        parsed = _load_batch(con, to_parse, source, by_name, parser, run_id, now, previous, writer, loaded_shas)
+        result.files = [parsed.get(f.file_path, f) for f in result.files]
     if unchanged:  # their log rows together: one statement, not one commit per file
         with writer.unit():
             _insert_frame(con, "quality.load_log", _log_frame([_log_row(run_id, source, o, now) for o in unchanged]))
@@ -504,6 +521,75 @@ def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, pre
         writer.state(source, outcome, now, new=file_path not in previous)
         writer.log(run_id, source, outcome, now)
     return outcome
+
+
+def _load_batch(con, to_parse: dict[str, str], source, by_name, parser, run_id, now, previous, writer,
+                loaded_shas: dict[str, str]) -> dict[str, FileOutcome]:
+    """Parse the files of ``to_parse`` in one call and write them set-based (see :mod:`ingest_batch`)."""
+    outcome = ingest_batch.parse_batch(con, parser, [Path(p) for p in to_parse])
+    columns = {name: table.columns for name, table in by_name.items()}
+    ingest_batch.quarantine_oversized_cells(con, outcome, columns)
+    ingest_batch.drop_files(con, outcome, list(outcome.refused))
+    counts = ingest_batch.file_counts(con, outcome)
+    outcomes, keeps_previous = {}, set()
+    for file_path, sha in to_parse.items():
+        if file_path in outcome.refused:
+            outcomes[file_path] = FileOutcome(file_path, sha, "rejected", reason=outcome.refused[file_path])
+            if previous.get(file_path, (None, None))[1] == "loaded":
+                keeps_previous.add(file_path)
+                outcomes[file_path].reason += " (the rows of its previous version are kept)"
+        else:
+            outcomes[file_path] = _batch_outcome(file_path, sha, outcome.read[file_path], counts[file_path])
+    repeats = _repeated_in_batch(outcomes, loaded_shas)
+    ingest_batch.drop_files(con, outcome, list(repeats))
+    for file_path, original in repeats.items():
+        outcomes[file_path] = FileOutcome(file_path, to_parse[file_path], "unchanged",
+                                          reason=f"same content as {original}; not loaded twice")
+    _delete_replaced(con, by_name.values(), source, outcomes, [p for p in outcomes if p in previous
+                                                               and p not in keeps_previous])
+    ingest_batch.write_batch(con, outcome, source=source, columns=columns, run_id=run_id, now=now)
+    for file_path, file_outcome in outcomes.items():
+        if file_path not in keeps_previous:
+            writer.state(source, file_outcome, now, new=file_path not in previous)
+        writer.log(run_id, source, file_outcome, now)
+    return outcomes
+
+
+def _repeated_in_batch(outcomes: dict[str, FileOutcome], loaded_shas: dict[str, str]) -> dict[str, str]:
+    """Loaded files of the batch whose content repeats a file loaded before or earlier in the batch (in path
+    order) -> that file: as for files loaded one by one, a content is loaded once."""
+    first: dict[str, str] = dict(loaded_shas)
+    repeats = {}
+    for file_path, file_outcome in outcomes.items():
+        if file_outcome.status != "loaded":
+            continue
+        if file_outcome.sha256 in first:
+            repeats[file_path] = first[file_outcome.sha256]
+        else:
+            first[file_outcome.sha256] = file_path
+    return repeats
+
+
+def _batch_outcome(file_path: str, sha: str, read: ingest_batch.FileRead, counts: tuple[int, int, int]
+                   ) -> FileOutcome:
+    rows_loaded, rows_rejected, entries = counts
+    outcome = FileOutcome(
+        file_path=file_path, sha256=sha, status="loaded", table_name=", ".join(sorted(set(read.tables))) or None,
+        rows_read=read.rows_read, rows_loaded=rows_loaded, rows_rejected=rows_rejected,
+        reason="; ".join(dict.fromkeys(read.notes)) or None, cells_quarantined=entries)
+    _say_when_nothing_loaded(outcome)
+    return outcome
+
+
+def _delete_replaced(con, tables: Iterable[RawTable], source: str, outcomes: dict[str, FileOutcome],
+                     replaced: list[str]) -> None:
+    """Before a batch is written: the raw rows of the ``replaced`` files (those that had a state, except a
+    rejected file whose previous rows are kept), and the quarantine entries of every file of the batch."""
+    for table in tables:
+        con.execute(f"delete from raw.{quote_ident(table.name)} where _file_path in (select unnest(?::varchar[]))",
+                    [replaced])
+    con.execute("delete from quality.rejected_rows where source = ? and file_path in (select unnest(?::varchar[]))",
+                [source, list(outcomes)])
 
 
 def every_row_quarantined_reason(rows_rejected: int, entries: int) -> str:

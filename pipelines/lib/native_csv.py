@@ -28,16 +28,12 @@ import duckdb
 import pandas as pd
 
 from pipelines.lib.readers import decode_text, normalise_header, read_csv_text
+from pipelines.lib.sql import quote_identifier as quote_ident  # the one quoting helper, under a short name
 
 LANDED_COLUMNS = ("_file_path", "_sheet", "_row_number", "fields")
 UNIT_SEPARATOR = "\x1f"  # the "delimiter" of a line read whole: a control character no CSV export writes
 BLANK = " \t\r\n\x0b\x0c\xa0"  # what Python's str.strip() removes from a cell read by the Python reader
 _QUOTED_FIELD = '("(?:[^"]|"")*"|[^,]*),'
-
-
-def quote_ident(name: str) -> str:
-    """A SQL identifier, double-quoted (embedded quotes doubled)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.sql import qualified, quote_literal
+
 PUBLISHED_SCHEMAS = ("marts", "quality")
 INTERNAL_TABLES = {("quality", "file_state")}
 RUNS_DDL = "create table if not exists quality.published_runs (run_id varchar primary key, published_at timestamp)"
@@ -48,11 +50,6 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _literal(path: Path) -> str:
-    """A path as a SQL string literal (ATTACH takes no bind parameters), quotes escaped."""
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
     """(schema, table) pairs of ``catalog`` that are published."""
     rows = con.execute(
@@ -67,6 +64,14 @@ def discard_unfinished_publication(published_db: Path) -> None:
     shutil.rmtree(published_db.parent / ".publishing", ignore_errors=True)
 
 
+def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, runs_known: bool) -> int:
+    """Copy one table of ``work`` to ``pub`` (only the published refreshes' rows where that applies); its rows."""
+    select = _PUBLISHED_SELECTS.get((schema, table)) if runs_known else None
+    target = qualified("pub", schema, table)
+    con.execute(f"create table {target} as " + (select or f"select * from {qualified('work', schema, table)}"))
+    return con.execute(f"select count(*) from {target}").fetchall()[0][0]
+
+
 def publish_warehouse(work_db: Path, published_db: Path) -> dict[str, int]:
     """Copy the published schemas of ``work_db`` to ``published_db`` atomically; returns rows per table."""
     staging_dir = published_db.parent / ".publishing"
@@ -76,18 +81,14 @@ def publish_warehouse(work_db: Path, published_db: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     con = duckdb.connect()
     try:
-        con.execute(f"attach {_literal(work_db)} as work (read_only)")
-        con.execute(f"attach {_literal(staged)} as pub (storage_version '{STORAGE_VERSION}')")
+        # ATTACH takes no bind parameters: the paths and the storage version are quoted literals.
+        con.execute(f"attach {quote_literal(work_db)} as work (read_only)")
+        con.execute(f"attach {quote_literal(staged)} as pub (storage_version {quote_literal(STORAGE_VERSION)})")
         for schema in PUBLISHED_SCHEMAS:
-            con.execute(f'create schema if not exists pub."{schema}"')
+            con.execute(f"create schema if not exists {qualified('pub', schema)}")
         runs_known = ("quality", "published_runs") in published_tables(con, "work")
         for schema, table in published_tables(con, "work"):
-            select = _PUBLISHED_SELECTS.get((schema, table)) if runs_known else None
-            con.execute(f'create table pub."{schema}"."{table}" as '
-                        + (select or f'select * from work."{schema}"."{table}"'))
-            counts[f"{schema}.{table}"] = con.execute(
-                f'select count(*) from pub."{schema}"."{table}"'
-            ).fetchall()[0][0]
+            counts[f"{schema}.{table}"] = _copy_table(con, schema, table, runs_known)
         con.execute("checkpoint pub")
         con.execute("detach pub")
         con.execute("detach work")

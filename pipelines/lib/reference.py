@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.lib import adoption_scorecards
+from pipelines.lib import adoption_thresholds
 from pipelines.lib.ingest import FileRejected, RawTable
 from pipelines.lib.readers import Sheet, find_header_row, normalise_header, read_tables
 from pipelines.lib.rules import ParsedTable, Rejection
@@ -612,7 +612,7 @@ REFERENCE_TABLES = (
     RawTable("reference_regions", REGIONS_COLUMNS),
     RawTable("reference_statistical_neighbours",
              ("la_code", "la_name", "neighbour_la_code", "neighbour_rank", "closeness", "sn_model")),
-    adoption_scorecards.THRESHOLDS_TABLE,
+    adoption_thresholds.THRESHOLDS_TABLE,
 )
 _PARSERS: dict[str, Callable[[Sheet], ParsedTable]] = {
     "las": parse_las, "regions": parse_regions, "sn_2021": parse_sn_2021, "sn_2025": parse_sn_2025,
@@ -629,8 +629,8 @@ def parse_reference_file(path: Path) -> list[ParsedTable]:
             table = _PARSERS[kind](sheet)
             table.sheet = sheet.name
             tables.append(table)
-        elif adoption_scorecards.is_threshold_sheet(sheet):
-            tables.append(adoption_scorecards.parse_threshold_sheet(sheet))
+        elif adoption_thresholds.is_threshold_sheet(sheet):
+            tables.append(adoption_thresholds.parse_threshold_sheet(sheet))
     if not tables:
         first = next((row for sheet in sheets for row in sheet.rows if any(row)), [])
         raise FileRejected(

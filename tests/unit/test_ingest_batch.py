@@ -1,0 +1,144 @@
+"""Batch loading (one parser call for every changed file, written set-based) says and writes exactly what
+loading file by file says and writes: the same raw rows, quarantine, load log and file states."""
+
+from __future__ import annotations
+
+import random
+
+import duckdb
+import pytest
+
+from pipelines.lib.ingest import FileRejected, RawTable, load_source
+from pipelines.lib.ingest_batch import BatchOutcome, FileRead, empty_rejections
+from pipelines.lib.native_csv import land_csv_files
+from pipelines.lib.rules import ParsedTable, Rejection
+
+TABLE = RawTable("things", ("name", "count"))
+NOT_WHOLE = "count must be a whole number"
+
+
+def file_parser(path):
+    """Per file: a header 'name,count' is required; a count that is not digits quarantines the row, a name
+    'half' has its name cell quarantined while the row loads."""
+    lines = path.read_text().splitlines()
+    if not lines or lines[0] != "name,count":
+        raise FileRejected("no 'name,count' header")
+    table = ParsedTable("things")
+    for number, line in enumerate(lines[1:], start=2):
+        table.rows_read += 1
+        name, count = (line.split(",") + [""])[:2]
+        if not count.isdigit():
+            table.rejections.append(Rejection(number, "count", count or None, NOT_WHOLE))
+        elif name == "half":
+            table.rejections.append(Rejection(number, "name", name, "a cell quarantined, the row kept"))
+            table.rows.append({"name": None, "count": count, "_row_number": number})
+        else:
+            table.rows.append({"name": name or None, "count": count, "_row_number": number})
+    return [table]
+
+
+def batch_parser(con, paths):
+    """The same rules in SQL over every file at once."""
+    land_csv_files(con, paths, "_things_lines")
+    outcome = BatchOutcome(rejections=empty_rejections(con, "_things_rejections"))
+    headers = dict(con.execute("select _file_path, array_to_string(fields, ',') from _things_lines "
+                               "where _row_number = 1").fetchall())
+    for path in map(str, paths):
+        if headers.get(path) != "name,count":
+            outcome.refused[path] = "no 'name,count' header"
+    con.execute("""create or replace temp table _things_cells as select _file_path, _row_number,
+        nullif(fields[1], '') as name, coalesce(fields[2], '') as count
+        from _things_lines where _row_number > 1""")
+    con.execute("insert into _things_rejections select _file_path, _row_number, 'count', nullif(count, ''), ?, "
+                "'things' from _things_cells where not regexp_full_match(count, '[0-9]+')", [NOT_WHOLE])
+    con.execute("insert into _things_rejections select _file_path, _row_number, 'name', name, "
+                "'a cell quarantined, the row kept', 'things' from _things_cells "
+                "where regexp_full_match(count, '[0-9]+') and name = 'half'")
+    con.execute("""create or replace temp table _things_staged as select case when name = 'half' then null
+        else name end as name, count, _file_path, null::varchar as _sheet, _row_number from _things_cells
+        where regexp_full_match(count, '[0-9]+')""")
+    outcome.staged["things"] = "_things_staged"
+    counts = dict(con.execute("select _file_path, count(*) filter (where _row_number > 1) from _things_lines "
+                              "group by all").fetchall())
+    outcome.read = {p: FileRead(["things"], counts.get(p, 0)) for p in map(str, paths) if p not in outcome.refused}
+    return outcome
+
+
+def snapshot(con):
+    def rows(sql):
+        return sorted(con.execute(sql).fetchall(), key=repr)
+    return {
+        "raw": rows("select name, count, _file_path, _row_number from raw.things"),
+        "rejected": rows("select file_path, row_number, column_name, value, reason from quality.rejected_rows"),
+        "log": rows("select file_path, status, table_name, rows_read, rows_loaded, rows_rejected, cells_quarantined,"
+                    " reason from quality.load_log"),
+        "state": rows("select file_path, sha256, status, reason from quality.file_state"),
+    }
+
+
+def random_file(rng):
+    kind = rng.random()
+    if kind < 0.1:
+        return "not,a header\n1,2\n"
+    if kind < 0.15:
+        return "name,count\n"
+    lines = ["name,count"]
+    for _ in range(rng.randint(0, 8)):
+        lines.append(f"{rng.choice(['a', 'b', 'half', ''])},{rng.choice(['1', '22', 'x', '', '-3'])}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_batch_loading_equals_file_by_file_loading_over_three_refreshes(tmp_path, seed):
+    rng = random.Random(seed)
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    names = [f"f{i}.csv" for i in range(rng.randint(1, 9))]
+    cons = {"file": duckdb.connect(), "batch": duckdb.connect()}
+    for run in range(3):
+        for name in names:  # new, changed, unchanged, removed and repeated files
+            roll = rng.random()
+            if run == 0 or roll < 0.4:
+                (folder / name).write_text(random_file(rng))
+            elif roll < 0.5 and (folder / name).exists():
+                (folder / name).unlink()
+            elif roll < 0.6:
+                (folder / name).write_text((folder / names[0]).read_text() if (folder / names[0]).exists() else "")
+        for kind, con in cons.items():
+            load_source(con, source="things", folder=folder, tables=[TABLE], run_id=f"r{run}",
+                        **({"parser": file_parser} if kind == "file" else {"batch_parser": batch_parser}))
+        assert snapshot(cons["batch"]) == snapshot(cons["file"]), f"run {run}"
+
+
+def test_a_batch_parser_that_raises_rejects_only_the_file_that_breaks_it(tmp_path):
+    (tmp_path / "good.csv").write_text("name,count\na,1\n")
+    (tmp_path / "boom.csv").write_text("name,count\nboom,1\n")
+
+    def fragile(con, paths):
+        if any(p.name == "boom.csv" for p in paths):
+            raise RuntimeError("the parser broke")
+        return batch_parser(con, paths)
+
+    con = duckdb.connect()
+    result = load_source(con, source="things", folder=tmp_path, tables=[TABLE], run_id="r", batch_parser=fragile)
+    by_name = {f.file_path.rsplit("/", 1)[1]: f for f in result.files}
+    assert by_name["good.csv"].status == "loaded" and by_name["good.csv"].rows_loaded == 1
+    assert by_name["boom.csv"].status == "rejected"
+    assert by_name["boom.csv"].reason == "the file could not be read (RuntimeError: the parser broke)"
+    assert con.execute("select name from raw.things").fetchall() == [("a",)]
+
+
+def test_an_oversized_cell_is_quarantined_and_its_row_not_loaded(tmp_path):
+    (tmp_path / "long.csv").write_text("name,count\n" + "x" * 40_000 + ",1\nb,2\n")
+    con = duckdb.connect()
+    load_source(con, source="things", folder=tmp_path, tables=[TABLE], run_id="r", batch_parser=batch_parser)
+    assert con.execute("select name from raw.things").fetchall() == [("b",)]
+    (row, column, value, reason), = con.execute(
+        "select row_number, column_name, value, reason from quality.rejected_rows").fetchall()
+    assert (row, column, len(value)) == (2, "name", 201)
+    assert reason.startswith("the cell is 40,000 characters long, longer than the 32,767 a spreadsheet cell")
+
+
+def test_exactly_one_parser_is_required(tmp_path):
+    with pytest.raises(ValueError, match="exactly one"):
+        load_source(duckdb.connect(), source="things", folder=tmp_path, tables=[TABLE], run_id="r")

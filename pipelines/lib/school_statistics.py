@@ -60,7 +60,8 @@ import duckdb
 import pandas as pd
 
 from pipelines.lib.ingest import FileRejected, RawTable
-from pipelines.lib.native_csv import land_csv_files, quote_ident
+from pipelines.lib.ingest_batch import BatchOutcome, FileRead, empty_rejections
+from pipelines.lib.native_csv import land_csv_files
 from pipelines.lib.readers import (
     UnreadableFile,
     decode_text,
@@ -78,6 +79,7 @@ from pipelines.lib.school_breakdowns import (
     filter_keys,
     is_area_column,
 )
+from pipelines.lib.sql import quote_identifier as quote_ident
 
 SOURCES = ("school_absence", "school_exclusions")
 
@@ -141,9 +143,9 @@ def indicator_kind(name: str, unit: str | None = None) -> str:
 
     The meta file's ``indicator_unit`` decides when it is ``%`` (a percentage) or a unit of money, time or
     percentage points (any number); otherwise the column name: ``*_percent``, ``pt_*``, ``*_perc``, ``*_pct``
-    are percentages; ``*_rate`` is a rate per 100 pupils, bounded by 100 when it counts pupils (permanent exclusions, pupils with one or more
-    suspensions) and unbounded when it counts events (suspensions, fixed-period exclusions); counts are
-    named ``t_*``, ``num_*``, ``sess_*``, ``enrolments*``, ``headcount``, ``perm_*``, ``fixed_*``, ``susp*``...
+    are percentages; ``*_rate`` is a rate per 100 pupils, bounded by 100 when it counts pupils (permanent
+    exclusions, pupils with one or more suspensions) and unbounded when it counts events (suspensions,
+    fixed-period exclusions); counts are named ``t_*``, ``num_*``, ``sess_*``, ``enrolments*``, ``headcount``, ``perm_*``, ``fixed_*``, ``susp*``...
     """
     unit = (unit or "").strip().lower()
     key = name.lower()
@@ -641,6 +643,53 @@ def parse_school_statistics_file(
         return tables
     finally:
         con.execute(f"drop table if exists {quote_ident(landing)}")
+
+
+def parse_school_statistics_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str,
+                                  reference: AreaReference) -> BatchOutcome:
+    """Every new or changed file of a source for :func:`pipelines.lib.ingest.load_source`'s ``batch_parser``:
+    each file (with its ``.meta.csv``) parsed by :func:`parse_school_statistics_file` (files of one source
+    have different layouts: their columns are recognised from each header), the staged rows of all of them
+    gathered in one temporary table and their quarantine entries in another, written set-based."""
+    tag = f"_school_{next(_counter)}_batch"
+    staged = values_table(source).name
+    outcome = BatchOutcome(staged={staged: tag}, rejections=empty_rejections(con, tag + "_rejections"))
+    con.execute(f"create or replace temp table {quote_ident(tag)} ("
+                + ", ".join(f"{quote_ident(c)} varchar" for c in VALUE_COLUMNS)
+                + ", _file_path varchar, _sheet varchar, _row_number bigint)")
+    for path in paths:
+        try:
+            tables = parse_school_statistics_file(path, source, reference, con)
+        except (FileRejected, UnreadableFile) as exc:
+            outcome.refused[str(path)] = str(exc)
+            continue
+        outcome.read[str(path)] = FileRead(tables=[t.table_name for t in tables],
+                                           rows_read=sum(t.rows_read for t in tables),
+                                           notes=[n for t in tables for n in t.notes])
+        for table in tables:
+            _gather(con, outcome, str(path), table)
+    return outcome
+
+
+def _gather(con, outcome: BatchOutcome, file_path: str, table: ParsedTable) -> None:
+    """One parsed table's staged rows and quarantine entries into the batch's tables."""
+    target = quote_ident(outcome.staged[table.table_name])
+    if isinstance(table.frame, StagedRelation):
+        con.execute(f"insert into {target} select {', '.join(quote_ident(c) for c in VALUE_COLUMNS)}, ?, ?, "
+                    f"_row_number from {quote_ident(table.frame.table)}", [file_path, table.sheet])
+        con.execute(f"drop table {quote_ident(table.frame.table)}")
+    if table.rejections:
+        frame = pd.DataFrame({
+            "row_number": pd.Series([r.row_number for r in table.rejections], dtype="Int64"),
+            **{name: pd.Series([getattr(r, attribute) for r in table.rejections], dtype="object")
+               for name, attribute in (("column_name", "column"), ("value", "value"), ("reason", "reason"))},
+        })
+        con.register("_school_rejections", frame)
+        try:
+            con.execute(f"insert into {quote_ident(outcome.rejections)} select ?, row_number, column_name, value, "
+                        "reason, ? from _school_rejections", [file_path, table.table_name])
+        finally:
+            con.unregister("_school_rejections")
 
 
 def _not_statistics(con, landing: str, path: Path, sheets: list[tuple[str, str | None]]) -> str:

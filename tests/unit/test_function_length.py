@@ -23,7 +23,6 @@ LIMIT = 60
 TOO_LONG = {
     "pipelines/bench/__main__.py::run": 75,
     "pipelines/lib/case_audits.py::parse_audits_sheet": 68,
-    "pipelines/lib/school_statistics.py::_stage": 133,
     "pipelines/sample_data/ssda903.py::_Generator.adopted_child": 76,
 }
 

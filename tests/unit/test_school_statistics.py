@@ -17,6 +17,7 @@ from pipelines.lib.school_statistics import (
     indicator_kind,
     meta_companions,
     parse_period,
+    parse_school_statistics_batch,
     parse_school_statistics_file,
     values_table,
 )
@@ -363,7 +364,16 @@ def test_pre_ees_series(tmp_path, reference):
 # ---------------------------------------------------------------------------
 
 
-def test_load_source_reloads_a_data_file_when_its_meta_changes(tmp_path, reference):
+def parsers(reference, con, batched: bool) -> dict:
+    """load_source's parser argument: one file at a time, or the batch parser (every changed file in one call)."""
+    if batched:
+        return {"batch_parser": lambda batch_con, paths: parse_school_statistics_batch(batch_con, paths, SOURCE,
+                                                                                       reference)}
+    return {"parser": lambda p: parse_school_statistics_file(p, SOURCE, reference, con)}
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_load_source_reloads_a_data_file_when_its_meta_changes(tmp_path, reference, batched):
     folder = tmp_path / SOURCE
     folder.mkdir()
     ees_file(folder, "201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n")
@@ -372,8 +382,7 @@ def test_load_source_reloads_a_data_file_when_its_meta_changes(tmp_path, referen
 
     def load(run_id):
         return load_source(con, source=SOURCE, folder=folder, tables=[table], run_id=run_id,
-                           parser=lambda p: parse_school_statistics_file(p, SOURCE, reference, con),
-                           companions=meta_companions)
+                           companions=meta_companions, **parsers(reference, con, batched))
 
     first = load("r1")
     assert [f.status for f in first.files] == ["loaded"]
@@ -691,3 +700,32 @@ def test_roles_without_a_meta_file_are_profiled_in_sql(tmp_path, reference):
     assert set(frame["indicator"]) == {"perm_excl"}
     assert [r.reason for r in table.rejections if r.column == "perm_excl"] == [
         "perm_excl value 'oops' is neither a number nor a statistics symbol (c, x, z, low, k, u, or legacy : ~ .. . -)"]
+
+
+def test_the_batch_parser_loads_a_folder_as_the_file_parser_does(tmp_path, reference):
+    """The same raw rows, quarantine entries and load-log rows (statuses, counts, reasons) either way: a good
+    file with its .meta.csv, a file with quarantined rows and cells, a file refused whole, a header-only file."""
+    folder = tmp_path / SOURCE
+    folder.mkdir()
+    ees_file(folder)
+    write(folder, "exclusions.meta.csv", META_HEADER + "\nschool_type,Filter,School type,,,,\n"
+          "perm_excl,Indicator,Permanent exclusions,,,,\nfixed_excl_rate,Indicator,Rate,,,,\n")
+    write(folder, "bad.csv", "period,area,value\n201112,England,1\n")
+    write(folder, "empty.csv", EES_HEADER + ",perm_excl\n")
+    write(folder, "ragged.csv", EES_HEADER + ",perm_excl\n201112,Academic year,National,E92000001,England,,,,,,"
+          "Total,-3\n201112,Academic year,National\n")
+    table = values_table(SOURCE).name
+    seen = []
+    for batched in (False, True):
+        con = duckdb.connect()
+        load_source(con, source=SOURCE, folder=folder, tables=[values_table(SOURCE)], run_id="r",
+                    companions=meta_companions, **parsers(reference, con, batched))
+        seen.append([
+            con.execute(f"select * exclude (_run_id) from raw.{table} order by all").fetchall(),
+            con.execute("select file_path, row_number, column_name, value, reason, table_name "
+                        "from quality.rejected_rows order by all").fetchall(),
+            con.execute("select file_path, table_name, status, rows_read, rows_loaded, rows_rejected, "
+                        "cells_quarantined, reason from quality.load_log order by all").fetchall(),
+        ])
+    assert seen[0][0] and seen[0][1] and len(seen[0][2]) == 5
+    assert seen[1] == seen[0]

@@ -13,7 +13,13 @@ from pipelines.defs.ingest_metadata import source_metadata
 from pipelines.defs.resources import WarehouseResource
 from pipelines.lib.ingest import load_source
 from pipelines.lib.school_areas import load_area_reference
-from pipelines.lib.school_statistics import SOURCES, meta_companions, parse_period, parse_school_statistics_file, values_table
+from pipelines.lib.school_statistics import (
+    SOURCES,
+    meta_companions,
+    parse_period,
+    parse_school_statistics_batch,
+    values_table,
+)
 
 REFERENCE_KEYS = [dg.AssetKey(["raw", "reference_la_codes"]), dg.AssetKey(["raw", "reference_regions"])]
 DESCRIPTIONS = {
@@ -43,7 +49,8 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             result = load_source(
                 con, source=source, folder=settings.raw_dir / source, tables=[table],
-                parser=lambda path: parse_school_statistics_file(path, source, reference, con),
+                batch_parser=lambda batch_con, paths: parse_school_statistics_batch(
+                    batch_con, paths, source, reference),
                 run_id=context.run.run_id, companions=meta_companions, rules_from=settings.raw_dir / "reference",
             )
             for f in result.files:

@@ -145,7 +145,8 @@ def indicator_kind(name: str, unit: str | None = None) -> str:
     percentage points (any number); otherwise the column name: ``*_percent``, ``pt_*``, ``*_perc``, ``*_pct``
     are percentages; ``*_rate`` is a rate per 100 pupils, bounded by 100 when it counts pupils (permanent
     exclusions, pupils with one or more suspensions) and unbounded when it counts events (suspensions,
-    fixed-period exclusions); counts are named ``t_*``, ``num_*``, ``sess_*``, ``enrolments*``, ``headcount``, ``perm_*``, ``fixed_*``, ``susp*``...
+    fixed-period exclusions); counts are named ``t_*``, ``num_*``, ``sess_*``, ``enrolments*``, ``headcount``,
+    ``perm_*``, ``fixed_*``, ``susp*``...
     """
     unit = (unit or "").strip().lower()
     key = name.lower()
@@ -300,6 +301,7 @@ class Landed:
     table: str
     file: str
     sheet: str | None
+    into: str | None = None  # in a batch: the table the raw rows go to (with _file_path and _sheet)
 
     def sql(self, template: str, **tables: str) -> str:
         """``template`` with ``{landing}`` and the other named tables as quoted identifiers."""
@@ -622,10 +624,12 @@ _counter = itertools.count()
 
 def parse_school_statistics_file(
     path: Path, source: str, reference: AreaReference, con: duckdb.DuckDBPyConnection | None = None,
+    into: str | None = None,
 ) -> list[ParsedTable]:
     """Every statistics table of a file as rows of ``<source>_values``; FileRejected when the file holds none.
     The file (with its ``.meta.csv``) is landed on ``con`` (the loading connection) and its long rows staged
-    there as a temporary table by the SQL rules."""
+    there as a temporary table by the SQL rules (each table's ``frame``), or inserted into the table ``into``
+    (a batch's, with ``_file_path`` and ``_sheet``; no ``frame`` then)."""
     con = con if con is not None else duckdb.connect()
     meta_paths = meta_companions(path)
     landing = f"_school_{next(_counter)}_l"
@@ -636,7 +640,7 @@ def parse_school_statistics_file(
             return [_meta_note(path, source)]
         tables: list[ParsedTable] = []
         for name, key, top in tops:
-            tables += _parse_sheet(Landed(con, landing, str(path), key), name, top, len(sheets) > 1, meta,
+            tables += _parse_sheet(Landed(con, landing, str(path), key, into), name, top, len(sheets) > 1, meta,
                                    source, reference)
         if not tables:
             raise FileRejected(_not_statistics(con, landing, path, sheets))
@@ -659,7 +663,7 @@ def parse_school_statistics_batch(con: duckdb.DuckDBPyConnection, paths: list[Pa
                 + ", _file_path varchar, _sheet varchar, _row_number bigint)")
     for path in paths:
         try:
-            tables = parse_school_statistics_file(path, source, reference, con)
+            tables = parse_school_statistics_file(path, source, reference, con, into=tag)
         except (FileRejected, UnreadableFile) as exc:
             outcome.refused[str(path)] = str(exc)
             continue
@@ -837,10 +841,11 @@ def _parse_table(landed: Landed, tag: str, layout: Layout, source: str, referenc
         landed.sql(_RAGGED_SQL, shapes=tag + "_s"), [width, width]).fetchall()]
     _land_wide(landed, tag, layout)
     con.execute(f"drop table {quote_ident(tag + '_s')}")
-    staged, loaded, cell_rejections, rows_rejections, vintage = _stage(con, tag, layout, reference)
+    into = (landed.into, landed.file, sheet) if landed.into else None
+    staged, loaded, cell_rejections, rows_rejections, vintage = _stage(con, tag, layout, reference, into)
     rejections += rows_rejections + cell_rejections
     values = ParsedTable(values_table(source).name, rows_read=rows_read, sheet=sheet)
-    values.frame = StagedRelation(con, staged, loaded)
+    values.frame = StagedRelation(con, staged, loaded) if staged else None
     values.rejections = sorted(rejections, key=lambda r: (r.row_number or 0, r.column or ""))
     values.notes = [*layout.notes, vintage]
     return values
@@ -1062,8 +1067,7 @@ def _check_cells(con, tag: str) -> list[Rejection]:
 
 # The raw table's rows. Parameters: the file layout, the status of 'x' (by vintage), the symbols and their
 # statuses (STATUS_OF_SYMBOL).
-_STAGED_SQL = """
-    create or replace temp table {out} as
+_STAGED_SELECT = """
     select
         ?::varchar as file_layout,
         r.time_period, r.time_identifier, r.period_label, nullif(r.gl, '') as geographic_level,
@@ -1082,30 +1086,39 @@ _STAGED_SQL = """
     from {c} c join {r} r using (_row_number)
     where c.problem is null
 """
+_CREATE_STAGED_SQL = "create or replace temp table {out} as " + _STAGED_SELECT
+# In a batch, straight into the batch's table (parameters: the file and sheet, then those of the select).
+_INSERT_STAGED_SQL = ("insert into {into} by name select s.*, ?::varchar as _file_path, ?::varchar as _sheet from ("
+                      + _STAGED_SELECT + ") as s")
 _LOADED_SQL = """
-    select count(distinct _row_number), count(*) filter (where indicator_kind = 'count'
-        and cast(value as double) <> floor(cast(value as double))) from {out}
+    select count(distinct _row_number) filter (where problem is null),
+        count(*) filter (where problem is null and kind = 'count' and number <> floor(number)) from {c}
 """
 
 
-def _write_staged(con, tag: str, layout: Layout, legacy: bool) -> tuple[str, int, int]:
-    """``<tag>_out``: the raw table's rows; returns its name, the rows loaded and the fractional counts."""
+def _write_staged(con, tag: str, layout: Layout, legacy: bool,
+                  into: tuple[str, str, str | None] | None) -> tuple[str | None, int, int]:
+    """The raw table's rows as ``<tag>_out``, or inserted into the batch's table ``into`` (table, file, sheet);
+    returns the table staged (None in a batch), the rows loaded and the count cells not whole numbers."""
     names = _tables(tag, "c", "r", "out")
-    con.execute(_STAGED_SQL.format(**names), [layout.kind, "c" if legacy else "x", list(STATUS_OF_SYMBOL.values()),
-                                              list(STATUS_OF_SYMBOL)])
+    params = [layout.kind, "c" if legacy else "x", list(STATUS_OF_SYMBOL.values()), list(STATUS_OF_SYMBOL)]
+    if into is None:
+        con.execute(_CREATE_STAGED_SQL.format(**names), params)
+    else:
+        con.execute(_INSERT_STAGED_SQL.format(**names, into=quote_ident(into[0])), [*into[1:], *params])
     loaded, fractional = con.execute(_LOADED_SQL.format(**names)).fetchone()
-    return f"{tag}_out", loaded, fractional
+    return (f"{tag}_out" if into is None else None), loaded, fractional
 
 
-def _stage(con, tag: str, layout: Layout, reference: AreaReference):
+def _stage(con, tag: str, layout: Layout, reference: AreaReference, into: tuple[str, str, str | None] | None):
     """The row rules over ``<tag>_t`` (the declared columns): rows resolved and de-duplicated, cells
-    unpivoted and checked, the raw table's rows staged as ``<tag>_out``."""
+    unpivoted and checked, the raw table's rows staged as ``<tag>_out`` (or into the batch's table)."""
     try:
         row_rejections = _resolve_rows(con, tag, layout, reference)
         legacy, vintage = _unpivot(con, tag, len(layout.indicators))
         _register_indicators(con, tag, layout)
         cell_rejections = _check_cells(con, tag)
-        staged, loaded, fractional = _write_staged(con, tag, layout, legacy)
+        staged, loaded, fractional = _write_staged(con, tag, layout, legacy, into)
     finally:
         for suffix in ("t", "r", "u", "c"):
             con.execute(f"drop table if exists {quote_ident(f'{tag}_{suffix}')}")

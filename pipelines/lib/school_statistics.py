@@ -47,6 +47,7 @@ Rules (each broken rule quarantines the row, or the one cell, with a reason):
 from __future__ import annotations
 
 import calendar
+import codecs
 import contextlib
 import csv
 import datetime as dt
@@ -327,7 +328,21 @@ def _native_csv(path: Path) -> bool:
         head = fh.read(65536)
     if not head.strip() or head[:2] in (b"\xff\xfe", b"\xfe\xff") or sniff_format(head) != "csv":
         return False
-    return _delimiter(decode_text(head)[0]) == ","
+    return _delimiter(decode_text(head)[0]) == "," and _is_utf8(path)
+
+
+def _is_utf8(path: Path) -> bool:
+    """True when the whole file is UTF-8. Checked here rather than left to DuckDB's reader refusing it: a
+    refused ``read_csv`` aborts the transaction a batch load runs in, so its Python fallback cannot run."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _land(con, table: str, path: Path, meta_path: Path | None) -> tuple[list[tuple[str, str | None]], MetaFile | None]:

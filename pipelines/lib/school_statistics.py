@@ -47,6 +47,8 @@ Rules (each broken rule quarantines the row, or the one cell, with a reason):
 from __future__ import annotations
 
 import calendar
+import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -59,6 +61,8 @@ import duckdb
 import pandas as pd
 
 from pipelines.lib.ingest import FileRejected, RawTable
+from pipelines.lib.ingest_batch import BatchOutcome, FileRead, empty_rejections
+from pipelines.lib.native_csv import land_csv_files
 from pipelines.lib.readers import (
     UnreadableFile,
     decode_text,
@@ -76,6 +80,7 @@ from pipelines.lib.school_breakdowns import (
     filter_keys,
     is_area_column,
 )
+from pipelines.lib.sql import quote_identifier as quote_ident
 
 SOURCES = ("school_absence", "school_exclusions")
 
@@ -116,6 +121,11 @@ STATUS_OF_SYMBOL = {"c": "c", "z": "z", "u": "u", "low": "low", "k": "low", "~":
                     ":": "x", "..": "x", ".": "x", "-": "x", "": "x"}
 STATUS_SYMBOLS = ("c", "x", "z", "low", "u")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$|^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# The regular expression of a number as SQL text (a constant of this module, never a value read from a file).
+_NUMBER_SQL = "'" + _NUMBER.pattern.replace("'", "''") + "'"
+_NUMBER_TEMPLATE = _NUMBER_SQL.replace("{", "{{").replace("}", "}}")  # the same inside a str.format template
+# What a cell is trimmed of (as Python's str.strip() does): space, tab, line ends, form feeds, no-break space.
+_BLANKS = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160)"
 LEVELS = {
     "national": "national", "country": "national",
     "regional": "regional", "region": "regional",
@@ -133,10 +143,11 @@ def indicator_kind(name: str, unit: str | None = None) -> str:
     100), 'count' (not negative) or 'number' (any number).
 
     The meta file's ``indicator_unit`` decides when it is ``%`` (a percentage) or a unit of money, time or
-    percentage points (any number); otherwise the column name: ``*_percent``, ``pt_*``, ``*_perc``, ``*_pct`` are percentages; ``*_rate`` is a rate per 100
-    pupils, bounded by 100 when it counts pupils (permanent exclusions, pupils with one or more
-    suspensions) and unbounded when it counts events (suspensions, fixed-period exclusions); counts are
-    named ``t_*``, ``num_*``, ``sess_*``, ``enrolments*``, ``headcount``, ``perm_*``, ``fixed_*``, ``susp*``...
+    percentage points (any number); otherwise the column name: ``*_percent``, ``pt_*``, ``*_perc``, ``*_pct``
+    are percentages; ``*_rate`` is a rate per 100 pupils, bounded by 100 when it counts pupils (permanent
+    exclusions, pupils with one or more suspensions) and unbounded when it counts events (suspensions,
+    fixed-period exclusions); counts are named ``t_*``, ``num_*``, ``sess_*``, ``enrolments*``, ``headcount``,
+    ``perm_*``, ``fixed_*``, ``susp*``...
     """
     unit = (unit or "").strip().lower()
     key = name.lower()
@@ -269,14 +280,113 @@ def _read_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
         raise UnreadableFile("an XML file is not a statistics file this source accepts")
     raise UnreadableFile("the file is binary data, not CSV, XLSX or ODS")
 
-
 def _csv_rows(text: str) -> list[list[str]]:
-    """CSV text (any line endings, quoted fields) as rows; the delimiter is the comma unless the first lines
-    are plainly separated by tabs or semicolons (spreadsheet exports). The most-separated of the first ten
-    lines decides, so a title row above the header (``Absence; pupil referral units``) does not."""
+    """CSV text (any line endings, quoted fields) as rows, split by :func:`_delimiter`."""
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+
+
+def _delimiter(text: str) -> str:
+    """The comma unless the first lines are plainly separated by tabs or semicolons (spreadsheet exports). The
+    most-separated of the first ten lines decides, so a title row above the header (``Absence; pupil referral
+    units``) does not."""
     head = text[:16384].split("\n")[:10]
-    delimiter = max((",", "\t", ";"), key=lambda d: (max(line.count(d) for line in head), d == ","))
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return max((",", "\t", ";"), key=lambda d: (max(line.count(d) for line in head), d == ","))
+
+
+@dataclass(frozen=True)
+class Landed:
+    """One sheet of a file in the landing table ``table`` on ``con`` (:data:`native_csv.LANDED_COLUMNS`; a CSV
+    file's sheet is NULL): what the SQL rules read."""
+
+    con: duckdb.DuckDBPyConnection
+    table: str
+    file: str
+    sheet: str | None
+    into: str | None = None  # in a batch: the table the raw rows go to (with _file_path and _sheet)
+
+    def sql(self, template: str, **tables: str) -> str:
+        """``template`` with ``{landing}`` and the other named tables as quoted identifiers."""
+        return template.format(landing=quote_ident(self.table), **{k: quote_ident(v) for k, v in tables.items()})
+
+    @property
+    def params(self) -> list:
+        return [self.file, self.sheet]
+
+
+_OF_SHEET = "_file_path = ? and _sheet is not distinct from ?"
+_TOP_ROWS_SQL = "select _row_number, fields from {landing} where " + _OF_SHEET + " and _row_number <= ?"
+_BLANK_ROW = f"trim(coalesce(array_to_string(fields, ''), ''), {_BLANKS}) = ''"  # every cell blank"
+_FIRST_ROW_SQL = ("select fields from {landing} where " + _OF_SHEET + f" and not ({_BLANK_ROW}) "
+                  "order by _row_number limit 1")
+
+
+def _native_csv(path: Path) -> bool:
+    """True for a comma-separated text file DuckDB's reader lands (:func:`native_csv.land_csv_files`; it
+    takes cp1252 and quoted fields over lines through its Python fallback); workbooks, UTF-16 text, files
+    separated by tabs or semicolons and empty files are read by :func:`_read_sheets`."""
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    if not head.strip() or head[:2] in (b"\xff\xfe", b"\xfe\xff") or sniff_format(head) != "csv":
+        return False
+    return _delimiter(decode_text(head)[0]) == "," and _is_utf8(path)
+
+
+def _is_utf8(path: Path) -> bool:
+    """True when the whole file is UTF-8. Checked here rather than left to DuckDB's reader refusing it: a
+    refused ``read_csv`` aborts the transaction a batch load runs in, so its Python fallback cannot run."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _land(con, table: str, path: Path, meta_path: Path | None) -> tuple[list[tuple[str, str | None]], MetaFile | None]:
+    """Land the data file, and its ``.meta.csv``, in ``table`` (one ``read_csv`` call for those DuckDB reads).
+    Returns the data file's sheets as (name, landed sheet) and the metadata."""
+    paths = [p for p in (path, meta_path) if p is not None and _native_csv(p)]
+    land_csv_files(con, paths, table)
+    if path in paths:
+        sheets: list[tuple[str, str | None]] = [(path.stem, None)]
+    else:
+        sheets = []
+        with path.open("rb") as fh:
+            is_workbook = sniff_format(fh.read(65536)) in ("xlsx", "ods")
+        for name, rows in _read_sheets(path):
+            sheets.append((name, name if is_workbook else None))
+            _insert_rows(con, table, path, sheets[-1][1], rows)
+    if meta_path is None:
+        return sheets, None
+    if meta_path in paths:
+        return sheets, _meta_of_rows(meta_path, _landed_rows(Landed(con, table, str(meta_path), None)))
+    return sheets, read_meta(meta_path)
+
+
+def _insert_rows(con, table: str, path: Path, sheet: str | None, rows: list[list[str]]) -> None:
+    """Rows read in Python (a workbook sheet, a file DuckDB does not read) landed in the same shape."""
+    if not rows:
+        return
+    frame = pd.DataFrame({"_row_number": range(1, len(rows) + 1),
+                          "fields": pd.Series([[str(c) for c in row] for row in rows], dtype="object")})
+    con.register("_school_rows", frame)
+    try:
+        con.execute(f"insert into {quote_ident(table)} select ?, ?, _row_number, fields::varchar[] "
+                    "from _school_rows", [str(path), sheet])
+    finally:
+        con.unregister("_school_rows")
+
+
+def _landed_rows(landed: Landed, count: int | None = None) -> list[list[str]]:
+    """The first ``count`` rows of a landed sheet (every row when None) as cells, a blank line as []."""
+    found = landed.con.execute(landed.sql(_TOP_ROWS_SQL), [*landed.params, count or 2**62]).fetchall()
+    rows: list[list[str]] = [[] for _ in range(count or max((n for n, _f in found), default=0))]
+    for number, fields in found:
+        rows[number - 1] = [f if f is not None else "" for f in fields]
+    return rows
 
 
 def _header_at(rows: list[list[str]], required: tuple[str, ...], scan: int = 10) -> int | None:
@@ -297,19 +407,25 @@ def read_meta(path: Path) -> MetaFile | None:
     except (UnreadableFile, OSError):
         return None
     for _name, rows in sheets:
-        at = _header_at(rows, META_REQUIRED, scan=3)
-        if at is None:
-            continue
-        keys = [column_key(c) for c in rows[at]]
-        out = []
-        for number, row in enumerate(rows[at + 1:], start=at + 2):
-            if not any(c.strip() for c in row):
-                continue
-            record = {k: (row[i].strip() if i < len(row) else "") for i, k in enumerate(keys) if k}
-            record["_row_number"] = number
-            out.append(record)
-        return MetaFile(path, out)
+        meta = _meta_of_rows(path, rows)
+        if meta is not None:
+            return meta
     return None
+
+
+def _meta_of_rows(path: Path, rows: list[list[str]]) -> MetaFile | None:
+    at = _header_at(rows, META_REQUIRED, scan=3)
+    if at is None:
+        return None
+    keys = [column_key(c) for c in rows[at]]
+    out = []
+    for number, row in enumerate(rows[at + 1:], start=at + 2):
+        if not any(c.strip() for c in row):
+            continue
+        record = {k: (row[i].strip() if i < len(row) else "") for i, k in enumerate(keys) if k}
+        record["_row_number"] = number
+        out.append(record)
+    return MetaFile(path, out)
 
 
 def meta_companions(path: Path) -> list[Path]:
@@ -352,18 +468,13 @@ def _first_row(path: Path) -> list[str]:
     return rows[0] if rows else []
 
 
-def _is_number_or_symbol(value: str) -> bool:
-    text = value.strip()
-    return text == "" or text.lower() in SYMBOLS or bool(_NUMBER.match(text.rstrip("%")))
-
-
-def _layout(rows: list[list[str]], meta: MetaFile | None, path: Path) -> Layout | None:
-    at = _header_at(rows, EES_REQUIRED)
+def _layout(top: list[list[str]], meta: MetaFile | None, landed: Landed) -> Layout | None:
+    at = _header_at(top, EES_REQUIRED)
     if at is not None:
-        return _ees_layout(rows, at, meta)
-    at = _header_at(rows, PRE_EES_REQUIRED)
+        return _ees_layout(top, at, meta, landed)
+    at = _header_at(top, PRE_EES_REQUIRED)
     if at is not None:
-        return _pre_ees_layout(rows, at, meta)
+        return _pre_ees_layout(top, at, meta, landed)
     return None
 
 
@@ -371,26 +482,44 @@ _FILTER_NAMES = re.compile(
     r"(^|_)(age|year_group|nc_year|ncyear|band|characteristic|group|grouping|type|breakdown|phase|term|terms|sex|"
     r"gender|ethnicity|ethnic|reason|category|measure|level|status)(_|$)"
 )
-TOTAL_FILTER_VALUES = {"total", "all"}
+TOTAL_FILTER_VALUES = ("total", "all")
+# Per candidate column (0-based index i) of a landed sheet: its non-blank cells, how many are neither a number
+# nor a symbol (texts), how many are numbers, and whether one says Total.
+_COLUMN_PROFILE_SQL = f"""
+    select i, count(v), count(v) filter (where not is_symbol and not is_number),
+        count(v) filter (where is_number and not is_symbol),
+        coalesce(bool_or(list_contains(?::varchar[], lower(v))), false)
+    from (
+        select i, v, list_contains(?::varchar[], lower(v)) as is_symbol,
+            coalesce(regexp_full_match(rtrim(v, '%'), {_NUMBER_TEMPLATE}), false) as is_number
+        from (
+            select c.i, nullif(trim(coalesce(l.fields[c.i + 1], ''), {_BLANKS}), '') as v
+            from {{landing}} l, unnest(?::integer[]) as c(i)
+            where l._file_path = ? and l._sheet is not distinct from ? and l._row_number > ?
+        )
+    )
+    group by i
+"""
 
 
-def _roles_by_values(rows: list[list[str]], at: int, candidates: list[int],
+def _roles_by_values(landed: Landed, at: int, keys: list[str], candidates: list[int],
                      by_name: bool = True) -> tuple[list[int], list[int]]:
     """(filters, indicators) among ``candidates`` when no metadata says: a column named like a filter
     (``*_type``, ``*_group``, ``age``...) or holding ``Total`` is a filter; one whose values are numbers and
-    symbols is an indicator, even with a few stray texts (at most 1% of its cells; they are quarantined)."""
+    symbols is an indicator, even with a few stray texts (at most 1% of its cells; they are quarantined).
+    The values are profiled in SQL over the landed rows."""
+    if not candidates:
+        return [], []
+    profiles = {i: rest for i, *rest in landed.con.execute(
+        landed.sql(_COLUMN_PROFILE_SQL),
+        [list(TOTAL_FILTER_VALUES), list(SYMBOLS), candidates, *landed.params, at + 1]).fetchall()}
     filters, indicators = [], []
     for index in candidates:
-        name = column_key(rows[at][index])
-        cells = [row[index].strip() for row in rows[at + 1:] if index < len(row) and row[index].strip()]
-        distinct = set(cells)
-        texts = {v for v in distinct if not _is_number_or_symbol(v)}
-        numbers = sum(1 for v in cells if v not in texts and v.lower() not in SYMBOLS)
-        stray = sum(1 for v in cells if v in texts)
-        named_like_filter = _FILTER_NAMES.search(name) or {v.lower() for v in distinct} & TOTAL_FILTER_VALUES
+        cells, texts, numbers, has_total = profiles.get(index, (0, 0, 0, False))
+        named_like_filter = _FILTER_NAMES.search(keys[index]) or has_total
         if not cells or (by_name and named_like_filter):
             filters.append(index)
-        elif not texts or (numbers and stray <= max(1, len(cells) // 100)):
+        elif not texts or (numbers and texts <= max(1, cells // 100)):
             indicators.append(index)
         else:
             filters.append(index)
@@ -405,20 +534,20 @@ def _first_of(keys: list[str]) -> dict[str, int]:
     return first_of
 
 
-def _ees_layout(rows: list[list[str]], at: int, meta: MetaFile | None) -> Layout:
-    keys = [column_key(c) for c in rows[at]]
+def _ees_layout(top: list[list[str]], at: int, meta: MetaFile | None, landed: Landed) -> Layout:
+    keys = [column_key(c) for c in top[at]]
     first_of = _first_of(keys)
     standard = {STANDARD[k]: i for k, i in first_of.items() if k in STANDARD}
     layout = Layout("ees", at, keys, standard)
     duplicates = sorted({k for i, k in enumerate(keys) if k and first_of[k] != i})
     if duplicates:
         layout.notes.append(f"repeated column(s) {', '.join(duplicates)}: the first of each is read")
-    _assign_roles(layout, rows, [i for k, i in first_of.items() if k not in STANDARD], meta)
+    _assign_roles(layout, landed, [i for k, i in first_of.items() if k not in STANDARD], meta)
     return layout
 
 
-def _pre_ees_layout(rows: list[list[str]], at: int, meta: MetaFile | None) -> Layout:
-    keys = [column_key(c) for c in rows[at]]
+def _pre_ees_layout(top: list[list[str]], at: int, meta: MetaFile | None, landed: Landed) -> Layout:
+    keys = [column_key(c) for c in top[at]]
     first_of = _first_of(keys)
     standard: dict[str, int] = {}
     for key, short in PRE_EES_STANDARD.items():
@@ -430,7 +559,7 @@ def _pre_ees_layout(rows: list[list[str]], at: int, meta: MetaFile | None) -> La
         "pre-EES DfE LA time series (year, level, la_name): "
         + (f"areas by their codes ({', '.join(coded)}), else by name" if coded else "areas matched to codes by name")
     )
-    _assign_roles(layout, rows, [i for k, i in first_of.items() if k not in PRE_EES_STANDARD], meta)
+    _assign_roles(layout, landed, [i for k, i in first_of.items() if k not in PRE_EES_STANDARD], meta)
     return layout
 
 
@@ -448,30 +577,30 @@ def _meta_roles(meta: MetaFile) -> dict[str, tuple[str, dict]]:
     return roles
 
 
-def _assign_roles(layout: Layout, rows: list[list[str]], candidates: list[int], meta: MetaFile | None) -> None:
+def _assign_roles(layout: Layout, landed: Landed, candidates: list[int], meta: MetaFile | None) -> None:
     """Filters and indicators among the non-standard columns. Area columns (a rule on names) are neither.
     With a .meta.csv its filters are the filters and its indicators the indicators; a column it does not list
     is an indicator when its values are numbers and symbols, else not used. Without one, roles are inferred
     from names and values."""
-    keys, at = layout.keys, layout.header_index
+    keys = layout.keys
     areas = [i for i in candidates if is_area_column(keys[i])]
     others = [i for i in candidates if i not in areas]
     if meta is None:
-        layout.filters, layout.indicators = _roles_by_values(rows, at, others)
+        layout.filters, layout.indicators = _roles_by_values(landed, layout.header_index, keys, others)
         layout.notes.insert(
             0,
             "no .meta.csv beside the file: roles inferred from the values (filters: "
             + (", ".join(keys[i] for i in layout.filters) or "none") + f"; {len(layout.indicators)} indicators)",
         )
     else:
-        _roles_from_meta(layout, rows, others, meta)
+        _roles_from_meta(layout, landed, others, meta)
     if areas:
         layout.notes.append("area columns, never filters: " + ", ".join(keys[i] for i in areas))
     layout.filters.sort()
     layout.indicators.sort()
 
 
-def _roles_from_meta(layout: Layout, rows: list[list[str]], others: list[int], meta: MetaFile) -> None:
+def _roles_from_meta(layout: Layout, landed: Landed, others: list[int], meta: MetaFile) -> None:
     keys = layout.keys
     layout.roles_from = "meta"
     roles = _meta_roles(meta)
@@ -491,7 +620,7 @@ def _roles_from_meta(layout: Layout, rows: list[list[str]], others: list[int], m
         else:
             unlisted.append(index)
     if unlisted:
-        _filters, indicators = _roles_by_values(rows, layout.header_index, unlisted, by_name=False)
+        _filters, indicators = _roles_by_values(landed, layout.header_index, keys, unlisted, by_name=False)
         layout.indicators += indicators
         layout.notes.append(
             f"column(s) not in {meta.path.name}, roles inferred from their values (a .meta.csv names every "
@@ -510,43 +639,118 @@ _counter = itertools.count()
 
 def parse_school_statistics_file(
     path: Path, source: str, reference: AreaReference, con: duckdb.DuckDBPyConnection | None = None,
+    into: str | None = None,
 ) -> list[ParsedTable]:
-    """Every statistics table of a file as rows of ``<source>_values``; FileRejected when
-    the file holds none. The long rows are staged as a temporary table on ``con`` (the loading connection)."""
+    """Every statistics table of a file as rows of ``<source>_values``; FileRejected when the file holds none.
+    The file (with its ``.meta.csv``) is landed on ``con`` (the loading connection) and its long rows staged
+    there as a temporary table by the SQL rules (each table's ``frame``), or inserted into the table ``into``
+    (a batch's, with ``_file_path`` and ``_sheet``; no ``frame`` then)."""
     con = con if con is not None else duckdb.connect()
-    sheets = _read_sheets(path)
-    for _name, rows in sheets:
-        if is_meta_header(rows):
-            return [_meta_note(path, source, rows)]
     meta_paths = meta_companions(path)
-    meta = read_meta(meta_paths[0]) if meta_paths else None
-    tables: list[ParsedTable] = []
-    for name, rows in sheets:
-        layout = _layout(rows, meta, path)
-        if layout is None:
+    landing = f"_school_{next(_counter)}_l"
+    try:
+        sheets, meta = _land(con, landing, path, meta_paths[0] if meta_paths else None)
+        tops = [(name, key, _landed_rows(Landed(con, landing, str(path), key), 10)) for name, key in sheets]
+        if any(is_meta_header(top) for _name, _key, top in tops):
+            return [_meta_note(path, source)]
+        tables: list[ParsedTable] = []
+        for name, key, top in tops:
+            tables += _parse_sheet(Landed(con, landing, str(path), key, into), name, top, len(sheets) > 1, meta,
+                                   source, reference)
+        if not tables:
+            raise FileRejected(_not_statistics(con, landing, path, sheets))
+        return tables
+    finally:
+        con.execute(f"drop table if exists {quote_ident(landing)}")
+
+
+def parse_school_statistics_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str,
+                                  reference: AreaReference) -> BatchOutcome:
+    """Every new or changed file of a source for :func:`pipelines.lib.ingest.load_source`'s ``batch_parser``:
+    each file (with its ``.meta.csv``) parsed by :func:`parse_school_statistics_file` (files of one source
+    have different layouts: their columns are recognised from each header), the staged rows of all of them
+    gathered in one temporary table and their quarantine entries in another, written set-based."""
+    tag = f"_school_{next(_counter)}_batch"
+    staged = values_table(source).name
+    outcome = BatchOutcome(staged={staged: tag}, rejections=empty_rejections(con, tag + "_rejections"))
+    con.execute(f"create or replace temp table {quote_ident(tag)} ("
+                + ", ".join(f"{quote_ident(c)} varchar" for c in VALUE_COLUMNS)
+                + ", _file_path varchar, _sheet varchar, _row_number bigint)")
+    for path in paths:
+        try:
+            tables = parse_school_statistics_file(path, source, reference, con, into=tag)
+        except (FileRejected, UnreadableFile) as exc:
+            outcome.refused[str(path)] = str(exc)
             continue
-        if not any(any(c.strip() for c in row) for row in rows[layout.header_index + 1:]):
-            empty = ParsedTable(values_table(source).name, sheet=name if len(sheets) > 1 else None)
-            empty.notes.append("the file has a header but no data rows: nothing to load")
-            tables.append(empty)
-            continue
-        _find_coverage(layout, rows, name if len(sheets) > 1 or name != path.stem else None, path)
-        if not layout.indicators:
-            raise FileRejected(
-                "a statistics file needs at least one indicator column (numbers or symbols); columns found: "
-                + ", ".join(k for k in layout.keys if k)
-            )
-        tables += _parse_table(con, rows, layout, source, reference, sheet=name if len(sheets) > 1 else None)
-    if not tables:
-        first = next((row for _n, rows in sheets for row in rows if any(c.strip() for c in row)), [])
-        keys = {column_key(c) for c in first}
-        missing = [c for c in EES_REQUIRED if c not in keys]
+        outcome.read[str(path)] = FileRead(tables=[t.table_name for t in tables],
+                                           rows_read=sum(t.rows_read for t in tables),
+                                           notes=[n for t in tables for n in t.notes])
+        for table in tables:
+            _gather(con, outcome, str(path), table)
+    return outcome
+
+
+def _gather(con, outcome: BatchOutcome, file_path: str, table: ParsedTable) -> None:
+    """One parsed table's staged rows and quarantine entries into the batch's tables."""
+    target = quote_ident(outcome.staged[table.table_name])
+    if isinstance(table.frame, StagedRelation):
+        con.execute(f"insert into {target} select {', '.join(quote_ident(c) for c in VALUE_COLUMNS)}, ?, ?, "
+                    f"_row_number from {quote_ident(table.frame.table)}", [file_path, table.sheet])
+        con.execute(f"drop table {quote_ident(table.frame.table)}")
+    if table.rejections:
+        frame = pd.DataFrame({
+            "row_number": pd.Series([r.row_number for r in table.rejections], dtype="Int64"),
+            **{name: pd.Series([getattr(r, attribute) for r in table.rejections], dtype="object")
+               for name, attribute in (("column_name", "column"), ("value", "value"), ("reason", "reason"))},
+        })
+        con.register("_school_rejections", frame)
+        try:
+            con.execute(f"insert into {quote_ident(outcome.rejections)} select ?, row_number, column_name, value, "
+                        "reason, ? from _school_rejections", [file_path, table.table_name])
+        finally:
+            con.unregister("_school_rejections")
+
+
+def _not_statistics(con, landing: str, path: Path, sheets: list[tuple[str, str | None]]) -> str:
+    """Why a file with no statistics table is rejected, with the columns of its first non-blank row."""
+    first: list[str] = []
+    for _name, key in sheets:
+        landed = Landed(con, landing, str(path), key)
+        found = con.execute(landed.sql(_FIRST_ROW_SQL), landed.params).fetchone()
+        if found:
+            first = [f or "" for f in found[0]]
+            break
+    keys = {column_key(c) for c in first}
+    missing = [c for c in EES_REQUIRED if c not in keys]
+    return (
+        "not a DfE statistics file this warehouse knows: an EES open-data CSV needs the columns "
+        f"{', '.join(EES_REQUIRED)} (missing: {', '.join(missing)}), the pre-EES LA time series needs "
+        f"{', '.join(PRE_EES_REQUIRED)}; columns found: " + (", ".join(c.strip() for c in first if c.strip()) or "none")
+    )
+
+
+def _parse_sheet(landed: Landed, name: str, top: list[list[str]], several: bool, meta: MetaFile | None,
+                 source: str, reference: AreaReference) -> list[ParsedTable]:
+    """The statistics table of one landed sheet (none when its header is not one)."""
+    layout = _layout(top, meta, landed)
+    if layout is None:
+        return []
+    tag = f"_school_{next(_counter)}"
+    rows_read = _row_shapes(landed, tag, layout)
+    sheet = name if several else None
+    if not rows_read:
+        landed.con.execute(f"drop table if exists {quote_ident(tag + '_s')}")
+        empty = ParsedTable(values_table(source).name, sheet=sheet)
+        empty.notes.append("the file has a header but no data rows: nothing to load")
+        return [empty]
+    path = Path(landed.file)
+    _find_coverage(layout, top, name if several or name != path.stem else None, path)
+    if not layout.indicators:
         raise FileRejected(
-            "not a DfE statistics file this warehouse knows: an EES open-data CSV needs the columns "
-            f"{', '.join(EES_REQUIRED)} (missing: {', '.join(missing)}), the pre-EES LA time series needs "
-            f"{', '.join(PRE_EES_REQUIRED)}; columns found: " + (", ".join(c.strip() for c in first if c.strip()) or "none")
+            "a statistics file needs at least one indicator column (numbers or symbols); columns found: "
+            + ", ".join(k for k in layout.keys if k)
         )
-    return tables
+    return [_parse_table(landed, tag, layout, source, reference, sheet, rows_read)]
 
 
 def _find_coverage(layout: Layout, rows: list[list[str]], sheet: str | None, path: Path) -> None:
@@ -568,7 +772,7 @@ def _find_coverage(layout: Layout, rows: list[list[str]], sheet: str | None, pat
         )
 
 
-def _meta_note(path: Path, source: str, rows: list[list[str]]) -> ParsedTable:
+def _meta_note(path: Path, source: str) -> ParsedTable:
     meta = read_meta(path)
     records = meta.rows if meta else []
     filters = [r.get("col_name", "") for r in records if (r.get("col_type") or "").lower() == "filter"]
@@ -585,58 +789,81 @@ def _meta_note(path: Path, source: str, rows: list[list[str]]) -> ParsedTable:
     return table
 
 
-def _column_values(rows: list[list[str]], start: int, index: int | None) -> list[str]:
-    if index is None:
-        return [""] * (len(rows) - start)
-    return [row[index] if index < len(row) else "" for row in rows[start:]]
+# ---------------------------------------------------------------------------
+# The row rules, in SQL on the loading connection
+# ---------------------------------------------------------------------------
+
+# Each data row below the header: blank or not, and its cells (trailing blank cells past the header's width
+# not counted, as a spreadsheet export pads rows).
+_ROW_SHAPES_SQL = f"""
+    create or replace temp table {{shapes}} as
+    select _row_number, fields, {_BLANK_ROW} as blank,
+        case when len(fields) > ? then greatest(?, coalesce(list_max(list_filter(range(1, len(fields) + 1),
+            i -> trim(coalesce(fields[i], ''), {_BLANKS}) <> '')), 0)) else len(fields) end as cells
+    from {{landing}} where {_OF_SHEET} and _row_number > ?
+"""
+_RAGGED_SQL = """
+    select _row_number, 'the row has ' || cells || ' cells but the header has ' || ? || ' columns'
+    from {shapes} where not blank and cells <> ? order by _row_number
+"""
+# The declared columns of the layout (KEY_COLUMNS, f0.., v0..) of the rows of the header's width.
+_WIDE_SQL = """
+    create or replace temp table {wide} as
+    select _row_number, {columns} from {shapes} where not blank and cells = ?
+"""
 
 
-def _parse_table(con, rows, layout: Layout, source: str, reference: AreaReference, sheet: str | None):
+def _width(layout: Layout) -> int:
     width = len(layout.keys)
     while width and not layout.keys[width - 1]:
         width -= 1
-    start = layout.header_index + 1
-    row_numbers, good, rejections = [], [], []
-    rows_read = 0
-    for offset, row in enumerate(rows[start:], start=start + 1):
-        cells = len(row)
-        while cells > width and not row[cells - 1].strip():
-            cells -= 1
-        if not any(c.strip() for c in row):
-            continue
-        rows_read += 1
-        if cells != width:
-            rejections.append(Rejection(offset, None, None,
-                                        f"the row has {cells} cells but the header has {width} columns"))
-            continue
-        row_numbers.append(offset)
-        good.append(row)
-    tag = f"_school_{next(_counter)}"
-    wide = {short: _column_values(good, 0, layout.standard.get(short)) for short in KEY_COLUMNS}
-    for n, index in enumerate(layout.filters):
-        wide[f"f{n}"] = _column_values(good, 0, index)
-    for n, index in enumerate(layout.indicators):
-        wide[f"v{n}"] = _column_values(good, 0, index)
-    wide["_row_number"] = row_numbers
-    frame = pd.DataFrame({k: pd.Series(v, dtype="object") if k != "_row_number" else pd.Series(v, dtype="int64")
-                          for k, v in wide.items()})
-    del good
-    values_name = values_table(source).name
-    try:
-        con.register(f"{tag}_w", frame)
-        staged, loaded, cell_rejections, rows_rejections, vintage = _stage(
-            con, tag, layout, reference, len(layout.filters), len(layout.indicators))
-    finally:
-        try:
-            con.unregister(f"{tag}_w")
-        except Exception:  # noqa: BLE001
-            pass
+    return width
+
+
+def _row_shapes(landed: Landed, tag: str, layout: Layout) -> int:
+    """The shapes table ``<tag>_s`` of the sheet's data rows; returns how many are not blank (rows read)."""
+    width = _width(layout)
+    landed.con.execute(landed.sql(_ROW_SHAPES_SQL, shapes=tag + "_s"),
+                       [width, width, *landed.params, layout.header_index + 1])
+    return landed.con.execute(f"select count(*) filter (where not blank) from {quote_ident(tag + '_s')}").fetchone()[0]
+
+
+def _declared(layout: Layout) -> dict[str, int | None]:
+    """Declared column -> its 0-based position in the file (None when the file has none)."""
+    columns: dict[str, int | None] = {short: layout.standard.get(short) for short in KEY_COLUMNS}
+    columns.update({f"f{n}": index for n, index in enumerate(layout.filters)})
+    columns.update({f"v{n}": index for n, index in enumerate(layout.indicators)})
+    return columns
+
+
+def _land_wide(landed: Landed, tag: str, layout: Layout) -> None:
+    """``<tag>_t``: the rows of the header's width with the declared columns (positions bound as parameters:
+    NULL gives ''), key and filter cells trimmed, indicator cells as published."""
+    declared = _declared(layout)
+    keys = {*KEY_COLUMNS, *(c for c in declared if c.startswith("f"))}
+    columns = ", ".join(f"trim(coalesce(fields[?], ''), {_BLANKS}) as {quote_ident(c)}" if c in keys
+                        else f"fields[?] as {quote_ident(c)}" for c in declared)
+    positions = [None if i is None else i + 1 for i in declared.values()]
+    landed.con.execute(_WIDE_SQL.format(wide=quote_ident(tag + "_t"), shapes=quote_ident(tag + "_s"),
+                                        columns=columns), [*positions, _width(layout)])
+
+
+def _parse_table(landed: Landed, tag: str, layout: Layout, source: str, reference: AreaReference,
+                 sheet: str | None, rows_read: int) -> ParsedTable:
+    con = landed.con
+    width = _width(layout)
+    rejections = [Rejection(n, None, None, reason) for n, reason in con.execute(
+        landed.sql(_RAGGED_SQL, shapes=tag + "_s"), [width, width]).fetchall()]
+    _land_wide(landed, tag, layout)
+    con.execute(f"drop table {quote_ident(tag + '_s')}")
+    into = (landed.into, landed.file, sheet) if landed.into else None
+    staged, loaded, cell_rejections, rows_rejections, vintage = _stage(con, tag, layout, reference, into)
     rejections += rows_rejections + cell_rejections
-    values = ParsedTable(values_name, rows_read=rows_read, sheet=sheet)
-    values.frame = StagedRelation(con, staged, loaded)
+    values = ParsedTable(values_table(source).name, rows_read=rows_read, sheet=sheet)
+    values.frame = StagedRelation(con, staged, loaded) if staged else None
     values.rejections = sorted(rejections, key=lambda r: (r.row_number or 0, r.column or ""))
     values.notes = [*layout.notes, vintage]
-    return [values]
+    return values
 
 
 def _resolve_keys(keys: list[tuple], layout: Layout, reference: AreaReference) -> pd.DataFrame:
@@ -708,6 +935,8 @@ def _resolve_breakdowns(combos: list[tuple], layout: Layout) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([r[i] for r in out], dtype="object") for i, c in enumerate(columns)})
 
 
+
+
 def period_end_year(time_period: int) -> int:
     """The calendar year a period ends in: 201617 -> 2017, 201204 -> 2012, 2019 -> 2019."""
     if time_period >= 100000:
@@ -716,143 +945,202 @@ def period_end_year(time_period: int) -> int:
     return time_period
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def _tables(tag: str, *suffixes: str) -> dict[str, str]:
+    """The quoted names of a file's working tables ``<tag>_<suffix>``, by suffix."""
+    return {s: quote_ident(f"{tag}_{s}") for s in suffixes}
 
 
-_BLANKS = "' ' || chr(9) || chr(10) || chr(13) || chr(160)"
+def _using(columns) -> str:
+    return ", ".join(quote_ident(c) for c in columns)
 
 
-def _stage(con, tag: str, layout: Layout, reference: AreaReference, n_filters: int, n_indicators: int):
-    filters = [f"f{n}" for n in range(n_filters)]
-    trimmed = ", ".join(f"trim(coalesce({c}, ''), {_BLANKS}) as {c}" for c in [*KEY_COLUMNS, *filters])
-    con.execute(f"create or replace temp table {tag}_t as select _row_number, {trimmed}, "
-                + ", ".join(f"v{n}" for n in range(n_indicators)) + f" from {tag}_w")
-    keys = con.execute(f"select distinct {', '.join(KEY_COLUMNS)} from {tag}_t").fetchall()
-    resolved = _resolve_keys(keys, layout, reference)
-    con.register(f"{tag}_g", resolved)
-    using = ", ".join(KEY_COLUMNS)
+# Every row with its resolved period, area (or why not) and breakdown; a repeat of a period, area and
+# breakdown numbered after the first.
+_ROWS_SQL = """
+    create or replace temp table {r} as
+    select t._row_number, g.*, b.breakdown, b.breakdown_published,
+        case when g.reject_reason is null then row_number() over (
+            partition by g.reject_reason is null, g.time_period, g.area_code, b.breakdown
+            order by t._row_number) end as copy_number,
+        case when g.reject_reason is null then min(t._row_number) over (
+            partition by g.reject_reason is null, g.time_period, g.area_code, b.breakdown) end as first_row
+    from {t} t
+    join {g} g using ({keys})
+    join {b} b on b.extra_key is not distinct from g.extra_key
+        and b.extra_value is not distinct from g.extra_value{filter_join}
+"""
+_ROW_REJECTIONS_SQL = """
+    select _row_number, reject_column, reject_value, reject_reason from {r} where reject_reason is not null
+    union all
+    select _row_number, 'breakdown', breakdown,
+        'the same period, area and breakdown as row ' || first_row || ' (kept); a row is loaded once'
+    from {r} where copy_number > 1
+"""
+
+
+def _resolve_rows(con, tag: str, layout: Layout, reference: AreaReference) -> list[Rejection]:
+    """``<tag>_r``: each row's period, area and breakdown, resolved once per distinct key (Python: the area
+    rules of :mod:`pipelines.lib.school_areas`) and joined back in SQL; returns the rows quarantined."""
+    names = _tables(tag, "t", "g", "b", "r")
+    filters = [f"f{n}" for n in range(len(layout.filters))]
+    keys = con.execute(f"select distinct {_using(KEY_COLUMNS)} from {names['t']}").fetchall()
+    con.register(f"{tag}_g", _resolve_keys(keys, layout, reference))
     combos = con.execute(
-        f"select distinct g.extra_key, g.extra_value{''.join(', t.' + f for f in filters)} "
-        f"from {tag}_t t join {tag}_g g using ({using})"
+        f"select distinct g.extra_key, g.extra_value{''.join(', t.' + quote_ident(f) for f in filters)} "
+        f"from {names['t']} t join {names['g']} g using ({_using(KEY_COLUMNS)})"
     ).fetchall()
     con.register(f"{tag}_b", _resolve_breakdowns(combos, layout))
-    filter_join = "".join(f" and b.{f} = t.{f}" for f in filters)
-    con.execute(f"""
-        create or replace temp table {tag}_r as
-        select t._row_number, g.*, b.breakdown, b.breakdown_published,
-            case when g.reject_reason is null then row_number() over (
-                partition by g.reject_reason is null, g.time_period, g.area_code, b.breakdown
-                order by t._row_number) end as copy_number,
-            case when g.reject_reason is null then min(t._row_number) over (
-                partition by g.reject_reason is null, g.time_period, g.area_code, b.breakdown) end as first_row
-        from {tag}_t t
-        join {tag}_g g using ({using})
-        join {tag}_b b on b.extra_key is not distinct from g.extra_key
-            and b.extra_value is not distinct from g.extra_value{filter_join}
-    """)
-    row_rejections = [
-        Rejection(n, column, value, reason)
-        for n, column, value, reason in con.execute(f"""
-            select _row_number, reject_column, reject_value, reject_reason from {tag}_r where reject_reason is not null
-            union all
-            select _row_number, 'breakdown', breakdown,
-                'the same period, area and breakdown as row ' || first_row || ' (kept); a row is loaded once'
-            from {tag}_r where copy_number > 1
-        """).fetchall()
-    ]
-    indicator_names = [layout.keys[i] for i in layout.indicators]
+    filter_join = "".join(f" and b.{quote_ident(f)} = t.{quote_ident(f)}" for f in filters)
+    con.execute(_ROWS_SQL.format(**names, keys=_using(KEY_COLUMNS), filter_join=filter_join))
+    return [Rejection(n, column, value, reason)
+            for n, column, value, reason in con.execute(_ROW_REJECTIONS_SQL.format(**names)).fetchall()]
+
+
+# The indicator cells of the rows kept (resolved and not a repeat), one row per cell, trimmed.
+_UNPIVOT_SQL = f"""
+    create or replace temp table {{u}} as
+    select u._row_number, u.ind, trim(coalesce(u.raw, ''), {_BLANKS}) as raw
+    from (select _row_number, {{on}} from {{t}} where _row_number in (
+            select _row_number from {{r}} where reject_reason is null and copy_number = 1)) as src
+    unpivot include nulls (raw for ind in ({{on}})) as u
+"""
+_VINTAGE_SQL = """
+    select (select coalesce(bool_or(lower(raw) = 'c'), false) from {u}),
+           (select max(cast(time_period as integer)) from {r} where reject_reason is null)
+"""
+LEGACY_NOTE = ("legacy symbols: no 'c' anywhere and the latest period ends before 2020, so 'x' is read as "
+               "suppressed (status c)")
+CURRENT_NOTE = "current symbols: 'x' is read as not available (status x)"
+
+
+def _unpivot(con, tag: str, n_indicators: int) -> tuple[bool, str]:
+    """``<tag>_u``: the cells; returns whether the file is of the legacy vintage (see the module docstring)
+    and the note saying which."""
+    names = _tables(tag, "t", "r", "u")
+    on = _using(f"v{n}" for n in range(n_indicators))
+    con.execute(_UNPIVOT_SQL.format(**names, on=on))
+    has_c, latest = con.execute(_VINTAGE_SQL.format(**names)).fetchone()
+    latest_end_year = period_end_year(latest) if latest is not None else None
+    legacy = not has_c and latest_end_year is not None and latest_end_year < 2020
+    return legacy, LEGACY_NOTE if legacy else CURRENT_NOTE
+
+
+def _register_indicators(con, tag: str, layout: Layout) -> None:
+    """``<tag>_i``: each indicator column (v0..) with its name, kind, label, grouping and unit."""
+    names = [layout.keys[i] for i in layout.indicators]
     labels = [layout.labels.get(i, ("", "", "", 0)) for i in layout.indicators]
     con.register(f"{tag}_i", pd.DataFrame({
-        "ind": pd.Series([f"v{n}" for n in range(n_indicators)], dtype="object"),
-        "indicator": pd.Series(indicator_names, dtype="object"),
-        "kind": pd.Series([indicator_kind(n, lab[2]) for n, lab in zip(indicator_names, labels)], dtype="object"),
+        "ind": pd.Series([f"v{n}" for n in range(len(names))], dtype="object"),
+        "indicator": pd.Series(names, dtype="object"),
+        "kind": pd.Series([indicator_kind(n, lab[2]) for n, lab in zip(names, labels)], dtype="object"),
         "indicator_label": pd.Series([lab[0] or None for lab in labels], dtype="object"),
         "indicator_grouping": pd.Series([lab[1] or None for lab in labels], dtype="object"),
         "indicator_unit": pd.Series([lab[2] or None for lab in labels], dtype="object"),
     }))
-    on = ", ".join(f"v{n}" for n in range(n_indicators))
-    con.execute(f"""
-        create or replace temp table {tag}_u as
-        select u._row_number, u.ind, trim(coalesce(u.raw, ''), {_BLANKS}) as raw
-        from (select _row_number, {on} from {tag}_t where _row_number in (
-                select _row_number from {tag}_r where reject_reason is null and copy_number = 1)) as src
-        unpivot include nulls (raw for ind in ({on})) as u
-    """)
-    has_c, latest = con.execute(f"""
-        select (select coalesce(bool_or(lower(raw) = 'c'), false) from {tag}_u),
-               (select max(cast(time_period as integer)) from {tag}_r where reject_reason is null)
-    """).fetchone()
-    latest_end_year = period_end_year(latest) if latest is not None else None
-    legacy = not has_c and latest_end_year is not None and latest_end_year < 2020
-    vintage = ("legacy symbols: no 'c' anywhere and the latest period ends before 2020, so 'x' is read as "
-               "suppressed (status c)") if legacy else "current symbols: 'x' is read as not available (status x)"
-    x_status = "c" if legacy else "x"
-    status_cases = " ".join(f"when {_sql_text(s)} then {_sql_text(v)}" for s, v in STATUS_OF_SYMBOL.items())
-    symbols = ", ".join(_sql_text(s) for s in SYMBOLS)
-    con.execute(f"""
-        create or replace temp table {tag}_c as
-        with cells as (
-            select u._row_number, i.indicator, i.kind, i.indicator_label, i.indicator_grouping, i.indicator_unit,
-                u.raw, lower(u.raw) as low,
-                case when u.raw = '' or lower(u.raw) in ({symbols}) then lower(u.raw) end as symbol
-            from {tag}_u u join {tag}_i i using (ind)
-        ),
-        numbers as (
-            select *,
-                case when symbol is null then
-                    case when regexp_full_match(rtrim(raw, '%'), '{_NUMBER.pattern.replace("'", "''")}')
-                         then try_cast(replace(ltrim(rtrim(raw, '%'), '+'), ',', '') as double) end
-                end as number
-            from cells
-        )
+
+
+# Each cell as a symbol (parameter 1: the symbols), a number, or the problem that quarantines it.
+_CELLS_SQL = f"""
+    create or replace temp table {{c}} as
+    with cells as (
+        select u._row_number, i.indicator, i.kind, i.indicator_label, i.indicator_grouping, i.indicator_unit,
+            u.raw, lower(u.raw) as low,
+            case when u.raw = '' or list_contains(?::varchar[], lower(u.raw)) then lower(u.raw) end as symbol
+        from {{u}} u join {{i}} i using (ind)
+    ),
+    numbers as (
         select *,
-            case
-                when symbol is null and number is null then
-                    {_sql_text("")} || indicator || ' value ' || '''' || raw || '''' ||
-                    ' is neither a number nor a statistics symbol (c, x, z, low, k, u, or legacy : ~ .. . -)'
-                when number is not null and kind in ('count', 'rate', 'percent') and number < 0 then
-                    indicator || ' is negative (' || raw || '); a ' ||
-                    case kind when 'count' then 'count' else 'rate' end || ' cannot be'
-                when number is not null and kind = 'percent' and number > 100 then
-                    indicator || ' is a percentage (0-100) but ' || raw || ' is over 100'
-            end as problem
-        from numbers
-    """)
-    cell_rejections = [
-        Rejection(n, indicator, raw, problem)
-        for n, indicator, raw, problem in con.execute(
-            f"select _row_number, indicator, raw, problem from {tag}_c where problem is not null"
-        ).fetchall()
-    ]
-    staged = f"{tag}_out"
-    con.execute(f"""
-        create or replace temp table {staged} as
-        select
-            {_sql_text(layout.kind)} as file_layout,
-            r.time_period, r.time_identifier, r.period_label, nullif(r.gl, '') as geographic_level,
-            r.geography_level, nullif(r.cc, '') as country_code, nullif(r.rc, '') as region_code,
-            nullif(r.rn, '') as region_name, nullif(r.olc, '') as old_la_code, nullif(r.nlc, '') as new_la_code,
-            nullif(r.ln, '') as la_name, r.area_code, r.area_name, r.la_code, r.area_region_code,
-            r.is_london_subregion, r.breakdown, r.breakdown_published, c.indicator,
-            c.indicator_label, c.indicator_grouping, c.indicator_unit, c.kind as indicator_kind,
-            c.raw as raw_value,
-            case when c.number is not null then replace(ltrim(rtrim(c.raw, '%'), '+'), ',', '') end as value,
-            case when c.symbol = 'x' then {_sql_text(x_status)}
-                 when c.symbol is not null then case c.symbol {status_cases} end end as status_symbol,
-            case when c.symbol is not null then c.raw end as published_symbol,
-            c._row_number
-        from {tag}_c c join {tag}_r r using (_row_number)
-        where c.problem is null
-    """)
-    loaded, fractional = con.execute(
-        f"select count(distinct _row_number), count(*) filter (where indicator_kind = 'count' "
-        f"and cast(value as double) <> floor(cast(value as double))) from {staged}").fetchone()
+            case when symbol is null then
+                case when regexp_full_match(rtrim(raw, '%'), {_NUMBER_TEMPLATE})
+                     then try_cast(replace(ltrim(rtrim(raw, '%'), '+'), ',', '') as double) end
+            end as number
+        from cells
+    )
+    select *,
+        case
+            when symbol is null and number is null then
+                indicator || ' value ' || '''' || raw || '''' ||
+                ' is neither a number nor a statistics symbol (c, x, z, low, k, u, or legacy : ~ .. . -)'
+            when number is not null and kind in ('count', 'rate', 'percent') and number < 0 then
+                indicator || ' is negative (' || raw || '); a ' ||
+                case kind when 'count' then 'count' else 'rate' end || ' cannot be'
+            when number is not null and kind = 'percent' and number > 100 then
+                indicator || ' is a percentage (0-100) but ' || raw || ' is over 100'
+        end as problem
+    from numbers
+"""
+_CELL_REJECTIONS_SQL = "select _row_number, indicator, raw, problem from {c} where problem is not null"
+
+
+def _check_cells(con, tag: str) -> list[Rejection]:
+    """``<tag>_c``: every cell checked; returns the cells quarantined."""
+    names = _tables(tag, "u", "i", "c")
+    con.execute(_CELLS_SQL.format(**names), [list(SYMBOLS)])
+    return [Rejection(n, indicator, raw, problem)
+            for n, indicator, raw, problem in con.execute(_CELL_REJECTIONS_SQL.format(**names)).fetchall()]
+
+
+# The raw table's rows. Parameters: the file layout, the status of 'x' (by vintage), the symbols and their
+# statuses (STATUS_OF_SYMBOL).
+_STAGED_SELECT = """
+    select
+        ?::varchar as file_layout,
+        r.time_period, r.time_identifier, r.period_label, nullif(r.gl, '') as geographic_level,
+        r.geography_level, nullif(r.cc, '') as country_code, nullif(r.rc, '') as region_code,
+        nullif(r.rn, '') as region_name, nullif(r.olc, '') as old_la_code, nullif(r.nlc, '') as new_la_code,
+        nullif(r.ln, '') as la_name, r.area_code, r.area_name, r.la_code, r.area_region_code,
+        r.is_london_subregion, r.breakdown, r.breakdown_published, c.indicator,
+        c.indicator_label, c.indicator_grouping, c.indicator_unit, c.kind as indicator_kind,
+        c.raw as raw_value,
+        case when c.number is not null then replace(ltrim(rtrim(c.raw, '%'), '+'), ',', '') end as value,
+        case when c.symbol = 'x' then ?::varchar
+             when c.symbol is not null then list_extract(?::varchar[], list_position(?::varchar[], c.symbol))
+        end as status_symbol,
+        case when c.symbol is not null then c.raw end as published_symbol,
+        c._row_number
+    from {c} c join {r} r using (_row_number)
+    where c.problem is null
+"""
+_CREATE_STAGED_SQL = "create or replace temp table {out} as " + _STAGED_SELECT
+# In a batch, straight into the batch's table (parameters: the file and sheet, then those of the select).
+_INSERT_STAGED_SQL = ("insert into {into} by name select s.*, ?::varchar as _file_path, ?::varchar as _sheet from ("
+                      + _STAGED_SELECT + ") as s")
+_LOADED_SQL = """
+    select count(distinct _row_number) filter (where problem is null),
+        count(*) filter (where problem is null and kind = 'count' and number <> floor(number)) from {c}
+"""
+
+
+def _write_staged(con, tag: str, layout: Layout, legacy: bool,
+                  into: tuple[str, str, str | None] | None) -> tuple[str | None, int, int]:
+    """The raw table's rows as ``<tag>_out``, or inserted into the batch's table ``into`` (table, file, sheet);
+    returns the table staged (None in a batch), the rows loaded and the count cells not whole numbers."""
+    names = _tables(tag, "c", "r", "out")
+    params = [layout.kind, "c" if legacy else "x", list(STATUS_OF_SYMBOL.values()), list(STATUS_OF_SYMBOL)]
+    if into is None:
+        con.execute(_CREATE_STAGED_SQL.format(**names), params)
+    else:
+        con.execute(_INSERT_STAGED_SQL.format(**names, into=quote_ident(into[0])), [*into[1:], *params])
+    loaded, fractional = con.execute(_LOADED_SQL.format(**names)).fetchone()
+    return (f"{tag}_out" if into is None else None), loaded, fractional
+
+
+def _stage(con, tag: str, layout: Layout, reference: AreaReference, into: tuple[str, str, str | None] | None):
+    """The row rules over ``<tag>_t`` (the declared columns): rows resolved and de-duplicated, cells
+    unpivoted and checked, the raw table's rows staged as ``<tag>_out`` (or into the batch's table)."""
+    try:
+        row_rejections = _resolve_rows(con, tag, layout, reference)
+        legacy, vintage = _unpivot(con, tag, len(layout.indicators))
+        _register_indicators(con, tag, layout)
+        cell_rejections = _check_cells(con, tag)
+        staged, loaded, fractional = _write_staged(con, tag, layout, legacy, into)
+    finally:
+        for suffix in ("t", "r", "u", "c"):
+            con.execute(f"drop table if exists {quote_ident(f'{tag}_{suffix}')}")
+        for suffix in ("g", "b", "i"):
+            with contextlib.suppress(Exception):  # not registered when an earlier step failed
+                con.unregister(f"{tag}_{suffix}")
     if fractional:
         vintage += (f"; {fractional} count cell(s) are not whole numbers (DfE apportioned some counts, e.g. pupils "
                     "excluded for several reasons): loaded as published")
-    for suffix in ("_t", "_r", "_u", "_c"):
-        con.execute(f"drop table if exists {tag}{suffix}")
-    for suffix in ("_g", "_b", "_i"):
-        con.unregister(f"{tag}{suffix}")
     return staged, loaded, cell_rejections, row_rejections, vintage

@@ -21,7 +21,6 @@ LIMIT = 60
 
 # path::qualified name -> its length today. Split the function, then delete its line.
 TOO_LONG = {
-    "pipelines/lib/school_statistics.py::_stage": 133,
     "pipelines/sample_data/ssda903.py::_Generator.adopted_child": 76,
 }
 

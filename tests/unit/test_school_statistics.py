@@ -17,6 +17,7 @@ from pipelines.lib.school_statistics import (
     indicator_kind,
     meta_companions,
     parse_period,
+    parse_school_statistics_batch,
     parse_school_statistics_file,
     values_table,
 )
@@ -363,7 +364,16 @@ def test_pre_ees_series(tmp_path, reference):
 # ---------------------------------------------------------------------------
 
 
-def test_load_source_reloads_a_data_file_when_its_meta_changes(tmp_path, reference):
+def parsers(reference, con, batched: bool) -> dict:
+    """load_source's parser argument: one file at a time, or the batch parser (every changed file in one call)."""
+    if batched:
+        return {"batch_parser": lambda batch_con, paths: parse_school_statistics_batch(batch_con, paths, SOURCE,
+                                                                                       reference)}
+    return {"parser": lambda p: parse_school_statistics_file(p, SOURCE, reference, con)}
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_load_source_reloads_a_data_file_when_its_meta_changes(tmp_path, reference, batched):
     folder = tmp_path / SOURCE
     folder.mkdir()
     ees_file(folder, "201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n")
@@ -372,8 +382,7 @@ def test_load_source_reloads_a_data_file_when_its_meta_changes(tmp_path, referen
 
     def load(run_id):
         return load_source(con, source=SOURCE, folder=folder, tables=[table], run_id=run_id,
-                           parser=lambda p: parse_school_statistics_file(p, SOURCE, reference, con),
-                           companions=meta_companions)
+                           companions=meta_companions, **parsers(reference, con, batched))
 
     first = load("r1")
     assert [f.status for f in first.files] == ["loaded"]
@@ -645,3 +654,84 @@ def test_a_meta_file_listing_an_area_column_as_a_filter_does_not_make_it_one(tmp
     _table, frame = parse(data, reference)
     assert set(frame["breakdown"]) == {"Total"}
     assert set(frame["area_code"]) == {"E12000009", "E92000001"}
+
+
+# ---------------------------------------------------------------------------
+# Landing: DuckDB's own reader, the Python reader only for what it cannot read
+# ---------------------------------------------------------------------------
+
+
+def test_a_csv_file_and_its_meta_are_landed_by_duckdb_in_one_call(tmp_path, reference, monkeypatch):
+    from pipelines.lib import school_statistics
+
+    data = ees_file(tmp_path, "201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n")
+    write(tmp_path, "exclusions.meta.csv", META_HEADER + "\nschool_type,Filter,School type,,,,\n"
+          "perm_excl,Indicator,Permanent exclusions,,,,\nfixed_excl_rate,Indicator,Rate,,,,\n"
+          "sess_overall_percent,Indicator,Overall,,%,,\none_plus_fixed,Indicator,One plus,,,,\n")
+    calls = []
+    real = school_statistics.land_csv_files
+    monkeypatch.setattr(school_statistics, "land_csv_files",
+                        lambda con, files, table: calls.append([p.name for p in files]) or real(con, files, table))
+    monkeypatch.setattr(school_statistics, "_read_sheets", lambda path: pytest.fail(f"{path} read in Python"))
+    table, frame = parse(data, reference)
+    assert calls == [["exclusions.csv", "exclusions.meta.csv"]]
+    assert table.notes[0] == "filters and indicators from exclusions.meta.csv"
+    assert cell(frame, "sess_overall_percent")["indicator_unit"] == "%"
+
+
+@pytest.mark.parametrize(("delimiter", "native"), [(",", True), ("\t", False), (";", False)])
+def test_only_comma_separated_text_is_landed_natively(tmp_path, delimiter, native):
+    from pipelines.lib.school_statistics import _native_csv
+
+    path = write(tmp_path, "x.csv", EES_HEADER.replace(",", delimiter) + "\n")
+    assert _native_csv(path) is native
+    assert _native_csv(write(tmp_path, "u16.csv", EES_HEADER + "\n", encoding="utf-16")) is False
+    assert _native_csv(write(tmp_path, "empty.csv", "")) is False
+
+
+def test_roles_without_a_meta_file_are_profiled_in_sql(tmp_path, reference):
+    """Without a .meta.csv: a column of numbers with one stray text in over 100 cells is an indicator (the
+    text quarantined); a column of words, or one named like a filter, is a filter."""
+    rows = "".join("201112,Academic year,Local authority,E92000001,England,E12000009,South West,865,,,Total,"
+                   f"{'oops' if i == 7 else i},Kind {i}\n" for i in range(120))
+    header = EES_HEADER + ",perm_excl,area_kind\n"
+    table, frame = parse(write(tmp_path, "e.csv", header + rows), reference)
+    assert "filters: school_type, area_kind; 1 indicators" in table.notes[0]
+    assert set(frame["indicator"]) == {"perm_excl"}
+    assert [r.reason for r in table.rejections if r.column == "perm_excl"] == [
+        "perm_excl value 'oops' is neither a number nor a statistics symbol (c, x, z, low, k, u, or legacy : ~ .. . -)"]
+
+
+@pytest.mark.parametrize("meta_encoding", ["utf-8", "cp1252"])
+def test_the_batch_parser_loads_a_folder_as_the_file_parser_does(tmp_path, reference, meta_encoding):
+    """The same raw rows, quarantine entries and load-log rows (statuses, counts, reasons) either way: a good
+    file with its .meta.csv (in Windows-1252 too: the batch runs in one transaction, which a file refused by
+    DuckDB's reader would abort), a file with quarantined rows and cells, a file refused whole, a header-only
+    file."""
+    folder = tmp_path / SOURCE
+    folder.mkdir()
+    ees_file(folder)
+    write(folder, "exclusions.meta.csv", META_HEADER + "\nschool_type,Filter,School type,,,,\n"
+          "perm_excl,Indicator,Permanent exclusions \u2013 all,,,,\nfixed_excl_rate,Indicator,Rate,,,,\n",
+          encoding=meta_encoding)
+    write(folder, "bad.csv", "period,area,value\n201112,England,1\n")
+    write(folder, "empty.csv", EES_HEADER + ",perm_excl\n")
+    write(folder, "ragged.csv", EES_HEADER + ",perm_excl\n201112,Academic year,National,E92000001,England,,,,,,"
+          "Total,-3\n201112,Academic year,National\n")
+    table = values_table(SOURCE).name
+    seen = []
+    for batched in (False, True):
+        con = duckdb.connect()
+        load_source(con, source=SOURCE, folder=folder, tables=[values_table(SOURCE)], run_id="r",
+                    companions=meta_companions, **parsers(reference, con, batched))
+        seen.append([
+            con.execute(f"select * exclude (_run_id) from raw.{table} order by all").fetchall(),
+            con.execute("select file_path, row_number, column_name, value, reason, table_name "
+                        "from quality.rejected_rows order by all").fetchall(),
+            con.execute("select file_path, table_name, status, rows_read, rows_loaded, rows_rejected, "
+                        "cells_quarantined, reason from quality.load_log order by all").fetchall(),
+        ])
+    assert seen[0][0] and seen[0][1] and len(seen[0][2]) == 5
+    labels = {r[0] for r in con.execute(f"select distinct indicator_label from raw.{table}").fetchall()}
+    assert "Permanent exclusions \u2013 all" in labels
+    assert seen[1] == seen[0]

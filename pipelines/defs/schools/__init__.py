@@ -16,7 +16,7 @@ from pipelines.lib.school_statistics import (
     SOURCES,
     meta_companions,
     parse_period,
-    parse_school_statistics_file,
+    parse_school_statistics_batch,
     values_table,
 )
 
@@ -37,7 +37,7 @@ def loader(source: str) -> Callable[[LoadContext], SourceResult]:
         reference = load_area_reference(settings.raw_dir / "reference")
         return load_source(
             con, source=source, folder=settings.raw_dir / source, tables=[table],
-            parser=lambda path: parse_school_statistics_file(path, source, reference, con),
+            batch_parser=lambda batch_con, paths: parse_school_statistics_batch(batch_con, paths, source, reference),
             run_id=ctx.run_id, companions=meta_companions, rules_from=settings.raw_dir / "reference",
         )
 

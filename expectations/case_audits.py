@@ -37,7 +37,7 @@ def _summary(table, relation: str, group_by: tuple[str, ...], counts: str, parti
     groups = ", ".join(group_by)
     return f"""
         with rows_ as (
-            select *, count(*) over (partition by {', '.join(partition)}) as copies from {relation}
+            select *, count(*) over (partition by {", ".join(partition)}) as copies from {relation}
         ),
         columns_ as (
             select coalesce(string_agg(name, ', ' order by name), '') as columns_not_declared from (
@@ -48,10 +48,10 @@ def _summary(table, relation: str, group_by: tuple[str, ...], counts: str, parti
             )
         ),
         summary as (
-            select {groups + ',' if groups else ''} count(*) as row_count, {counts},
-                {count_where('copies > 1')} as repeated_rows
+            select {groups + "," if groups else ""} count(*) as row_count, {counts},
+                {count_where("copies > 1")} as repeated_rows
             from rows_
-            {'group by ' + groups if groups else ''}
+            {"group by " + groups if groups else ""}
         )
         select * from columns_ left join summary on true
     """
@@ -60,35 +60,48 @@ def _summary(table, relation: str, group_by: tuple[str, ...], counts: str, parti
 def audits_check_query(relation: str = f"raw.{AUDITS_TABLE.name}") -> str:
     """The summary of ``raw.case_audit_rows`` that :func:`audits_suite` validates."""
     return _summary(
-        AUDITS_TABLE, relation,
+        AUDITS_TABLE,
+        relation,
         group_by=("la_code", "case_type", "overall_grade", "cp_plan_needed", "assessment_up_to_date"),
-        counts=", ".join([
-            _missing(("audit_id", "child_key", "la_code", "audit_date", "case_type", "overall_grade",
-                      "cp_plan_needed")),
-            f"{count_where(not_matching('child_key', CHILD_KEY))} as non_pseudonym_child_keys",
-            f"{count_where(not_matching('audit_date', ISO_DATE))} as non_iso_audit_dates",
-            f"{count_where(_date('audit_date') + ' > current_date')} as future_audit_dates",
-        ]),
+        counts=", ".join(
+            [
+                _missing(
+                    ("audit_id", "child_key", "la_code", "audit_date", "case_type", "overall_grade", "cp_plan_needed")
+                ),
+                f"{count_where(not_matching('child_key', CHILD_KEY))} as non_pseudonym_child_keys",
+                f"{count_where(not_matching('audit_date', ISO_DATE))} as non_iso_audit_dates",
+                f"{count_where(_date('audit_date') + ' > current_date')} as future_audit_dates",
+            ]
+        ),
         partition=("_file_path", "audit_id"),
     )
 
 
 def theme_grades_check_query(relation: str = f"raw.{THEMES_TABLE.name}") -> str:
     """The summary of ``raw.case_audit_theme_grades`` that :func:`theme_grades_suite` validates."""
-    return _summary(THEMES_TABLE, relation, group_by=("grade",), counts=_missing(("audit_id", "theme", "grade")),
-                    partition=("_file_path", "audit_id", "theme"))
+    return _summary(
+        THEMES_TABLE,
+        relation,
+        group_by=("grade",),
+        counts=_missing(("audit_id", "theme", "grade")),
+        partition=("_file_path", "audit_id", "theme"),
+    )
 
 
 def actions_check_query(relation: str = f"raw.{ACTIONS_TABLE.name}") -> str:
     """The summary of ``raw.case_audit_action_rows`` that :func:`actions_suite` validates."""
     return _summary(
-        ACTIONS_TABLE, relation, group_by=(),
-        counts=", ".join([
-            _missing(("action_id", "audit_id", "due_date")),
-            f"{count_where(_date('due_date') + ' is null')} as non_iso_due_dates",
-            f"{count_where(not_matching('completed_date', ISO_DATE))} as non_iso_completed_dates",
-            f"{count_where(_date('completed_date') + ' > current_date')} as future_completed_dates",
-        ]),
+        ACTIONS_TABLE,
+        relation,
+        group_by=(),
+        counts=", ".join(
+            [
+                _missing(("action_id", "audit_id", "due_date")),
+                f"{count_where(_date('due_date') + ' is null')} as non_iso_due_dates",
+                f"{count_where(not_matching('completed_date', ISO_DATE))} as non_iso_completed_dates",
+                f"{count_where(_date('completed_date') + ' > current_date')} as future_completed_dates",
+            ]
+        ),
         partition=("_file_path", "action_id"),
     )
 
@@ -108,22 +121,27 @@ def audits_suite():
     e = gx.expectations
     expectations = [
         _declared_columns(e, "only the declared columns (no child_id)"),
-        *_present(e, ("audit_id", "child_key", "la_code", "audit_date", "case_type", "overall_grade",
-                      "cp_plan_needed")),
+        *_present(
+            e, ("audit_id", "child_key", "la_code", "audit_date", "case_type", "overall_grade", "cp_plan_needed")
+        ),
         no_rows_breaking(e, "non_pseudonym_child_keys", "child_key is a pseudonym"),
         e.ExpectColumnValuesToMatchRegex(
-            column="la_code", regex=r"^\d{3}$", meta={"check": "la_code is a 3-digit DfE code"}),
+            column="la_code", regex=r"^\d{3}$", meta={"check": "la_code is a 3-digit DfE code"}
+        ),
         no_rows_breaking(e, "non_iso_audit_dates", "audit_date ISO"),
         no_rows_breaking(e, "future_audit_dates", "audit_date not in the future"),
         e.ExpectColumnValuesToBeInSet(
-            column="case_type", value_set=sorted(CASE_TYPES), meta={"check": "case_type known"}),
+            column="case_type", value_set=sorted(CASE_TYPES), meta={"check": "case_type known"}
+        ),
         e.ExpectColumnValuesToBeInSet(
-            column="overall_grade", value_set=GRADE_WORDS, meta={"check": "overall_grade on the scale"}),
+            column="overall_grade", value_set=GRADE_WORDS, meta={"check": "overall_grade on the scale"}
+        ),
         e.ExpectColumnValuesToBeInSet(
-            column="cp_plan_needed", value_set=["Y", "N"], meta={"check": "cp_plan_needed Y or N"}),
+            column="cp_plan_needed", value_set=["Y", "N"], meta={"check": "cp_plan_needed Y or N"}
+        ),
         e.ExpectColumnValuesToBeInSet(
-            column="assessment_up_to_date", value_set=["Y", "N"],
-            meta={"check": "assessment_up_to_date Y, N or blank"}),
+            column="assessment_up_to_date", value_set=["Y", "N"], meta={"check": "assessment_up_to_date Y, N or blank"}
+        ),
         no_rows_breaking(e, "repeated_rows", "one row per audit_id in each file"),
     ]
     return gx.ExpectationSuite(name="raw_case_audit_rows", expectations=expectations)

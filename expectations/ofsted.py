@@ -14,8 +14,13 @@ ILACS_GRADES = FRAMEWORK_GRADES["ILACS"]
 # Ofsted's statistics write every framework's third grade as 'Requires improvement to be good' in some
 # vintages, and once a bare 3: any word of the four-point scale, or 1-4.
 STATISTICS_GRADES = phrase_pattern(set(GRADE_RANKS) | {"1", "2", "3", "4"})
-WORKBOOK_GRADE_COLUMNS = ("overall_effectiveness", "impact_of_leaders", "help_and_protection",
-                          "children_in_care", "care_leavers")
+WORKBOOK_GRADE_COLUMNS = (
+    "overall_effectiveness",
+    "impact_of_leaders",
+    "help_and_protection",
+    "children_in_care",
+    "care_leavers",
+)
 
 
 def workbook_suite(known_la_codes: Iterable[str]):
@@ -26,19 +31,27 @@ def workbook_suite(known_la_codes: Iterable[str]):
     expectations = [
         e.ExpectColumnValuesToNotBeNull(column="la_code", meta={"check": "LA code present"}),
         e.ExpectColumnValuesToBeInSet(
-            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA code known"}),
+            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA code known"}
+        ),
         *(
             e.ExpectColumnValuesToMatchRegex(
-                column=column, regex=ILACS_GRADES, meta={"check": f"{column} grade in ILACS scale"})
+                column=column, regex=ILACS_GRADES, meta={"check": f"{column} grade in ILACS scale"}
+            )
             for column in WORKBOOK_GRADE_COLUMNS
         ),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="publication_date", column_B="inspection_date", or_equal=True,
-            ignore_row_if="either_value_is_missing", meta={"check": "published on or after the inspection"}),
+            column_A="publication_date",
+            column_B="inspection_date",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta={"check": "published on or after the inspection"},
+        ),
         e.ExpectCompoundColumnsToBeUnique(
             column_list=["_file_path", "_sheet", "la_code", "inspection_date"],
-            row_condition="overall_effectiveness.notnull()", condition_parser="pandas",
-            meta={"check": "one overall judgement per inspection"}),
+            row_condition="overall_effectiveness.notnull()",
+            condition_parser="pandas",
+            meta={"check": "one overall judgement per inspection"},
+        ),
     ]
     return gx.ExpectationSuite(name="raw_ofsted_workbook_rows", expectations=expectations)
 
@@ -46,9 +59,11 @@ def workbook_suite(known_la_codes: Iterable[str]):
 def _la_and_framework_known(e, known_la_codes: Iterable[str]) -> list:
     return [
         e.ExpectColumnValuesToBeInSet(
-            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA code known"}),
+            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA code known"}
+        ),
         e.ExpectColumnValuesToBeInSet(
-            column="framework", value_set=sorted(FRAMEWORK_GRADES), meta={"check": "framework known"}),
+            column="framework", value_set=sorted(FRAMEWORK_GRADES), meta={"check": "framework known"}
+        ),
     ]
 
 
@@ -60,10 +75,14 @@ def history_suite(known_la_codes: Iterable[str]):
     expectations = [
         *_la_and_framework_known(e, known_la_codes),
         e.ExpectColumnValuesToMatchRegex(
-            column="grade", regex=STATISTICS_GRADES, meta={"check": "grade on Ofsted's four-point scale"}),
-        e.ExpectColumnValuesToNotBeNull(column="publication_date", row_condition="grade.notnull() & "
-                                        "inspection_date.isnull()", condition_parser="pandas",
-                                        meta={"check": "every judgement dated"}),
+            column="grade", regex=STATISTICS_GRADES, meta={"check": "grade on Ofsted's four-point scale"}
+        ),
+        e.ExpectColumnValuesToNotBeNull(
+            column="publication_date",
+            row_condition="grade.notnull() & inspection_date.isnull()",
+            condition_parser="pandas",
+            meta={"check": "every judgement dated"},
+        ),
         e.ExpectColumnValuesToNotBeNull(column="la_code", meta={"check": "LA code present"}),
     ]
     return gx.ExpectationSuite(name="raw_ofsted_history_judgements", expectations=expectations)
@@ -74,26 +93,38 @@ def judgement_records_suite(known_la_codes: Iterable[str]):
     import great_expectations as gx
 
     e = gx.expectations
-    date_pairs = (("inspection_end_date", "inspection_start_date"),
-                  ("publication_date", "inspection_start_date"),
-                  ("publication_date", "inspection_end_date"))
+    date_pairs = (
+        ("inspection_end_date", "inspection_start_date"),
+        ("publication_date", "inspection_start_date"),
+        ("publication_date", "inspection_end_date"),
+    )
     expectations = [
         *_la_and_framework_known(e, known_la_codes),
         *(
             e.ExpectColumnValuesToMatchRegex(
-                column="grade", regex=regex, row_condition=f'framework=="{framework}"', condition_parser="pandas",
-                meta={"check": f"grade in the {framework} scale"})
+                column="grade",
+                regex=regex,
+                row_condition=f'framework=="{framework}"',
+                condition_parser="pandas",
+                meta={"check": f"grade in the {framework} scale"},
+            )
             for framework, regex in FRAMEWORK_GRADES.items()
         ),
         *(
             e.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing",
-                meta={"check": f"{earlier} not after {later}"})
+                column_A=later,
+                column_B=earlier,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                meta={"check": f"{earlier} not after {later}"},
+            )
             for later, earlier in date_pairs
         ),
         e.ExpectCompoundColumnsToBeUnique(
             column_list=["_file_path", "la_code", "framework", "inspection_start_date", "service_key"],
-            row_condition='judgement_key=="overall effectiveness"', condition_parser="pandas",
-            meta={"check": "one overall judgement per inspection and service area in each file"}),
+            row_condition='judgement_key=="overall effectiveness"',
+            condition_parser="pandas",
+            meta={"check": "one overall judgement per inspection and service area in each file"},
+        ),
     ]
     return gx.ExpectationSuite(name="raw_ofsted_judgement_records", expectations=expectations)

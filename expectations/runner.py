@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 
-
 # Validation results (and their Data Docs pages) kept per suite: two months of nightly refreshes. Without a
 # limit every check of every refresh adds a result and a page (about 60 KB), for ever.
 KEEP_RESULTS = 60
@@ -78,10 +77,12 @@ def keep_recent_results(project_dir: Path, suite_name: str, keep: int) -> list[P
     what was deleted. Results are stored as ``<suite>/<run name>/<run time>/``, the run time sortable."""
     uncommitted = project_dir / "gx" / "uncommitted"
     removed = []
-    for root in (uncommitted / "validations" / suite_name, uncommitted / "data_docs" / "local_site" / "validations"
-                 / suite_name):
+    for root in (
+        uncommitted / "validations" / suite_name,
+        uncommitted / "data_docs" / "local_site" / "validations" / suite_name,
+    ):
         runs = sorted(root.glob("*/*"), key=lambda run: run.name)
-        for run in runs[:max(len(runs) - keep, 0)]:
+        for run in runs[: max(len(runs) - keep, 0)]:
             shutil.rmtree(run, ignore_errors=True)
             removed.append(run)
             if not any(run.parent.iterdir()):

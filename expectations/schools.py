@@ -18,8 +18,19 @@ import pandas as pd
 from pipelines.lib.rules import phrase_pattern
 from pipelines.lib.school_statistics import LEVELS
 
-GROUP_COLUMNS = ("_file_path", "indicator", "indicator_kind", "time_period", "time_identifier", "period_label",
-                 "geographic_level", "geography_level", "area_code", "la_code", "status_symbol")
+GROUP_COLUMNS = (
+    "_file_path",
+    "indicator",
+    "indicator_kind",
+    "time_period",
+    "time_identifier",
+    "period_label",
+    "geographic_level",
+    "geography_level",
+    "area_code",
+    "la_code",
+    "status_symbol",
+)
 GEOGRAPHY_LEVELS = ("national", "regional", "local_authority")
 # The geographic levels the ingest keeps (any case, any run of whitespace between and around the words), so that
 # the check holds exactly what the ingest's rule lets through (``Local\u00a0authority`` included).
@@ -74,33 +85,58 @@ def school_statistics_suite(table: str, known_la_codes: Iterable[str], region_co
         ),
         e.ExpectColumnValuesToBeInSet(column="missing_breakdowns", **zero, meta={"check": "breakdown on every row"}),
         e.ExpectColumnValuesToMatchRegex(
-            column="time_period", regex=r"^\d{4}(?:\d{2})?$", meta={"check": "time_period as EES (201011, 2011)"}),
+            column="time_period", regex=r"^\d{4}(?:\d{2})?$", meta={"check": "time_period as EES (201011, 2011)"}
+        ),
         e.ExpectColumnValuesToBeInSet(
-            column="geography_level", value_set=list(GEOGRAPHY_LEVELS), meta={"check": "geography level known"}),
+            column="geography_level", value_set=list(GEOGRAPHY_LEVELS), meta={"check": "geography level known"}
+        ),
         e.ExpectColumnValuesToMatchRegex(
-            column="geographic_level", regex=PUBLISHED_LEVELS,
-            meta={"check": "geographic_level National, Regional or Local authority"}),
+            column="geographic_level",
+            regex=PUBLISHED_LEVELS,
+            meta={"check": "geographic_level National, Regional or Local authority"},
+        ),
         e.ExpectColumnValuesToBeInSet(
-            column="area_code", value_set=["E92000001"], row_condition='geography_level=="national"',
-            condition_parser="pandas", meta={"check": "national rows are England"}),
+            column="area_code",
+            value_set=["E92000001"],
+            row_condition='geography_level=="national"',
+            condition_parser="pandas",
+            meta={"check": "national rows are England"},
+        ),
         e.ExpectColumnValuesToBeInSet(
-            column="area_code", value_set=sorted(set(region_codes)), row_condition='geography_level=="regional"',
-            condition_parser="pandas", meta={"check": "region codes known"}),
+            column="area_code",
+            value_set=sorted(set(region_codes)),
+            row_condition='geography_level=="regional"',
+            condition_parser="pandas",
+            meta={"check": "region codes known"},
+        ),
         e.ExpectColumnValuesToBeInSet(
-            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA codes known"}),
+            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA codes known"}
+        ),
         e.ExpectColumnValuesToBeInSet(
-            column="la_known_in_period", value_set=[True], meta={"check": "LA codes known for their period"}),
+            column="la_known_in_period", value_set=[True], meta={"check": "LA codes known for their period"}
+        ),
         e.ExpectColumnValuesToBeInSet(
-            column="status_symbol", value_set=list(STATUS_SYMBOLS), meta={"check": "status symbols c, x, z, low, u"}),
+            column="status_symbol", value_set=list(STATUS_SYMBOLS), meta={"check": "status symbols c, x, z, low, u"}
+        ),
         e.ExpectColumnValuesToBeInSet(column="empty_cells", **zero, meta={"check": "every cell a number or a status"}),
         e.ExpectColumnValuesToBeInSet(column="non_numbers", **zero, meta={"check": "values are numbers"}),
         e.ExpectColumnValuesToBeBetween(
-            column="max_value", min_value=0, max_value=100, row_condition='indicator_kind=="percent"',
-            condition_parser="pandas", meta={"check": "rates within 0-100"}),
+            column="max_value",
+            min_value=0,
+            max_value=100,
+            row_condition='indicator_kind=="percent"',
+            condition_parser="pandas",
+            meta={"check": "rates within 0-100"},
+        ),
         e.ExpectColumnValuesToBeBetween(
-            column="min_value", min_value=0, row_condition='indicator_kind in ["count", "rate", "percent"]',
-            condition_parser="pandas", meta={"check": "counts and rates not negative"}),
+            column="min_value",
+            min_value=0,
+            row_condition='indicator_kind in ["count", "rate", "percent"]',
+            condition_parser="pandas",
+            meta={"check": "counts and rates not negative"},
+        ),
         e.ExpectColumnValuesToBeInSet(
-            column="repeated_cells", **zero, meta={"check": "one value per file row and indicator"}),
+            column="repeated_cells", **zero, meta={"check": "one value per file row and indicator"}
+        ),
     ]
     return gx.ExpectationSuite(name=f"raw_{table}", expectations=expectations)

@@ -28,8 +28,10 @@ FIRST_OF_MONTH = r"^\d{4}-\d{2}-01$"
 
 
 def _pseudonym_counts() -> str:
-    return (f"{count_where('child_key is null')} as missing_child_keys, "
-            f"{count_where(not_matching('child_key', CHILD_KEY))} as non_pseudonym_child_keys")
+    return (
+        f"{count_where('child_key is null')} as missing_child_keys, "
+        f"{count_where(not_matching('child_key', CHILD_KEY))} as non_pseudonym_child_keys"
+    )
 
 
 def _pseudonymised(e, table: str):
@@ -50,10 +52,10 @@ def episodes_check_query(table: str = "raw.ssda903_episodes") -> str:
         select rne, ls, cin, place, rec, place_provider, reason_place_change, dec is not null as closed,
             count(*) as episodes,
             {_pseudonym_counts()},
-            {count_where('decom is null')} as missing_decoms,
-            {count_where(not_matching('decom', ISO_DATE))} as non_date_decoms,
-            {count_where('dec < decom')} as dec_before_decom,
-            {count_where('copies > 1')} as repeated_episodes
+            {count_where("decom is null")} as missing_decoms,
+            {count_where(not_matching("decom", ISO_DATE))} as non_date_decoms,
+            {count_where("dec < decom")} as dec_before_decom,
+            {count_where("copies > 1")} as repeated_episodes
         from episodes
         group by all
     """
@@ -73,17 +75,24 @@ def episodes_suite():
         e.ExpectColumnValuesToBeInSet(column="rne", value_set=list(RNE_CODES), meta={"check": "RNE in the DfE list"}),
         e.ExpectColumnValuesToBeInSet(column="ls", value_set=list(LS_CODES), meta={"check": "LS in the DfE list"}),
         e.ExpectColumnValuesToBeInSet(column="cin", value_set=list(CIN_CODES), meta={"check": "CIN in the DfE list"}),
-        e.ExpectColumnValuesToBeInSet(column="place", value_set=list(PLACE_CODES),
-                                      meta={"check": "PLACE in the DfE list"}),
+        e.ExpectColumnValuesToBeInSet(
+            column="place", value_set=list(PLACE_CODES), meta={"check": "PLACE in the DfE list"}
+        ),
         e.ExpectColumnValuesToBeInSet(column="rec", value_set=list(REC_CODES), meta={"check": "REC in the DfE list"}),
         *_in_lists(e, ("PLACE_PROVIDER", "REASON_PLACE_CHANGE")),
         e.ExpectColumnValuesToBeInSet(
-            column="place", value_set=list(ALL_ADOPTION_PLACEMENTS),
-            row_condition=f"({adopted}) & (closed == True)", condition_parser="pandas",
-            meta={"check": "REC E11/E12 only with an adoption placement"}),
+            column="place",
+            value_set=list(ALL_ADOPTION_PLACEMENTS),
+            row_condition=f"({adopted}) & (closed == True)",
+            condition_parser="pandas",
+            meta={"check": "REC E11/E12 only with an adoption placement"},
+        ),
         e.ExpectColumnValuesToNotBeNull(
-            column="rec", row_condition="closed == True", condition_parser="pandas",
-            meta={"check": "REC present on a closed episode"}),
+            column="rec",
+            row_condition="closed == True",
+            condition_parser="pandas",
+            meta={"check": "REC present on a closed episode"},
+        ),
         no_rows_breaking(e, "repeated_episodes", "one episode per child and DECOM in a file"),
     ]
     return gx.ExpectationSuite(name="raw_ssda903_episodes", expectations=expectations)
@@ -91,8 +100,12 @@ def episodes_suite():
 
 def _in_lists(e, lists: tuple[str, ...]):
     """Each column in its DfE list (any year's codes: ingest has checked the return's year)."""
-    return [e.ExpectColumnValuesToBeInSet(column=name.lower(), value_set=list(all_codes(name)),
-                                          meta={"check": f"{name} in the DfE list"}) for name in lists]
+    return [
+        e.ExpectColumnValuesToBeInSet(
+            column=name.lower(), value_set=list(all_codes(name)), meta={"check": f"{name} in the DfE list"}
+        )
+        for name in lists
+    ]
 
 
 def header_check_query(table: str = "raw.ssda903_header") -> str:
@@ -104,9 +117,9 @@ def header_check_query(table: str = "raw.ssda903_header") -> str:
         )
         select _file_path, count(*) as children,
             {_pseudonym_counts()},
-            {count_where(not_matching('birth_month', FIRST_OF_MONTH))} as birth_months_not_cut,
-            {count_where(not_matching('mc_birth_month', FIRST_OF_MONTH))} as mc_birth_months_not_cut,
-            {count_where('copies > 1')} as repeated_children
+            {count_where(not_matching("birth_month", FIRST_OF_MONTH))} as birth_months_not_cut,
+            {count_where(not_matching("mc_birth_month", FIRST_OF_MONTH))} as mc_birth_months_not_cut,
+            {count_where("copies > 1")} as repeated_children
         from header
         group by _file_path
     """
@@ -129,8 +142,9 @@ def header_suite():
 def _row_pseudonymised(e, table: str):
     return [
         e.ExpectColumnValuesToNotBeNull(column="child_key", meta={"check": f"{table}: every row has a child_key"}),
-        e.ExpectColumnValuesToMatchRegex(column="child_key", regex=CHILD_KEY,
-                                         meta={"check": f"{table}: child identifiers are pseudonymised"}),
+        e.ExpectColumnValuesToMatchRegex(
+            column="child_key", regex=CHILD_KEY, meta={"check": f"{table}: child identifiers are pseudonymised"}
+        ),
     ]
 
 
@@ -153,16 +167,23 @@ def ad1_suite():
     e = gx.expectations
     expectations = [
         *_row_pseudonymised(e, "AD1"),
-        e.ExpectColumnValuesToMatchRegex(column="birth_month", regex=FIRST_OF_MONTH,
-                                         meta={"check": "AD1 dates of birth cut to the month"}),
-        e.ExpectColumnValuesToBeInSet(column="foster_care", value_set=["0", "1"],
-                                      meta={"check": "FOSTER_CARE is 0 or 1"}),
+        e.ExpectColumnValuesToMatchRegex(
+            column="birth_month", regex=FIRST_OF_MONTH, meta={"check": "AD1 dates of birth cut to the month"}
+        ),
+        e.ExpectColumnValuesToBeInSet(
+            column="foster_care", value_set=["0", "1"], meta={"check": "FOSTER_CARE is 0 or 1"}
+        ),
         *_in_lists(e, ("NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR")),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="adoption_placement_start", column_B="date_match", or_equal=True,
-            ignore_row_if="either_value_is_missing", meta={"check": "DATE_MATCH not after the adoption placement"}),
-        e.ExpectCompoundColumnsToBeUnique(column_list=["_file_path", "child_key"],
-                                          meta={"check": "one AD1 row per child in a file"}),
+            column_A="adoption_placement_start",
+            column_B="date_match",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta={"check": "DATE_MATCH not after the adoption placement"},
+        ),
+        e.ExpectCompoundColumnsToBeUnique(
+            column_list=["_file_path", "child_key"], meta={"check": "one AD1 row per child in a file"}
+        ),
     ]
     return gx.ExpectationSuite(name="raw_ssda903_ad1", expectations=expectations)
 
@@ -177,10 +198,16 @@ def placed_adoption_suite():
         e.ExpectColumnValuesToNotBeNull(column="date_placed", meta={"check": "DATE_PLACED present"}),
         *_in_lists(e, ("REASON_PLACED_CEASED",)),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="date_placed_ceased", column_B="date_placed", or_equal=True,
-            ignore_row_if="either_value_is_missing", meta={"check": "DATE_PLACED_CEASED not before DATE_PLACED"}),
-        e.ExpectCompoundColumnsToBeUnique(column_list=["_file_path", "child_key", "date_placed"],
-                                          meta={"check": "one row per child and DATE_PLACED in a file"}),
+            column_A="date_placed_ceased",
+            column_B="date_placed",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta={"check": "DATE_PLACED_CEASED not before DATE_PLACED"},
+        ),
+        e.ExpectCompoundColumnsToBeUnique(
+            column_list=["_file_path", "child_key", "date_placed"],
+            meta={"check": "one row per child and DATE_PLACED in a file"},
+        ),
     ]
     return gx.ExpectationSuite(name="raw_ssda903_placed_adoption", expectations=expectations)
 
@@ -191,16 +218,24 @@ def published_scorecards_suite():
 
     e = gx.expectations
     expectations = [
-        e.ExpectColumnValuesToBeInSet(column="indicator", value_set=list(INDICATORS),
-                                      meta={"check": "indicator is A1, A2, A3 or A10"}),
-        e.ExpectColumnValuesToBeInSet(column="geographic_level", value_set=["national", "regional", "local_authority"],
-                                      meta={"check": "geographic level known"}),
-        e.ExpectColumnValuesToMatchRegex(column="time_period", regex=r"^\d{4}$",
-                                         meta={"check": "time_period is the period's end year"}),
-        e.ExpectColumnValuesToMatchRegex(column="value", regex=r"^-?\d+(\.\d+)?$",
-                                         meta={"check": "value is a number (or null with a symbol)"}),
+        e.ExpectColumnValuesToBeInSet(
+            column="indicator", value_set=list(INDICATORS), meta={"check": "indicator is A1, A2, A3 or A10"}
+        ),
+        e.ExpectColumnValuesToBeInSet(
+            column="geographic_level",
+            value_set=["national", "regional", "local_authority"],
+            meta={"check": "geographic level known"},
+        ),
+        e.ExpectColumnValuesToMatchRegex(
+            column="time_period", regex=r"^\d{4}$", meta={"check": "time_period is the period's end year"}
+        ),
+        e.ExpectColumnValuesToMatchRegex(
+            column="value", regex=r"^-?\d+(\.\d+)?$", meta={"check": "value is a number (or null with a symbol)"}
+        ),
         e.ExpectColumnValuesToNotBeNull(column="area_code", meta={"check": "area code present"}),
-        e.ExpectCompoundColumnsToBeUnique(column_list=["_file_path", "area_code", "time_period", "indicator"],
-                                          meta={"check": "one value per area, period and indicator in a file"}),
+        e.ExpectCompoundColumnsToBeUnique(
+            column_list=["_file_path", "area_code", "time_period", "indicator"],
+            meta={"check": "one value per area, period and indicator in a file"},
+        ),
     ]
     return gx.ExpectationSuite(name="raw_adoption_scorecards_published", expectations=expectations)

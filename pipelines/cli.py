@@ -71,8 +71,11 @@ def plan_refresh(settings: Settings, asset_graph, full: bool, fingerprint: str, 
     keys = selection_for_sources(rerun).resolve(graph)
     why = [f"{len(changes.paths)} file(s) new, changed or removed"] if changes else []
     why += [f"{', '.join(state.stale_sources)} again after a failed refresh"] if state.stale_sources else []
-    return Plan(sorted(keys, key=lambda k: k.to_user_string()),
-                f"incremental refresh of {', '.join(sorted(rerun))} ({'; '.join(why)})", rerun)
+    return Plan(
+        sorted(keys, key=lambda k: k.to_user_string()),
+        f"incremental refresh of {', '.join(sorted(rerun))} ({'; '.join(why)})",
+        rerun,
+    )
 
 
 def _failure_reasons(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -92,7 +95,8 @@ def _failure_reasons(result: dg.ExecuteInProcessResult) -> list[str]:
             while error is not None and error.cause is not None and "Error occurred while" in error.message:
                 error = error.cause
             message = (data.user_failure_data.description if data.user_failure_data else None) or (
-                error.message.strip().splitlines()[0] if error else "failed")
+                error.message.strip().splitlines()[0] if error else "failed"
+            )
             reasons.append(f"step '{event.step_key}' failed: {message}")
     return reasons
 
@@ -145,8 +149,9 @@ def _refresh(settings: Settings, instance: dg.DagsterInstance | None, full: bool
     return outcome
 
 
-def _execute(settings: Settings, instance: dg.DagsterInstance | None, plan: Plan,
-             fingerprint: str) -> dg.ExecuteInProcessResult:
+def _execute(
+    settings: Settings, instance: dg.DagsterInstance | None, plan: Plan, fingerprint: str
+) -> dg.ExecuteInProcessResult:
     """Run the refresh job over the plan's assets in this process, Dagster's and dbt's output to a log file.
 
     Dagster is imported here, not at the top: a refresh with nothing to do never pays for it."""
@@ -163,11 +168,16 @@ def _execute(settings: Settings, instance: dg.DagsterInstance | None, plan: Plan
         if instance is None and os.environ.get("DAGSTER_HOME"):
             history.enter_context(_lighter_run_history())
         instance = instance or (
-            dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral())
+            dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+        )
         with log_path.open("w", buffering=1) as log, redirect_stdout(log), redirect_stderr(log):
             return defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
-                instance=instance, raise_on_error=False, run_config=FILE_LOGS, asset_selection=plan.keys,
-                tags=_run_tags(settings, fingerprint))
+                instance=instance,
+                raise_on_error=False,
+                run_config=FILE_LOGS,
+                asset_selection=plan.keys,
+                tags=_run_tags(settings, fingerprint),
+            )
 
 
 def _published(result: dg.ExecuteInProcessResult) -> bool:
@@ -182,8 +192,7 @@ def _print_outcome(settings: Settings, outcome: Outcome) -> None:
     if outcome.published:
         print(f"Warehouse refreshed and published (run {outcome.run_id}).")
         for reason in outcome.reasons:
-            print(f"WARNING: {reason}. The warehouse is published; the next refresh runs this again.",
-                  file=sys.stderr)
+            print(f"WARNING: {reason}. The warehouse is published; the next refresh runs this again.", file=sys.stderr)
     else:
         reasons = outcome.reasons or ["the publish step did not run"]
         print(f"REFRESH FAILED: {reasons[0]}. The previously published warehouse is unchanged.", file=sys.stderr)
@@ -282,8 +291,9 @@ def _asset_graph():
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pipelines.cli", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="pipelines.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["run"], help="run: refresh the warehouse and publish it")
     parser.add_argument("--full", action="store_true", help="rebuild everything, changed or not")
     args = parser.parse_args(argv)
@@ -291,9 +301,12 @@ def main(argv: list[str] | None = None) -> int:
         return run_refresh(full=args.full)
     except OSError as exc:
         settings = Settings.from_env()
-        print(f"REFRESH FAILED: cannot use the data folder {settings.data_dir} "
-              f"({exc.strerror or exc}{': ' + exc.filename if exc.filename else ''}). "
-              "The previously published warehouse is unchanged.", file=sys.stderr)
+        print(
+            f"REFRESH FAILED: cannot use the data folder {settings.data_dir} "
+            f"({exc.strerror or exc}{': ' + exc.filename if exc.filename else ''}). "
+            "The previously published warehouse is unchanged.",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -23,8 +23,10 @@ from pipelines.lib.config import REPO_ROOT
 def commands(host: str, port: int, workspace: Path) -> list[list[str]]:
     """The daemon's and the webserver's command lines, executables of this environment."""
     bin_dir = Path(sys.executable).parent
-    return [[str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
-            [str(bin_dir / "dagster-webserver"), "-h", host, "-p", str(port), "-w", str(workspace)]]
+    return [
+        [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
+        [str(bin_dir / "dagster-webserver"), "-h", host, "-p", str(port), "-w", str(workspace)],
+    ]
 
 
 def stop(processes: list[subprocess.Popen], grace_seconds: float = 30) -> None:
@@ -41,18 +43,19 @@ def stop(processes: list[subprocess.Popen], grace_seconds: float = 30) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pipelines.ui", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="pipelines.ui", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     parser.add_argument("--port", type=int, default=3000)
     parser.add_argument("--workspace", type=Path, default=REPO_ROOT / "workspace.yaml")
     args = parser.parse_args(argv)
     if not os.environ.get("DAGSTER_HOME"):
-        print("DAGSTER_HOME is not set: start the UI with `make ui` (it sets up $CSW_DATA_DIR/dagster)",
-              file=sys.stderr)
+        print(
+            "DAGSTER_HOME is not set: start the UI with `make ui` (it sets up $CSW_DATA_DIR/dagster)", file=sys.stderr
+        )
         return 2
-    processes = [subprocess.Popen(command, cwd=REPO_ROOT) for command in commands(args.host, args.port,
-                                                                                   args.workspace)]
+    processes = [subprocess.Popen(command, cwd=REPO_ROOT) for command in commands(args.host, args.port, args.workspace)]
     stopping = []
 
     def on_signal(signum, _frame) -> None:

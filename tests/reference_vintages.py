@@ -14,8 +14,17 @@ import io
 from pathlib import Path
 
 SEED = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "reference" / "ref_la_codes.csv"
-LAS_COLUMNS = ("new_la_code", "la_name", "date_of_operation", "date_of_termination", "parent_geography_code",
-               "entity_code", "entity_description", "status", "old_la_code")
+LAS_COLUMNS = (
+    "new_la_code",
+    "la_name",
+    "date_of_operation",
+    "date_of_termination",
+    "parent_geography_code",
+    "entity_code",
+    "entity_description",
+    "status",
+    "old_la_code",
+)
 ABOLISHED_IN_2009 = "2009-03-31"
 
 
@@ -36,8 +45,19 @@ def las_vintage(as_at: str = "2022-03-31", extra_rows: tuple[tuple[str, ...], ..
             continue  # not created yet
         ended = row["date_of_termination"] if row["date_of_termination"] and row["date_of_termination"] <= as_at else ""
         old_code = "x" if ended == ABOLISHED_IN_2009 else row["la_code"]
-        writer.writerow([row["ons_code"], row["la_name"], _day_first(row["date_of_operation"]), _day_first(ended),
-                         row["region_code"], row["entity_code"], "", "terminated" if ended else "live", old_code])
+        writer.writerow(
+            [
+                row["ons_code"],
+                row["la_name"],
+                _day_first(row["date_of_operation"]),
+                _day_first(ended),
+                row["region_code"],
+                row["entity_code"],
+                "",
+                "terminated" if ended else "live",
+                old_code,
+            ]
+        )
     writer.writerow(["z", "British Forces Post Office overseas establishments", "", "", "", "", "", "live", "702"])
     for extra in extra_rows:
         writer.writerow(extra)

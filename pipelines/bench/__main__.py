@@ -43,8 +43,14 @@ PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 # the development key: the benchmark pseudonymises it with a key of its own, the same in pipeline and baseline.
 BENCH_KEY = "csw-benchmark-synthetic-data"
 # The targets at the default scale on 2 CPUs (docs/performance.md): measure -> the highest value that meets it.
-TARGETS = {"ratio": 2.0, "ingest_ratio": 2.0, "incremental_ratio": 0.15, "noop_s": 1.0, "peak_rss_mb": 1536.0,
-           "query_p95_ms": 10.0}
+TARGETS = {
+    "ratio": 2.0,
+    "ingest_ratio": 2.0,
+    "incremental_ratio": 0.15,
+    "noop_s": 1.0,
+    "peak_rss_mb": 1536.0,
+    "query_p95_ms": 10.0,
+}
 AIMS = {"ratio": 1.5}  # what the design aims at, beyond the target
 
 
@@ -136,9 +142,16 @@ def timed(command: list[str], env: dict, log: Path, memory: bool = False) -> tup
 
 
 def pipeline_env(landing: Path, data: Path) -> dict:
-    env = {**os.environ, "CSW_RAW_DIR": str(landing), "CSW_DATA_DIR": str(data),
-           "DAGSTER_HOME": str(data / "dagster"), "GX_ANALYTICS_ENABLED": "false",
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "PYTHONUNBUFFERED": "1", "CSW_PSEUDONYM_KEY": BENCH_KEY}
+    env = {
+        **os.environ,
+        "CSW_RAW_DIR": str(landing),
+        "CSW_DATA_DIR": str(data),
+        "DAGSTER_HOME": str(data / "dagster"),
+        "GX_ANALYTICS_ENABLED": "false",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "PYTHONUNBUFFERED": "1",
+        "CSW_PSEUDONYM_KEY": BENCH_KEY,
+    }
     env.pop("CSW_WORK_DB", None)
     return env
 
@@ -158,18 +171,30 @@ def fresh_data_dir(data: Path) -> None:
 # Analyst queries
 # ------------------------------------------------------------------------------------------------------------
 def _columns(con, table: str) -> set[str]:
-    return {r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ?",
-        [table]).fetchall()}
+    return {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ?",
+            [table],
+        ).fetchall()
+    }
 
 
 def analyst_queries(con, count: int = 200, seed: int = 9) -> list[tuple[str, list]]:
     """Typical queries: an LA's benchmarks (or its indicators), the adoption scorecard, a year's absence."""
     rng = random.Random(seed)
-    las = [r[0] for r in con.execute(
-        "select distinct la_code from marts.adoption_scorecard where source = 'ssda903' order by 1").fetchall()]
-    all_las = [r[0] for r in con.execute(
-        "select distinct la_code from marts.school_absence where la_code is not null order by 1").fetchall()]
+    las = [
+        r[0]
+        for r in con.execute(
+            "select distinct la_code from marts.adoption_scorecard where source = 'ssda903' order by 1"
+        ).fetchall()
+    ]
+    all_las = [
+        r[0]
+        for r in con.execute(
+            "select distinct la_code from marts.school_absence where la_code is not null order by 1"
+        ).fetchall()
+    ]
     years = [r[0] for r in con.execute("select distinct time_period from marts.school_absence order by 1").fetchall()]
     benchmarks = _columns(con, "indicator_benchmarks")
     templates = []
@@ -177,18 +202,35 @@ def analyst_queries(con, count: int = 200, seed: int = 9) -> list[tuple[str, lis
         key = "la_code" if "la_code" in benchmarks else "area_code"
         templates.append(lambda: (f"select * from marts.indicator_benchmarks where {key} = ?", [rng.choice(all_las)]))
     else:
-        templates.append(lambda: (
-            ("select indicator_code, period_label, breakdown, value, numerator, denominator "
-             "from marts.indicator_values where area_code = ? order by indicator_code, time_period"),
-            [rng.choice(all_las)]))
-    templates.append(lambda: (
-        ("select period_label, scorecard_code, value, children, threshold, meets_threshold "
-         "from marts.adoption_scorecard where la_code = ? order by period_end_year, scorecard_code"),
-        [rng.choice(las)]))
-    templates.append(lambda: (
-        ("select area_code, area_name, absence_overall_rate, absence_persistent_rate from marts.school_absence "
-         "where geography_level = 'local_authority' and time_period = ? and breakdown = 'Total' order by area_code"),
-        [rng.choice(years)]))
+        templates.append(
+            lambda: (
+                (
+                    "select indicator_code, period_label, breakdown, value, numerator, denominator "
+                    "from marts.indicator_values where area_code = ? order by indicator_code, time_period"
+                ),
+                [rng.choice(all_las)],
+            )
+        )
+    templates.append(
+        lambda: (
+            (
+                "select period_label, scorecard_code, value, children, threshold, meets_threshold "
+                "from marts.adoption_scorecard where la_code = ? order by period_end_year, scorecard_code"
+            ),
+            [rng.choice(las)],
+        )
+    )
+    templates.append(
+        lambda: (
+            (
+                "select area_code, area_name, absence_overall_rate, absence_persistent_rate "
+                "from marts.school_absence "
+                "where geography_level = 'local_authority' and time_period = ? and breakdown = 'Total' "
+                "order by area_code"
+            ),
+            [rng.choice(years)],
+        )
+    )
     return [templates[i % len(templates)]() for i in range(count)]
 
 
@@ -204,8 +246,12 @@ def query_timings(published: Path) -> dict:
     finally:
         con.close()
     times.sort()
-    return {"count": len(times), "p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * len(times)) - 1],
-            "max_ms": times[-1]}
+    return {
+        "count": len(times),
+        "p50_ms": statistics.median(times),
+        "p95_ms": times[int(0.95 * len(times)) - 1],
+        "max_ms": times[-1],
+    }
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -220,10 +266,19 @@ def step_breakdown(data: Path) -> dict[str, float]:
     if logs:
         for step, value, unit in _STEP_DONE.findall(logs[-1].read_text(errors="replace")):
             seconds = float(value) / 1000 if unit == "ms" else float(value) * (60 if unit == "m" else 1)
-            kind = ("gx_checks" if "_gx_" in step
-                    else "other_checks" if "_rows_accounted_for_" in step or "_freshness_" in step
-                    else "dbt" if step == "warehouse_dbt_models" else "publish" if step.startswith("published")
-                    else "ingest" if step.endswith("_raw") or step.startswith("raw__") else "other")
+            kind = (
+                "gx_checks"
+                if "_gx_" in step
+                else "other_checks"
+                if "_rows_accounted_for_" in step or "_freshness_" in step
+                else "dbt"
+                if step == "warehouse_dbt_models"
+                else "publish"
+                if step.startswith("published")
+                else "ingest"
+                if step.endswith("_raw") or step.startswith("raw__")
+                else "other"
+            )
             kinds[f"steps_{kind}_s"] = kinds.get(f"steps_{kind}_s", 0.0) + seconds
     results = data / "dbt_target" / "run_results.json"
     if results.exists():
@@ -236,8 +291,12 @@ def step_breakdown(data: Path) -> dict[str, float]:
 def _marts_counts(published: Path) -> dict[str, int]:
     con = duckdb.connect(str(published), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            ).fetchall()
+        ]
         return {t: con.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in tables}
     finally:
         con.close()
@@ -289,16 +348,33 @@ def floor_step(data_root: Path, env: dict, logs: Path) -> tuple[float, dict, dic
 
     manifest = compile_project(data_root / "dbt_target", data_root / "baseline-compile" / DB_FILE_NAME)
     floor_out = data_root / "baseline"
-    seconds, _, text = timed([sys.executable, "-m", "pipelines.bench.baseline", "--raw", str(data_root / "landing"),
-                              "--out", str(floor_out), "--compiled", str(manifest), "--key", BENCH_KEY],
-                             env, logs / "baseline.txt")
+    seconds, _, text = timed(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.bench.baseline",
+            "--raw",
+            str(data_root / "landing"),
+            "--out",
+            str(floor_out),
+            "--compiled",
+            str(manifest),
+            "--key",
+            BENCH_KEY,
+        ],
+        env,
+        logs / "baseline.txt",
+    )
     report = json.loads(text.strip().splitlines()[-1])
     print(f"bench: baseline (bare-DuckDB floor) {seconds:.1f} s {report['timings']}", flush=True)
     pipeline_marts = _marts_counts(data_root / "pipeline" / DB_FILE_NAME)
     differ = mart_differences(pipeline_marts, _marts_counts(floor_out / DB_FILE_NAME))
     if differ:
-        print(f"bench: WARNING: the floor's marts differ from the pipeline's (rows; its rules are simpler): "
-              f"{describe_differences(differ)}", flush=True)
+        print(
+            f"bench: WARNING: the floor's marts differ from the pipeline's (rows; its rules are simpler): "
+            f"{describe_differences(differ)}",
+            flush=True,
+        )
     return seconds, report, pipeline_marts, differ
 
 
@@ -322,9 +398,12 @@ def run(scale: float, root: Path, regenerate: bool) -> dict:
     print(f"bench: refresh with nothing changed {noop_s:.2f} s", flush=True)
     baseline_s, baseline, pipeline_marts, differ = floor_step(data_root, env, logs)
     native = native_read(landing)
-    print(f"bench: DuckDB's native reading of the landing folder's CSVs {native['seconds']:.1f} s "
-          f"({native['files']} files, {native['rows']} rows); the refresh's ingest steps "
-          f"{full_steps.get('steps_ingest_s', 0.0):.1f} s", flush=True)
+    print(
+        f"bench: DuckDB's native reading of the landing folder's CSVs {native['seconds']:.1f} s "
+        f"({native['files']} files, {native['rows']} rows); the refresh's ingest steps "
+        f"{full_steps.get('steps_ingest_s', 0.0):.1f} s",
+        flush=True,
+    )
     shutil.copytree(data_root / "extra", landing, dirs_exist_ok=True)
     incremental_s, _, incremental_out = timed(refresh, env, logs / "incremental.txt")
     if "incremental refresh of ssda903" not in incremental_out:
@@ -333,34 +412,60 @@ def run(scale: float, root: Path, regenerate: bool) -> dict:
     print(f"bench: incremental refresh (one LA's new year) {incremental_s:.1f} s {incremental_steps}", flush=True)
     queries = query_timings(data / DB_FILE_NAME)
     result = {
-        "scale": scale, "data": counts, **ratios(full_s, baseline_s, full_steps.get("steps_ingest_s", 0.0),
-                                                 native["seconds"], noop_s, incremental_s),
-        "peak_rss_mb": peak_kb / 1024, "query_p95_ms": queries["p95_ms"], "native_read": native,
-        "queries": queries, "baseline": baseline, "full_steps": full_steps, "incremental_steps": incremental_steps,
+        "scale": scale,
+        "data": counts,
+        **ratios(full_s, baseline_s, full_steps.get("steps_ingest_s", 0.0), native["seconds"], noop_s, incremental_s),
+        "peak_rss_mb": peak_kb / 1024,
+        "query_p95_ms": queries["p95_ms"],
+        "native_read": native,
+        "queries": queries,
+        "baseline": baseline,
+        "full_steps": full_steps,
+        "incremental_steps": incremental_steps,
         "cpu_s": {k: round(v, 1) for k, v in CPU_SECONDS.items()},
-        "cpu_ratio": CPU_SECONDS["full"] / CPU_SECONDS["baseline"], "load_average_before": load_before,
-        "load_average": os.getloadavg(), "marts_rows": pipeline_marts, "marts_differ": differ,
-        "published_mb": (data / DB_FILE_NAME).stat().st_size / 2**20, "summary": full_out.strip().splitlines()[-8:],
+        "cpu_ratio": CPU_SECONDS["full"] / CPU_SECONDS["baseline"],
+        "load_average_before": load_before,
+        "load_average": os.getloadavg(),
+        "marts_rows": pipeline_marts,
+        "marts_differ": differ,
+        "published_mb": (data / DB_FILE_NAME).stat().st_size / 2**20,
+        "summary": full_out.strip().splitlines()[-8:],
     }
     result["targets"] = targets_met(result)
     (root / f"results-{scale:g}.json").write_text(json.dumps(result, indent=2, default=str))
     return result
 
 
-def ratios(full_s: float, baseline_s: float, ingest_s: float, native_s: float, noop_s: float,
-           incremental_s: float) -> dict[str, float]:
+def ratios(
+    full_s: float, baseline_s: float, ingest_s: float, native_s: float, noop_s: float, incremental_s: float
+) -> dict[str, float]:
     """The measures of the ``bench:`` line that are quotients: full / floor, ingest / DuckDB's native reading,
     noop / full, incremental / full (with the seconds they are made of)."""
-    return {"full_s": full_s, "baseline_s": baseline_s, "ratio": full_s / baseline_s, "ingest_s": ingest_s,
-            "native_read_s": native_s, "ingest_ratio": ingest_s / native_s, "noop_s": noop_s,
-            "noop_ratio": noop_s / full_s, "incremental_s": incremental_s, "incremental_ratio": incremental_s / full_s}
+    return {
+        "full_s": full_s,
+        "baseline_s": baseline_s,
+        "ratio": full_s / baseline_s,
+        "ingest_s": ingest_s,
+        "native_read_s": native_s,
+        "ingest_ratio": ingest_s / native_s,
+        "noop_s": noop_s,
+        "noop_ratio": noop_s / full_s,
+        "incremental_s": incremental_s,
+        "incremental_ratio": incremental_s / full_s,
+    }
 
 
 def targets_met(result: dict) -> dict[str, dict]:
     """Each target (:data:`TARGETS`, and the aims): the measure, the bound and whether it is met."""
-    return {name: {"value": result[name], "target": bound, "met": result[name] <= bound,
-                   **({"aim": AIMS[name], "aim_met": result[name] <= AIMS[name]} if name in AIMS else {})}
-            for name, bound in TARGETS.items()}
+    return {
+        name: {
+            "value": result[name],
+            "target": bound,
+            "met": result[name] <= bound,
+            **({"aim": AIMS[name], "aim_met": result[name] <= AIMS[name]} if name in AIMS else {}),
+        }
+        for name, bound in TARGETS.items()
+    }
 
 
 def mart_differences(pipeline: dict[str, int], floor: dict[str, int]) -> dict[str, dict]:
@@ -371,21 +476,30 @@ def mart_differences(pipeline: dict[str, int], floor: dict[str, int]) -> dict[st
         ours, theirs = pipeline.get(table), floor.get(table)
         if ours != theirs:
             diff = (theirs or 0) - (ours or 0)
-            out[table] = {"pipeline": ours, "floor": theirs, "difference": diff,
-                          "percent": round(100 * diff / ours, 3) if ours else None}
+            out[table] = {
+                "pipeline": ours,
+                "floor": theirs,
+                "difference": diff,
+                "percent": round(100 * diff / ours, 3) if ours else None,
+            }
     return out
 
 
 def describe_differences(differ: dict[str, dict]) -> str:
-    return "; ".join(f"{t} {d['pipeline']} vs {d['floor']} ({d['difference']:+d}"
-                     + (f", {d['percent']:+.3f}%)" if d["percent"] is not None else ")") for t, d in differ.items())
+    return "; ".join(
+        f"{t} {d['pipeline']} vs {d['floor']} ({d['difference']:+d}"
+        + (f", {d['percent']:+.3f}%)" if d["percent"] is not None else ")")
+        for t, d in differ.items()
+    )
 
 
 def bench_line(r: dict) -> str:
-    return (f"bench: full_s={r['full_s']:.1f} baseline_s={r['baseline_s']:.1f} ratio={r['ratio']:.2f} "
-            f"ingest_ratio={r['ingest_ratio']:.2f} noop_s={r['noop_s']:.2f} noop_ratio={r['noop_ratio']:.3f} "
-            f"incremental_ratio={r['incremental_ratio']:.2f} peak_rss_mb={r['peak_rss_mb']:.0f} "
-            f"query_p95_ms={r['query_p95_ms']:.1f}")
+    return (
+        f"bench: full_s={r['full_s']:.1f} baseline_s={r['baseline_s']:.1f} ratio={r['ratio']:.2f} "
+        f"ingest_ratio={r['ingest_ratio']:.2f} noop_s={r['noop_s']:.2f} noop_ratio={r['noop_ratio']:.3f} "
+        f"incremental_ratio={r['incremental_ratio']:.2f} peak_rss_mb={r['peak_rss_mb']:.0f} "
+        f"query_p95_ms={r['query_p95_ms']:.1f}"
+    )
 
 
 def targets_line(targets: dict[str, dict]) -> str:
@@ -393,26 +507,34 @@ def targets_line(targets: dict[str, dict]) -> str:
     return "bench: targets: " + ", ".join(
         f"{name} {t['value']:.3g} <= {t['target']:g} {'met' if t['met'] else 'MISSED'}"
         + (f" (aim {t['aim']:g} {'met' if t['aim_met'] else 'not yet'})" if "aim" in t else "")
-        for name, t in targets.items())
+        for name, t in targets.items()
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pipelines.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="data volume relative to the default (30 LAs x 10 years of SSDA903, 200,000 audits, "
-                             "15 years of school statistics)")
-    parser.add_argument("--dir", type=Path, default=None,
-                        help="scratch folder (default: $CSW_DATA_DIR/bench)")
+    parser = argparse.ArgumentParser(
+        prog="pipelines.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="data volume relative to the default (30 LAs x 10 years of SSDA903, 200,000 audits, "
+        "15 years of school statistics)",
+    )
+    parser.add_argument("--dir", type=Path, default=None, help="scratch folder (default: $CSW_DATA_DIR/bench)")
     parser.add_argument("--regenerate", action="store_true", help="write the landing folder again")
     args = parser.parse_args(argv)
     data_dir = Path(os.environ.get("CSW_DATA_DIR") or REPO_ROOT / "data")
     result = run(args.scale, (args.dir or data_dir / "bench").resolve(), args.regenerate)
     cpu = result["cpu_s"]
-    print(f"bench: CPU seconds (user + system, process trees): full {cpu['full']:.0f}, baseline {cpu['baseline']:.0f} "
-          f"(ratio {result['cpu_ratio']:.2f}), nothing changed {cpu['noop']:.1f}, "
-          f"incremental {cpu['incremental']:.0f}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+    print(
+        f"bench: CPU seconds (user + system, process trees): full {cpu['full']:.0f}, baseline {cpu['baseline']:.0f} "
+        f"(ratio {result['cpu_ratio']:.2f}), nothing changed {cpu['noop']:.1f}, "
+        f"incremental {cpu['incremental']:.0f}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
     print(targets_line(result["targets"]), flush=True)
     print(bench_line(result), flush=True)
     return 0

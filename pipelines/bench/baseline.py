@@ -44,8 +44,14 @@ from pipelines.lib.config import DB_FILE_NAME, DBT_PROJECT_DIR
 WORK_MEMORY_LIMIT = "1GB"  # the refresh's (pipelines/defs/resources.py, dbt_project/profiles.yml)
 
 
-def load_sources(con: duckdb.DuckDBPyConnection, raw: Path, home_la: str, key: str, run_id: str,
-                 seconds: dict[str, float] | None = None) -> dict[str, int]:
+def load_sources(
+    con: duckdb.DuckDBPyConnection,
+    raw: Path,
+    home_la: str,
+    key: str,
+    run_id: str,
+    seconds: dict[str, float] | None = None,
+) -> dict[str, int]:
     """Every source's ingest: SSDA903 and case audits by the floor's SQL, the others (for now) as the Dagster
     ingest assets load them; returns rows loaded per source (and fills ``seconds`` per source)."""
     from pipelines.bench import floor
@@ -60,32 +66,57 @@ def load_sources(con: duckdb.DuckDBPyConnection, raw: Path, home_la: str, key: s
     rows: dict[str, int] = {}
     seconds = {} if seconds is None else seconds
     start = time.perf_counter()
-    result = load_source(con, source="reference", folder=raw / "reference", tables=reference.REFERENCE_TABLES,
-                         parser=reference.parse_reference_file, run_id=run_id)
+    result = load_source(
+        con,
+        source="reference",
+        folder=raw / "reference",
+        tables=reference.REFERENCE_TABLES,
+        parser=reference.parse_reference_file,
+        run_id=run_id,
+    )
     rows["reference"] = result.rows_loaded
     lookup = load_la_lookup(raw / "reference")
     areas = load_area_reference(raw / "reference")
-    result = load_source(con, source="ofsted", folder=raw / "ofsted", tables=ofsted.TABLES,
-                         parser=lambda path: ofsted.parse_ofsted_file(path, areas), run_id=run_id)
+    result = load_source(
+        con,
+        source="ofsted",
+        folder=raw / "ofsted",
+        tables=ofsted.TABLES,
+        parser=lambda path: ofsted.parse_ofsted_file(path, areas),
+        run_id=run_id,
+    )
     rows["ofsted"] = result.rows_loaded
-    result = load_source(con, source=SCORECARDS, folder=raw / "adoption_scorecards", tables=SCORECARD_TABLES,
-                         parser=lambda path: parse_scorecard_file(path, lookup), run_id=run_id)
+    result = load_source(
+        con,
+        source=SCORECARDS,
+        folder=raw / "adoption_scorecards",
+        tables=SCORECARD_TABLES,
+        parser=lambda path: parse_scorecard_file(path, lookup),
+        run_id=run_id,
+    )
     rows[SCORECARDS] = result.rows_loaded
     seconds["reference_ofsted_scorecards"] = time.perf_counter() - start
     for source in school_statistics.SOURCES:
         result = load_source(
-            con, source=source, folder=raw / source, tables=[school_statistics.values_table(source)],
+            con,
+            source=source,
+            folder=raw / source,
+            tables=[school_statistics.values_table(source)],
             parser=lambda path, source=source: school_statistics.parse_school_statistics_file(path, source, areas, con),
-            run_id=run_id, companions=school_statistics.meta_companions)
+            run_id=run_id,
+            companions=school_statistics.meta_companions,
+        )
         rows[source] = result.rows_loaded
     seconds["school_statistics"] = time.perf_counter() - start - seconds["reference_ofsted_scorecards"]
     ensure_quality_schema(con)
     mark = time.perf_counter()
-    rows[case_audits.SOURCE] = floor.load_case_audits(con, home_la, key, run_id,
-                                                      discover_files(raw / case_audits.SOURCE))
+    rows[case_audits.SOURCE] = floor.load_case_audits(
+        con, home_la, key, run_id, discover_files(raw / case_audits.SOURCE)
+    )
     seconds["case_audits"] = time.perf_counter() - mark
-    rows[ssda903.SOURCE] = floor.load_ssda903(con, raw / ssda903.SOURCE, home_la, key, run_id,
-                                              discover_files(raw / ssda903.SOURCE))
+    rows[ssda903.SOURCE] = floor.load_ssda903(
+        con, raw / ssda903.SOURCE, home_la, key, run_id, discover_files(raw / ssda903.SOURCE)
+    )
     seconds["ssda903"] = time.perf_counter() - mark - seconds["case_audits"]
     return rows
 
@@ -131,8 +162,10 @@ def build_models(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> int:
             path = DBT_PROJECT_DIR / node["original_file_path"]
             types = node["config"]["column_types"]
             columns = ", ".join(f"'{c}': '{t}'" for c, t in types.items())
-            con.execute(f"create or replace table {relation} as select * from "
-                        f"read_csv('{path}', header = true, columns = {{{columns}}})")
+            con.execute(
+                f"create or replace table {relation} as select * from "
+                f"read_csv('{path}', header = true, columns = {{{columns}}})"
+            )
             continue
         kind = "view" if materialized == "view" else "table"
         con.execute(f"create or replace {kind} {relation} as (\n{node['compiled_code']}\n)")
@@ -147,9 +180,21 @@ def run_dbt(command: str, target: Path, work_db: Path) -> None:
     import subprocess
 
     env = {**os.environ, "CSW_WORK_DB": str(work_db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    subprocess.run([str(Path(sys.executable).parent / "dbt"), command, "--quiet", "--profiles-dir", ".",
-                    "--target-path", str(target)], cwd=DBT_PROJECT_DIR, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            command,
+            "--quiet",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(target),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def compile_project(target: Path, work_db: Path) -> Path:
@@ -203,8 +248,9 @@ def run_baseline(raw: Path, out: Path, manifest: Path, home_la: str = "865", key
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pipelines.bench.baseline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="pipelines.bench.baseline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--raw", type=Path, required=True, help="the landing folder")
     parser.add_argument("--out", type=Path, required=True, help="a scratch folder (wiped)")
     parser.add_argument("--compiled", type=Path, required=True, help="manifest.json of `dbt compile`")

@@ -110,8 +110,7 @@ def _spoil(tables: dict[str, list[dict]], rng: random.Random) -> None:
 def ssda903_las(count: int) -> list[str]:
     """The home LA and ``count - 1`` other LAs (current DfE codes), chosen with the seed."""
     reference = load_area_reference(None)
-    current = sorted(c for c in reference.known_la_codes
-                     if c != HOME_LA and any(r.live for r in reference.by_code[c]))
+    current = sorted(c for c in reference.known_la_codes if c != HOME_LA and any(r.live for r in reference.by_code[c]))
     return [HOME_LA, *random.Random(SEED).sample(current, max(0, count - 1))]
 
 
@@ -122,8 +121,9 @@ def write_ssda903(landing: Path, extra: Path, la_count: int) -> int:
     for index, la_code in enumerate(las):
         rng = random.Random(SEED + 7919 * index)
         size = rng.uniform(0.5, 1.5)
-        children = _ScaledReturns(SEED + index, round(ADOPTIONS_PER_YEAR * size),
-                                  round(OTHER_ENTRANTS_PER_YEAR * size)).run()
+        children = _ScaledReturns(
+            SEED + index, round(ADOPTIONS_PER_YEAR * size), round(OTHER_ENTRANTS_PER_YEAR * size)
+        ).run()
         episodes = {id(child): sample903.episodes_of(child) for child in children}
         years = [*SSDA903_YEARS, INCREMENTAL_YEAR] if index == len(las) - 1 else list(SSDA903_YEARS)
         for year in years:
@@ -132,10 +132,12 @@ def write_ssda903(landing: Path, extra: Path, la_count: int) -> int:
             root = (extra if year == INCREMENTAL_YEAR else landing) / "ssda903"
             folder = root / str(year) if la_code == HOME_LA else root / la_code / str(year)
             folder.mkdir(parents=True, exist_ok=True)
-            files = {"header.csv": (sample903.HEADER_COLUMNS, tables["Header"]),
-                     "episodes.csv": (sample903.EPISODE_COLUMNS, tables["Episodes"]),
-                     "ad1.csv": (sample903.AD1_COLUMNS, tables["AD1"]),
-                     "placed_for_adoption.csv": (sample903.PLACED_COLUMNS, tables["PlacedAdoption"])}
+            files = {
+                "header.csv": (sample903.HEADER_COLUMNS, tables["Header"]),
+                "episodes.csv": (sample903.EPISODE_COLUMNS, tables["Episodes"]),
+                "ad1.csv": (sample903.AD1_COLUMNS, tables["AD1"]),
+                "placed_for_adoption.csv": (sample903.PLACED_COLUMNS, tables["PlacedAdoption"]),
+            }
             if tables["Reviews"]:
                 files["reviews.csv"] = (sample903.REVIEW_COLUMNS, tables["Reviews"])
             for name, (columns, rows) in files.items():
@@ -148,16 +150,40 @@ def write_ssda903(landing: Path, extra: Path, la_count: int) -> int:
 # ------------------------------------------------------------------------------------------------------------
 # Case-file audits
 # ------------------------------------------------------------------------------------------------------------
-TEAMS = ("North locality", "South locality", "East locality", "West locality", "Children in care",
-         "Disabled children", "Care leavers", "Front door")
+TEAMS = (
+    "North locality",
+    "South locality",
+    "East locality",
+    "West locality",
+    "Children in care",
+    "Disabled children",
+    "Care leavers",
+    "Front door",
+)
 CASE_TYPES = (("CIN", 35), ("CP", 25), ("CLA", 22), ("EH", 12), ("CL", 6))
 AUDITORS = ("Independent", "Manager", "IRO", "CP chair")
 THEMES = ("management_oversight", "assessment", "planning", "voice_of_child", "multi_agency")
 GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
-ACTION_TYPES = (("Increase visits", 14), ("Gather information", 21), ("Multi-agency meeting", 28),
-                ("Strategy discussion", 7), ("Re-assessment", 28), ("Other", 21))
-AUDIT_HEADER = ["audit_id", "child_id", "audit_date", "team", "case_type", "auditor_type", "overall_grade",
-                *(f"grade_{t}" for t in THEMES), "cp_plan_needed", "assessment_up_to_date"]
+ACTION_TYPES = (
+    ("Increase visits", 14),
+    ("Gather information", 21),
+    ("Multi-agency meeting", 28),
+    ("Strategy discussion", 7),
+    ("Re-assessment", 28),
+    ("Other", 21),
+)
+AUDIT_HEADER = [
+    "audit_id",
+    "child_id",
+    "audit_date",
+    "team",
+    "case_type",
+    "auditor_type",
+    "overall_grade",
+    *(f"grade_{t}" for t in THEMES),
+    "cp_plan_needed",
+    "assessment_up_to_date",
+]
 ACTION_HEADER = ["action_id", "audit_id", "action_type", "owner_team", "due_date", "completed_date", "description"]
 EXPORT_DATE = dt.date(2025, 4, 30)
 
@@ -189,33 +215,66 @@ def write_case_audits(landing: Path, audits: int) -> int:
             audit_number += 1
             audit_id = f"AUD-{audit_number:07d}"
             improvement = min(1.0, y_index / 6)
-            overall = rng.choices(GRADES, weights=(3 + 3 * improvement, 30 + 20 * improvement, 40, 27 - 20 * improvement))[0]
-            themes = [GRADES[max(0, min(3, GRADES.index(overall) + rng.choice((-1, 0, 0, 0, 1))))]
-                      if rng.random() > 0.08 else "" for _ in THEMES]
+            overall = rng.choices(
+                GRADES, weights=(3 + 3 * improvement, 30 + 20 * improvement, 40, 27 - 20 * improvement)
+            )[0]
+            themes = [
+                GRADES[max(0, min(3, GRADES.index(overall) + rng.choice((-1, 0, 0, 0, 1))))]
+                if rng.random() > 0.08
+                else ""
+                for _ in THEMES
+            ]
             case_type = rng.choices(case_types, weights=case_weights)[0]
-            needs_plan = case_type in ("EH", "CIN") and overall in ("Inadequate", "Requires improvement") \
-                and rng.random() < 0.4
-            row = [audit_id, rng.choice(children), audit_date.strftime("%d/%m/%Y"), rng.choice(TEAMS), case_type,
-                   rng.choice(AUDITORS), overall, *themes, "Y" if needs_plan else "N",
-                   rng.choice(("Y", "Y", "N", ""))]
+            needs_plan = (
+                case_type in ("EH", "CIN") and overall in ("Inadequate", "Requires improvement") and rng.random() < 0.4
+            )
+            row = [
+                audit_id,
+                rng.choice(children),
+                audit_date.strftime("%d/%m/%Y"),
+                rng.choice(TEAMS),
+                case_type,
+                rng.choice(AUDITORS),
+                overall,
+                *themes,
+                "Y" if needs_plan else "N",
+                rng.choice(("Y", "Y", "N", "")),
+            ]
             if rng.randrange(2000) == 0:
                 row[6] = "Satisfactory"  # not a grade: quarantined
             audit_rows.append(row)
-            n_actions = {"Inadequate": rng.randint(2, 3), "Requires improvement": rng.randint(1, 2),
-                         "Good": rng.randint(0, 1), "Outstanding": 0}[overall]
+            n_actions = {
+                "Inadequate": rng.randint(2, 3),
+                "Requires improvement": rng.randint(1, 2),
+                "Good": rng.randint(0, 1),
+                "Outstanding": 0,
+            }[overall]
             for action_type, allowed in rng.sample(ACTION_TYPES, n_actions):
                 action_number += 1
                 due = audit_date + dt.timedelta(days=allowed)
                 roll = rng.random()
-                completed = (due - dt.timedelta(days=rng.randint(0, allowed - 1)) if roll < 0.6 + 0.3 * improvement
-                             else due + dt.timedelta(days=rng.randint(1, 60)) if roll < 0.97 else None)
+                completed = (
+                    due - dt.timedelta(days=rng.randint(0, allowed - 1))
+                    if roll < 0.6 + 0.3 * improvement
+                    else due + dt.timedelta(days=rng.randint(1, 60))
+                    if roll < 0.97
+                    else None
+                )
                 if completed is not None and completed > EXPORT_DATE:
                     completed = None
                 if rng.randrange(5000) == 0 and completed is not None:
                     completed = audit_date - dt.timedelta(days=3)  # before its audit: quarantined across files
-                action_rows.append([f"ACT-{action_number:08d}", audit_id, action_type, row[3],
-                                    due.strftime("%d/%m/%Y"), completed.strftime("%d/%m/%Y") if completed else "",
-                                    "Free text the warehouse never reads."])
+                action_rows.append(
+                    [
+                        f"ACT-{action_number:08d}",
+                        audit_id,
+                        action_type,
+                        row[3],
+                        due.strftime("%d/%m/%Y"),
+                        completed.strftime("%d/%m/%Y") if completed else "",
+                        "Free text the warehouse never reads.",
+                    ]
+                )
         label = f"{year}-{(year + 1) % 100:02d}"
         (folder / f"audits_{label}.csv").write_text(_csv_text(AUDIT_HEADER, audit_rows), encoding="utf-8")
         (folder / f"actions_{label}.csv").write_text(_csv_text(ACTION_HEADER, action_rows), encoding="utf-8")
@@ -225,13 +284,23 @@ def write_case_audits(landing: Path, audits: int) -> int:
 # ------------------------------------------------------------------------------------------------------------
 # School statistics (EES)
 # ------------------------------------------------------------------------------------------------------------
-AREA_COLUMNS = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
-                "region_name", "old_la_code", "new_la_code", "la_name"]
+AREA_COLUMNS = [
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "old_la_code",
+    "new_la_code",
+    "la_name",
+]
 SCHOOL_TYPES = (("Total", 1.0), ("State-funded primary", 0.55), ("State-funded secondary", 0.42), ("Special", 0.03))
-CHARACTERISTICS = (("Total", 1.0), ("Boys", 0.51), ("Girls", 0.49), ("FSM eligible", 0.22),
-                   ("FSM not eligible", 0.78))
+CHARACTERISTICS = (("Total", 1.0), ("Boys", 0.51), ("Girls", 0.49), ("FSM eligible", 0.22), ("FSM not eligible", 0.78))
 ABSENCE_INDICATORS = (
-    ("enrolments", "Number of pupil enrolments", ""), ("sess_possible", "Number of sessions possible", ""),
+    ("enrolments", "Number of pupil enrolments", ""),
+    ("sess_possible", "Number of sessions possible", ""),
     ("sess_overall", "Number of overall absence sessions", ""),
     ("sess_authorised", "Number of authorised absence sessions", ""),
     ("sess_unauthorised", "Number of unauthorised absence sessions", ""),
@@ -244,21 +313,32 @@ ABSENCE_INDICATORS = (
     ("enrolments_pa_10_exact_percent", "Percentage of persistent absentees", "%"),
 )
 EXCLUSION_INDICATORS = (
-    ("num_schools", "Number of schools", ""), ("headcount", "Number of pupils", ""),
-    ("perm_excl", "Number of permanent exclusions", ""), ("perm_excl_rate", "Permanent exclusion rate", ""),
-    ("suspension", "Number of suspensions", ""), ("susp_rate", "Suspension rate", ""),
+    ("num_schools", "Number of schools", ""),
+    ("headcount", "Number of pupils", ""),
+    ("perm_excl", "Number of permanent exclusions", ""),
+    ("perm_excl_rate", "Permanent exclusion rate", ""),
+    ("suspension", "Number of suspensions", ""),
+    ("susp_rate", "Suspension rate", ""),
     ("one_plus_susp", "Number of pupils with one or more suspension", ""),
     ("one_plus_susp_rate", "Percentage of pupils with one or more suspension", ""),
 )
-META_HEADER = ["col_name", "col_type", "label", "indicator_grouping", "indicator_unit", "filter_hint",
-               "filter_grouping_column"]
+META_HEADER = [
+    "col_name",
+    "col_type",
+    "label",
+    "indicator_grouping",
+    "indicator_unit",
+    "filter_hint",
+    "filter_grouping_column",
+]
 
 
 def _school_areas(year: int) -> list[tuple[str, list[str], float]]:
     """(level, area cells, pupils in thousands) of England, the regions and every LA of the academic year."""
     reference = load_area_reference(None)
-    period = Period(year * 100 + (year + 1) % 100, f"{year}/{(year + 1) % 100:02d}", dt.date(year, 9, 1),
-                    dt.date(year + 1, 8, 31))
+    period = Period(
+        year * 100 + (year + 1) % 100, f"{year}/{(year + 1) % 100:02d}", dt.date(year, 9, 1), dt.date(year + 1, 8, 31)
+    )
     sizes = random.Random(SEED + 11)
     areas = [("National", ["E92000001", "England", "", "", "", "", ""], 8000.0)]
     for code, name in sorted(reference.regions.items()):
@@ -272,8 +352,13 @@ def _school_areas(year: int) -> list[tuple[str, list[str], float]]:
         region = record.region_code or ""
         region_name = reference.regions.get(region, "")
         pupils = sizes.uniform(15, 180)
-        areas.append(("Local authority", ["E92000001", "England", region, region_name, la_code, record.ons_code,
-                                          record.la_name], pupils))
+        areas.append(
+            (
+                "Local authority",
+                ["E92000001", "England", region, region_name, la_code, record.ons_code, record.la_name],
+                pupils,
+            )
+        )
     return areas
 
 
@@ -289,8 +374,20 @@ def _absence_cells(rng: random.Random, pupils: int, year: int, special: bool) ->
     authorised = overall - unauthorised
     pa10 = round(pupils * rate * rng.uniform(2.0, 2.6))
     pa15 = round(pupils * rate * rng.uniform(0.8, 1.1))
-    cells = [str(pupils), str(possible), str(overall), str(authorised), str(unauthorised), _pct(overall, possible),
-             _pct(authorised, possible), _pct(unauthorised, possible), "z", "z", "z", "z"]
+    cells = [
+        str(pupils),
+        str(possible),
+        str(overall),
+        str(authorised),
+        str(unauthorised),
+        _pct(overall, possible),
+        _pct(authorised, possible),
+        _pct(unauthorised, possible),
+        "z",
+        "z",
+        "z",
+        "z",
+    ]
     if year < 2015:
         cells[8:10] = [str(pa15), _pct(pa15, pupils)]
     else:
@@ -304,8 +401,16 @@ def _exclusion_cells(rng: random.Random, pupils: int, schools: int) -> list[str]
     perm = round(pupils * rng.uniform(0.0003, 0.0012))
     susp = round(pupils * rng.uniform(0.02, 0.12))
     one_plus = min(pupils, round(susp * rng.uniform(0.4, 0.55)))
-    cells = [str(schools), str(pupils), str(perm), f"{perm / pupils * 100:.2f}", str(susp),
-             f"{susp / pupils * 100:.2f}", str(one_plus), _pct(one_plus, pupils)]
+    cells = [
+        str(schools),
+        str(pupils),
+        str(perm),
+        f"{perm / pupils * 100:.2f}",
+        str(susp),
+        f"{susp / pupils * 100:.2f}",
+        str(one_plus),
+        _pct(one_plus, pupils),
+    ]
     if perm < 3:
         cells[2:4] = ["c", "c"]
     return cells
@@ -331,17 +436,22 @@ def write_school_statistics(landing: Path, years: int) -> int:
     """EES absence and exclusions files, five academic years per release, with their metadata."""
     cells = 0
     chosen = SCHOOL_YEARS[-years:] if years else ()
-    for kind, source, indicators in (("absence", "school_absence", ABSENCE_INDICATORS),
-                                     ("exclusions", "school_exclusions", EXCLUSION_INDICATORS)):
+    for kind, source, indicators in (
+        ("absence", "school_absence", ABSENCE_INDICATORS),
+        ("exclusions", "school_exclusions", EXCLUSION_INDICATORS),
+    ):
         rng = random.Random(f"{SEED}-{kind}")
         folder = landing / source
         folder.mkdir(parents=True, exist_ok=True)
         header = [*AREA_COLUMNS, "school_type", "characteristic", *(name for name, *_ in indicators)]
-        meta = [META_HEADER, ["school_type", "Filter", "School type", "", "", "Filter by school type", ""],
-                ["characteristic", "Filter", "Pupil characteristic", "", "", "Filter by pupil characteristic", ""],
-                *([name, "Indicator", label, "", unit, "", ""] for name, label, unit in indicators)]
+        meta = [
+            META_HEADER,
+            ["school_type", "Filter", "School type", "", "", "Filter by school type", ""],
+            ["characteristic", "Filter", "Pupil characteristic", "", "", "Filter by pupil characteristic", ""],
+            *([name, "Indicator", label, "", unit, "", ""] for name, label, unit in indicators),
+        ]
         for first in range(0, len(chosen), RELEASE_YEARS):
-            block = chosen[first:first + RELEASE_YEARS]
+            block = chosen[first : first + RELEASE_YEARS]
             rows = [row for year in block for row in _school_rows(year, kind, rng)]
             name = f"{kind}_la_{block[0]}_{block[-1] + 1}"
             (folder / f"{name}.csv").write_text(_csv_text(header, rows), encoding="utf-8")

@@ -41,7 +41,9 @@ def run_suite_check(
     failed = [o for o in outcomes if not o.passed]
     with warehouse.connect() as con:
         record_check_results(
-            con, context.run.run_id, f"raw/{table}",
+            con,
+            context.run.run_id,
+            f"raw/{table}",
             [(f"gx: {o.name}", o.passed, "ERROR", o.details) for o in outcomes],
         )
     return dg.AssetCheckResult(

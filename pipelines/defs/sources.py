@@ -111,8 +111,14 @@ def log_outcomes(log, result: SourceResult) -> None:
 
 def _asset_specs(spec: SourceSpec) -> list[dg.AssetSpec]:
     return [
-        dg.AssetSpec(raw_key(table.raw), group_name=spec.group, deps=list(spec.deps), kinds=set(KINDS),
-                     tags=dict(spec.tags), description=table.description)
+        dg.AssetSpec(
+            raw_key(table.raw),
+            group_name=spec.group,
+            deps=list(spec.deps),
+            kinds=set(KINDS),
+            tags=dict(spec.tags),
+            description=table.description,
+        )
         for table in spec.tables
     ]
 
@@ -120,8 +126,7 @@ def _asset_specs(spec: SourceSpec) -> list[dg.AssetSpec]:
 def ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     """The step loading the source's landing folder: one materialisation per raw table, with its metadata."""
 
-    @dg.multi_asset(name=f"{spec.name}_raw", specs=_asset_specs(spec), can_subset=False,
-                    description=spec.description)
+    @dg.multi_asset(name=f"{spec.name}_raw", specs=_asset_specs(spec), can_subset=False, description=spec.description)
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
         settings = warehouse.settings()
         key = child_level_key(context, settings, spec.name) if spec.child_level else None
@@ -131,8 +136,9 @@ def ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             result = spec.load(LoadContext(con, settings, context.run.run_id, key, context.log))
             log_outcomes(context.log, result)
             for table in spec.tables:
-                yield dg.MaterializeResult(asset_key=raw_key(table.raw),
-                                           metadata=source_metadata(result, table.raw.name, con))
+                yield dg.MaterializeResult(
+                    asset_key=raw_key(table.raw), metadata=source_metadata(result, table.raw.name, con)
+                )
 
     return _ingest
 
@@ -143,8 +149,9 @@ def suite_check(check: SuiteCheck) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=raw_key(check.table), blocking=True, name=check.name, description=check.description)
     def _gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         run = check.run(warehouse.settings())
-        return run_suite_check(context, warehouse, table=check.table, suite=run.suite, query=run.query,
-                               prepare=run.prepare)
+        return run_suite_check(
+            context, warehouse, table=check.table, suite=run.suite, query=run.query, prepare=run.prepare
+        )
 
     return _gx
 
@@ -153,8 +160,10 @@ def source_definitions(*specs: SourceSpec) -> dg.Definitions:
     """Every spec's ingest asset, its suite checks and its accounting check."""
     return dg.Definitions(
         assets=[ingest_asset(spec) for spec in specs],
-        asset_checks=[*(suite_check(check) for spec in specs for check in spec.checks),
-                      *(accounting_check(spec.name, raw_key(spec.accounting_table)) for spec in specs)],
+        asset_checks=[
+            *(suite_check(check) for spec in specs for check in spec.checks),
+            *(accounting_check(spec.name, raw_key(spec.accounting_table)) for spec in specs),
+        ],
     )
 
 

@@ -21,18 +21,51 @@ from pipelines.lib.rules import ParsedTable, Rejection, integer_problem
 SOURCE = "adoption_scorecards"
 INDICATORS = ("A1", "A2", "A3", "A10")
 REQUIRED = ("time_period", "geographic_level", "indicator", "value")
-OPTIONAL = ("country_code", "region_code", "old_la_code", "new_la_code", "la_name", "children",
-            "region_name", "country_name")
-LEVELS = {"national": "national", "regional": "regional", "local authority": "local_authority",
-          "local_authority": "local_authority"}
+OPTIONAL = (
+    "country_code",
+    "region_code",
+    "old_la_code",
+    "new_la_code",
+    "la_name",
+    "children",
+    "region_name",
+    "country_name",
+)
+LEVELS = {
+    "national": "national",
+    "regional": "regional",
+    "local authority": "local_authority",
+    "local_authority": "local_authority",
+}
 ENGLAND = "E92000001"
-SYMBOLS = {"c": "c", "x": "x", "z": "z", "low": "low", "u": "u", "k": "low", ":": "x", "~": "low",
-           "..": "x", ".": "x", "-": "x"}
+SYMBOLS = {
+    "c": "c",
+    "x": "x",
+    "z": "z",
+    "low": "low",
+    "u": "u",
+    "k": "low",
+    ":": "x",
+    "~": "low",
+    "..": "x",
+    ".": "x",
+    "-": "x",
+}
 
 TABLE = RawTable(
     "adoption_scorecards_published",
-    ("time_period", "geographic_level", "area_code", "la_code", "region_code", "area_name", "indicator",
-     "value", "status_symbol", "children"),
+    (
+        "time_period",
+        "geographic_level",
+        "area_code",
+        "la_code",
+        "region_code",
+        "area_name",
+        "indicator",
+        "value",
+        "status_symbol",
+        "children",
+    ),
 )
 TABLES = (TABLE,)
 
@@ -65,14 +98,20 @@ def _row(cells: dict, row_number: int, lookup: LaLookup) -> tuple[dict | None, l
     out = {"_row_number": row_number}
     period = (cells.get("time_period") or "").strip()
     if not _YEAR.match(period):
-        reject("time_period", cells.get("time_period"),
-               f"time_period '{period}' is not a year: give the year ending 31 March in which the three-year "
-               "period ends, e.g. 2011 for April 2008 to March 2011")
+        reject(
+            "time_period",
+            cells.get("time_period"),
+            f"time_period '{period}' is not a year: give the year ending 31 March in which the three-year "
+            "period ends, e.g. 2011 for April 2008 to March 2011",
+        )
     out["time_period"] = period
     level = LEVELS.get(" ".join((cells.get("geographic_level") or "").lower().split()))
     if level is None:
-        reject("geographic_level", cells.get("geographic_level"),
-               "geographic_level must be National, Regional or Local authority")
+        reject(
+            "geographic_level",
+            cells.get("geographic_level"),
+            "geographic_level must be National, Regional or Local authority",
+        )
     out["geographic_level"] = level
     indicator = (cells.get("indicator") or "").strip().upper()
     if indicator not in INDICATORS:
@@ -107,8 +146,11 @@ def _area(cells: dict, level: str | None, lookup: LaLookup, reject) -> dict:
         out["area_name"] = (cells.get("country_name") or "").strip() or "England"
     elif level == "regional":
         if not out["region_code"] or not _REGION.match(out["region_code"]):
-            reject("region_code", cells.get("region_code"),
-                   "a Regional row needs region_code, the ONS code of the region (E12...)")
+            reject(
+                "region_code",
+                cells.get("region_code"),
+                "a Regional row needs region_code, the ONS code of the region (E12...)",
+            )
         out["area_code"] = out["region_code"]
         out["area_name"] = (cells.get("region_name") or "").strip() or None
     elif level == "local_authority":
@@ -127,7 +169,7 @@ def parse_sheet(sheet: Sheet, at: int, lookup: LaLookup) -> ParsedTable:
     index = {col: header.index(col) for col in (*REQUIRED, *OPTIONAL) if col in header}
     parsed = ParsedTable(TABLE.name, sheet=sheet.name)
     seen: dict[tuple, int] = {}
-    for number, row in enumerate(sheet.rows[at + 1:], start=at + 2):
+    for number, row in enumerate(sheet.rows[at + 1 :], start=at + 2):
         if not any(c for c in row):
             continue
         parsed.rows_read += 1
@@ -136,9 +178,14 @@ def parse_sheet(sheet: Sheet, at: int, lookup: LaLookup) -> ParsedTable:
         if out is not None:
             key = (out["area_code"], out["time_period"], out["indicator"])
             if key in seen:
-                bad.append(Rejection(number, "indicator", out["indicator"],
-                                     f"duplicate: the same area, time_period and indicator are on row {seen[key]}, "
-                                     "which is kept"))
+                bad.append(
+                    Rejection(
+                        number,
+                        "indicator",
+                        out["indicator"],
+                        f"duplicate: the same area, time_period and indicator are on row {seen[key]}, which is kept",
+                    )
+                )
             else:
                 seen[key] = number
         if bad:
@@ -163,5 +210,6 @@ def parse_scorecard_file(path: Path, lookup: LaLookup) -> list[ParsedTable]:
         found = ", ".join(c for c in first if c and _COLUMN_NAME.match(c))[:300] or "no column names"
         raise FileRejected(
             f"not a published adoption scorecard file: expected columns {', '.join(REQUIRED)} (EES shape, with "
-            f"country_code, region_code, old_la_code, new_la_code, la_name); first row found: {found}")
+            f"country_code, region_code, old_la_code, new_la_code, la_name); first row found: {found}"
+        )
     return tables

@@ -35,7 +35,7 @@ def parse_threshold_sheet(sheet: Sheet) -> ParsedTable:
     index = {col: header.index(col) for col in THRESHOLD_COLUMNS if col in header}
     parsed = ParsedTable(THRESHOLDS_TABLE.name, sheet=sheet.name)
     seen: dict[tuple, int] = {}
-    for number, row in enumerate(sheet.rows[at + 1:], start=at + 2):
+    for number, row in enumerate(sheet.rows[at + 1 :], start=at + 2):
         if not any(c for c in row):
             continue
         parsed.rows_read += 1
@@ -43,13 +43,25 @@ def parse_threshold_sheet(sheet: Sheet) -> ParsedTable:
         bad = []
         year, code, threshold = cells["period_end_year"], cells["scorecard_code"].upper(), cells["threshold"]
         if not _YEAR.match(year):
-            bad.append(Rejection(number, "period_end_year", year or None,
-                                 "period_end_year must be the year a three-year period ends, e.g. 2011 for 2008-11"))
+            bad.append(
+                Rejection(
+                    number,
+                    "period_end_year",
+                    year or None,
+                    "period_end_year must be the year a three-year period ends, e.g. 2011 for 2008-11",
+                )
+            )
         if code not in UNITS:
             bad.append(Rejection(number, "scorecard_code", code or None, "scorecard_code must be A1, A2, A3 or A10"))
         if not threshold.isdigit() or int(threshold) <= 0:
-            bad.append(Rejection(number, "threshold", threshold or None,
-                                 "threshold must be a whole number of days (A1, A2, A10) or months (A3)"))
+            bad.append(
+                Rejection(
+                    number,
+                    "threshold",
+                    threshold or None,
+                    "threshold must be a whole number of days (A1, A2, A10) or months (A3)",
+                )
+            )
         unit = cells.get("threshold_unit", "").lower()
         if code in UNITS and unit and unit != UNITS[code]:
             bad.append(Rejection(number, "threshold_unit", unit, f"the {code} threshold is in {UNITS[code]}"))
@@ -58,15 +70,28 @@ def parse_threshold_sheet(sheet: Sheet) -> ParsedTable:
             bad.append(Rejection(number, "verified", verified, "verified must be true or false"))
         if not bad:
             if (year, code) in seen:
-                bad.append(Rejection(number, "scorecard_code", code,
-                                     f"duplicate: the same period and code are on row {seen[(year, code)]}, "
-                                     "which is kept"))
+                bad.append(
+                    Rejection(
+                        number,
+                        "scorecard_code",
+                        code,
+                        f"duplicate: the same period and code are on row {seen[(year, code)]}, which is kept",
+                    )
+                )
             else:
                 seen[(year, code)] = number
         if bad:
             parsed.rejections.extend(bad)
             continue
-        parsed.rows.append({"period_end_year": year, "scorecard_code": code, "threshold": threshold,
-                            "threshold_unit": UNITS[code], "verified": "true" if verified in _TRUE else "false",
-                            "note": cells.get("note") or None, "_row_number": number})
+        parsed.rows.append(
+            {
+                "period_end_year": year,
+                "scorecard_code": code,
+                "threshold": threshold,
+                "threshold_unit": UNITS[code],
+                "verified": "true" if verified in _TRUE else "false",
+                "note": cells.get("note") or None,
+                "_row_number": number,
+            }
+        )
     return parsed

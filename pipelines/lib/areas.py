@@ -20,7 +20,7 @@ class LaLookup:
     dfe_codes: set[str] = field(default_factory=set)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[dict]) -> "LaLookup":
+    def from_rows(cls, rows: Iterable[dict]) -> LaLookup:
         """Build from reference rows with ``ons_code`` and ``la_code``."""
         lookup = cls()
         for row in rows:
@@ -67,11 +67,12 @@ def dropped_in_rows(reference_dir: Path | None, table_names: Iterable[str]) -> d
     for path in discover_files(reference_dir) if reference_dir is not None else []:
         try:
             tables = parse_reference_file(path)
-        except Exception:  # noqa: BLE001 - the reference ingest logs why; here it just is not a list
+        except Exception:
             continue
         for table in (t for t in tables if t.table_name in wanted):
-            dates = [d for row in table.rows
-                     for d in (row.get("date_of_operation"), row.get("date_of_termination")) if d]
+            dates = [
+                d for row in table.rows for d in (row.get("date_of_operation"), row.get("date_of_termination")) if d
+            ]
             found.append((max(dates, default=""), str(path), table.table_name, table.rows))
     rows: dict[str, list[dict]] = {name: [] for name in wanted}
     for _vintage, _path, name, table_rows in sorted(found, key=lambda f: f[:2]):

@@ -83,11 +83,19 @@ GRADE_LABELS = {
 YES = {"y", "yes", "true", "1"}
 NO = {"n", "no", "false", "0"}
 
-AUDIT_COLUMNS = ("audit_id", "child_id", "audit_date", "team", "case_type", "auditor_type", "overall_grade",
-                 "cp_plan_needed", "assessment_up_to_date")
+AUDIT_COLUMNS = (
+    "audit_id",
+    "child_id",
+    "audit_date",
+    "team",
+    "case_type",
+    "auditor_type",
+    "overall_grade",
+    "cp_plan_needed",
+    "assessment_up_to_date",
+)
 AUDIT_REQUIRED = ("audit_id", "child_id", "audit_date", "team", "case_type", "overall_grade", "cp_plan_needed")
-ACTION_COLUMNS = ("action_id", "audit_id", "action_type", "owner_team", "due_date", "completed_date",
-                  "description")
+ACTION_COLUMNS = ("action_id", "audit_id", "action_type", "owner_team", "due_date", "completed_date", "description")
 ACTION_REQUIRED = ("action_id", "audit_id", "due_date", "completed_date")
 # Columns that tell the two tables apart (audit_id is in both).
 AUDIT_MARKERS = set(AUDIT_COLUMNS) - {"audit_id"}
@@ -97,8 +105,19 @@ NOT_READ = {"description"}
 
 AUDITS_TABLE = RawTable(
     "case_audit_rows",
-    ("audit_id", "child_key", "la_code", "pseudonym_check", "audit_date", "team", "case_type", "auditor_type",
-     "overall_grade", "cp_plan_needed", "assessment_up_to_date"),
+    (
+        "audit_id",
+        "child_key",
+        "la_code",
+        "pseudonym_check",
+        "audit_date",
+        "team",
+        "case_type",
+        "auditor_type",
+        "overall_grade",
+        "cp_plan_needed",
+        "assessment_up_to_date",
+    ),
 )
 THEMES_TABLE = RawTable("case_audit_theme_grades", ("audit_id", "theme", "grade"))
 ACTIONS_TABLE = RawTable(
@@ -194,13 +213,17 @@ def land_files(con, paths: Sequence[Path]) -> tuple[dict[str, str], dict[str, li
         for i, sheet in enumerate(sheets):
             _land_sheet(con, path, sheet)
             order.append((str(path), sheet.name, i))
-    con.execute(f"create or replace temp table {quote_ident(SHEETS)} (_file_path varchar, _sheet varchar, "
-                "_sheet_order integer)")
+    con.execute(
+        f"create or replace temp table {quote_ident(SHEETS)} (_file_path varchar, _sheet varchar, _sheet_order integer)"
+    )
     if order:
         con.executemany(f"insert into {quote_ident(SHEETS)} values (?, ?, ?)", order)
     # A blank row has no text in any field; the first field's test spares the join of the others for most rows.
-    con.execute(f"delete from {quote_ident(LANDED)} where coalesce(trim(fields[1], ?), '') = '' "
-                "and coalesce(trim(array_to_string(fields, ''), ?), '') = ''", [BLANK, BLANK])
+    con.execute(
+        f"delete from {quote_ident(LANDED)} where coalesce(trim(fields[1], ?), '') = '' "
+        "and coalesce(trim(array_to_string(fields, ''), ?), '') = ''",
+        [BLANK, BLANK],
+    )
     return refused, sheet_names
 
 
@@ -227,11 +250,15 @@ group by _file_path, _sheet"""
 def find_headers(con, max_scan: int = 30) -> None:
     """:data:`HEADERS`: per file and sheet, the first row within ``max_scan`` that is an audits or actions header
     (see :func:`classify_header`), its kind, its column keys and its cells."""
-    con.execute(f"create or replace temp table _ca_top as select * from {quote_ident(LANDED)} "
-                "where _row_number <= ?", [max_scan])
+    con.execute(
+        f"create or replace temp table _ca_top as select * from {quote_ident(LANDED)} where _row_number <= ?",
+        [max_scan],
+    )
     try:
-        con.execute(f"create or replace temp table {quote_ident(HEADERS)} as {_HEADERS_SQL}",
-                    [sorted(AUDIT_MARKERS), sorted(ACTION_MARKERS)])
+        con.execute(
+            f"create or replace temp table {quote_ident(HEADERS)} as {_HEADERS_SQL}",
+            [sorted(AUDIT_MARKERS), sorted(ACTION_MARKERS)],
+        )
     finally:
         con.execute("drop table if exists _ca_top")
 
@@ -242,7 +269,8 @@ def header_problems(con, sheet_names: dict[str, list[str]]) -> dict[str, str]:
     rows = con.execute(
         f"select h._file_path, h._sheet, h.kind, h.keys, h.fields from {quote_ident(HEADERS)} h join "
         f"{quote_ident(SHEETS)} s on h._file_path = s._file_path and h._sheet is not distinct from s._sheet "
-        "order by h._file_path, s._sheet_order").fetchall()
+        "order by h._file_path, s._sheet_order"
+    ).fetchall()
     problems: dict[str, str] = {}
     for file, sheet, kind, keys, fields in rows:
         required = AUDIT_REQUIRED if kind == "audits" else ACTION_REQUIRED
@@ -250,15 +278,18 @@ def header_problems(con, sheet_names: dict[str, list[str]]) -> dict[str, str]:
         if missing and file not in problems:
             found = ", ".join(k for k, f in zip(keys, fields) if f and f.strip()) or "none"
             name = sheet if sheet is not None else Path(file).stem
-            problems[file] = (f"sheet '{name}' looks like the case-audit {kind} table but lacks required column(s) "
-                              f"{', '.join(missing)}; columns found: {found}")
+            problems[file] = (
+                f"sheet '{name}' looks like the case-audit {kind} table but lacks required column(s) "
+                f"{', '.join(missing)}; columns found: {found}"
+            )
     with_table = {r[0] for r in rows}
     for file, names in sheet_names.items():
         if file not in with_table:
             problems[file] = (
                 "not a case-audit export: no sheet has an audits header (audit_id, child_id, audit_date, team, "
                 "case_type, overall_grade, cp_plan_needed, ...) or an actions header (action_id, audit_id, "
-                f"due_date, completed_date, ...) in its first 30 rows; sheets read: {', '.join(names)}")
+                f"due_date, completed_date, ...) in its first 30 rows; sheets read: {', '.join(names)}"
+            )
     return problems
 
 
@@ -275,35 +306,44 @@ def _clean(column: str) -> str:
     """SQL: the text of ``column`` with runs of white space made one space and outer spaces gone; NULL if blank
     (what the reader's ``" ".join(cell.split())`` did)."""
     col = quote_ident(column)
-    return (f"case when regexp_matches({col}, '{_NEEDS_CLEANING}') then "
-            f"nullif(trim(regexp_replace({col}, '{_SPACES}', ' ', 'g')), '') else nullif({col}, '') end")
+    return (
+        f"case when regexp_matches({col}, '{_NEEDS_CLEANING}') then "
+        f"nullif(trim(regexp_replace({col}, '{_SPACES}', ' ', 'g')), '') else nullif({col}, '') end"
+    )
 
 
 def pick_cells(con, kind: str, columns: Sequence[str], id_column: str, target: str) -> None:
     """``target``: the cleaned ``columns`` of every data row under the ``kind`` headers, with the sheet order."""
     positions = ", ".join(f"list_position(keys, ?) as {quote_ident(c)}" for c in columns)
-    con.execute(f"create or replace temp table _ca_positions as select _file_path, _sheet, _header_row, {positions} "
-                f"from {quote_ident(HEADERS)} where kind = ?", [*columns, kind])
+    con.execute(
+        f"create or replace temp table _ca_positions as select _file_path, _sheet, _header_row, {positions} "
+        f"from {quote_ident(HEADERS)} where kind = ?",
+        [*columns, kind],
+    )
     cleaned = ", ".join(f"{_clean(c)} as {quote_ident(c)}" for c in columns)
     con.execute(
         f"create or replace temp table {quote_ident(target)} as select c._file_path, c._sheet, c._row_number, "
         f"s._sheet_order, {cleaned}, {_clean(id_column)} as _id "
         f"from ({columns_sql(LANDED, '_ca_positions', columns)}) c join "
-        f"{quote_ident(SHEETS)} s on c._file_path = s._file_path and c._sheet is not distinct from s._sheet")
+        f"{quote_ident(SHEETS)} s on c._file_path = s._file_path and c._sheet is not distinct from s._sheet"
+    )
     con.execute("drop table _ca_positions")
 
 
 def pick_theme_cells(con) -> None:
     """``_ca_theme_cells``: every non-blank ``grade_*`` cell of the audit rows, one row per row and theme (the
     first column of each name counts, as for every column), in header order."""
-    con.execute(f"""create or replace temp table _ca_themes as
+    con.execute(
+        f"""create or replace temp table _ca_themes as
         select _file_path, _sheet, _header_row, substr(k, {len(GRADE_PREFIX) + 1}) as theme, i as _position
         from (select _file_path, _sheet, _header_row, keys, unnest(keys) as k, generate_subscripts(keys, 1) as i
               from {quote_ident(HEADERS)} where kind = 'audits')
-        where starts_with(k, ?) and list_position(keys, k) = i""", [GRADE_PREFIX])
+        where starts_with(k, ?) and list_position(keys, k) = i""",
+        [GRADE_PREFIX],
+    )
     con.execute(f"""create or replace temp table _ca_theme_cells as
         select * from (
-            select _file_path, _sheet, _row_number, theme, _position, {_clean('value')} as value
+            select _file_path, _sheet, _row_number, theme, _position, {_clean("value")} as value
             from (select l._file_path, l._sheet, l._row_number, t.theme, t._position, l.fields[t._position] as value
                   from {quote_ident(LANDED)} l join _ca_themes t
                   on l._file_path = t._file_path and l._sheet is not distinct from t._sheet
@@ -346,10 +386,16 @@ def _create_vocabularies(con) -> None:
     """The macros, and the accepted words as tables: grade words with their canonical label, Y/N words."""
     for macro in _MACROS:
         con.execute(macro)
-    con.execute("create or replace temp table _ca_grade_words as select unnest(?::varchar[]) as word, "
-                "unnest(?::varchar[]) as label", [list(GRADE_LABELS), list(GRADE_LABELS.values())])
-    con.execute("create or replace temp table _ca_flag_words as select unnest(?::varchar[]) as word, "
-                "unnest(?::varchar[]) as flag", [[*YES, *NO], ["Y"] * len(YES) + ["N"] * len(NO)])
+    con.execute(
+        "create or replace temp table _ca_grade_words as select unnest(?::varchar[]) as word, "
+        "unnest(?::varchar[]) as label",
+        [list(GRADE_LABELS), list(GRADE_LABELS.values())],
+    )
+    con.execute(
+        "create or replace temp table _ca_flag_words as select unnest(?::varchar[]) as word, "
+        "unnest(?::varchar[]) as flag",
+        [[*YES, *NO], ["Y"] * len(YES) + ["N"] * len(NO)],
+    )
 
 
 def _date_rules(column: str, label: str, required: bool, rule: int, suffix: str = "") -> list[tuple[str, list]]:
@@ -357,14 +403,27 @@ def _date_rules(column: str, label: str, required: bool, rule: int, suffix: str 
     ``_ca_today``), each date text parsed once (``_ca_dates``). Each selects :data:`_RULE_COLUMNS` from ``_cells``."""
     col = quote_ident(column)
     dated = f"from _cells join _ca_dates d on d.v = _cells.{col}"
-    rules = [(f"select {rule}, ?, {col}, ? || ' ' || d.problem || ?, {_KEYS} {dated} where d.problem is not null",
-              [column, column, suffix]),
-             ((f"select {rule}, ?, {col}, ? || ' ' || d.iso || ' is in the future (the file was loaded on ' "
-              f"|| strftime((select today from _ca_today), '%Y-%m-%d') || ')' || ?, {_KEYS} {dated} "
-              "where d.d > (select today from _ca_today)"), [column, column, suffix])]
+    rules = [
+        (
+            f"select {rule}, ?, {col}, ? || ' ' || d.problem || ?, {_KEYS} {dated} where d.problem is not null",
+            [column, column, suffix],
+        ),
+        (
+            (
+                f"select {rule}, ?, {col}, ? || ' ' || d.iso || ' is in the future (the file was loaded on ' "
+                f"|| strftime((select today from _ca_today), '%Y-%m-%d') || ')' || ?, {_KEYS} {dated} "
+                "where d.d > (select today from _ca_today)"
+            ),
+            [column, column, suffix],
+        ),
+    ]
     if required:
-        rules.append((f"select {rule}, ?, null, ?, {_KEYS} from _cells where {col} is null",
-                      [column, f"{column} is blank: every {label} needs one"]))
+        rules.append(
+            (
+                f"select {rule}, ?, null, ?, {_KEYS} from _cells where {col} is null",
+                [column, f"{column} is blank: every {label} needs one"],
+            )
+        )
     return rules
 
 
@@ -377,8 +436,17 @@ def _parse_dates(con) -> None:
 
 
 _KEYS = "_file_path, _sheet, _sheet_order, _row_number, _id"
-_RULE_COLUMNS = ("_rule", "column_name", "value", "reason", "_file_path", "_sheet", "_sheet_order", "_row_number",
-                 "_id")
+_RULE_COLUMNS = (
+    "_rule",
+    "column_name",
+    "value",
+    "reason",
+    "_file_path",
+    "_sheet",
+    "_sheet_order",
+    "_row_number",
+    "_id",
+)
 
 
 def _word_rule(rule: int, column: str, words: str, blank: str | None, bad: str) -> tuple[str, list]:
@@ -387,30 +455,52 @@ def _word_rule(rule: int, column: str, words: str, blank: str | None, bad: str) 
     col = quote_ident(column)
     blank_sql = "?" if blank is not None else "null"
     known = f"exists (select 1 from {quote_ident(words)} w where w.word = lower({col}))"
-    sql = (f"select {rule}, ?, {col}, case when {col} is null then {blank_sql} else ? || ' ''' || {col} || ''' ' || ? "
-           f"end, {_KEYS} from _cells where ({col} is null and {blank_sql} is not null) or ({col} is not null "
-           f"and not {known})")
-    return sql, [column, *([blank] if blank is not None else []), column, bad,
-                 *([blank] if blank is not None else [])]
+    sql = (
+        f"select {rule}, ?, {col}, case when {col} is null then {blank_sql} else ? || ' ''' || {col} || ''' ' || ? "
+        f"end, {_KEYS} from _cells where ({col} is null and {blank_sql} is not null) or ({col} is not null "
+        f"and not {known})"
+    )
+    return sql, [column, *([blank] if blank is not None else []), column, bad, *([blank] if blank is not None else [])]
 
 
 def _audit_rules() -> list[tuple[str, list]]:
     """Every rule of an audit row but the theme grades and the duplicates, as (SQL, parameters)."""
     case_types = _allowed_case_types()
-    too_long = (f"child_id is longer than {MAX_CHILD_ID_LENGTH} characters (value not shown): write the child's "
-                "identifier from the case management system")
+    too_long = (
+        f"child_id is longer than {MAX_CHILD_ID_LENGTH} characters (value not shown): write the child's "
+        "identifier from the case management system"
+    )
     return [
-        ((f"select 1, 'audit_id', null, 'audit_id is blank: every audit needs one', {_KEYS} from _cells "
-         "where audit_id is null"), []),
-        (f"select 2, 'child_id', null, ?, {_KEYS} from _cells where child_id is null",
-         ["child_id is blank: every audit needs the child's identifier"]),
-        (f"select 2, 'child_id', ?, ?, {_KEYS} from _cells where length(child_id) > ?",
-         [REDACTED, too_long, MAX_CHILD_ID_LENGTH]),
+        (
+            (
+                f"select 1, 'audit_id', null, 'audit_id is blank: every audit needs one', {_KEYS} from _cells "
+                "where audit_id is null"
+            ),
+            [],
+        ),
+        (
+            f"select 2, 'child_id', null, ?, {_KEYS} from _cells where child_id is null",
+            ["child_id is blank: every audit needs the child's identifier"],
+        ),
+        (
+            f"select 2, 'child_id', ?, ?, {_KEYS} from _cells where length(child_id) > ?",
+            [REDACTED, too_long, MAX_CHILD_ID_LENGTH],
+        ),
         *_date_rules("audit_date", "audit", True, 3),
-        _word_rule(4, "case_type", "_ca_case_types", f"case_type is blank: use {case_types}",
-                   f"is not a case type: use {case_types}"),
-        _word_rule(5, "overall_grade", "_ca_grade_words", f"overall_grade is blank: {GRADE_SCALE}",
-                   f"is not a grade: {GRADE_SCALE}"),
+        _word_rule(
+            4,
+            "case_type",
+            "_ca_case_types",
+            f"case_type is blank: use {case_types}",
+            f"is not a case type: use {case_types}",
+        ),
+        _word_rule(
+            5,
+            "overall_grade",
+            "_ca_grade_words",
+            f"overall_grade is blank: {GRADE_SCALE}",
+            f"is not a grade: {GRADE_SCALE}",
+        ),
         _word_rule(6, "cp_plan_needed", "_ca_flag_words", "cp_plan_needed is blank: write Y or N", "is not Y or N"),
         _word_rule(7, "assessment_up_to_date", "_ca_flag_words", None, "is not Y, N or blank"),
     ]
@@ -418,10 +508,20 @@ def _audit_rules() -> list[tuple[str, list]]:
 
 def _action_rules() -> list[tuple[str, list]]:
     return [
-        ((f"select 1, 'action_id', null, 'action_id is blank: every action needs one', {_KEYS} from _cells "
-         "where action_id is null"), []),
-        ((f"select 2, 'audit_id', null, 'audit_id is blank: every action needs one', {_KEYS} from _cells "
-         "where audit_id is null"), []),
+        (
+            (
+                f"select 1, 'action_id', null, 'action_id is blank: every action needs one', {_KEYS} from _cells "
+                "where action_id is null"
+            ),
+            [],
+        ),
+        (
+            (
+                f"select 2, 'audit_id', null, 'audit_id is blank: every action needs one', {_KEYS} from _cells "
+                "where audit_id is null"
+            ),
+            [],
+        ),
         *_date_rules("due_date", "action", True, 3),
         *_date_rules("completed_date", "action", False, 4, " (leave it blank while the action is open)"),
     ]
@@ -432,16 +532,20 @@ def _quarantine(con, cells: str, rules: list[tuple[str, list]], target: str) -> 
     con.execute(f"create or replace temp view _cells as select * from {quote_ident(cells)}")
     union = " union all ".join(sql for sql, _ in rules)
     names = ", ".join(_RULE_COLUMNS)
-    con.execute(f"create or replace temp table {quote_ident(target)} as select * from ({union}) as r({names})",
-                [p for _, params in rules for p in params])
+    con.execute(
+        f"create or replace temp table {quote_ident(target)} as select * from ({union}) as r({names})",
+        [p for _, params in rules for p in params],
+    )
 
 
 def _theme_rule_sql() -> tuple[str, list]:
-    sql = ("select 8 + t._position, ? || t.theme, t.value, ? || t.theme || ' ''' || t.value || ''' is not a "
-           "grade: ' || ?, c._file_path, c._sheet, c._sheet_order, c._row_number, c._id from _ca_theme_cells t "
-           "join _cells c on t._file_path = c._file_path and t._sheet is not distinct from c._sheet "
-           "and t._row_number = c._row_number where not exists (select 1 from _ca_grade_words w "
-           "where w.word = lower(t.value))")
+    sql = (
+        "select 8 + t._position, ? || t.theme, t.value, ? || t.theme || ' ''' || t.value || ''' is not a "
+        "grade: ' || ?, c._file_path, c._sheet, c._sheet_order, c._row_number, c._id from _ca_theme_cells t "
+        "join _cells c on t._file_path = c._file_path and t._sheet is not distinct from c._sheet "
+        "and t._row_number = c._row_number where not exists (select 1 from _ca_grade_words w "
+        "where w.word = lower(t.value))"
+    )
     return sql, [GRADE_PREFIX, GRADE_PREFIX, GRADE_SCALE]
 
 
@@ -449,7 +553,8 @@ def _add_duplicates(con, cells: str, bad: str, id_column: str) -> None:
     """Entries for a row whose id repeats an earlier row's of the same file (sheet order, then row), among the
     rows that broke no other rule: the first is kept and named."""
     place = "'row ' || first_row || coalesce(' of sheet ''' || first_sheet || '''', '')"
-    con.execute(f"""insert into {quote_ident(bad)}
+    con.execute(
+        f"""insert into {quote_ident(bad)}
         select 99, ?, _id, 'duplicate ' || ? || ': the same ' || ? || ' is on ' || {place} || ', which is kept',
                _file_path, _sheet, _sheet_order, _row_number, _id
         from (select *, first_value(_sheet) over w as first_sheet, first_value(_row_number) over w as first_row,
@@ -458,25 +563,35 @@ def _add_duplicates(con, cells: str, bad: str, id_column: str) -> None:
                   where b._file_path = c._file_path and b._sheet is not distinct from c._sheet
                   and b._row_number = c._row_number)
               window w as (partition by _file_path, _id order by _sheet_order, _row_number))
-        where n > 1""", [id_column, id_column, id_column])
+        where n > 1""",
+        [id_column, id_column, id_column],
+    )
 
 
 def _kept(cells: str, bad: str) -> str:
     """SQL: the rows of ``cells`` with no quarantine entry in ``bad``."""
-    return (f"select * from {quote_ident(cells)} c where not exists (select 1 from {quote_ident(bad)} b where "
-            "b._file_path = c._file_path and b._sheet is not distinct from c._sheet and b._row_number = c._row_number)")
+    return (
+        f"select * from {quote_ident(cells)} c where not exists (select 1 from {quote_ident(bad)} b where "
+        "b._file_path = c._file_path and b._sheet is not distinct from c._sheet and b._row_number = c._row_number)"
+    )
 
 
 def _stage_child_keys(con, home_la: str, key: str) -> None:
     """``_ca_child_keys``: the key of each distinct child_id of the kept audits, computed once per child (an
     HMAC, which DuckDB has not: in Python, over the distinct values only)."""
     ids = [r[0] for r in con.execute("select distinct child_id from _ca_kept_audits").fetchall()]
-    frame = pd.DataFrame({"child_id": pd.Series(ids, dtype="object"),
-                          "child_key": pd.Series([child_key(home_la, i, key) for i in ids], dtype="object")})
+    frame = pd.DataFrame(
+        {
+            "child_id": pd.Series(ids, dtype="object"),
+            "child_key": pd.Series([child_key(home_la, i, key) for i in ids], dtype="object"),
+        }
+    )
     con.register("_ca_keys_frame", frame)
     try:
-        con.execute("create or replace temp table _ca_child_keys as select child_id::varchar as child_id, "
-                    "child_key::varchar as child_key from _ca_keys_frame")
+        con.execute(
+            "create or replace temp table _ca_child_keys as select child_id::varchar as child_id, "
+            "child_key::varchar as child_key from _ca_keys_frame"
+        )
     finally:
         con.unregister("_ca_keys_frame")
 
@@ -485,7 +600,8 @@ def _stage_audits(con, home_la: str, key: str) -> None:
     """The staged audit rows (child_id replaced by its key) and their theme grades, canonical words."""
     con.execute(f"create or replace temp table _ca_kept_audits as {_kept('_ca_audit_cells', '_ca_bad_audits')}")
     _stage_child_keys(con, home_la, key)
-    con.execute("""create or replace temp table _ca_staged_audits as
+    con.execute(
+        """create or replace temp table _ca_staged_audits as
         select a.audit_id, k.child_key, ?::varchar as la_code, ?::varchar as pseudonym_check,
                dd.iso as audit_date, a.team, upper(a.case_type) as case_type, a.auditor_type,
                g.label as overall_grade, f1.flag as cp_plan_needed, f2.flag as assessment_up_to_date,
@@ -494,7 +610,8 @@ def _stage_audits(con, home_la: str, key: str) -> None:
         join _ca_grade_words g on g.word = lower(a.overall_grade)
         join _ca_flag_words f1 on f1.word = lower(a.cp_plan_needed)
         left join _ca_flag_words f2 on f2.word = lower(a.assessment_up_to_date)""",
-                [home_la, pseudonym_check(home_la, key)])
+        [home_la, pseudonym_check(home_la, key)],
+    )
     con.execute("""create or replace temp table _ca_staged_themes as
         select a.audit_id, t.theme, g.label as grade, t._file_path, t._sheet, t._row_number, t._position
         from _ca_theme_cells t join _ca_kept_audits a on t._file_path = a._file_path
@@ -506,31 +623,40 @@ def _stage_actions(con) -> None:
     con.execute(f"""create or replace temp table _ca_staged_actions as
         select action_id, audit_id, action_type, owner_team, d1.iso as due_date, d2.iso as completed_date,
                _file_path, _sheet, _row_number
-        from ({_kept('_ca_action_cells', '_ca_bad_actions')}) a join _ca_dates d1 on d1.v = a.due_date
+        from ({_kept("_ca_action_cells", "_ca_bad_actions")}) a join _ca_dates d1 on d1.v = a.due_date
         left join _ca_dates d2 on d2.v = a.completed_date""")
 
 
 def _rejections(con) -> None:
     """``_ca_rejections``: the quarantine entries of both tables, each reason saying where and which row."""
     parts = []
-    for bad, what, table in (("_ca_bad_audits", "audit", AUDITS_TABLE),
-                             ("_ca_bad_actions", "action", ACTIONS_TABLE)):
-        parts.append(((f"select _file_path, _row_number, column_name, value, coalesce('sheet ''' || _sheet || ''', ', "
-                      f"'') || ? || coalesce(_id, ?) || ': ' || reason, ?, _sheet_order, _rule "
-                      f"from {quote_ident(bad)}"),
-                      [f"{what} ", f"(no {what}_id)", table.name]))
-    con.execute("create or replace temp table _ca_rejections as select file_path, row_number, column_name, value, "
-                "reason, table_name from (" + " union all ".join(p for p, _ in parts) + ") as r(file_path, "
-                "row_number, column_name, value, reason, table_name, _sheet_order, _rule) "
-                "order by file_path, _sheet_order, row_number, _rule", [x for _, ps in parts for x in ps])
+    for bad, what, table in (("_ca_bad_audits", "audit", AUDITS_TABLE), ("_ca_bad_actions", "action", ACTIONS_TABLE)):
+        parts.append(
+            (
+                (
+                    f"select _file_path, _row_number, column_name, value, coalesce('sheet ''' || _sheet || ''', ', "
+                    f"'') || ? || coalesce(_id, ?) || ': ' || reason, ?, _sheet_order, _rule "
+                    f"from {quote_ident(bad)}"
+                ),
+                [f"{what} ", f"(no {what}_id)", table.name],
+            )
+        )
+    con.execute(
+        "create or replace temp table _ca_rejections as select file_path, row_number, column_name, value, "
+        "reason, table_name from (" + " union all ".join(p for p, _ in parts) + ") as r(file_path, "
+        "row_number, column_name, value, reason, table_name, _sheet_order, _rule) "
+        "order by file_path, _sheet_order, row_number, _rule",
+        [x for _, ps in parts for x in ps],
+    )
 
 
 def _apply_rules(con, today: dt.date) -> None:
     """The quarantine of both tables (``_ca_bad_audits``, ``_ca_bad_actions``), every rule in SQL."""
     con.execute("create or replace temp table _ca_today as select ?::date as today", [today])
     _parse_dates(con)
-    con.execute("create or replace temp table _ca_case_types as select lower(unnest(?::varchar[])) as word",
-                [list(CASE_TYPES)])
+    con.execute(
+        "create or replace temp table _ca_case_types as select lower(unnest(?::varchar[])) as word", [list(CASE_TYPES)]
+    )
     _quarantine(con, "_ca_audit_cells", [*_audit_rules(), _theme_rule_sql()], "_ca_bad_audits")
     _add_duplicates(con, "_ca_audit_cells", "_ca_bad_audits", "audit_id")
     _quarantine(con, "_ca_action_cells", _action_rules(), "_ca_bad_actions")
@@ -538,15 +664,17 @@ def _apply_rules(con, today: dt.date) -> None:
     _rejections(con)
 
 
-def parse_case_audit_files(con, paths: Sequence[Path], *, home_la: str, key: str,
-                           today: dt.date | None = None) -> BatchOutcome:
+def parse_case_audit_files(
+    con, paths: Sequence[Path], *, home_la: str, key: str, today: dt.date | None = None
+) -> BatchOutcome:
     """Every audits and actions table of ``paths``, landed, checked and staged in SQL on ``con`` in one pass
     (the batch parser of :func:`pipelines.lib.ingest.load_source`). A file with neither table is refused."""
     refused, sheet_names = land_files(con, paths)
     find_headers(con)
     refused.update(header_problems(con, sheet_names))
-    con.execute(f"delete from {quote_ident(HEADERS)} where _file_path in (select unnest(?::varchar[]))",
-                [list(refused)])
+    con.execute(
+        f"delete from {quote_ident(HEADERS)} where _file_path in (select unnest(?::varchar[]))", [list(refused)]
+    )
     _create_vocabularies(con)
     pick_cells(con, "audits", AUDIT_COLUMNS, "audit_id", "_ca_audit_cells")
     pick_theme_cells(con)
@@ -554,9 +682,16 @@ def parse_case_audit_files(con, paths: Sequence[Path], *, home_la: str, key: str
     _apply_rules(con, today or dt.date.today())
     _stage_audits(con, home_la, key)
     _stage_actions(con)
-    outcome = BatchOutcome(staged={AUDITS_TABLE.name: "_ca_staged_audits", THEMES_TABLE.name: "_ca_staged_themes",
-                                   ACTIONS_TABLE.name: "_ca_staged_actions"},
-                           rejections="_ca_rejections", refused=refused, not_counted={THEMES_TABLE.name})
+    outcome = BatchOutcome(
+        staged={
+            AUDITS_TABLE.name: "_ca_staged_audits",
+            THEMES_TABLE.name: "_ca_staged_themes",
+            ACTIONS_TABLE.name: "_ca_staged_actions",
+        },
+        rejections="_ca_rejections",
+        refused=refused,
+        not_counted={THEMES_TABLE.name},
+    )
     outcome.read = _files_read(con, [str(p) for p in paths if str(p) not in refused])
     return outcome
 
@@ -565,18 +700,18 @@ def _files_read(con, files: list[str]) -> dict[str, FileRead]:
     """Per file parsed: its tables (as the headers say) and its data rows (non-blank rows under a header)."""
     read = {f: FileRead() for f in files}
     for file, kind, rows in con.execute(
-            "select h._file_path, h.kind, count(c._row_number) from _ca_headers h left join (select _file_path, "
-            "_sheet, _row_number from _ca_audit_cells union all select _file_path, _sheet, _row_number from "
-            "_ca_action_cells) c on c._file_path = h._file_path and c._sheet is not distinct from h._sheet "
-            "group by all").fetchall():
+        "select h._file_path, h.kind, count(c._row_number) from _ca_headers h left join (select _file_path, "
+        "_sheet, _row_number from _ca_audit_cells union all select _file_path, _sheet, _row_number from "
+        "_ca_action_cells) c on c._file_path = h._file_path and c._sheet is not distinct from h._sheet "
+        "group by all"
+    ).fetchall():
         tables = [AUDITS_TABLE.name, THEMES_TABLE.name] if kind == "audits" else [ACTIONS_TABLE.name]
         read[file].tables.extend(t for t in tables if t not in read[file].tables)
         read[file].rows_read += rows
     return read
 
 
-def parse_case_audit_file(path: Path, *, home_la: str, key: str, today: dt.date | None = None
-                          ) -> list[ParsedTable]:
+def parse_case_audit_file(path: Path, *, home_la: str, key: str, today: dt.date | None = None) -> list[ParsedTable]:
     """One file through :func:`parse_case_audit_files` on a connection of its own, as a ParsedTable per sheet
     and table (for a per-file ``parser`` and for tests); FileRejected when the file is refused."""
     con = duckdb.connect()
@@ -591,27 +726,39 @@ def parse_case_audit_file(path: Path, *, home_la: str, key: str, today: dt.date 
 
 def _parsed_tables(con) -> list[ParsedTable]:
     tables: list[ParsedTable] = []
-    headers = con.execute("select h._sheet, h.kind, s._sheet_order from _ca_headers h join _ca_sheets s on "
-                          "h._file_path = s._file_path and h._sheet is not distinct from s._sheet "
-                          "order by 3").fetchall()
+    headers = con.execute(
+        "select h._sheet, h.kind, s._sheet_order from _ca_headers h join _ca_sheets s on "
+        "h._file_path = s._file_path and h._sheet is not distinct from s._sheet "
+        "order by 3"
+    ).fetchall()
     for sheet, kind, _order in headers:
-        staged = [("_ca_staged_audits", AUDITS_TABLE, ParsedTable), ("_ca_staged_themes", THEMES_TABLE, ThemeGrades)
-                  ] if kind == "audits" else [("_ca_staged_actions", ACTIONS_TABLE, ParsedTable)]
+        staged = (
+            [("_ca_staged_audits", AUDITS_TABLE, ParsedTable), ("_ca_staged_themes", THEMES_TABLE, ThemeGrades)]
+            if kind == "audits"
+            else [("_ca_staged_actions", ACTIONS_TABLE, ParsedTable)]
+        )
         cells = "_ca_audit_cells" if kind == "audits" else "_ca_action_cells"
         for name, table, cls in staged:
             parsed = cls(table.name, sheet=sheet)
-            frame = con.execute(f"select * exclude (_file_path, _sheet) from {quote_ident(name)} "
-                                "where _sheet is not distinct from ? order by _row_number", [sheet]).df()
+            frame = con.execute(
+                f"select * exclude (_file_path, _sheet) from {quote_ident(name)} "
+                "where _sheet is not distinct from ? order by _row_number",
+                [sheet],
+            ).df()
             frame = frame.drop(columns=[c for c in ("_position",) if c in frame.columns]).astype(object)
-            parsed.rows = [{k: (None if pd.isna(v) else v) for k, v in r.items()}
-                           for r in frame.to_dict("records")]
+            parsed.rows = [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in frame.to_dict("records")]
             if cls is ParsedTable:
-                parsed.rows_read = con.execute(f"select count(*) from {quote_ident(cells)} where _sheet is not "
-                                               "distinct from ?", [sheet]).fetchone()[0]
-                parsed.rejections = [Rejection(*r) for r in con.execute(
-                    "select r.row_number, r.column_name, r.value, r.reason from _ca_rejections r where "
-                    "r.table_name = ? and (r.reason like ? or ? is null)",
-                    [table.name, f"sheet '{sheet}', %", sheet]).fetchall()]
+                parsed.rows_read = con.execute(
+                    f"select count(*) from {quote_ident(cells)} where _sheet is not distinct from ?", [sheet]
+                ).fetchone()[0]
+                parsed.rejections = [
+                    Rejection(*r)
+                    for r in con.execute(
+                        "select r.row_number, r.column_name, r.value, r.reason from _ca_rejections r where "
+                        "r.table_name = ? and (r.reason like ? or ? is null)",
+                        [table.name, f"sheet '{sheet}', %", sheet],
+                    ).fetchall()
+                ]
             tables.append(parsed)
     return tables
 
@@ -624,11 +771,13 @@ def stale_pseudonyms(con, home_la: str, key: str) -> bool:
     ).fetchall()[0][0]
     if not exists:
         return False
-    return bool(con.execute(
-        f'select count(*) from raw."{AUDITS_TABLE.name}" where la_code is distinct from ? '
-        "or pseudonym_check is distinct from ?",
-        [home_la, pseudonym_check(home_la, key)],
-    ).fetchall()[0][0])
+    return bool(
+        con.execute(
+            f'select count(*) from raw."{AUDITS_TABLE.name}" where la_code is distinct from ? '
+            "or pseudonym_check is distinct from ?",
+            [home_la, pseudonym_check(home_la, key)],
+        ).fetchall()[0][0]
+    )
 
 
 def forget_loaded_files(con) -> None:
@@ -653,8 +802,7 @@ def record_cross_file_rejections(con, run_id: str, now: dt.datetime | None = Non
     schema, model = CROSS_FILE_MODEL
     con.execute("begin")
     try:
-        con.execute("delete from quality.rejected_rows where source = ? and table_name = ?",
-                    [SOURCE, CROSS_FILE_TABLE])
+        con.execute("delete from quality.rejected_rows where source = ? and table_name = ?", [SOURCE, CROSS_FILE_TABLE])
         con.execute(
             f"""insert into quality.rejected_rows
                 (file_path, row_number, column_name, value, reason, rejected_at, source, table_name, run_id)
@@ -665,8 +813,9 @@ def record_cross_file_rejections(con, run_id: str, now: dt.datetime | None = Non
             order by source_file, source_row_number""",
             [now, SOURCE, CROSS_FILE_TABLE, run_id],
         )
-        count = con.execute("select count(*) from quality.rejected_rows where source = ? and table_name = ?",
-                            [SOURCE, CROSS_FILE_TABLE]).fetchall()[0][0]
+        count = con.execute(
+            "select count(*) from quality.rejected_rows where source = ? and table_name = ?", [SOURCE, CROSS_FILE_TABLE]
+        ).fetchall()[0][0]
         con.execute(
             """update quality.load_log as log
             set rows_rejected = counts.rejected, rows_loaded = greatest(log.rows_read - counts.rejected, 0)

@@ -23,7 +23,7 @@ class Settings:
     pseudonym_key: str | None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read CSW_RAW_DIR, CSW_DATA_DIR, CSW_HOME_LA and CSW_PSEUDONYM_KEY, with the contract's defaults."""
         env = os.environ if env is None else env
         return cls(

@@ -67,8 +67,12 @@ def generate_docs(settings: Settings, dbt_executable: str | None = None, timeout
     fingerprint = project_fingerprint()
     stamp = out / "fingerprint"
     index = out / "index.html"
-    if index.exists() and (target / "catalog.json").exists() and stamp.exists() \
-            and stamp.read_text().strip() == fingerprint:
+    if (
+        index.exists()
+        and (target / "catalog.json").exists()
+        and stamp.exists()
+        and stamp.read_text().strip() == fingerprint
+    ):
         return _result(index, target, regenerated=False)
     stamp.unlink(missing_ok=True)
     # --no-compile writes no manifest.json but --static reads one from the target path: the project's own
@@ -79,10 +83,29 @@ def generate_docs(settings: Settings, dbt_executable: str | None = None, timeout
     dbt = dbt_executable or str(Path(sys.executable).parent / "dbt")
     env = {**os.environ, "CSW_WORK_DB": str(settings.work_db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     done = subprocess.run(
-        [dbt, "docs", "generate", "--static", "--no-compile", "--target", "docs",
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target), "--log-path", str(out / "logs")],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=timeout)
+        [
+            dbt,
+            "docs",
+            "generate",
+            "--static",
+            "--no-compile",
+            "--target",
+            "docs",
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(out / "logs"),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     static = target / "static_index.html"
     if done.returncode != 0 or not static.exists():
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])

@@ -48,8 +48,9 @@ def _generic(name: str, kwargs: Mapping[str, Any], model: str) -> str | None:
     if name == "accepted_values":
         return f"{column} of {model} is always one of: {_listed(kwargs.get('values', []))} (nulls pass)."
     if name == "relationships":
-        return (f"Every {column} of {model} is a {kwargs.get('field')} of {_ref_name(kwargs.get('to', ''))} "
-                "(nulls pass).")
+        return (
+            f"Every {column} of {model} is a {kwargs.get('field')} of {_ref_name(kwargs.get('to', ''))} (nulls pass)."
+        )
     return None
 
 
@@ -68,16 +69,20 @@ def _leading_comment(path: Path) -> str:
     return " ".join(line.strip().removeprefix("--").strip() for line in sql.group(1).strip().splitlines())
 
 
-def dbt_test_description(test: Mapping[str, Any], model: str, manifest: Mapping[str, Any],
-                     project_dir: Path = DBT_PROJECT_DIR) -> str:
+def dbt_test_description(
+    test: Mapping[str, Any], model: str, manifest: Mapping[str, Any], project_dir: Path = DBT_PROJECT_DIR
+) -> str:
     """What a dbt test tests, in a sentence: from its yml description, its kind and arguments, or its SQL."""
     if test.get("description"):
         return test["description"]
     metadata = test.get("test_metadata") or {}
     if not metadata:  # a singular test: its SQL file says what it asserts
         comment = _leading_comment(project_dir / test["original_file_path"])
-        return f"{comment} (dbt test {test['name']}: fails on every row its query returns)" if comment else (
-            f"dbt test {test['name']} on {model}: fails on every row its query returns.")
+        return (
+            f"{comment} (dbt test {test['name']}: fails on every row its query returns)"
+            if comment
+            else (f"dbt test {test['name']} on {model}: fails on every row its query returns.")
+        )
     name, kwargs = metadata["name"], {k: v for k, v in (metadata.get("kwargs") or {}).items() if k != "model"}
     known = _generic(name, kwargs, model)
     if known:
@@ -85,5 +90,6 @@ def dbt_test_description(test: Mapping[str, Any], model: str, manifest: Mapping[
     macro = manifest.get("macros", {}).get(f"macro.{test.get('package_name')}.test_{name}", {})
     comment = _leading_comment(project_dir / macro["original_file_path"]) if macro else ""
     arguments = ", ".join(f"{k}={_listed(v)}" for k, v in kwargs.items())
-    return f"dbt test {name}({arguments}) on {model}" + (f": fails on {comment[0].lower()}{comment[1:]}" if comment
-                                                          else ".")
+    return f"dbt test {name}({arguments}) on {model}" + (
+        f": fails on {comment[0].lower()}{comment[1:]}" if comment else "."
+    )

@@ -21,12 +21,26 @@ from openpyxl.utils import get_column_letter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 BENCHMARK_COLUMNS = [
-    ("indicator_code", "Indicator code"), ("title", "Indicator"), ("period_label", "Period"),
-    ("time_period", "Time period"), ("breakdown", "Breakdown"), ("value", "Value"),
-    ("status_symbol", "Status"), ("unit", "Unit"), ("polarity", "Polarity"), ("england_value", "England"),
-    ("region_value", "Region"), ("sn_mean", "Neighbours mean"), ("sn_median", "Neighbours median"),
-    ("sn_count", "Neighbours with a value"), ("sn_model", "Neighbour model"), ("rank", "Rank"),
-    ("rank_of", "Rank of"), ("quartile_band", "Quartile band"), ("threshold", "Threshold"), ("rag", "RAG"),
+    ("indicator_code", "Indicator code"),
+    ("title", "Indicator"),
+    ("period_label", "Period"),
+    ("time_period", "Time period"),
+    ("breakdown", "Breakdown"),
+    ("value", "Value"),
+    ("status_symbol", "Status"),
+    ("unit", "Unit"),
+    ("polarity", "Polarity"),
+    ("england_value", "England"),
+    ("region_value", "Region"),
+    ("sn_mean", "Neighbours mean"),
+    ("sn_median", "Neighbours median"),
+    ("sn_count", "Neighbours with a value"),
+    ("sn_model", "Neighbour model"),
+    ("rank", "Rank"),
+    ("rank_of", "Rank of"),
+    ("quartile_band", "Quartile band"),
+    ("threshold", "Threshold"),
+    ("rag", "RAG"),
 ]
 CATALOGUE_COLUMNS = ["indicator_code", "title", "domain", "unit", "polarity", "definition", "source"]
 
@@ -62,16 +76,22 @@ def _write_sheet(sheet, header: Sequence[str], rows: Iterable[Sequence[Any]]) ->
     return count
 
 
-def write_workbook(path: Path, benchmarks: Sequence[dict], catalogue: Sequence[dict], about: Sequence[tuple[str, str]]) -> int:
+def write_workbook(
+    path: Path, benchmarks: Sequence[dict], catalogue: Sequence[dict], about: Sequence[tuple[str, str]]
+) -> int:
     """Write the workbook (Benchmarks, Indicators, About sheets) atomically; returns the benchmark rows."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Benchmarks"
-    rows = _write_sheet(sheet, [label for _, label in BENCHMARK_COLUMNS],
-                        ([r.get(key) for key, _ in BENCHMARK_COLUMNS] for r in benchmarks))
+    rows = _write_sheet(
+        sheet,
+        [label for _, label in BENCHMARK_COLUMNS],
+        ([r.get(key) for key, _ in BENCHMARK_COLUMNS] for r in benchmarks),
+    )
     sheet.column_dimensions["B"].width = 50
-    _write_sheet(book.create_sheet("Indicators"), CATALOGUE_COLUMNS,
-                 ([r.get(k) for k in CATALOGUE_COLUMNS] for r in catalogue))
+    _write_sheet(
+        book.create_sheet("Indicators"), CATALOGUE_COLUMNS, ([r.get(k) for k in CATALOGUE_COLUMNS] for r in catalogue)
+    )
     _write_sheet(book.create_sheet("About"), ["", ""], about)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -80,18 +100,24 @@ def write_workbook(path: Path, benchmarks: Sequence[dict], catalogue: Sequence[d
     return rows
 
 
-def export_benchmarks(work_db: Path, home_la: str, out_dir: Path, refreshed: dt.datetime | None = None) -> tuple[Path, int]:
+def export_benchmarks(
+    work_db: Path, home_la: str, out_dir: Path, refreshed: dt.datetime | None = None
+) -> tuple[Path, int]:
     """The home LA's published benchmarks (every indicator, period and breakdown) as an XLSX workbook."""
     refreshed = refreshed or dt.datetime.now()
     con = duckdb.connect(str(work_db), read_only=True)
     try:
+
         def rows(sql: str, params: list) -> list[dict]:
             cursor = con.execute(sql, params)
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, r)) for r in cursor.fetchall()]
 
-        benchmarks = rows("select * from marts.published_indicator_benchmarks where la_code = ? "
-                          "order by indicator_code, time_period, breakdown", [home_la])
+        benchmarks = rows(
+            "select * from marts.published_indicator_benchmarks where la_code = ? "
+            "order by indicator_code, time_period, breakdown",
+            [home_la],
+        )
         catalogue = rows("select * from marts.indicator_catalogue order by domain, indicator_code", [])
         names = rows("select la_name from marts.dim_local_authority where la_code = ?", [home_la])
     finally:
@@ -100,14 +126,20 @@ def export_benchmarks(work_db: Path, home_la: str, out_dir: Path, refreshed: dt.
     about = [
         ("Local authority", f"{la_name} ({home_la})"),
         ("Refreshed", f"{refreshed:%d %B %Y %H:%M}"),
-        ("Source", "marts.published_indicator_benchmarks of the children's services warehouse: published "
-                   "figures after statistical disclosure control ('c' = suppressed)."),
-        ("Benchmarks", "England and region: the published rows of the same indicator, period and breakdown. "
-                       "Neighbours: mean and median of the DfE statistical neighbours with a value (2021 model for "
-                       "periods before 2025, 2025 model from 2025). Rank: 1 = best by polarity, ties share the "
-                       "lower rank, of all LAs with a value. Quartile band: A best quarter .. D worst, "
-                       "ceil(4 x rank / rank of), none with fewer than 4 LAs. RAG: green meets the threshold, "
-                       "red does not."),
+        (
+            "Source",
+            "marts.published_indicator_benchmarks of the children's services warehouse: published "
+            "figures after statistical disclosure control ('c' = suppressed).",
+        ),
+        (
+            "Benchmarks",
+            "England and region: the published rows of the same indicator, period and breakdown. "
+            "Neighbours: mean and median of the DfE statistical neighbours with a value (2021 model for "
+            "periods before 2025, 2025 model from 2025). Rank: 1 = best by polarity, ties share the "
+            "lower rank, of all LAs with a value. Quartile band: A best quarter .. D worst, "
+            "ceil(4 x rank / rank of), none with fewer than 4 LAs. RAG: green meets the threshold, "
+            "red does not.",
+        ),
     ]
     path = out_dir / f"benchmarks_{home_la}.xlsx"
     count = write_workbook(path, benchmarks, catalogue, about)

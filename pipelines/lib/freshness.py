@@ -39,8 +39,10 @@ class FreshnessResult:
         if self.newest is None:
             return f"no data loaded (published {self.cadence})"
         state = "stale" if self.stale else "fresh"
-        return (f"{state}: newest data {self.newest.isoformat()} is {self.age_days} days old "
-                f"(published {self.cadence}; stale after {self.max_age_days} days)")
+        return (
+            f"{state}: newest data {self.newest.isoformat()} is {self.age_days} days old "
+            f"(published {self.cadence}; stale after {self.max_age_days} days)"
+        )
 
 
 def _ees_newest(table: str) -> str:
@@ -49,7 +51,7 @@ def _ees_newest(table: str) -> str:
         select max(case
             when length(time_period) = 6 then make_date(cast(left(time_period, 4) as integer) + 1, 8, 31)
             when length(time_period) = 4 then make_date(cast(time_period as integer), 3, 31)
-        end) from {qualified('raw', table)}"""
+        end) from {qualified("raw", table)}"""
 
 
 RULES: tuple[FreshnessRule, ...] = (
@@ -94,8 +96,7 @@ RULES: tuple[FreshnessRule, ...] = (
 
 
 def _tables_exist(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> bool:
-    found = {r[0] for r in con.execute(
-        "select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
+    found = {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
     return set(tables) <= found
 
 
@@ -105,8 +106,9 @@ def evaluate(con: duckdb.DuckDBPyConnection, rule: FreshnessRule, today: dt.date
     if isinstance(newest, dt.datetime):
         newest = newest.date()
     age = (today - newest).days if newest else None
-    return FreshnessResult(rule.source, rule.cadence, newest, age, rule.max_age_days,
-                           stale=age is not None and age > rule.max_age_days)
+    return FreshnessResult(
+        rule.source, rule.cadence, newest, age, rule.max_age_days, stale=age is not None and age > rule.max_age_days
+    )
 
 
 def rule_for(source: str) -> FreshnessRule:

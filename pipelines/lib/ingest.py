@@ -24,9 +24,9 @@ import pandas as pd
 
 from pipelines.lib import ingest_batch
 from pipelines.lib.ingest_batch import MAX_CELL_CHARACTERS, BatchParser
-from pipelines.lib.sql import quote_identifier as quote_ident
 from pipelines.lib.readers import UnreadableFile
 from pipelines.lib.rules import ParsedTable, Rejection, StagedRelation
+from pipelines.lib.sql import quote_identifier as quote_ident
 
 SKIPPED_NAMES = (".", "~$")
 RAW_META_COLUMNS = ("_file_path", "_sheet", "_row_number", "_run_id")
@@ -121,10 +121,13 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
         f'create table if not exists raw."{table.name}" ({cols}, _file_path varchar, _sheet varchar, '
         "_row_number integer, _run_id varchar)"
     )
-    existing = {r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
-        [table.name],
-    ).fetchall()}
+    existing = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+            [table.name],
+        ).fetchall()
+    }
     for col in table.columns:
         if col not in existing:
             con.execute(f'alter table raw."{table.name}" add column "{col}" varchar')
@@ -135,7 +138,8 @@ def discover_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.rglob("*")
+        p
+        for p in folder.rglob("*")
         if p.is_file() and not any(part.startswith(SKIPPED_NAMES) for part in p.relative_to(folder).parts)
     )
 
@@ -149,17 +153,21 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _incoming_rows(con: duckdb.DuckDBPyConnection, table: RawTable, parsed: ParsedTable,
-                   file_path: str, run_id: str) -> pd.DataFrame | None:
+def _incoming_rows(
+    con: duckdb.DuckDBPyConnection, table: RawTable, parsed: ParsedTable, file_path: str, run_id: str
+) -> pd.DataFrame | None:
     """The rows of ``parsed`` as a frame with the raw table's columns, or None when there are none; rows
     staged on ``con`` (a StagedRelation) are inserted right away instead."""
     columns = list(table.columns)
     if isinstance(parsed.frame, StagedRelation) and parsed.frame.con is con:
         names = ", ".join(f'"{c}"' for c in [*columns, *RAW_META_COLUMNS])
         values = ", ".join(
-            [*(f'"{c}"' for c in columns), "? as _file_path", "? as _sheet", "_row_number", "? as _run_id"])
-        con.execute(f'insert into raw."{table.name}" ({names}) select {values} from "{parsed.frame.table}"',
-                    [file_path, parsed.sheet, run_id])
+            [*(f'"{c}"' for c in columns), "? as _file_path", "? as _sheet", "_row_number", "? as _run_id"]
+        )
+        con.execute(
+            f'insert into raw."{table.name}" ({names}) select {values} from "{parsed.frame.table}"',
+            [file_path, parsed.sheet, run_id],
+        )
         con.execute(f'drop table if exists "{parsed.frame.table}"')
         return None
     if isinstance(parsed.frame, StagedRelation):
@@ -198,8 +206,9 @@ def _insert_frame(con: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFra
         con.unregister("_incoming")
 
 
-def _rejections_frame(parsed: ParsedTable, source: str, file_path: str, run_id: str,
-                      now: dt.datetime) -> pd.DataFrame | None:
+def _rejections_frame(
+    parsed: ParsedTable, source: str, file_path: str, run_id: str, now: dt.datetime
+) -> pd.DataFrame | None:
     if not parsed.rejections:
         return None
     rejections = parsed.rejections
@@ -224,16 +233,39 @@ def _delete_file_rows(con, tables: Iterable[RawTable], source: str, file_path: s
     con.execute("delete from quality.rejected_rows where source = ? and file_path = ?", [source, file_path])
 
 
-LOG_COLUMNS = ("run_id", "file_path", "sha256", "source", "table_name", "status", "rows_read", "rows_loaded",
-               "rows_rejected", "reason", "loaded_at", "cells_quarantined")
+LOG_COLUMNS = (
+    "run_id",
+    "file_path",
+    "sha256",
+    "source",
+    "table_name",
+    "status",
+    "rows_read",
+    "rows_loaded",
+    "rows_rejected",
+    "reason",
+    "loaded_at",
+    "cells_quarantined",
+)
 LOG_COUNTS = ("rows_read", "rows_loaded", "rows_rejected", "cells_quarantined")
 STATE_COLUMNS = ("source", "file_path", "sha256", "status", "reason", "loaded_at")
 
 
 def _log_row(run_id: str, source: str, outcome: FileOutcome, now: dt.datetime) -> list:
-    return [run_id, outcome.file_path, outcome.sha256.split("+", 1)[0], source, outcome.table_name, outcome.status,
-            outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected, outcome.reason, now,
-            outcome.cells_quarantined]
+    return [
+        run_id,
+        outcome.file_path,
+        outcome.sha256.split("+", 1)[0],
+        source,
+        outcome.table_name,
+        outcome.status,
+        outcome.rows_read,
+        outcome.rows_loaded,
+        outcome.rows_rejected,
+        outcome.reason,
+        now,
+        outcome.cells_quarantined,
+    ]
 
 
 def _log_frame(rows: list[list]) -> pd.DataFrame:
@@ -294,8 +326,9 @@ class _Writer:
         if self.bulk:
             self.states.append(row)
         else:
-            self.con.execute(f"insert {'' if new else 'or replace '}into quality.file_state values (?, ?, ?, ?, ?, ?)",
-                             row)
+            self.con.execute(
+                f"insert {'' if new else 'or replace '}into quality.file_state values (?, ?, ?, ?, ?, ?)", row
+            )
 
     def log(self, run_id: str, source: str, outcome: FileOutcome, now: dt.datetime) -> None:
         row = _log_row(run_id, source, outcome, now)
@@ -313,8 +346,10 @@ class _Writer:
             states["loaded_at"] = pd.to_datetime(states["loaded_at"])
             self.con.register("_states", states)
             try:
-                self.con.execute("delete from quality.file_state using _states where file_state.source = "
-                                 "_states.source and file_state.file_path = _states.file_path")
+                self.con.execute(
+                    "delete from quality.file_state using _states where file_state.source = "
+                    "_states.source and file_state.file_path = _states.file_path"
+                )
                 self.con.execute("insert into quality.file_state select * from _states")
             finally:
                 self.con.unregister("_states")
@@ -356,10 +391,16 @@ def quarantine_oversized_cells(parsed: ParsedTable) -> None:
             keep.append(row)
             continue
         for column, value in long_cells:
-            parsed.rejections.append(Rejection(
-                row["_row_number"], column, value[:200] + "…",
-                f"the cell is {len(value):,} characters long, longer than the {MAX_CELL_CHARACTERS:,} a spreadsheet "
-                "cell can hold: probably a broken export; check the row in the file"))
+            parsed.rejections.append(
+                Rejection(
+                    row["_row_number"],
+                    column,
+                    value[:200] + "…",
+                    f"the cell is {len(value):,} characters long, "
+                    f"longer than the {MAX_CELL_CHARACTERS:,} a spreadsheet cell can hold: "
+                    "probably a broken export; check the row in the file",
+                )
+            )
     parsed.rows = keep
 
 
@@ -372,7 +413,7 @@ def _parse_safely(parser: Parser, path: Path) -> tuple[list[ParsedTable] | None,
         return tables, None
     except (FileRejected, UnreadableFile) as exc:
         return None, str(exc)
-    except Exception as exc:  # noqa: BLE001 - no input may crash the refresh
+    except Exception as exc:
         return None, f"the file could not be read ({type(exc).__name__}: {exc})"
 
 
@@ -421,8 +462,19 @@ def load_source(
         con.execute("begin")
     try:
         fingerprint = functools.partial(_fingerprint, companions=companions, rules=folder_digest(rules_from))
-        result = _load_files(con, source, folder, tables, by_name, parser or batch_parser, run_id, now, fingerprint,
-                             writer, batched=batch_parser is not None)
+        result = _load_files(
+            con,
+            source,
+            folder,
+            tables,
+            by_name,
+            parser or batch_parser,
+            run_id,
+            now,
+            fingerprint,
+            writer,
+            batched=batch_parser is not None,
+        )
         writer.finish()
     except BaseException:
         if one_transaction:
@@ -433,8 +485,9 @@ def load_source(
     return result
 
 
-def _load_files(con, source, folder, tables, by_name, parser, run_id, now, fingerprint, writer,
-                batched: bool = False) -> SourceResult:
+def _load_files(
+    con, source, folder, tables, by_name, parser, run_id, now, fingerprint, writer, batched: bool = False
+) -> SourceResult:
     result = SourceResult(source=source)
     to_parse: dict[str, str] = {}  # batched: file path -> fingerprint, parsed together after the loop
     previous = {
@@ -452,8 +505,11 @@ def _load_files(con, source, folder, tables, by_name, parser, run_id, now, finge
         sha = fingerprint(path)
         outcome = FileOutcome(file_path=file_path, sha256=sha, status="unchanged")
         if previous.get(file_path, (None,))[0] == sha:
-            outcome.reason = ("unchanged since it was loaded; not read again" if previous[file_path][1] == "loaded"
-                              else f"unchanged since it was {previous[file_path][1]}; not read again")
+            outcome.reason = (
+                "unchanged since it was loaded; not read again"
+                if previous[file_path][1] == "loaded"
+                else f"unchanged since it was {previous[file_path][1]}; not read again"
+            )
             if previous[file_path][1] == "loaded":
                 loaded_shas.setdefault(sha, file_path)
             unchanged.append(outcome)
@@ -499,7 +555,9 @@ def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, pre
             writer.log(run_id, source, outcome, now)
         return outcome
     outcome = FileOutcome(
-        file_path=file_path, sha256=sha, status="loaded",
+        file_path=file_path,
+        sha256=sha,
+        status="loaded",
         table_name=", ".join(sorted({p.table_name for p in parsed_tables})) or None,
         rows_read=sum(p.rows_read for p in parsed_tables),
         rows_loaded=sum(p.rows_loaded for p in parsed_tables),
@@ -523,8 +581,9 @@ def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, pre
     return outcome
 
 
-def _load_batch(con, to_parse: dict[str, str], source, by_name, parser, run_id, now, previous, writer,
-                loaded_shas: dict[str, str]) -> dict[str, FileOutcome]:
+def _load_batch(
+    con, to_parse: dict[str, str], source, by_name, parser, run_id, now, previous, writer, loaded_shas: dict[str, str]
+) -> dict[str, FileOutcome]:
     """Parse the files of ``to_parse`` in one call and write them set-based (see :mod:`ingest_batch`)."""
     outcome = ingest_batch.parse_batch(con, parser, [Path(p) for p in to_parse])
     columns = {name: table.columns for name, table in by_name.items()}
@@ -543,10 +602,12 @@ def _load_batch(con, to_parse: dict[str, str], source, by_name, parser, run_id, 
     repeats = _repeated_in_batch(outcomes, loaded_shas)
     ingest_batch.drop_files(con, outcome, list(repeats))
     for file_path, original in repeats.items():
-        outcomes[file_path] = FileOutcome(file_path, to_parse[file_path], "unchanged",
-                                          reason=f"same content as {original}; not loaded twice")
-    _delete_replaced(con, by_name.values(), source, outcomes, [p for p in outcomes if p in previous
-                                                               and p not in keeps_previous])
+        outcomes[file_path] = FileOutcome(
+            file_path, to_parse[file_path], "unchanged", reason=f"same content as {original}; not loaded twice"
+        )
+    _delete_replaced(
+        con, by_name.values(), source, outcomes, [p for p in outcomes if p in previous and p not in keeps_previous]
+    )
     ingest_batch.write_batch(con, outcome, source=source, columns=columns, run_id=run_id, now=now)
     for file_path, file_outcome in outcomes.items():
         if file_path not in keeps_previous:
@@ -570,33 +631,45 @@ def _repeated_in_batch(outcomes: dict[str, FileOutcome], loaded_shas: dict[str, 
     return repeats
 
 
-def _batch_outcome(file_path: str, sha: str, read: ingest_batch.FileRead, counts: tuple[int, int, int]
-                   ) -> FileOutcome:
+def _batch_outcome(file_path: str, sha: str, read: ingest_batch.FileRead, counts: tuple[int, int, int]) -> FileOutcome:
     rows_loaded, rows_rejected, entries = counts
     outcome = FileOutcome(
-        file_path=file_path, sha256=sha, status="loaded", table_name=", ".join(sorted(set(read.tables))) or None,
-        rows_read=read.rows_read, rows_loaded=rows_loaded, rows_rejected=rows_rejected,
-        reason="; ".join(dict.fromkeys(read.notes)) or None, cells_quarantined=entries)
+        file_path=file_path,
+        sha256=sha,
+        status="loaded",
+        table_name=", ".join(sorted(set(read.tables))) or None,
+        rows_read=read.rows_read,
+        rows_loaded=rows_loaded,
+        rows_rejected=rows_rejected,
+        reason="; ".join(dict.fromkeys(read.notes)) or None,
+        cells_quarantined=entries,
+    )
     _say_when_nothing_loaded(outcome)
     return outcome
 
 
-def _delete_replaced(con, tables: Iterable[RawTable], source: str, outcomes: dict[str, FileOutcome],
-                     replaced: list[str]) -> None:
+def _delete_replaced(
+    con, tables: Iterable[RawTable], source: str, outcomes: dict[str, FileOutcome], replaced: list[str]
+) -> None:
     """Before a batch is written: the raw rows of the ``replaced`` files (those that had a state, except a
     rejected file whose previous rows are kept), and the quarantine entries of every file of the batch."""
     for table in tables:
-        con.execute(f"delete from raw.{quote_ident(table.name)} where _file_path in (select unnest(?::varchar[]))",
-                    [replaced])
-    con.execute("delete from quality.rejected_rows where source = ? and file_path in (select unnest(?::varchar[]))",
-                [source, list(outcomes)])
+        con.execute(
+            f"delete from raw.{quote_ident(table.name)} where _file_path in (select unnest(?::varchar[]))", [replaced]
+        )
+    con.execute(
+        "delete from quality.rejected_rows where source = ? and file_path in (select unnest(?::varchar[]))",
+        [source, list(outcomes)],
+    )
 
 
 def every_row_quarantined_reason(rows_rejected: int, entries: int) -> str:
     """The load-log reason of a file none of whose rows could be used."""
-    return (f"every row of the file was quarantined ({rows_rejected:,} row(s), {entries:,} entr"
-            f"{'y' if entries == 1 else 'ies'} in quality.rejected_rows saying why, by row and column): "
-            "nothing of it loaded")
+    return (
+        f"every row of the file was quarantined ({rows_rejected:,} row(s), {entries:,} entr"
+        f"{'y' if entries == 1 else 'ies'} in quality.rejected_rows saying why, by row and column): "
+        "nothing of it loaded"
+    )
 
 
 def _say_when_nothing_loaded(outcome: FileOutcome) -> None:
@@ -605,8 +678,9 @@ def _say_when_nothing_loaded(outcome: FileOutcome) -> None:
     notes = [outcome.reason] if outcome.reason else []
     if outcome.rows_loaded == 0 and outcome.rows_rejected > 0:
         outcome.status = "rejected"
-        outcome.reason = "; ".join([every_row_quarantined_reason(outcome.rows_rejected, outcome.cells_quarantined),
-                                    *notes])
+        outcome.reason = "; ".join(
+            [every_row_quarantined_reason(outcome.rows_rejected, outcome.cells_quarantined), *notes]
+        )
     elif outcome.rows_read == 0 and not outcome.cells_quarantined and not notes:  # notes say why, if any
         outcome.reason = "no data rows were read from the file"
 
@@ -620,14 +694,20 @@ def settle_file_counts(con: duckdb.DuckDBPyConnection, run_id: str, source: str)
         from (select file_path, count(*) as entries from quality.rejected_rows where source = ? group by file_path)
             as counts
         where log.run_id = ? and log.source = ? and log.status = 'loaded' and log.file_path = counts.file_path""",
-        [source, run_id, source])
+        [source, run_id, source],
+    )
     emptied = con.execute(
         "select file_path, rows_rejected, cells_quarantined, reason from quality.load_log where run_id = ? "
-        "and source = ? and status = 'loaded' and rows_loaded = 0 and rows_rejected > 0", [run_id, source]).fetchall()
+        "and source = ? and status = 'loaded' and rows_loaded = 0 and rows_rejected > 0",
+        [run_id, source],
+    ).fetchall()
     for file_path, rows_rejected, entries, reason in emptied:
         reason = "; ".join([every_row_quarantined_reason(rows_rejected, entries or 0), *([reason] if reason else [])])
-        con.execute("update quality.load_log set status = 'rejected', reason = ? where run_id = ? and source = ? "
-                    "and file_path = ?", [reason, run_id, source, file_path])
+        con.execute(
+            "update quality.load_log set status = 'rejected', reason = ? where run_id = ? and source = ? "
+            "and file_path = ?",
+            [reason, run_id, source, file_path],
+        )
 
 
 def forget_unpublished_loads(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
@@ -639,5 +719,7 @@ def forget_unpublished_loads(con: duckdb.DuckDBPyConnection, run_id: str) -> int
         """update quality.file_state as state set sha256 = ''
         from (select distinct source, file_path from quality.load_log where run_id = ? and status <> 'unchanged')
             as failed
-        where state.source = failed.source and state.file_path = failed.file_path""", [run_id])
+        where state.source = failed.source and state.file_path = failed.file_path""",
+        [run_id],
+    )
     return con.execute("select count(*) from quality.file_state where sha256 = ''").fetchone()[0]

@@ -58,8 +58,10 @@ BatchParser = Callable[[duckdb.DuckDBPyConnection, list[Path]], BatchOutcome]
 
 def empty_rejections(con: duckdb.DuckDBPyConnection, name: str) -> str:
     """A new empty temporary quarantine table ``name`` with ``REJECTION_COLUMNS``; returns its name."""
-    con.execute(f"create or replace temp table {quote_ident(name)} (file_path varchar, row_number bigint, "
-                "column_name varchar, value varchar, reason varchar, table_name varchar)")
+    con.execute(
+        f"create or replace temp table {quote_ident(name)} (file_path varchar, row_number bigint, "
+        "column_name varchar, value varchar, reason varchar, table_name varchar)"
+    )
     return name
 
 
@@ -69,7 +71,7 @@ def parse_batch(con: duckdb.DuckDBPyConnection, parser: BatchParser, paths: list
         return BatchOutcome()
     try:
         return parser(con, paths)
-    except Exception as exc:  # noqa: BLE001 - no input may crash the refresh
+    except Exception as exc:
         if len(paths) == 1:
             return BatchOutcome(refused={str(paths[0]): f"the file could not be read ({type(exc).__name__}: {exc})"})
     merged = BatchOutcome(rejections=empty_rejections(con, "_csw_batch_rejections"))
@@ -85,17 +87,21 @@ def _merge_into(con, merged: BatchOutcome, part: BatchOutcome) -> None:
     merged.not_counted |= part.not_counted
     for table, staged in part.staged.items():
         target = merged.staged.setdefault(table, f"_csw_batch_{table}")
-        exists = con.execute("select count(*) from duckdb_tables() where temporary and table_name = ?",
-                             [target]).fetchone()[0]
+        exists = con.execute(
+            "select count(*) from duckdb_tables() where temporary and table_name = ?", [target]
+        ).fetchone()[0]
         verb = "insert into" if exists else "create temp table"
         con.execute(f"{verb} {quote_ident(target)} {'' if exists else 'as '}select * from {quote_ident(staged)}")
     if part.rejections:
-        con.execute(f"insert into {quote_ident(merged.rejections)} select {', '.join(REJECTION_COLUMNS)} "
-                    f"from {quote_ident(part.rejections)}")
+        con.execute(
+            f"insert into {quote_ident(merged.rejections)} select {', '.join(REJECTION_COLUMNS)} "
+            f"from {quote_ident(part.rejections)}"
+        )
 
 
-def quarantine_oversized_cells(con: duckdb.DuckDBPyConnection, outcome: BatchOutcome,
-                               columns: dict[str, tuple[str, ...]]) -> None:
+def quarantine_oversized_cells(
+    con: duckdb.DuckDBPyConnection, outcome: BatchOutcome, columns: dict[str, tuple[str, ...]]
+) -> None:
     """Rows holding a cell longer than a spreadsheet cell can be leave the staged tables for the quarantine,
     the value shortened (as :func:`pipelines.lib.ingest.quarantine_oversized_cells` does for one file)."""
     if outcome.rejections is None:
@@ -108,11 +114,13 @@ def quarantine_oversized_cells(con: duckdb.DuckDBPyConnection, outcome: BatchOut
                 f"length({quote_ident(column)})) || ' characters long, longer than the ' || format('{{:,}}', ?::bigint)"
                 " || ' a spreadsheet cell can hold: probably a broken export; check the row in the file', ? "
                 f"from {quote_ident(staged)} where length({quote_ident(column)}) > ?",
-                [column, MAX_CELL_CHARACTERS, table, MAX_CELL_CHARACTERS])
+                [column, MAX_CELL_CHARACTERS, table, MAX_CELL_CHARACTERS],
+            )
         long_cells = " or ".join(f"length({quote_ident(c)}) > ?" for c in columns[table])
         if long_cells:
-            con.execute(f"delete from {quote_ident(staged)} where {long_cells}",
-                        [MAX_CELL_CHARACTERS] * len(columns[table]))
+            con.execute(
+                f"delete from {quote_ident(staged)} where {long_cells}", [MAX_CELL_CHARACTERS] * len(columns[table])
+            )
 
 
 def drop_files(con: duckdb.DuckDBPyConnection, outcome: BatchOutcome, paths: list[str]) -> None:
@@ -123,20 +131,29 @@ def drop_files(con: duckdb.DuckDBPyConnection, outcome: BatchOutcome, paths: lis
     for staged in outcome.staged.values():
         con.execute(f"delete from {quote_ident(staged)} where _file_path in (select unnest(?::varchar[]))", [paths])
     if outcome.rejections:
-        con.execute(f"delete from {quote_ident(outcome.rejections)} where file_path in "
-                    "(select unnest(?::varchar[]))", [paths])
+        con.execute(
+            f"delete from {quote_ident(outcome.rejections)} where file_path in (select unnest(?::varchar[]))", [paths]
+        )
     for path in paths:
         outcome.read.pop(path, None)
 
 
 def file_counts(con: duckdb.DuckDBPyConnection, outcome: BatchOutcome) -> dict[str, tuple[int, int, int]]:
     """Per file of the batch: (rows_loaded, rows_rejected, cells_quarantined), computed in SQL."""
-    loaded = " union all ".join(
-        f"select distinct _file_path, ? as table_name, _sheet, _row_number from {quote_ident(staged)}"
-        for table, staged in outcome.staged.items() if table not in outcome.not_counted) or \
-        "select null::varchar as _file_path, null::varchar as table_name, null::varchar as _sheet, null::bigint as _row_number where false"
-    rejections = quote_ident(outcome.rejections) if outcome.rejections else \
-        "(select null::varchar as file_path, null::bigint as row_number, null::varchar as table_name where false)"
+    loaded = (
+        " union all ".join(
+            f"select distinct _file_path, ? as table_name, _sheet, _row_number from {quote_ident(staged)}"
+            for table, staged in outcome.staged.items()
+            if table not in outcome.not_counted
+        )
+        or "select null::varchar as _file_path, null::varchar as table_name, "
+        "null::varchar as _sheet, null::bigint as _row_number where false"
+    )
+    rejections = (
+        quote_ident(outcome.rejections)
+        if outcome.rejections
+        else "(select null::varchar as file_path, null::bigint as row_number, null::varchar as table_name where false)"
+    )
     rows = con.execute(
         f"""with loaded as ({loaded}),
         loaded_counts as (select _file_path as file_path, count(*) as n from loaded group by all),
@@ -149,21 +166,31 @@ def file_counts(con: duckdb.DuckDBPyConnection, outcome: BatchOutcome) -> dict[s
         from (select unnest(?::varchar[]) as file_path) f
         left join loaded_counts l using (file_path) left join rejected_counts r using (file_path)
         left join entries e using (file_path)""",
-        [*(t for t in outcome.staged if t not in outcome.not_counted), list(outcome.read)]).fetchall()
+        [*(t for t in outcome.staged if t not in outcome.not_counted), list(outcome.read)],
+    ).fetchall()
     return {path: (loaded_n, rejected_n, entries_n) for path, loaded_n, rejected_n, entries_n in rows}
 
 
-def write_batch(con: duckdb.DuckDBPyConnection, outcome: BatchOutcome, *, source: str,
-                columns: dict[str, tuple[str, ...]], run_id: str, now: dt.datetime) -> None:
+def write_batch(
+    con: duckdb.DuckDBPyConnection,
+    outcome: BatchOutcome,
+    *,
+    source: str,
+    columns: dict[str, tuple[str, ...]],
+    run_id: str,
+    now: dt.datetime,
+) -> None:
     """Insert the staged rows into their raw tables and the quarantine into ``quality.rejected_rows``."""
     for table, staged in outcome.staged.items():
-        names = ", ".join(quote_ident(c) for c in (*columns[table], "_file_path", "_sheet", "_row_number",
-                                                   "_run_id"))
+        names = ", ".join(quote_ident(c) for c in (*columns[table], "_file_path", "_sheet", "_row_number", "_run_id"))
         values = ", ".join([*(quote_ident(c) for c in columns[table]), "_file_path", "_sheet", "_row_number", "?"])
-        con.execute(f"insert into raw.{quote_ident(table)} ({names}) select {values} from {quote_ident(staged)}",
-                    [run_id])
+        con.execute(
+            f"insert into raw.{quote_ident(table)} ({names}) select {values} from {quote_ident(staged)}", [run_id]
+        )
     if outcome.rejections:
         con.execute(
             "insert into quality.rejected_rows (file_path, row_number, column_name, value, reason, rejected_at, "
             f"source, table_name, run_id) select file_path, row_number, column_name, value, reason, ?, ?, "
-            f"table_name, ? from {quote_ident(outcome.rejections)}", [now, source, run_id])
+            f"table_name, ? from {quote_ident(outcome.rejections)}",
+            [now, source, run_id],
+        )

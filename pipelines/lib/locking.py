@@ -40,8 +40,8 @@ def _acquire(path: Path, wait_seconds: float) -> None:
             if time.monotonic() >= deadline:
                 os.close(fd)
                 raise RefreshBusy(
-                    f"another refresh is running on {path.parent} (lock {path.name}); "
-                    "try again when it has finished") from None
+                    f"another refresh is running on {path.parent} (lock {path.name}); try again when it has finished"
+                ) from None
             time.sleep(0.5)
     with _guard:
         _held[key] = (fd, 1)

@@ -4,8 +4,9 @@ Every source that takes CSV lands its files here first, in one shape (``LANDED_C
 of a file, with the file's path, ``_sheet`` (NULL: a CSV file has no sheets; a workbook's sheets land in the
 same shape with their names), the line number (1-based, header and blank lines counted, as a person counts
 them in the file) and the line's fields as a list of text (a blank field may be ``''`` or NULL:
-:func:`columns_sql` gives NULL for both, as :mod:`pipelines.lib.readers` does). Each source then finds its header rows and maps fields to its
-declared columns in SQL (:func:`header_rows`, :func:`columns_sql`), and applies its row rules in SQL.
+:func:`columns_sql` gives NULL for both, as :mod:`pipelines.lib.readers` does). Each source then finds its
+header rows and maps fields to its declared columns in SQL (:func:`header_rows`,
+:func:`columns_sql`), and applies its row rules in SQL.
 
 DuckDB reads each line whole (one declared column, no quoting), and the fields are split in SQL: a line
 without a quote by ``string_split``; a line with quotes by a regular expression that keeps quoted commas and
@@ -49,23 +50,29 @@ class Landing:
 
 def create_landing_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """An empty temporary landing table ``table`` (replacing one of that name)."""
-    con.execute(f"create or replace temp table {quote_ident(table)} (_file_path varchar, _sheet varchar, "
-                "_row_number bigint, fields varchar[])")
+    con.execute(
+        f"create or replace temp table {quote_ident(table)} (_file_path varchar, _sheet varchar, "
+        "_row_number bigint, fields varchar[])"
+    )
 
 
 def _fields_sql(line: str) -> str:
     """SQL splitting the text ``line`` (an expression) into its CSV fields, as written (a blank field is ``''``:
     :func:`columns_sql` makes it NULL, once per declared column rather than once per field)."""
-    return (f"case when {line} is null then []::varchar[] when strpos({line}, '\"') = 0 then string_split({line}, ',') "
-            f"else list_transform(regexp_extract_all({line} || ',', '{_QUOTED_FIELD}', 1), f -> case when f like "
-            "'\"%\"' and length(f) > 1 then replace(f[2:-2], '\"\"', '\"') else f end) end")
+    return (
+        f"case when {line} is null then []::varchar[] when strpos({line}, '\"') = 0 then string_split({line}, ',') "
+        f"else list_transform(regexp_extract_all({line} || ',', '{_QUOTED_FIELD}', 1), f -> case when f like "
+        "'\"%\"' and length(f) > 1 then replace(f[2:-2], '\"\"', '\"') else f end) end"
+    )
 
 
 def _read_lines_sql(count: int) -> str:
     placeholders = ", ".join("?" for _ in range(count))
-    return (f"select filename as _file_path, ordinality as _ordinal, line from read_csv([{placeholders}], "
-            f"columns = {{'line': 'varchar'}}, header = false, delim = '{UNIT_SEPARATOR}', quote = '', "
-            "escape = '', auto_detect = false, filename = true, strict_mode = true) with ordinality")
+    return (
+        f"select filename as _file_path, ordinality as _ordinal, line from read_csv([{placeholders}], "
+        f"columns = {{'line': 'varchar'}}, header = false, delim = '{UNIT_SEPARATOR}', quote = '', "
+        "escape = '', auto_detect = false, filename = true, strict_mode = true) with ordinality"
+    )
 
 
 def _land_native(con, files: Sequence[Path], table: str) -> list[str]:
@@ -75,11 +82,13 @@ def _land_native(con, files: Sequence[Path], table: str) -> list[str]:
     con.execute(f"create or replace temp table _csw_lines as {_read_lines_sql(len(files))}", [str(p) for p in files])
     try:
         numbered = "select *, _ordinal - min(_ordinal) over (partition by _file_path) + 1 as _row from _csw_lines"
-        con.execute(f"insert into {quote_ident(table)} select _file_path, null, _row, {_fields_sql('line')} "
-                    f"from ({numbered})")
+        con.execute(
+            f"insert into {quote_ident(table)} select _file_path, null, _row, {_fields_sql('line')} from ({numbered})"
+        )
         spanning = con.execute(
             "select distinct _file_path from _csw_lines where strpos(line, '\"') > 0 "
-            "and (length(line) - length(replace(line, '\"', ''))) % 2 = 1").fetchall()
+            "and (length(line) - length(replace(line, '\"', ''))) % 2 = 1"
+        ).fetchall()
     finally:
         con.execute("drop table if exists _csw_lines")
     return sorted(r[0] for r in spanning)
@@ -90,12 +99,20 @@ def land_rows(con, table: str, path: Path, sheet: str | None, rows: list[list[st
     (through a pandas frame: DuckDB reads it without a Python loop)."""
     if not rows:
         return
-    batch = pd.DataFrame({"_file_path": str(path), "_sheet": sheet, "_row_number": range(1, len(rows) + 1),
-                          "fields": pd.Series(rows, dtype="object")})
+    batch = pd.DataFrame(
+        {
+            "_file_path": str(path),
+            "_sheet": sheet,
+            "_row_number": range(1, len(rows) + 1),
+            "fields": pd.Series(rows, dtype="object"),
+        }
+    )
     con.register("_csw_batch", batch)
     try:
-        con.execute(f"insert into {quote_ident(table)} select _file_path, _sheet, _row_number, "
-                    "fields::varchar[] from _csw_batch")  # blank fields are NULL here, '' when DuckDB read them
+        con.execute(
+            f"insert into {quote_ident(table)} select _file_path, _sheet, _row_number, "
+            "fields::varchar[] from _csw_batch"
+        )  # blank fields are NULL here, '' when DuckDB read them
     finally:
         con.unregister("_csw_batch")
 
@@ -148,21 +165,26 @@ def _python_only(path: Path, landing: Landing) -> bool:
     return why is not None
 
 
-def header_rows(con: duckdb.DuckDBPyConnection, table: str, required: Iterable[str], max_scan: int = 30
-                ) -> dict[tuple[str, str], tuple[int, list[str]]]:
+def header_rows(
+    con: duckdb.DuckDBPyConnection, table: str, required: Iterable[str], max_scan: int = 30
+) -> dict[tuple[str, str], tuple[int, list[str]]]:
     """Per (file, sheet) of a landing table: the first row within ``max_scan`` whose normalised fields hold
     every ``required`` name, with its normalised names (see :func:`readers.normalise_header`). A file with no
     such row is not in the result."""
     wanted = sorted({normalise_header(n) for n in required})
-    con.execute(f"create or replace temp table _csw_top as select * from {quote_ident(table)} where _row_number <= ?",
-                [max_scan])  # first: DuckDB would otherwise normalise every row of the table before filtering
+    con.execute(
+        f"create or replace temp table _csw_top as select * from {quote_ident(table)} where _row_number <= ?",
+        [max_scan],
+    )  # first: DuckDB would otherwise normalise every row of the table before filtering
     try:
         rows = con.execute(
             """select _file_path, _sheet, arg_min(_row_number, _row_number), arg_min(names, _row_number) from (
                 select _file_path, _sheet, _row_number, list_transform(fields, f -> lower(trim(regexp_replace(
                     replace(replace(coalesce(f, ''), '\ufeff', ''), '\xa0', ' '), '\\s+', ' ', 'g')))) as names
                 from _csw_top)
-            where list_has_all(names, ?::varchar[]) group by all""", [wanted]).fetchall()
+            where list_has_all(names, ?::varchar[]) group by all""",
+            [wanted],
+        ).fetchall()
     finally:
         con.execute("drop table if exists _csw_top")
     return {(file, sheet): (row, names) for file, sheet, row, names in rows}
@@ -179,6 +201,8 @@ def columns_sql(table: str, positions: str, columns: Sequence[str]) -> str:
     field in that file, NULL when the file has no such column), the data rows below each header with the
     declared ``columns`` as text, plus ``_file_path``, ``_sheet``, ``_row_number`` and ``_field_count``."""
     picked = ", ".join(f"{blank_to_null(f'l.fields[p.{quote_ident(c)}]')} as {quote_ident(c)}" for c in columns)
-    return (f"select l._file_path, l._sheet, l._row_number, len(l.fields) as _field_count, {picked} "
-            f"from {quote_ident(table)} l join {quote_ident(positions)} p on l._file_path = p._file_path "
-            "and l._sheet is not distinct from p._sheet where l._row_number > p._header_row")
+    return (
+        f"select l._file_path, l._sheet, l._row_number, len(l.fields) as _field_count, {picked} "
+        f"from {quote_ident(table)} l join {quote_ident(positions)} p on l._file_path = p._file_path "
+        "and l._sheet is not distinct from p._sheet where l._row_number > p._header_row"
+    )

@@ -50,24 +50,69 @@ LONG_COLUMNS = (
     ("children_in_care", re.compile(r"children in care( and care leavers)?$")),
     ("care_leavers", re.compile(r"progress of care leavers$")),
 )
-GRADE_COLUMNS = ("overall_effectiveness", "impact_of_leaders", "help_and_protection", "children_in_care",
-                 "care_leavers")
+GRADE_COLUMNS = (
+    "overall_effectiveness",
+    "impact_of_leaders",
+    "help_and_protection",
+    "children_in_care",
+    "care_leavers",
+)
 
 WORKBOOK_TABLE = RawTable(
     "ofsted_workbook_rows",
-    ("sheet_kind", "area_code", "la_code", "la_name", "la_status", "ofsted_region", "inspection_date",
-     "publication_date", "inspection_type", "visit_theme", *GRADE_COLUMNS, "remark"),
+    (
+        "sheet_kind",
+        "area_code",
+        "la_code",
+        "la_name",
+        "la_status",
+        "ofsted_region",
+        "inspection_date",
+        "publication_date",
+        "inspection_type",
+        "visit_theme",
+        *GRADE_COLUMNS,
+        "remark",
+    ),
 )
 HISTORY_TABLE = RawTable(
     "ofsted_history_judgements",
-    ("la_name", "la_code", "ofsted_region", "table_number", "framework", "inspection_type", "inspection_date",
-     "publication_date", "service_area", "judgement_area", "grade", "source_column"),
+    (
+        "la_name",
+        "la_code",
+        "ofsted_region",
+        "table_number",
+        "framework",
+        "inspection_type",
+        "inspection_date",
+        "publication_date",
+        "service_area",
+        "judgement_area",
+        "grade",
+        "source_column",
+    ),
 )
 
-RECORD_COLUMNS = ("la_code", "framework", "inspection_type", "inspection_start_date", "inspection_end_date",
-                  "publication_date", "service_area", "judgement_area", "grade")
-RECORD_REQUIRED = ("la_code", "framework", "inspection_start_date", "publication_date", "service_area",
-                   "judgement_area", "grade")
+RECORD_COLUMNS = (
+    "la_code",
+    "framework",
+    "inspection_type",
+    "inspection_start_date",
+    "inspection_end_date",
+    "publication_date",
+    "service_area",
+    "judgement_area",
+    "grade",
+)
+RECORD_REQUIRED = (
+    "la_code",
+    "framework",
+    "inspection_start_date",
+    "publication_date",
+    "service_area",
+    "judgement_area",
+    "grade",
+)
 RECORD_TABLE = RawTable("ofsted_judgement_records", (*RECORD_COLUMNS, "source_la_code"))
 
 TABLES = (WORKBOOK_TABLE, HISTORY_TABLE, RECORD_TABLE)
@@ -108,16 +153,19 @@ def _cells(row: list[str | None], index: dict[str, int]) -> dict[str, str | None
     return {col: (row[i].strip() if i < len(row) and row[i] is not None else None) for col, i in index.items()}
 
 
-def _check_order(rejections: list[Rejection], row_number: int, first: str, first_value, second: str,
-                 second_value) -> None:
+def _check_order(
+    rejections: list[Rejection], row_number: int, first: str, first_value, second: str, second_value
+) -> None:
     if first_value and second_value and parse_date(first_value) > parse_date(second_value):
-        rejections.append(Rejection(row_number, second, second_value,
-                                    f"{second} {second_value} is before {first} {first_value}"))
+        rejections.append(
+            Rejection(row_number, second, second_value, f"{second} {second_value} is before {first} {first_value}")
+        )
 
 
 def _no_full_inspection(cells: dict) -> bool:
-    return any(squash(cells.get(c)) == NO_FULL_INSPECTION
-               for c in ("inspection_date", "publication_date", *GRADE_COLUMNS))
+    return any(
+        squash(cells.get(c)) == NO_FULL_INSPECTION for c in ("inspection_date", "publication_date", *GRADE_COLUMNS)
+    )
 
 
 def _long_row(cells: dict, index: dict, offset: int, areas: AreaReference, today: dt.date) -> list[Rejection]:
@@ -135,16 +183,24 @@ def _long_row(cells: dict, index: dict, offset: int, areas: AreaReference, today
                     raise ValueError(f"{col.replace('_', ' ')} is blank")
             except ValueError as exc:
                 bad.append(Rejection(offset, col, cells.get(col), str(exc)))
-    on = next((dt.date.fromisoformat(cells[c]) for c in ("inspection_date", "publication_date")
-               if cells.get(c) and not bad), today)
+    on = next(
+        (dt.date.fromisoformat(cells[c]) for c in ("inspection_date", "publication_date") if cells.get(c) and not bad),
+        today,
+    )
     try:
         cells["la_code"] = resolve_la(areas, cells.get("area_code"), cells.get("la_name"), on)
     except ValueError as exc:
         column = "area_code" if cells.get("area_code") else "la_name"
         bad.append(Rejection(offset, column, cells.get(column), str(exc)))
     if not bad:
-        _check_order(bad, offset, "inspection_date", cells.get("inspection_date"), "publication_date",
-                     cells.get("publication_date"))
+        _check_order(
+            bad,
+            offset,
+            "inspection_date",
+            cells.get("inspection_date"),
+            "publication_date",
+            cells.get("publication_date"),
+        )
     for col in GRADE_COLUMNS:
         if no_value(cells.get(col)):
             cells[col] = None
@@ -156,8 +212,9 @@ def _long_row(cells: dict, index: dict, offset: int, areas: AreaReference, today
     return bad
 
 
-def parse_long_table(sheet: Sheet, header_at: int, end: int, areas: AreaReference, today: dt.date,
-                     seen: dict | None = None) -> ParsedTable:
+def parse_long_table(
+    sheet: Sheet, header_at: int, end: int, areas: AreaReference, today: dt.date, seen: dict | None = None
+) -> ParsedTable:
     """Rows ``header_at+1 .. end-1`` of a long sheet (one row per inspection or visit), with the row rules.
 
     ``seen`` (shared by the tables of one sheet) holds the graded inspections kept: an LA graded twice for
@@ -175,9 +232,15 @@ def parse_long_table(sheet: Sheet, header_at: int, end: int, areas: AreaReferenc
         key = (cells.get("la_code"), cells.get("inspection_date"))
         if not bad and cells.get("overall_effectiveness"):
             if key in seen:
-                bad.append(Rejection(offset, "overall_effectiveness", cells["overall_effectiveness"],
-                                     f"a second overall judgement for LA {key[0]} inspected {key[1]} on this sheet; "
-                                     f"row {seen[key]} is kept"))
+                bad.append(
+                    Rejection(
+                        offset,
+                        "overall_effectiveness",
+                        cells["overall_effectiveness"],
+                        f"a second overall judgement for LA {key[0]} inspected {key[1]} on this sheet; "
+                        f"row {seen[key]} is kept",
+                    )
+                )
             else:
                 seen[key] = offset
         if bad:
@@ -188,13 +251,15 @@ def parse_long_table(sheet: Sheet, header_at: int, end: int, areas: AreaReferenc
         parsed.rows.append(cells)
     remarks = sum(1 for r in parsed.rows if r.get("remark"))
     if remarks:
-        parsed.notes.append(f"sheet '{sheet.name}': {remarks} LA row(s) say 'No full inspection' (loaded without "
-                            "a judgement)")
+        parsed.notes.append(
+            f"sheet '{sheet.name}': {remarks} LA row(s) say 'No full inspection' (loaded without a judgement)"
+        )
     return parsed
 
 
-def parse_history_table(sheet: Sheet, header_at: int, end: int, number: int, areas: AreaReference,
-                        today: dt.date) -> ParsedTable:
+def parse_history_table(
+    sheet: Sheet, header_at: int, end: int, number: int, areas: AreaReference, today: dt.date
+) -> ParsedTable:
     """A wide history table: one raw row per graded cell, with its inspection's dates (see ofsted_history).
 
     An LA row with no inspection in the table loads as one row without a judgement, so every row read is
@@ -208,8 +273,12 @@ def parse_history_table(sheet: Sheet, header_at: int, end: int, number: int, are
     for offset, row in _data_rows(sheet, header_at, end):
         parsed.rows_read += 1
         cells = _cells(row, index)
-        base = {"la_name": cells.get("la_name"), "ofsted_region": cells.get("ofsted_region"),
-                "table_number": str(number), "_row_number": offset}
+        base = {
+            "la_name": cells.get("la_name"),
+            "ofsted_region": cells.get("ofsted_region"),
+            "table_number": str(number),
+            "_row_number": offset,
+        }
         problems: dict[tuple, Rejection] = {}
         loaded = []
         for group in groups:
@@ -220,8 +289,10 @@ def parse_history_table(sheet: Sheet, header_at: int, end: int, number: int, are
         parsed.rows.extend(loaded)
     judged = sum(1 for r in parsed.rows if r.get("grade"))
     frameworks = ", ".join(dict.fromkeys(g.framework for g in groups))
-    parsed.notes.append(f"sheet '{sheet.name}' table {number} (header row {header_at + 1}): wide inspection "
-                        f"history ({frameworks}), {parsed.rows_read} LA rows unpivoted to {judged} judgements")
+    parsed.notes.append(
+        f"sheet '{sheet.name}' table {number} (header row {header_at + 1}): wide inspection "
+        f"history ({frameworks}), {parsed.rows_read} LA rows unpivoted to {judged} judgements"
+    )
     return parsed
 
 
@@ -230,21 +301,24 @@ def _listed_only(base, cells, offset, areas, today, problems) -> list[dict]:
     try:
         return [{**base, "la_code": resolve_la(areas, cells.get("area_code"), cells.get("la_name"), today)}]
     except ValueError as exc:
-        problems[("Local authority name", str(exc))] = Rejection(offset, "Local authority name", cells.get("la_name"),
-                                                                 str(exc))
+        problems[("Local authority name", str(exc))] = Rejection(
+            offset, "Local authority name", cells.get("la_name"), str(exc)
+        )
         return []
 
 
 def _history_group(row, group, raw_header, cells, base, offset, areas, today, problems) -> list[dict]:
     """The judgement rows of one inspection group on a wide row; problems added to ``problems``."""
+
     def cell(position):
         return row[position].strip() if position is not None and position < len(row) and row[position] else None
 
     def problem(column, value, reason):
         problems.setdefault((column, reason), Rejection(offset, column, value, reason))
 
-    grades = [(pos, service, judgement, cell(pos)) for pos, service, judgement, _h in group.grades
-              if not no_value(cell(pos))]
+    grades = [
+        (pos, service, judgement, cell(pos)) for pos, service, judgement, _h in group.grades if not no_value(cell(pos))
+    ]
     texts = [cell(group.publication_date), cell(group.inspection_date), *(g[3] for g in grades)]
     if not grades or any(squash(t) == NO_FULL_INSPECTION for t in texts):
         return []
@@ -271,17 +345,26 @@ def _history_group(row, group, raw_header, cells, base, offset, areas, today, pr
         if (reason := ofsted_grade_problem(value)) is not None:
             problem(raw_header[position], value, reason)
             continue
-        out.append({**base, "la_code": la_code, "framework": group.framework,
-                    "inspection_type": cell(group.inspection_type) or group.default_type,
-                    "inspection_date": dates["inspection_date"], "publication_date": dates["publication_date"],
-                    "service_area": service, "judgement_area": judgement, "grade": value,
-                    "source_column": raw_header[position]})
+        out.append(
+            {
+                **base,
+                "la_code": la_code,
+                "framework": group.framework,
+                "inspection_type": cell(group.inspection_type) or group.default_type,
+                "inspection_date": dates["inspection_date"],
+                "publication_date": dates["publication_date"],
+                "service_area": service,
+                "judgement_area": judgement,
+                "grade": value,
+                "source_column": raw_header[position],
+            }
+        )
     return out
 
 
 def _data_rows(sheet: Sheet, header_at: int, end: int):
     """(1-based row number, cells) of a table's data rows: blank rows and one-cell captions left out."""
-    for offset, row in enumerate(sheet.rows[header_at + 1:end], start=header_at + 2):
+    for offset, row in enumerate(sheet.rows[header_at + 1 : end], start=header_at + 2):
         if sum(1 for c in row if c is not None and c.strip()) <= 1:
             continue
         yield offset, row
@@ -313,12 +396,30 @@ def _parse_record_row(cells: dict, offset: int, areas: AreaReference, today: dt.
         except ValueError as exc:
             bad.append(Rejection(offset, col, cells.get(col), str(exc)))
     if not bad:
-        _check_order(bad, offset, "inspection_start_date", cells["inspection_start_date"], "inspection_end_date",
-                     cells["inspection_end_date"])
-        _check_order(bad, offset, "inspection_start_date", cells["inspection_start_date"], "publication_date",
-                     cells["publication_date"])
-        _check_order(bad, offset, "inspection_end_date", cells["inspection_end_date"], "publication_date",
-                     cells["publication_date"])
+        _check_order(
+            bad,
+            offset,
+            "inspection_start_date",
+            cells["inspection_start_date"],
+            "inspection_end_date",
+            cells["inspection_end_date"],
+        )
+        _check_order(
+            bad,
+            offset,
+            "inspection_start_date",
+            cells["inspection_start_date"],
+            "publication_date",
+            cells["publication_date"],
+        )
+        _check_order(
+            bad,
+            offset,
+            "inspection_end_date",
+            cells["inspection_end_date"],
+            "publication_date",
+            cells["publication_date"],
+        )
     return bad
 
 
@@ -337,19 +438,30 @@ def parse_judgement_records(sheet: Sheet, header_at: int, areas: AreaReference, 
     index = {col: header.index(col) for col in RECORD_COLUMNS if col in header}
     parsed = ParsedTable(RECORD_TABLE.name, sheet=sheet.name)
     seen: dict[tuple, int] = {}
-    for offset, row in enumerate(sheet.rows[header_at + 1:], start=header_at + 2):
+    for offset, row in enumerate(sheet.rows[header_at + 1 :], start=header_at + 2):
         if not any(c for c in row):
             continue
         parsed.rows_read += 1
         cells = _cells(row, index)
         bad = _parse_record_row(cells, offset, areas, today)
         if not bad:
-            key = (cells["la_code"], cells["framework"], cells["inspection_start_date"],
-                   cells["service_area"].lower(), cells["judgement_area"].lower())
+            key = (
+                cells["la_code"],
+                cells["framework"],
+                cells["inspection_start_date"],
+                cells["service_area"].lower(),
+                cells["judgement_area"].lower(),
+            )
             if key in seen:
-                bad.append(Rejection(offset, "judgement_area", cells["judgement_area"],
-                                     f"duplicate judgement: the same LA, framework, start date, service area and "
-                                     f"judgement area are on row {seen[key]}, which is kept"))
+                bad.append(
+                    Rejection(
+                        offset,
+                        "judgement_area",
+                        cells["judgement_area"],
+                        f"duplicate judgement: the same LA, framework, start date, service area and "
+                        f"judgement area are on row {seen[key]}, which is kept",
+                    )
+                )
             else:
                 seen[key] = offset
         if bad:

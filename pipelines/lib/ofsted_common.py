@@ -26,8 +26,10 @@ def ofsted_grade_problem(text: str) -> str | None:
     key = squash(text)
     if key in GRADE_RANKS or key in GRADE_DIGITS:
         return None
-    return (f"'{text}' is not a grade: expected Outstanding, Good, Requires improvement (to be good), Adequate, "
-            "Inadequate or 1-4")
+    return (
+        f"'{text}' is not a grade: expected Outstanding, Good, Requires improvement (to be good), Adequate, "
+        "Inadequate or 1-4"
+    )
 
 
 def checked_date(text: str | None, column: str, today: dt.date) -> str | None:

@@ -43,8 +43,12 @@ _JUDGEMENTS = (
     (("SIF",), re.compile(r"help and protection"), "Help and protection", "Children who need help and protection"),
     (("SIF",), re.compile(r"adoption"), "Children looked after", "Adoption performance"),
     (("SIF",), re.compile(r"care leavers"), "Children looked after", "Experiences and progress of care leavers"),
-    (("SIF",), re.compile(r"looked after and achieving permanence"), "Children looked after",
-     "Children looked after and achieving permanence"),
+    (
+        ("SIF",),
+        re.compile(r"looked after and achieving permanence"),
+        "Children looked after",
+        "Children looked after and achieving permanence",
+    ),
     (("SIF",), re.compile(r"leadership"), "Leadership", "Leadership, management and governance"),
     (None, re.compile(r"overall|\boe\b"), "Overall", "Overall effectiveness"),
 )
@@ -84,8 +88,11 @@ def framework_of(header: str) -> str | None:
 def _occurrence(framework: str, header: str) -> str:
     if _REINSPECTION.search(header):
         if framework == "SLAC":
-            return "re-inspection of looked after children" if "looked after" in header else \
-                "re-inspection of safeguarding"
+            return (
+                "re-inspection of looked after children"
+                if "looked after" in header
+                else "re-inspection of safeguarding"
+            )
         return "re-inspection"
     match = _ORDINAL.search(header)
     return match.group(1) if match else ""

@@ -48,8 +48,11 @@ def write_sample_manifest(raw_dir: Path) -> Path:
     """List the child-level sample files generated into ``raw_dir`` (``sha256  relative/path`` lines)."""
     from pipelines.lib.ingest import discover_files
 
-    lines = [f"{_sha256(p)}  {p.relative_to(raw_dir).as_posix()}"
-             for source in CHILD_LEVEL_SOURCES for p in discover_files(raw_dir / source)]
+    lines = [
+        f"{_sha256(p)}  {p.relative_to(raw_dir).as_posix()}"
+        for source in CHILD_LEVEL_SOURCES
+        for p in discover_files(raw_dir / source)
+    ]
     manifest = raw_dir / SAMPLE_MANIFEST
     manifest.write_text("\n".join(lines) + "\n")
     return manifest
@@ -72,13 +75,15 @@ def pseudonym_key(configured: str | None, raw_dir: Path, source: str) -> tuple[s
         raise PseudonymKeyMissing(
             f"CSW_PSEUDONYM_KEY {why}, and {real[0]} (with {len(real) - 1} other file(s)) is not part of the "
             "bundled sample: set CSW_PSEUDONYM_KEY to your council's secret key before loading real child-level "
-            "data. Nothing was loaded from raw/" + source + "/.")
+            "data. Nothing was loaded from raw/" + source + "/."
+        )
     return DEVELOPMENT_KEY, DEVELOPMENT_KEY_WARNING
 
 
 DEVELOPMENT_KEY_WARNING = (
     "CSW_PSEUDONYM_KEY is not set: child identifiers of the bundled sample data are pseudonymised with the "
-    "fixed development key. Set CSW_PSEUDONYM_KEY for real returns.")
+    "fixed development key. Set CSW_PSEUDONYM_KEY for real returns."
+)
 
 
 def development_key_warning(configured: str | None, raw_dir: Path) -> str | None:

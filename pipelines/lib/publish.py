@@ -39,6 +39,8 @@ def record_published_run(con: duckdb.DuckDBPyConnection, run_id: str, published:
     con.execute("delete from quality.published_runs where run_id = ?", [run_id])
     if published:
         con.execute("insert into quality.published_runs values (?, current_timestamp)", [run_id])
+
+
 STORAGE_VERSION = "v1.0.0"
 
 

@@ -53,7 +53,8 @@ def read_check_history(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], 
         "select run_id, checked_at, asset, check_name, passed, severity, coalesce(details, '') from ("
         "  select *, row_number() over (partition by asset, check_name order by checked_at desc) as n"
         "  from quality.check_results) where n <= ? order by asset, check_name, checked_at desc",
-        [HISTORY_KEPT]).fetchall()
+        [HISTORY_KEPT],
+    ).fetchall()
     history: dict[tuple[str, str], list[CheckResult]] = {}
     for row in rows:
         result = CheckResult(*row)
@@ -66,7 +67,8 @@ def read_rejected_files(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.execute(
         "select file_path, source, coalesce(reason, ''), loaded_at from ("
         "  select *, row_number() over (partition by source, file_path order by loaded_at desc) as n"
-        "  from quality.load_log) where n = 1 and status = 'rejected' order by source, file_path").fetchall()
+        "  from quality.load_log) where n = 1 and status = 'rejected' order by source, file_path"
+    ).fetchall()
 
 
 def read_quarantine(con: duckdb.DuckDBPyConnection) -> list[tuple]:
@@ -75,7 +77,8 @@ def read_quarantine(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.execute(
         "select source, table_name, column_name, reason, count(*), count(distinct file_path), "
         "  min_by(file_path || ' row ' || row_number, (file_path, row_number)) "
-        "from quality.rejected_rows group by all order by 5 desc, 1, 2, 3, 4").fetchall()
+        "from quality.rejected_rows group by all order by 5 desc, 1, 2, 3, 4"
+    ).fetchall()
 
 
 def _e(value) -> str:
@@ -91,13 +94,16 @@ def _check_row(results: list[CheckResult]) -> str:
     marks = "".join({"passed": "✓", "failed": "✗", "warning": "!"}[r.status] for r in results)
     history = "".join(
         f"<tr><td>{_when(r.checked_at)}</td><td class='{r.status}'>{r.status}</td><td>{_e(r.details)}</td>"
-        f"<td>{_e(r.run_id)}</td></tr>" for r in results)
+        f"<td>{_e(r.run_id)}</td></tr>"
+        for r in results
+    )
     return (
         f"<tr class='check'><td>{_e(latest.asset)}</td><td class='check-name'>{_e(latest.check_name)}</td>"
         f"<td class='{latest.status}'>{latest.status}</td><td>{_when(latest.checked_at)}</td>"
         f"<td>{_e(latest.details)}</td><td><details><summary>{len(results)} result(s), newest first: {marks}"
         f"</summary><table><tr><th>checked</th><th>result</th><th>details</th><th>run</th></tr>{history}"
-        "</table></details></td></tr>")
+        "</table></details></td></tr>"
+    )
 
 
 def _table(headers: dict[str, int], rows: list[str], empty: str) -> str:
@@ -112,35 +118,58 @@ def render_quality_page(history, rejected_files, quarantine, generated_at: dt.da
     latest = [results[0] for results in history.values()]
     count = {s: sum(r.status == s for r in latest) for s in ("passed", "failed", "warning")}
     quarantined = sum(q[4] for q in quarantine)
-    checks = [_check_row(history[key]) for key in sorted(history, key=lambda k: (
-        ["failed", "warning", "passed"].index(history[k][0].status), k))]
-    files = [f"<tr><td>{_e(f)}</td><td>{_e(s)}</td><td class='rejected'>rejected</td><td>{_e(r)}</td>"
-             f"<td>{_when(w)}</td></tr>" for f, s, r, w in rejected_files]
-    reasons = [f"<tr><td>{_e(s)}</td><td>{_e(t)}</td><td>{_e(c)}</td><td>{_e(r)}</td><td class='num'>{n}</td>"
-               f"<td class='num'>{nf}</td><td>{_e(first)}</td></tr>" for s, t, c, r, n, nf, first in quarantine]
+    checks = [
+        _check_row(history[key])
+        for key in sorted(history, key=lambda k: (["failed", "warning", "passed"].index(history[k][0].status), k))
+    ]
+    files = [
+        f"<tr><td>{_e(f)}</td><td>{_e(s)}</td><td class='rejected'>rejected</td><td>{_e(r)}</td>"
+        f"<td>{_when(w)}</td></tr>"
+        for f, s, r, w in rejected_files
+    ]
+    reasons = [
+        f"<tr><td>{_e(s)}</td><td>{_e(t)}</td><td>{_e(c)}</td><td>{_e(r)}</td><td class='num'>{n}</td>"
+        f"<td class='num'>{nf}</td><td>{_e(first)}</td></tr>"
+        for s, t, c, r, n, nf, first in quarantine
+    ]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Data quality: children's services warehouse</title>
 <style>{STYLE}</style></head><body>
 <h1>Data quality</h1>
 <p>Built {_when(generated_at)} from <code>quality.check_results</code>, <code>quality.load_log</code> and
 <code>quality.rejected_rows</code> of the warehouse. The same tables are in the published file.</p>
-<p class="counts"><span id="checks-passed">{count['passed']} check(s) passed</span>
-<span id="checks-failed">{count['failed']} failed</span><span id="checks-warning">{count['warning']} warning(s)</span>
+<p class="counts"><span id="checks-passed">{count["passed"]} check(s) passed</span>
+<span id="checks-failed">{count["failed"]} failed</span><span id="checks-warning">{count["warning"]} warning(s)</span>
 <span id="files-rejected">{len(rejected_files)} file(s) rejected</span>
 <span id="rows-quarantined">{quarantined} quarantined row(s) and cell(s)</span></p>
 <h2 id="checks">Checks (Great Expectations, dbt tests, freshness)</h2>
 <p>Each check's latest result, then its history (the newest {HISTORY_KEPT}). A failed check blocked
 publication; a warning did not.</p>
-{_table({"asset": 12, "check": 24, "latest": 6, "checked": 8, "details": 25, "history": 25}, checks,
-        "No check has run yet.")}
+{
+        _table(
+            {"asset": 12, "check": 24, "latest": 6, "checked": 8, "details": 25, "history": 25},
+            checks,
+            "No check has run yet.",
+        )
+    }
 <h2 id="files">Rejected files</h2>
-{_table({"file": 30, "source": 10, "status": 7, "reason": 45, "when": 8}, files,
-        "No file was rejected at its latest load.")}
+{
+        _table(
+            {"file": 30, "source": 10, "status": 7, "reason": 45, "when": 8},
+            files,
+            "No file was rejected at its latest load.",
+        )
+    }
 <h2 id="quarantine">Quarantined rows and cells, by reason</h2>
 <p>Each entry of <code>quality.rejected_rows</code>: a row left out, or one cell of a row whose other cells
 loaded (the summary's "quarantined rows and cells" and <code>quality.load_log.cells_quarantined</code>).</p>
-{_table({"source": 9, "table": 14, "column": 12, "reason": 30, "entries": 5, "files": 5, "first": 25}, reasons,
-        "No row is quarantined.")}
+{
+        _table(
+            {"source": 9, "table": 14, "column": 12, "reason": 30, "entries": 5, "files": 5, "first": 25},
+            reasons,
+            "No row is quarantined.",
+        )
+    }
 </body></html>
 """
 
@@ -157,5 +186,8 @@ def write_quality_page(work_db: Path, out_dir: Path, generated_at: dt.datetime) 
     partial = path.with_suffix(".html.partial")
     partial.write_text(render_quality_page(history, files, quarantine, generated_at), encoding="utf-8")
     partial.replace(path)
-    return path, {"checks": len(history), "rejected_files": len(files),
-                  "quarantined_rows": sum(q[4] for q in quarantine)}
+    return path, {
+        "checks": len(history),
+        "rejected_files": len(files),
+        "quarantined_rows": sum(q[4] for q in quarantine),
+    }

@@ -131,8 +131,9 @@ def read_tables(path: Path) -> tuple[str, list[Sheet]]:
         text, _encoding = decode_text(data)
         return fmt, [read_csv_text(text, name=path.stem)]
     if fmt == "damaged_zip":
-        raise UnreadableFile("the workbook cannot be opened: it is damaged or was cut short (save or download it "
-                             "again)")
+        raise UnreadableFile(
+            "the workbook cannot be opened: it is damaged or was cut short (save or download it again)"
+        )
     if fmt == "xls":
         raise UnreadableFile("old binary Excel (.xls) is not accepted: save it as .xlsx or CSV")
     if fmt == "xml":

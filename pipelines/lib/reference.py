@@ -579,8 +579,7 @@ def _neighbour_problems(
     band = row[columns.band_index] if columns.band_index < len(row) else None
     if harmonise_closeness(band) is None:
         reason = (
-            f"LA {la_code}: closeness {band!r} of neighbour {columns.rank} is not one of "
-            f"{', '.join(CLOSENESS_BANDS)}"
+            f"LA {la_code}: closeness {band!r} of neighbour {columns.rank} is not one of {', '.join(CLOSENESS_BANDS)}"
         )
         problems.append(Rejection(row_number, columns.band_label, band, reason))
     return problems
@@ -610,12 +609,17 @@ def _neighbour_rows(row: list[str | None], row_number: int, layout: _SnLayout, m
 REFERENCE_TABLES = (
     RawTable("reference_la_codes", tuple(k for k in LA_ROW_KEYS if k != "_row_number")),
     RawTable("reference_regions", REGIONS_COLUMNS),
-    RawTable("reference_statistical_neighbours",
-             ("la_code", "la_name", "neighbour_la_code", "neighbour_rank", "closeness", "sn_model")),
+    RawTable(
+        "reference_statistical_neighbours",
+        ("la_code", "la_name", "neighbour_la_code", "neighbour_rank", "closeness", "sn_model"),
+    ),
     adoption_thresholds.THRESHOLDS_TABLE,
 )
 _PARSERS: dict[str, Callable[[Sheet], ParsedTable]] = {
-    "las": parse_las, "regions": parse_regions, "sn_2021": parse_sn_2021, "sn_2025": parse_sn_2025,
+    "las": parse_las,
+    "regions": parse_regions,
+    "sn_2021": parse_sn_2021,
+    "sn_2025": parse_sn_2025,
 }
 
 

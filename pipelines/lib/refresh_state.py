@@ -22,8 +22,14 @@ from pathlib import Path
 from pipelines.lib.config import REPO_ROOT, Settings
 from pipelines.lib.landing import Snapshot, load_snapshot
 
-CODE_FOLDERS = ("pipelines", "expectations", "dbt_project/models", "dbt_project/macros", "dbt_project/seeds",
-                "dbt_project/tests")
+CODE_FOLDERS = (
+    "pipelines",
+    "expectations",
+    "dbt_project/models",
+    "dbt_project/macros",
+    "dbt_project/seeds",
+    "dbt_project/tests",
+)
 CODE_FILES = ("dbt_project/dbt_project.yml", "uv.lock")
 
 
@@ -59,8 +65,12 @@ def read_state(settings: Settings) -> RefreshState | None:
     """The last successful refresh's state, or None (never refreshed, or unreadable)."""
     try:
         data = json.loads(state_path(settings).read_text())
-        return RefreshState(data["fingerprint"], load_snapshot(json.dumps(data["snapshot"])), data["finished_at"],
-                            tuple(str(s) for s in data.get("stale_sources", ())))
+        return RefreshState(
+            data["fingerprint"],
+            load_snapshot(json.dumps(data["snapshot"])),
+            data["finished_at"],
+            tuple(str(s) for s in data.get("stale_sources", ())),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -70,8 +80,16 @@ def write_state(settings: Settings, state: RefreshState) -> None:
     path = state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"fingerprint": state.fingerprint, "snapshot": state.snapshot,
-                               "finished_at": state.finished_at, "stale_sources": list(state.stale_sources)}))
+    tmp.write_text(
+        json.dumps(
+            {
+                "fingerprint": state.fingerprint,
+                "snapshot": state.snapshot,
+                "finished_at": state.finished_at,
+                "stale_sources": list(state.stale_sources),
+            }
+        )
+    )
     os.replace(tmp, path)
 
 
@@ -84,8 +102,12 @@ def note_failed_refresh(settings: Settings, fingerprint: str, sources: set[str] 
     if state is None or state.fingerprint != fingerprint:
         return  # the next refresh is a full one anyway
     stale = {ALL_SOURCES} if sources is None else set(sources)
-    write_state(settings, RefreshState(state.fingerprint, state.snapshot, state.finished_at,
-                                       tuple(sorted(stale | set(state.stale_sources)))))
+    write_state(
+        settings,
+        RefreshState(
+            state.fingerprint, state.snapshot, state.finished_at, tuple(sorted(stale | set(state.stale_sources)))
+        ),
+    )
 
 
 def clear_state(settings: Settings) -> None:

@@ -37,12 +37,12 @@ PALETTE = {
 }
 FONT = "DejaVu Sans"
 STYLE = {
-    "svg.fonttype": "none",          # text stays text: searchable, selectable, small
-    "svg.hashsalt": "csw-report",    # stable ids: the same figures give the same SVG
+    "svg.fonttype": "none",  # text stays text: searchable, selectable, small
+    "svg.hashsalt": "csw-report",  # stable ids: the same figures give the same SVG
     "font.family": "sans-serif",
     "font.sans-serif": [FONT],
     "font.size": 9.5,
-    "text.parse_math": False,        # a '$' in a title is a dollar, not TeX
+    "text.parse_math": False,  # a '$' in a title is a dollar, not TeX
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.edgecolor": "#999999",
@@ -52,8 +52,7 @@ STYLE = {
     "legend.frameon": False,
 }
 WIDTH_IN, PLOT_IN = 7.8, 2.6
-DASHES = {"solid": "-", "dashed": (0, (6, 4)), "dotted": (0, (2, 3)), "dashdot": (0, (8, 3, 2, 3)),
-          "fine": (0, (3, 3))}
+DASHES = {"solid": "-", "dashed": (0, (6, 4)), "dotted": (0, (2, 3)), "dashdot": (0, (8, 3, 2, 3)), "fine": (0, (3, 3))}
 
 
 @dataclass
@@ -63,12 +62,12 @@ class Series:
     name: str
     values: Sequence[float | None]
     colour: str = PALETTE["home"]
-    dash: str = "solid"              # a key of DASHES
+    dash: str = "solid"  # a key of DASHES
     width: float = 2.2
     markers: bool = True
-    line: bool = True                # False: points only (values that are not a trend)
+    line: bool = True  # False: points only (values that are not a trend)
     marker: str = "o"
-    step: bool = False               # drawn as a step (a threshold that changes between periods)
+    step: bool = False  # drawn as a step (a threshold that changes between periods)
     marker_colours: Sequence[str | None] | None = None  # per point, e.g. RAG colours
 
 
@@ -82,10 +81,10 @@ class Chart:
     series: list[Series]
     y_label: str = ""
     caption: str = ""
-    x_values: Sequence[float] | None = None   # numeric x positions; default 0..n-1 (categories)
-    y_ticks: dict[float, str] | None = None   # fixed y ticks with labels (e.g. Ofsted grades)
+    x_values: Sequence[float] | None = None  # numeric x positions; default 0..n-1 (categories)
+    y_ticks: dict[float, str] | None = None  # fixed y ticks with labels (e.g. Ofsted grades)
     y_range: tuple[float, float] | None = None
-    y_from_zero: bool = True                  # False: the axis says it does not start at zero
+    y_from_zero: bool = True  # False: the axis says it does not start at zero
     invert_y: bool = False
     note: str = ""
     x_tick_labels: dict[float, str] | None = None
@@ -139,17 +138,40 @@ def _plot_series(ax, chart: Chart, series: Series, xs: list[float]) -> None:
     ys = [math.nan if v is None else v for v in series.values]
     style = DASHES.get(series.dash, "-")
     if series.step:
-        ax.plot(xs, ys, drawstyle="steps-mid", color=series.colour, linestyle=style, linewidth=series.width,
-                label=series.name)
+        ax.plot(
+            xs,
+            ys,
+            drawstyle="steps-mid",
+            color=series.colour,
+            linestyle=style,
+            linewidth=series.width,
+            label=series.name,
+        )
         return
-    ax.plot(xs, ys, color=series.colour, linestyle=style if series.line else "none", linewidth=series.width,
-            marker=series.marker if series.markers else None, markersize=6 if series.line else 8,
-            markeredgecolor="white", markeredgewidth=0.8, label=series.name)
+    ax.plot(
+        xs,
+        ys,
+        color=series.colour,
+        linestyle=style if series.line else "none",
+        linewidth=series.width,
+        marker=series.marker if series.markers else None,
+        markersize=6 if series.line else 8,
+        markeredgecolor="white",
+        markeredgewidth=0.8,
+        label=series.name,
+    )
     if series.markers and series.marker_colours:
         points = [(x, y, c) for x, y, c in zip(xs, ys, series.marker_colours) if c and not math.isnan(y)]
         if points:
-            ax.scatter([p[0] for p in points], [p[1] for p in points], c=[p[2] for p in points], s=40,
-                       zorder=3, edgecolors="white", linewidths=0.8)
+            ax.scatter(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                c=[p[2] for p in points],
+                s=40,
+                zorder=3,
+                edgecolors="white",
+                linewidths=0.8,
+            )
 
 
 def _y_axis(ax, chart: Chart, values: list[float]) -> None:
@@ -185,8 +207,14 @@ def _legend(fig: Figure, ax, chart: Chart) -> int:
     if not chart.series:
         return 0
     for ncol in range(len(chart.series), 0, -1):
-        legend = ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncol=ncol, borderaxespad=0.2,
-                           handlelength=2.6, columnspacing=1.6)
+        legend = ax.legend(
+            loc="lower left",
+            bbox_to_anchor=(0, 1.01),
+            ncol=ncol,
+            borderaxespad=0.2,
+            handlelength=2.6,
+            columnspacing=1.6,
+        )
         if legend.get_window_extent().width <= fig.bbox.width * 0.9 or ncol == 1:
             return math.ceil(len(chart.series) / ncol)
     return len(chart.series)
@@ -198,22 +226,30 @@ def draw(chart: Chart) -> Figure:
         caption = "\n".join(t for t in (chart.note, chart.caption) if t)
         fig = Figure(figsize=(WIDTH_IN, PLOT_IN), layout="constrained")
         FigureCanvasSVG(fig)
-        title_lines = _fit(fig, fig.suptitle("", x=0.01, ha="left", fontsize=12.5, fontweight="bold"),
-                           chart.title, 90)
+        title_lines = _fit(fig, fig.suptitle("", x=0.01, ha="left", fontsize=12.5, fontweight="bold"), chart.title, 90)
         ax = fig.add_subplot()
         xs = _x_positions(chart)
         values = [v for s in chart.series for v in s.values if v is not None]
         for series in chart.series:
             _plot_series(ax, chart, series, xs)
         if not values:
-            ax.text(0.5, 0.5, "No published values to show", transform=ax.transAxes, ha="center",
-                    va="center", color="#777777", fontsize=11)
+            ax.text(
+                0.5,
+                0.5,
+                "No published values to show",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="#777777",
+                fontsize=11,
+            )
         _y_axis(ax, chart, values)
         _x_axis(ax, chart, xs)
         label = chart.y_label + ("" if chart.y_from_zero or chart.y_ticks else " (axis does not start at 0)")
         ax.set_ylabel(label)
-        caption_lines = _fit(fig, fig.supxlabel("", x=0.01, ha="left", fontsize=8.5, color="#555555",
-                                                linespacing=1.4), caption, 150)
+        caption_lines = _fit(
+            fig, fig.supxlabel("", x=0.01, ha="left", fontsize=8.5, color="#555555", linespacing=1.4), caption, 150
+        )
         rows = _legend(fig, ax, chart)
         fig.set_size_inches(WIDTH_IN, PLOT_IN + 0.75 + 0.24 * title_lines + 0.22 * rows + 0.16 * caption_lines)
     return fig
@@ -223,10 +259,9 @@ def figure_svg(fig: Figure) -> str:
     """The figure as an <svg> element (no XML declaration or DOCTYPE), deterministic."""
     buffer = io.StringIO()
     with matplotlib.rc_context(STYLE):
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None,
-                                                    "Type": None})
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     text = buffer.getvalue()
-    return text[text.index("<svg"):].strip()
+    return text[text.index("<svg") :].strip()
 
 
 def text_boxes(fig: Figure) -> list[tuple[str, Bbox]]:
@@ -255,10 +290,13 @@ def _undrawn_tick_labels(fig: Figure) -> set[int]:
 def overlapping_texts(fig: Figure) -> list[tuple[str, str]]:
     """Pairs of texts whose boxes overlap, and texts that run off the figure (paired with 'figure edge')."""
     boxes = text_boxes(fig)
-    bad = [(a, "figure edge") for a, box in boxes if not fig.bbox.contains(box.x0, box.y0)
-           or not fig.bbox.contains(box.x1, box.y1)]
+    bad = [
+        (a, "figure edge")
+        for a, box in boxes
+        if not fig.bbox.contains(box.x0, box.y0) or not fig.bbox.contains(box.x1, box.y1)
+    ]
     for i, (a, box_a) in enumerate(boxes):
-        for b, box_b in boxes[i + 1:]:
+        for b, box_b in boxes[i + 1 :]:
             if box_a.overlaps(box_b):
                 bad.append((a, b))
     return bad

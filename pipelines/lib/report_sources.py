@@ -43,8 +43,9 @@ class LoadedFile:
 
 def loaded_files(con: duckdb.DuckDBPyConnection) -> dict[str, LoadedFile]:
     """Each file's latest load (quality.load_log); empty where the warehouse has no load log."""
-    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'quality' "
-                         "and table_name = 'load_log'").fetchone()[0]
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'quality' and table_name = 'load_log'"
+    ).fetchone()[0]
     if not exists:
         return {}
     rows = con.execute("""
@@ -108,8 +109,9 @@ def name_sources(rows: Iterable[dict], catalogue_source: str, files: dict[str, L
             untitled.setdefault(name, {})[row["time_period"]] = row["period_label"]
     out = [f"{name}{_loaded(at)}" for name, at in titled.items()]
     out += [f"{name}, {_span([periods[k] for k in sorted(periods)])}" for name, periods in untitled.items()]
-    out += [f"{name}, {season(min(years))} to {season(max(years))}" if years else name
-            for name, years in computed.items()]
+    out += [
+        f"{name}, {season(min(years))} to {season(max(years))}" if years else name for name, years in computed.items()
+    ]
     return out
 
 

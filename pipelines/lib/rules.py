@@ -112,9 +112,14 @@ def quarantine_repeats(parsed: ParsedTable, key, what: str) -> None:
     for row in parsed.rows:
         k = key(row)
         if k is not None and k in first:
-            parsed.rejections.append(Rejection(
-                row["_row_number"], None, ", ".join(str(v) for v in k),
-                f"{what} is already on row {first[k]}; keep one row"))
+            parsed.rejections.append(
+                Rejection(
+                    row["_row_number"],
+                    None,
+                    ", ".join(str(v) for v in k),
+                    f"{what} is already on row {first[k]}; keep one row",
+                )
+            )
             continue
         if k is not None:
             first[k] = row["_row_number"]

@@ -189,7 +189,8 @@ class AreaReference:
             predecessor = True
         if not candidates:
             raise AreaError(
-                column, name,
+                column,
+                name,
                 f"LA name {name!r} matches no LA in the reference LA list (names are compared ignoring case, "
                 "punctuation, '&'/'and' and ', City of'); add the spelling to "
                 "dbt_project/seeds/reference/ref_la_names.csv or give the LA's code",
@@ -202,13 +203,16 @@ class AreaReference:
             names = ", ".join(f"{c} ({self.operation_text(c)})" for c in sorted(candidates))
             raise AreaError(column, name, f"LA name {name!r} is LA {names}, which did not exist in {period.label}")
         if len(in_period) > 1:
-            at_start = [c for c in in_period
-                        if any(self._record_in_period(r, Period(0, "", period.start, period.start))
-                               for r in self.by_code[c])]
+            at_start = [
+                c
+                for c in in_period
+                if any(self._record_in_period(r, Period(0, "", period.start, period.start)) for r in self.by_code[c])
+            ]
             if len(at_start) == 1:
                 return at_start[0]
             raise AreaError(
-                column, name,
+                column,
+                name,
                 f"LA name {name!r} matches several LAs in {period.label} ({', '.join(in_period)}); give the LA code",
             )
         return in_period[0]
@@ -224,7 +228,9 @@ class AreaReference:
             if code not in self.ons_to_dfe:
                 raise AreaError(column, text, f"ONS code {code!r} is not in the reference LA list")
             return self.ons_to_dfe[code]
-        raise AreaError(column, text, f"{text!r} is neither a 3-digit DfE LA code nor an ONS LA code (E06/E08/E09/E10...)")
+        raise AreaError(
+            column, text, f"{text!r} is neither a 3-digit DfE LA code nor an ONS LA code (E06/E08/E09/E10...)"
+        )
 
     def resolve_la(self, old_la_code: str, new_la_code: str, la_name: str, period: Period) -> Area:
         """An LA row: by its DfE code, else its ONS code, else its name; composite codes give a combined area."""
@@ -244,7 +250,8 @@ class AreaReference:
                 from_new = None  # a newer ONS code than the list knows: the DfE code decides
             if la_code is not None and from_new is not None and from_new != la_code:
                 raise AreaError(
-                    "new_la_code", new,
+                    "new_la_code",
+                    new,
                     f"new_la_code {new} is LA {from_new} ({self.la_name(from_new)}) but old_la_code {old} is LA "
                     f"{la_code} ({self.la_name(la_code)}); correct one of them",
                 )
@@ -255,7 +262,8 @@ class AreaReference:
             la_code = self.match_la_name(la_name, period)
         elif not self.exists_in(la_code, period):
             raise AreaError(
-                "old_la_code" if old else "new_la_code", old or new,
+                "old_la_code" if old else "new_la_code",
+                old or new,
                 f"LA {la_code} ({self.la_name(la_code)}) did not exist in {period.label}: its codes were in use "
                 f"{self.operation_text(la_code)}",
             )
@@ -276,7 +284,10 @@ class AreaReference:
         codes = sorted(set(codes))
         regions = {self.la_region(c) for c in codes}
         return Area(
-            "local_authority", " / ".join(codes), " / ".join(self.la_name(c) for c in codes), None,
+            "local_authority",
+            " / ".join(codes),
+            " / ".join(self.la_name(c) for c in codes),
+            None,
             regions.pop() if len(regions) == 1 else None,
         )
 
@@ -286,13 +297,17 @@ class AreaReference:
         code = (region_code or "").strip().upper()
         if code and code.lower() not in MISSING_CODES:
             if code not in self.regions or not _REGION_CODE.fullmatch(code):
-                raise AreaError("region_code", region_code,
-                                f"region code {region_code!r} is not a region in the reference list (E12/E13 codes)")
+                raise AreaError(
+                    "region_code",
+                    region_code,
+                    f"region code {region_code!r} is not a region in the reference list (E12/E13 codes)",
+                )
             return Area("regional", code, self.regions[code], None, code)
         found = self.region_by_name.get(normalise_la_name(region_name))
         if found is None:
             raise AreaError(
-                "region_name", region_name,
+                "region_name",
+                region_name,
                 f"region {region_name!r} is not a region of England in the reference list (the 9 regions, "
                 "Inner London and Outer London)",
             )
@@ -302,8 +317,11 @@ class AreaReference:
         code = (country_code or "").strip().upper()
         name = (country_name or "").strip()
         if code and code.lower() not in MISSING_CODES and code != ENGLAND_CODE:
-            raise AreaError("country_code", country_code,
-                            f"country {country_code!r} is not England ({ENGLAND_CODE}); only England is kept")
+            raise AreaError(
+                "country_code",
+                country_code,
+                f"country {country_code!r} is not England ({ENGLAND_CODE}); only England is kept",
+            )
         if not code and name and normalise_la_name(name) != "england":
             raise AreaError("country_name", country_name, f"national row for {country_name!r}, not England")
         return Area("national", ENGLAND_CODE, self.regions.get(ENGLAND_CODE, "England"))
@@ -330,12 +348,17 @@ def _records(rows) -> list[LaRecord]:
         ons = (row.get("ons_code") or "").strip()
         if not la_code or not ons:
             continue
-        out.append(LaRecord(
-            ons_code=ons, la_code=la_code, la_name=(row.get("la_name") or "").strip(),
-            region_code=(row.get("region_code") or "").strip() or None,
-            start=_iso(row.get("date_of_operation")), end=_iso(row.get("date_of_termination")),
-            live=(row.get("status") or "").strip().lower() == "live" or not row.get("date_of_termination"),
-        ))
+        out.append(
+            LaRecord(
+                ons_code=ons,
+                la_code=la_code,
+                la_name=(row.get("la_name") or "").strip(),
+                region_code=(row.get("region_code") or "").strip() or None,
+                start=_iso(row.get("date_of_operation")),
+                end=_iso(row.get("date_of_termination")),
+                live=(row.get("status") or "").strip().lower() == "live" or not row.get("date_of_termination"),
+            )
+        )
     return out
 
 
@@ -351,8 +374,10 @@ def load_area_reference(reference_dir: Path | None = None) -> AreaReference:
     dropped = dropped_in_rows(reference_dir, ["reference_la_codes", "reference_regions"])
     la_rows, region_rows = dropped["reference_la_codes"], dropped["reference_regions"]
     las = _records(updated_reference(_read_seed("ref_la_codes.csv"), la_rows, "ons_code"))
-    regions = {r["region_code"].strip(): r["region_name"].strip()
-               for r in updated_reference(_read_seed("ref_regions.csv"), region_rows, "region_code")}
+    regions = {
+        r["region_code"].strip(): r["region_name"].strip()
+        for r in updated_reference(_read_seed("ref_regions.csv"), region_rows, "region_code")
+    }
     regions.setdefault(ENGLAND_CODE, "England")
     variants = [(r["la_code"].strip(), r["name_variant"]) for r in _read_seed("ref_la_names.csv")]
     return AreaReference(las=las, regions=regions, name_variants=variants)

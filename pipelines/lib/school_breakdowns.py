@@ -41,11 +41,43 @@ WHOLE_SCHOOL_TYPES = frozenset({"State-funded primary", "State-funded secondary"
 # EES geography columns (the EES data standard's geographic levels, with their _code / _name columns) and
 # institution identifiers: prefixes of area columns, matched with the suffixes below.
 _AREA_PREFIXES = (
-    "country", "region", "la", "old_la", "new_la", "lad", "local_authority", "pcon", "parliamentary_constituency",
-    "ward", "opportunity_area", "english_devolved_area", "local_enterprise_partnership", "lep", "lsip",
-    "mayoral_combined_authority", "combined_authority", "rsc_region", "rsc_region_lead", "trust", "sponsor",
-    "school", "provider", "institution", "planning_area", "police_force", "msoa", "lsoa", "local_skills_improvement",
-    "cauth", "health", "icb", "sub_icb", "nhs_region", "ons", "geography", "area",
+    "country",
+    "region",
+    "la",
+    "old_la",
+    "new_la",
+    "lad",
+    "local_authority",
+    "pcon",
+    "parliamentary_constituency",
+    "ward",
+    "opportunity_area",
+    "english_devolved_area",
+    "local_enterprise_partnership",
+    "lep",
+    "lsip",
+    "mayoral_combined_authority",
+    "combined_authority",
+    "rsc_region",
+    "rsc_region_lead",
+    "trust",
+    "sponsor",
+    "school",
+    "provider",
+    "institution",
+    "planning_area",
+    "police_force",
+    "msoa",
+    "lsoa",
+    "local_skills_improvement",
+    "cauth",
+    "health",
+    "icb",
+    "sub_icb",
+    "nhs_region",
+    "ons",
+    "geography",
+    "area",
 )
 _AREA_SUFFIXES = ("code", "name", "id", "urn", "ukprn", "laestab", "estab", "postcode", "lead_name", "number")
 _AREA_COLUMN = re.compile(
@@ -82,8 +114,10 @@ class CoverageRule:
 @functools.lru_cache(maxsize=1)
 def coverage_rules() -> tuple[CoverageRule, ...]:
     with COVERAGE_FILE.open(newline="", encoding="utf-8") as fh:
-        return tuple(CoverageRule(re.compile(r["pattern"], re.IGNORECASE), r["key"].strip(), r["value"].strip())
-                     for r in csv.DictReader(fh))
+        return tuple(
+            CoverageRule(re.compile(r["pattern"], re.IGNORECASE), r["key"].strip(), r["value"].strip())
+            for r in csv.DictReader(fh)
+        )
 
 
 def filter_keys(filters: list[str]) -> dict[str, str]:
@@ -172,8 +206,9 @@ def _in_every(texts: list[str]) -> dict[str, dict[str, str]]:
     return {k: v for k, v in common.items() if v}
 
 
-def file_coverage(title_rows: list[str], sheet: str | None, file_name: str, meta_labels: list[str],
-                  indicator_names: list[str]) -> list[Coverage]:
+def file_coverage(
+    title_rows: list[str], sheet: str | None, file_name: str, meta_labels: list[str], indicator_names: list[str]
+) -> list[Coverage]:
     """What part of the pupils a file covers, by key; the first source naming a key decides it.
 
     Sources in order: the title (rows above the header), the sheet name, the file name, a phrase every
@@ -191,7 +226,7 @@ def file_coverage(title_rows: list[str], sheet: str | None, file_name: str, meta
         for key, values in sorted(found.items()):
             if key in decided:
                 continue
-            if key == "school_type" and WHOLE_SCHOOL_TYPES <= set(values):
+            if key == "school_type" and set(values) >= WHOLE_SCHOOL_TYPES:
                 decided[key] = Coverage(key, "", found_in)  # DfE's total: nothing to label
                 continue
             decided[key] = Coverage(key, " and ".join(values[h] for h in sorted(values)), found_in)

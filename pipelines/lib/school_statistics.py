@@ -85,11 +85,34 @@ from pipelines.lib.sql import quote_identifier as quote_ident
 SOURCES = ("school_absence", "school_exclusions")
 
 VALUE_COLUMNS = (
-    "file_layout", "time_period", "time_identifier", "period_label", "geographic_level", "geography_level",
-    "country_code", "region_code", "region_name", "old_la_code", "new_la_code", "la_name",
-    "area_code", "area_name", "la_code", "area_region_code", "is_london_subregion",
-    "breakdown", "breakdown_published", "indicator", "indicator_label", "indicator_grouping", "indicator_unit",
-    "indicator_kind", "raw_value", "value", "status_symbol", "published_symbol",
+    "file_layout",
+    "time_period",
+    "time_identifier",
+    "period_label",
+    "geographic_level",
+    "geography_level",
+    "country_code",
+    "region_code",
+    "region_name",
+    "old_la_code",
+    "new_la_code",
+    "la_name",
+    "area_code",
+    "area_name",
+    "la_code",
+    "area_region_code",
+    "is_london_subregion",
+    "breakdown",
+    "breakdown_published",
+    "indicator",
+    "indicator_label",
+    "indicator_grouping",
+    "indicator_unit",
+    "indicator_kind",
+    "raw_value",
+    "value",
+    "status_symbol",
+    "published_symbol",
 )
 
 
@@ -107,9 +130,16 @@ PRE_EES_REQUIRED = ("year", "level", "la_name")
 META_REQUIRED = ("col_name", "col_type")
 # Standard EES columns: time and the areas this warehouse keeps.
 STANDARD = {
-    "time_period": "tp", "time_identifier": "ti", "geographic_level": "gl", "country_code": "cc",
-    "country_name": "cn", "region_code": "rc", "region_name": "rn", "old_la_code": "olc",
-    "new_la_code": "nlc", "la_name": "ln",
+    "time_period": "tp",
+    "time_identifier": "ti",
+    "geographic_level": "gl",
+    "country_code": "cc",
+    "country_name": "cn",
+    "region_code": "rc",
+    "region_name": "rn",
+    "old_la_code": "olc",
+    "new_la_code": "nlc",
+    "la_name": "ln",
 }
 KEY_COLUMNS = tuple(STANDARD.values())
 # The pre-EES series: year and level for time_period and geographic_level, the EES area columns when present
@@ -117,8 +147,19 @@ KEY_COLUMNS = tuple(STANDARD.values())
 PRE_EES_STANDARD = {"year": "tp", "level": "gl", **STANDARD, "la_code": "olc"}
 
 SYMBOLS = ("c", "x", "z", "low", "k", "u", ":", "~", "..", ".", "-")
-STATUS_OF_SYMBOL = {"c": "c", "z": "z", "u": "u", "low": "low", "k": "low", "~": "low",
-                    ":": "x", "..": "x", ".": "x", "-": "x", "": "x"}
+STATUS_OF_SYMBOL = {
+    "c": "c",
+    "z": "z",
+    "u": "u",
+    "low": "low",
+    "k": "low",
+    "~": "low",
+    ":": "x",
+    "..": "x",
+    ".": "x",
+    "-": "x",
+    "": "x",
+}
 STATUS_SYMBOLS = ("c", "x", "z", "low", "u")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$|^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 # The regular expression of a number as SQL text (a constant of this module, never a value read from a file).
@@ -127,9 +168,13 @@ _NUMBER_TEMPLATE = _NUMBER_SQL.replace("{", "{{").replace("}", "}}")  # the same
 # What a cell is trimmed of (as Python's str.strip() does): space, tab, line ends, form feeds, no-break space.
 _BLANKS = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160)"
 LEVELS = {
-    "national": "national", "country": "national",
-    "regional": "regional", "region": "regional",
-    "local authority": "local_authority", "local_authority": "local_authority", "la": "local_authority",
+    "national": "national",
+    "country": "national",
+    "regional": "regional",
+    "region": "regional",
+    "local authority": "local_authority",
+    "local_authority": "local_authority",
+    "la": "local_authority",
 }
 
 
@@ -167,9 +212,11 @@ def indicator_kind(name: str, unit: str | None = None) -> str:
         return "percent"
     if re.search(r"(average|avg|mean|median|ratio|length|duration|days|per_)", key):
         return "number"
-    if re.search(r"^(t_|num_|n_|number|count|sess_|enrolments|headcount|pupils|perm_|fixed_|susp|suspension|"
-                 r"one_plus|one_or_more|excl|exclusion|pupil_)|(_count|_number|_headcount|_pupils|_enrolments)$",
-                 key):
+    if re.search(
+        r"^(t_|num_|n_|number|count|sess_|enrolments|headcount|pupils|perm_|fixed_|susp|suspension|"
+        r"one_plus|one_or_more|excl|exclusion|pupil_)|(_count|_number|_headcount|_pupils|_enrolments)$",
+        key,
+    ):
         return "count"
     return "number"
 
@@ -178,8 +225,15 @@ def indicator_kind(name: str, unit: str | None = None) -> str:
 # Periods
 # ---------------------------------------------------------------------------
 
-WHOLE_PERIOD_IDENTIFIERS = {"", "academic year", "calendar year", "financial year", "tax year", "reporting year",
-                            "fiscal year"}
+WHOLE_PERIOD_IDENTIFIERS = {
+    "",
+    "academic year",
+    "calendar year",
+    "financial year",
+    "tax year",
+    "reporting year",
+    "fiscal year",
+}
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 
 
@@ -222,16 +276,16 @@ def parse_period(time_period: str, time_identifier: str) -> PeriodInfo:
         if month != tail and key in _MONTHS:
             raise ValueError(f"time_period {time_period!r} is month {tail} but time_identifier says {ident!r}")
         last = calendar.monthrange(year, month)[1]
-        return PeriodInfo(Period(int(text), f"{year}-{month:02d}", dt.date(year, month, 1),
-                                 dt.date(year, month, last)), None)
+        return PeriodInfo(
+            Period(int(text), f"{year}-{month:02d}", dt.date(year, month, 1), dt.date(year, month, last)), None
+        )
     if tail != (year + 1) % 100:
         raise ValueError(
             f"time_period {time_period!r} is not an academic or financial year: the last two digits should be "
             f"{(year + 1) % 100:02d} ({year}/{(year + 1) % 100:02d} is written {year}{(year + 1) % 100:02d})"
         )
     if key in ("financial year", "tax year", "fiscal year"):
-        return PeriodInfo(Period(int(text), f"{year}-{tail:02d}", dt.date(year, 4, 1), dt.date(year + 1, 3, 31)),
-                          extra)
+        return PeriodInfo(Period(int(text), f"{year}-{tail:02d}", dt.date(year, 4, 1), dt.date(year + 1, 3, 31)), extra)
     return PeriodInfo(Period(int(text), f"{year}/{tail:02d}", dt.date(year, 9, 1), dt.date(year + 1, 8, 31)), extra)
 
 
@@ -280,6 +334,7 @@ def _read_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
         raise UnreadableFile("an XML file is not a statistics file this source accepts")
     raise UnreadableFile("the file is binary data, not CSV, XLSX or ODS")
 
+
 def _csv_rows(text: str) -> list[list[str]]:
     """CSV text (any line endings, quoted fields) as rows, split by :func:`_delimiter`."""
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
@@ -316,8 +371,9 @@ class Landed:
 _OF_SHEET = "_file_path = ? and _sheet is not distinct from ?"
 _TOP_ROWS_SQL = "select _row_number, fields from {landing} where " + _OF_SHEET + " and _row_number <= ?"
 _BLANK_ROW = f"trim(coalesce(array_to_string(fields, ''), ''), {_BLANKS}) = ''"  # every cell blank"
-_FIRST_ROW_SQL = ("select fields from {landing} where " + _OF_SHEET + f" and not ({_BLANK_ROW}) "
-                  "order by _row_number limit 1")
+_FIRST_ROW_SQL = (
+    "select fields from {landing} where " + _OF_SHEET + f" and not ({_BLANK_ROW}) order by _row_number limit 1"
+)
 
 
 def _native_csv(path: Path) -> bool:
@@ -370,12 +426,18 @@ def _insert_rows(con, table: str, path: Path, sheet: str | None, rows: list[list
     """Rows read in Python (a workbook sheet, a file DuckDB does not read) landed in the same shape."""
     if not rows:
         return
-    frame = pd.DataFrame({"_row_number": range(1, len(rows) + 1),
-                          "fields": pd.Series([[str(c) for c in row] for row in rows], dtype="object")})
+    frame = pd.DataFrame(
+        {
+            "_row_number": range(1, len(rows) + 1),
+            "fields": pd.Series([[str(c) for c in row] for row in rows], dtype="object"),
+        }
+    )
     con.register("_school_rows", frame)
     try:
-        con.execute(f"insert into {quote_ident(table)} select ?, ?, _row_number, fields::varchar[] "
-                    "from _school_rows", [str(path), sheet])
+        con.execute(
+            f"insert into {quote_ident(table)} select ?, ?, _row_number, fields::varchar[] from _school_rows",
+            [str(path), sheet],
+        )
     finally:
         con.unregister("_school_rows")
 
@@ -419,7 +481,7 @@ def _meta_of_rows(path: Path, rows: list[list[str]]) -> MetaFile | None:
         return None
     keys = [column_key(c) for c in rows[at]]
     out = []
-    for number, row in enumerate(rows[at + 1:], start=at + 2):
+    for number, row in enumerate(rows[at + 1 :], start=at + 2):
         if not any(c.strip() for c in row):
             continue
         record = {k: (row[i].strip() if i < len(row) else "") for i, k in enumerate(keys) if k}
@@ -440,8 +502,11 @@ def meta_companions(path: Path) -> list[Path]:
     if named:
         return named[:1]
     names = {p.name.lower() for p in siblings}
-    orphans = [p for p in siblings if p.name.lower().endswith(".meta.csv")
-               and p.name.lower()[: -len(".meta.csv")] + ".csv" not in names]
+    orphans = [
+        p
+        for p in siblings
+        if p.name.lower().endswith(".meta.csv") and p.name.lower()[: -len(".meta.csv")] + ".csv" not in names
+    ]
     if not orphans:
         return []
     header = {column_key(c) for c in _first_row(path)}
@@ -502,17 +567,22 @@ _COLUMN_PROFILE_SQL = f"""
 """
 
 
-def _roles_by_values(landed: Landed, at: int, keys: list[str], candidates: list[int],
-                     by_name: bool = True) -> tuple[list[int], list[int]]:
+def _roles_by_values(
+    landed: Landed, at: int, keys: list[str], candidates: list[int], by_name: bool = True
+) -> tuple[list[int], list[int]]:
     """(filters, indicators) among ``candidates`` when no metadata says: a column named like a filter
     (``*_type``, ``*_group``, ``age``...) or holding ``Total`` is a filter; one whose values are numbers and
     symbols is an indicator, even with a few stray texts (at most 1% of its cells; they are quarantined).
     The values are profiled in SQL over the landed rows."""
     if not candidates:
         return [], []
-    profiles = {i: rest for i, *rest in landed.con.execute(
-        landed.sql(_COLUMN_PROFILE_SQL),
-        [list(TOTAL_FILTER_VALUES), list(SYMBOLS), candidates, *landed.params, at + 1]).fetchall()}
+    profiles = {
+        i: rest
+        for i, *rest in landed.con.execute(
+            landed.sql(_COLUMN_PROFILE_SQL),
+            [list(TOTAL_FILTER_VALUES), list(SYMBOLS), candidates, *landed.params, at + 1],
+        ).fetchall()
+    }
     filters, indicators = [], []
     for index in candidates:
         cells, texts, numbers, has_total = profiles.get(index, (0, 0, 0, False))
@@ -590,7 +660,8 @@ def _assign_roles(layout: Layout, landed: Landed, candidates: list[int], meta: M
         layout.notes.insert(
             0,
             "no .meta.csv beside the file: roles inferred from the values (filters: "
-            + (", ".join(keys[i] for i in layout.filters) or "none") + f"; {len(layout.indicators)} indicators)",
+            + (", ".join(keys[i] for i in layout.filters) or "none")
+            + f"; {len(layout.indicators)} indicators)",
         )
     else:
         _roles_from_meta(layout, landed, others, meta)
@@ -615,8 +686,12 @@ def _roles_from_meta(layout: Layout, landed: Landed, others: list[int], meta: Me
             layout.filters.append(index)
         elif role == "indicator":
             layout.indicators.append(index)
-            layout.labels[index] = (record.get("label", ""), record.get("indicator_grouping", ""),
-                                    record.get("indicator_unit", ""), record["_row_number"])
+            layout.labels[index] = (
+                record.get("label", ""),
+                record.get("indicator_grouping", ""),
+                record.get("indicator_unit", ""),
+                record["_row_number"],
+            )
         else:
             unlisted.append(index)
     if unlisted:
@@ -638,7 +713,10 @@ _counter = itertools.count()
 
 
 def parse_school_statistics_file(
-    path: Path, source: str, reference: AreaReference, con: duckdb.DuckDBPyConnection | None = None,
+    path: Path,
+    source: str,
+    reference: AreaReference,
+    con: duckdb.DuckDBPyConnection | None = None,
     into: str | None = None,
 ) -> list[ParsedTable]:
     """Every statistics table of a file as rows of ``<source>_values``; FileRejected when the file holds none.
@@ -655,8 +733,9 @@ def parse_school_statistics_file(
             return [_meta_note(path, source)]
         tables: list[ParsedTable] = []
         for name, key, top in tops:
-            tables += _parse_sheet(Landed(con, landing, str(path), key, into), name, top, len(sheets) > 1, meta,
-                                   source, reference)
+            tables += _parse_sheet(
+                Landed(con, landing, str(path), key, into), name, top, len(sheets) > 1, meta, source, reference
+            )
         if not tables:
             raise FileRejected(_not_statistics(con, landing, path, sheets))
         return tables
@@ -664,8 +743,9 @@ def parse_school_statistics_file(
         con.execute(f"drop table if exists {quote_ident(landing)}")
 
 
-def parse_school_statistics_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str,
-                                  reference: AreaReference) -> BatchOutcome:
+def parse_school_statistics_batch(
+    con: duckdb.DuckDBPyConnection, paths: list[Path], source: str, reference: AreaReference
+) -> BatchOutcome:
     """Every new or changed file of a source for :func:`pipelines.lib.ingest.load_source`'s ``batch_parser``:
     each file (with its ``.meta.csv``) parsed by :func:`parse_school_statistics_file` (files of one source
     have different layouts: their columns are recognised from each header), the staged rows of all of them
@@ -673,18 +753,22 @@ def parse_school_statistics_batch(con: duckdb.DuckDBPyConnection, paths: list[Pa
     tag = f"_school_{next(_counter)}_batch"
     staged = values_table(source).name
     outcome = BatchOutcome(staged={staged: tag}, rejections=empty_rejections(con, tag + "_rejections"))
-    con.execute(f"create or replace temp table {quote_ident(tag)} ("
-                + ", ".join(f"{quote_ident(c)} varchar" for c in VALUE_COLUMNS)
-                + ", _file_path varchar, _sheet varchar, _row_number bigint)")
+    con.execute(
+        f"create or replace temp table {quote_ident(tag)} ("
+        + ", ".join(f"{quote_ident(c)} varchar" for c in VALUE_COLUMNS)
+        + ", _file_path varchar, _sheet varchar, _row_number bigint)"
+    )
     for path in paths:
         try:
             tables = parse_school_statistics_file(path, source, reference, con, into=tag)
         except (FileRejected, UnreadableFile) as exc:
             outcome.refused[str(path)] = str(exc)
             continue
-        outcome.read[str(path)] = FileRead(tables=[t.table_name for t in tables],
-                                           rows_read=sum(t.rows_read for t in tables),
-                                           notes=[n for t in tables for n in t.notes])
+        outcome.read[str(path)] = FileRead(
+            tables=[t.table_name for t in tables],
+            rows_read=sum(t.rows_read for t in tables),
+            notes=[n for t in tables for n in t.notes],
+        )
         for table in tables:
             _gather(con, outcome, str(path), table)
     return outcome
@@ -694,19 +778,29 @@ def _gather(con, outcome: BatchOutcome, file_path: str, table: ParsedTable) -> N
     """One parsed table's staged rows and quarantine entries into the batch's tables."""
     target = quote_ident(outcome.staged[table.table_name])
     if isinstance(table.frame, StagedRelation):
-        con.execute(f"insert into {target} select {', '.join(quote_ident(c) for c in VALUE_COLUMNS)}, ?, ?, "
-                    f"_row_number from {quote_ident(table.frame.table)}", [file_path, table.sheet])
+        con.execute(
+            f"insert into {target} select {', '.join(quote_ident(c) for c in VALUE_COLUMNS)}, ?, ?, "
+            f"_row_number from {quote_ident(table.frame.table)}",
+            [file_path, table.sheet],
+        )
         con.execute(f"drop table {quote_ident(table.frame.table)}")
     if table.rejections:
-        frame = pd.DataFrame({
-            "row_number": pd.Series([r.row_number for r in table.rejections], dtype="Int64"),
-            **{name: pd.Series([getattr(r, attribute) for r in table.rejections], dtype="object")
-               for name, attribute in (("column_name", "column"), ("value", "value"), ("reason", "reason"))},
-        })
+        frame = pd.DataFrame(
+            {
+                "row_number": pd.Series([r.row_number for r in table.rejections], dtype="Int64"),
+                **{
+                    name: pd.Series([getattr(r, attribute) for r in table.rejections], dtype="object")
+                    for name, attribute in (("column_name", "column"), ("value", "value"), ("reason", "reason"))
+                },
+            }
+        )
         con.register("_school_rejections", frame)
         try:
-            con.execute(f"insert into {quote_ident(outcome.rejections)} select ?, row_number, column_name, value, "
-                        "reason, ? from _school_rejections", [file_path, table.table_name])
+            con.execute(
+                f"insert into {quote_ident(outcome.rejections)} select ?, row_number, column_name, value, "
+                "reason, ? from _school_rejections",
+                [file_path, table.table_name],
+            )
         finally:
             con.unregister("_school_rejections")
 
@@ -729,8 +823,15 @@ def _not_statistics(con, landing: str, path: Path, sheets: list[tuple[str, str |
     )
 
 
-def _parse_sheet(landed: Landed, name: str, top: list[list[str]], several: bool, meta: MetaFile | None,
-                 source: str, reference: AreaReference) -> list[ParsedTable]:
+def _parse_sheet(
+    landed: Landed,
+    name: str,
+    top: list[list[str]],
+    several: bool,
+    meta: MetaFile | None,
+    source: str,
+    reference: AreaReference,
+) -> list[ParsedTable]:
     """The statistics table of one landed sheet (none when its header is not one)."""
     layout = _layout(top, meta, landed)
     if layout is None:
@@ -756,7 +857,7 @@ def _parse_sheet(landed: Landed, name: str, top: list[list[str]], several: bool,
 def _find_coverage(layout: Layout, rows: list[list[str]], sheet: str | None, path: Path) -> None:
     """The part of the pupils the file covers when no column says so (title, sheet or file name, meta labels,
     indicator names), noted in the load log; its breakdown pairs are added to every row."""
-    title = [" ".join(c.strip() for c in row if c.strip()) for row in rows[:layout.header_index]]
+    title = [" ".join(c.strip() for c in row if c.strip()) for row in rows[: layout.header_index]]
     title = [t for t in title if t]
     labels = [layout.labels[i][0] for i in layout.indicators if layout.labels.get(i, ("",))[0]]
     if len(labels) < len(layout.indicators):
@@ -779,12 +880,14 @@ def _meta_note(path: Path, source: str) -> ParsedTable:
     indicators = [r for r in records if (r.get("col_type") or "").lower() == "indicator"]
     data_name = path.name[: -len(".meta.csv")] + ".csv" if path.name.lower().endswith(".meta.csv") else None
     data_file = next((p for p in path.parent.glob("*") if data_name and p.name.lower() == data_name.lower()), None)
-    used = f"used with its data file {data_file.name}" if data_file else (
-        f"no data file {data_name or '<name>.csv'} beside it, so it is not used")
+    used = (
+        f"used with its data file {data_file.name}"
+        if data_file
+        else (f"no data file {data_name or '<name>.csv'} beside it, so it is not used")
+    )
     table = ParsedTable(values_table(source).name, rows_read=0)
     table.notes.append(
-        f"EES metadata file, not data: {used} (filters: {', '.join(filters) or 'none'}; "
-        f"{len(indicators)} indicators)"
+        f"EES metadata file, not data: {used} (filters: {', '.join(filters) or 'none'}; {len(indicators)} indicators)"
     )
     return table
 
@@ -823,8 +926,9 @@ def _width(layout: Layout) -> int:
 def _row_shapes(landed: Landed, tag: str, layout: Layout) -> int:
     """The shapes table ``<tag>_s`` of the sheet's data rows; returns how many are not blank (rows read)."""
     width = _width(layout)
-    landed.con.execute(landed.sql(_ROW_SHAPES_SQL, shapes=tag + "_s"),
-                       [width, width, *landed.params, layout.header_index + 1])
+    landed.con.execute(
+        landed.sql(_ROW_SHAPES_SQL, shapes=tag + "_s"), [width, width, *landed.params, layout.header_index + 1]
+    )
     return landed.con.execute(f"select count(*) filter (where not blank) from {quote_ident(tag + '_s')}").fetchone()[0]
 
 
@@ -841,19 +945,28 @@ def _land_wide(landed: Landed, tag: str, layout: Layout) -> None:
     NULL gives ''), key and filter cells trimmed, indicator cells as published."""
     declared = _declared(layout)
     keys = {*KEY_COLUMNS, *(c for c in declared if c.startswith("f"))}
-    columns = ", ".join(f"trim(coalesce(fields[?], ''), {_BLANKS}) as {quote_ident(c)}" if c in keys
-                        else f"fields[?] as {quote_ident(c)}" for c in declared)
+    columns = ", ".join(
+        f"trim(coalesce(fields[?], ''), {_BLANKS}) as {quote_ident(c)}"
+        if c in keys
+        else f"fields[?] as {quote_ident(c)}"
+        for c in declared
+    )
     positions = [None if i is None else i + 1 for i in declared.values()]
-    landed.con.execute(_WIDE_SQL.format(wide=quote_ident(tag + "_t"), shapes=quote_ident(tag + "_s"),
-                                        columns=columns), [*positions, _width(layout)])
+    landed.con.execute(
+        _WIDE_SQL.format(wide=quote_ident(tag + "_t"), shapes=quote_ident(tag + "_s"), columns=columns),
+        [*positions, _width(layout)],
+    )
 
 
-def _parse_table(landed: Landed, tag: str, layout: Layout, source: str, reference: AreaReference,
-                 sheet: str | None, rows_read: int) -> ParsedTable:
+def _parse_table(
+    landed: Landed, tag: str, layout: Layout, source: str, reference: AreaReference, sheet: str | None, rows_read: int
+) -> ParsedTable:
     con = landed.con
     width = _width(layout)
-    rejections = [Rejection(n, None, None, reason) for n, reason in con.execute(
-        landed.sql(_RAGGED_SQL, shapes=tag + "_s"), [width, width]).fetchall()]
+    rejections = [
+        Rejection(n, None, None, reason)
+        for n, reason in con.execute(landed.sql(_RAGGED_SQL, shapes=tag + "_s"), [width, width]).fetchall()
+    ]
     _land_wide(landed, tag, layout)
     con.execute(f"drop table {quote_ident(tag + '_s')}")
     into = (landed.into, landed.file, sheet) if landed.into else None
@@ -875,30 +988,56 @@ def _resolve_keys(keys: list[tuple], layout: Layout, reference: AreaReference) -
         try:
             ti_used = ti if "ti" in layout.standard else ("Academic year" if len(tp.strip()) == 6 else "")
             info = parse_period(tp, ti_used)
-            record.update(time_period=str(info.period.time_period), period_label=info.period.label,
-                          time_identifier=ti_used, extra_key=info.extra_pair[0] if info.extra_pair else None,
-                          extra_value=info.extra_pair[1] if info.extra_pair else None)
+            record.update(
+                time_period=str(info.period.time_period),
+                period_label=info.period.label,
+                time_identifier=ti_used,
+                extra_key=info.extra_pair[0] if info.extra_pair else None,
+                extra_value=info.extra_pair[1] if info.extra_pair else None,
+            )
             level = LEVELS.get(" ".join(gl.lower().split()))
             if level is None:
                 raise AreaError(
-                    "geographic_level", gl,
+                    "geographic_level",
+                    gl,
                     f"geographic level {gl!r} is not kept by this warehouse (only National, Regional and Local "
                     "authority rows are); the row is not loaded",
                 )
             area = _area(level, cc, cn, rc, rn, olc, nlc, ln, info.period, layout, reference)
-            record.update(geography_level=area.geography_level, area_code=area.area_code,
-                          area_name=area.area_name, la_code=area.la_code, area_region_code=area.region_code,
-                          is_london_subregion="true" if area.is_london_subregion else "false",
-                          reject_column=None, reject_value=None, reject_reason=None)
+            record.update(
+                geography_level=area.geography_level,
+                area_code=area.area_code,
+                area_name=area.area_name,
+                la_code=area.la_code,
+                area_region_code=area.region_code,
+                is_london_subregion="true" if area.is_london_subregion else "false",
+                reject_column=None,
+                reject_value=None,
+                reject_reason=None,
+            )
         except AreaError as exc:
             record.update(reject_column=exc.column, reject_value=exc.value, reject_reason=exc.reason)
         except ValueError as exc:
             column = "year" if layout.kind == "pre_ees" else "time_period"
             record.update(reject_column=column, reject_value=tp, reject_reason=str(exc))
         out.append(record)
-    columns = [*KEY_COLUMNS, "time_period", "period_label", "time_identifier", "extra_key", "extra_value",
-               "geography_level", "area_code", "area_name", "la_code", "area_region_code", "is_london_subregion",
-               "reject_column", "reject_value", "reject_reason"]
+    columns = [
+        *KEY_COLUMNS,
+        "time_period",
+        "period_label",
+        "time_identifier",
+        "extra_key",
+        "extra_value",
+        "geography_level",
+        "area_code",
+        "area_name",
+        "la_code",
+        "area_region_code",
+        "is_london_subregion",
+        "reject_column",
+        "reject_value",
+        "reject_reason",
+    ]
     return pd.DataFrame({c: pd.Series([r.get(c) for r in out], dtype="object") for c in columns})
 
 
@@ -912,8 +1051,9 @@ def _area(level, cc, cn, rc, rn, olc, nlc, ln, period, layout: Layout, reference
             try:
                 return reference.resolve_region(rc, ln)
             except AreaError as exc:
-                raise AreaError("la_name" if exc.column == "region_name" else exc.column, exc.value,
-                                exc.reason) from None
+                raise AreaError(
+                    "la_name" if exc.column == "region_name" else exc.column, exc.value, exc.reason
+                ) from None
         return reference.resolve_region(rc, rn)
     return reference.resolve_la(olc, nlc, ln, period)
 
@@ -930,11 +1070,14 @@ def _resolve_breakdowns(combos: list[tuple], layout: Layout) -> pd.DataFrame:
             pairs.append((extra_key if extra_key not in used else "time_identifier", extra_value))
         harmonised, published = breakdown_text(pairs)
         out.append([extra_key, extra_value, *values, harmonised, published])
-    columns = ["extra_key", "extra_value", *(f"f{n}" for n in range(len(filter_names))), "breakdown",
-               "breakdown_published"]
+    columns = [
+        "extra_key",
+        "extra_value",
+        *(f"f{n}" for n in range(len(filter_names))),
+        "breakdown",
+        "breakdown_published",
+    ]
     return pd.DataFrame({c: pd.Series([r[i] for r in out], dtype="object") for i, c in enumerate(columns)})
-
-
 
 
 def period_end_year(time_period: int) -> int:
@@ -992,8 +1135,10 @@ def _resolve_rows(con, tag: str, layout: Layout, reference: AreaReference) -> li
     con.register(f"{tag}_b", _resolve_breakdowns(combos, layout))
     filter_join = "".join(f" and b.{quote_ident(f)} = t.{quote_ident(f)}" for f in filters)
     con.execute(_ROWS_SQL.format(**names, keys=_using(KEY_COLUMNS), filter_join=filter_join))
-    return [Rejection(n, column, value, reason)
-            for n, column, value, reason in con.execute(_ROW_REJECTIONS_SQL.format(**names)).fetchall()]
+    return [
+        Rejection(n, column, value, reason)
+        for n, column, value, reason in con.execute(_ROW_REJECTIONS_SQL.format(**names)).fetchall()
+    ]
 
 
 # The indicator cells of the rows kept (resolved and not a repeat), one row per cell, trimmed.
@@ -1008,8 +1153,9 @@ _VINTAGE_SQL = """
     select (select coalesce(bool_or(lower(raw) = 'c'), false) from {u}),
            (select max(cast(time_period as integer)) from {r} where reject_reason is null)
 """
-LEGACY_NOTE = ("legacy symbols: no 'c' anywhere and the latest period ends before 2020, so 'x' is read as "
-               "suppressed (status c)")
+LEGACY_NOTE = (
+    "legacy symbols: no 'c' anywhere and the latest period ends before 2020, so 'x' is read as suppressed (status c)"
+)
 CURRENT_NOTE = "current symbols: 'x' is read as not available (status x)"
 
 
@@ -1029,14 +1175,19 @@ def _register_indicators(con, tag: str, layout: Layout) -> None:
     """``<tag>_i``: each indicator column (v0..) with its name, kind, label, grouping and unit."""
     names = [layout.keys[i] for i in layout.indicators]
     labels = [layout.labels.get(i, ("", "", "", 0)) for i in layout.indicators]
-    con.register(f"{tag}_i", pd.DataFrame({
-        "ind": pd.Series([f"v{n}" for n in range(len(names))], dtype="object"),
-        "indicator": pd.Series(names, dtype="object"),
-        "kind": pd.Series([indicator_kind(n, lab[2]) for n, lab in zip(names, labels)], dtype="object"),
-        "indicator_label": pd.Series([lab[0] or None for lab in labels], dtype="object"),
-        "indicator_grouping": pd.Series([lab[1] or None for lab in labels], dtype="object"),
-        "indicator_unit": pd.Series([lab[2] or None for lab in labels], dtype="object"),
-    }))
+    con.register(
+        f"{tag}_i",
+        pd.DataFrame(
+            {
+                "ind": pd.Series([f"v{n}" for n in range(len(names))], dtype="object"),
+                "indicator": pd.Series(names, dtype="object"),
+                "kind": pd.Series([indicator_kind(n, lab[2]) for n, lab in zip(names, labels)], dtype="object"),
+                "indicator_label": pd.Series([lab[0] or None for lab in labels], dtype="object"),
+                "indicator_grouping": pd.Series([lab[1] or None for lab in labels], dtype="object"),
+                "indicator_unit": pd.Series([lab[2] or None for lab in labels], dtype="object"),
+            }
+        ),
+    )
 
 
 # Each cell as a symbol (parameter 1: the symbols), a number, or the problem that quarantines it.
@@ -1076,8 +1227,10 @@ def _check_cells(con, tag: str) -> list[Rejection]:
     """``<tag>_c``: every cell checked; returns the cells quarantined."""
     names = _tables(tag, "u", "i", "c")
     con.execute(_CELLS_SQL.format(**names), [list(SYMBOLS)])
-    return [Rejection(n, indicator, raw, problem)
-            for n, indicator, raw, problem in con.execute(_CELL_REJECTIONS_SQL.format(**names)).fetchall()]
+    return [
+        Rejection(n, indicator, raw, problem)
+        for n, indicator, raw, problem in con.execute(_CELL_REJECTIONS_SQL.format(**names)).fetchall()
+    ]
 
 
 # The raw table's rows. Parameters: the file layout, the status of 'x' (by vintage), the symbols and their
@@ -1103,16 +1256,20 @@ _STAGED_SELECT = """
 """
 _CREATE_STAGED_SQL = "create or replace temp table {out} as " + _STAGED_SELECT
 # In a batch, straight into the batch's table (parameters: the file and sheet, then those of the select).
-_INSERT_STAGED_SQL = ("insert into {into} by name select s.*, ?::varchar as _file_path, ?::varchar as _sheet from ("
-                      + _STAGED_SELECT + ") as s")
+_INSERT_STAGED_SQL = (
+    "insert into {into} by name select s.*, ?::varchar as _file_path, ?::varchar as _sheet from ("
+    + _STAGED_SELECT
+    + ") as s"
+)
 _LOADED_SQL = """
     select count(distinct _row_number) filter (where problem is null),
         count(*) filter (where problem is null and kind = 'count' and number <> floor(number)) from {c}
 """
 
 
-def _write_staged(con, tag: str, layout: Layout, legacy: bool,
-                  into: tuple[str, str, str | None] | None) -> tuple[str | None, int, int]:
+def _write_staged(
+    con, tag: str, layout: Layout, legacy: bool, into: tuple[str, str, str | None] | None
+) -> tuple[str | None, int, int]:
     """The raw table's rows as ``<tag>_out``, or inserted into the batch's table ``into`` (table, file, sheet);
     returns the table staged (None in a batch), the rows loaded and the count cells not whole numbers."""
     names = _tables(tag, "c", "r", "out")
@@ -1141,6 +1298,8 @@ def _stage(con, tag: str, layout: Layout, reference: AreaReference, into: tuple[
             with contextlib.suppress(Exception):  # not registered when an earlier step failed
                 con.unregister(f"{tag}_{suffix}")
     if fractional:
-        vintage += (f"; {fractional} count cell(s) are not whole numbers (DfE apportioned some counts, e.g. pupils "
-                    "excluded for several reasons): loaded as published")
+        vintage += (
+            f"; {fractional} count cell(s) are not whole numbers (DfE apportioned some counts, e.g. pupils "
+            "excluded for several reasons): loaded as published"
+        )
     return staged, loaded, cell_rejections, row_rejections, vintage

@@ -117,7 +117,8 @@ class CodeSpan:
 
     def valid_in(self, year: int) -> bool:
         return (self.first_year is None or year >= self.first_year) and (
-            self.last_year is None or year <= self.last_year)
+            self.last_year is None or year <= self.last_year
+        )
 
 
 def season(year: int) -> str:
@@ -134,8 +135,9 @@ def load_code_lists(path: Path = CODE_LISTS_FILE) -> dict[str, dict[str, CodeSpa
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             years = [int(row[c]) if row[c].strip() else None for c in ("first_year", "last_year")]
-            lists.setdefault(row["list"], {})[row["code"]] = CodeSpan(row["code"], *years, row["label"],
-                                                                        row["dfe_source"])
+            lists.setdefault(row["list"], {})[row["code"]] = CodeSpan(
+                row["code"], *years, row["label"], row["dfe_source"]
+            )
     return lists
 
 
@@ -158,8 +160,10 @@ def code_list_table() -> str:
     for name, (rule, label) in LIST_RULES.items():
         spans = CODE_LISTS[name].values()
         always = ", ".join(s.code for s in spans if s.first_year is None and s.last_year is None) or "-"
-        dated = "; ".join(f"`{s.code}` {_years(s)}" for s in spans
-                          if s.first_year is not None or s.last_year is not None) or "-"
+        dated = (
+            "; ".join(f"`{s.code}` {_years(s)}" for s in spans if s.first_year is not None or s.last_year is not None)
+            or "-"
+        )
         lines.append(f"| `{name}` {label} ({rule}) | {always} | {dated} |")
     return "\n".join(lines)
 
@@ -171,19 +175,39 @@ def _years(span: CodeSpan) -> str:
 
 
 RNE_CODES, LS_CODES, CIN_CODES, PLACE_CODES, REC_CODES = (
-    all_codes(name) for name in ("RNE", "LS", "CIN", "PLACE", "REC"))
+    all_codes(name) for name in ("RNE", "LS", "CIN", "PLACE", "REC")
+)
 
 
 # --- raw tables (text, lower-case DfE names; the clear CHILD, UPN and postcodes are not among them) ---------
 CONTEXT_COLUMNS = ("la_code", "collection_year", "child_key")
-HEADER_TABLE = RawTable("ssda903_header", (*CONTEXT_COLUMNS, "sex", "birth_month", "ethnic", "mother",
-                                           "mc_birth_month"))
-EPISODES_TABLE = RawTable("ssda903_episodes", (*CONTEXT_COLUMNS, "decom", "rne", "ls", "cin", "place",
-                                               "place_provider", "dec", "rec", "reason_place_change", "urn"))
-AD1_TABLE = RawTable("ssda903_ad1", (*CONTEXT_COLUMNS, "birth_month", "date_int", "date_match", "foster_care",
-                                     "nb_adoptr", "sex_adoptr", "ls_adoptr"))
-PLACED_ADOPTION_TABLE = RawTable("ssda903_placed_adoption", (*CONTEXT_COLUMNS, "birth_month", "date_placed",
-                                                             "date_placed_ceased", "reason_placed_ceased"))
+HEADER_TABLE = RawTable(
+    "ssda903_header", (*CONTEXT_COLUMNS, "sex", "birth_month", "ethnic", "mother", "mc_birth_month")
+)
+EPISODES_TABLE = RawTable(
+    "ssda903_episodes",
+    (
+        *CONTEXT_COLUMNS,
+        "decom",
+        "rne",
+        "ls",
+        "cin",
+        "place",
+        "place_provider",
+        "dec",
+        "rec",
+        "reason_place_change",
+        "urn",
+    ),
+)
+AD1_TABLE = RawTable(
+    "ssda903_ad1",
+    (*CONTEXT_COLUMNS, "birth_month", "date_int", "date_match", "foster_care", "nb_adoptr", "sex_adoptr", "ls_adoptr"),
+)
+PLACED_ADOPTION_TABLE = RawTable(
+    "ssda903_placed_adoption",
+    (*CONTEXT_COLUMNS, "birth_month", "date_placed", "date_placed_ceased", "reason_placed_ceased"),
+)
 TABLES = (HEADER_TABLE, EPISODES_TABLE, AD1_TABLE, PLACED_ADOPTION_TABLE)
 
 
@@ -202,11 +226,19 @@ def _sig(*names: str) -> frozenset[str]:
 
 
 USED_SPECS = (
-    TableSpec("Episodes", (_sig("CHILD", "DECOM"), _sig("CHILD", "RNE", "LS"), _sig("CHILD", "REC", "DEC")), ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "DEC", "REC"),
-              EPISODES_TABLE),
+    TableSpec(
+        "Episodes",
+        (_sig("CHILD", "DECOM"), _sig("CHILD", "RNE", "LS"), _sig("CHILD", "REC", "DEC")),
+        ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "DEC", "REC"),
+        EPISODES_TABLE,
+    ),
     TableSpec("Header", (_sig("CHILD", "ETHNIC"), _sig("CHILD", "UPN")), ("CHILD", "SEX", "DOB"), HEADER_TABLE),
-    TableSpec("AD1", (_sig("CHILD", "DATE_MATCH"), _sig("CHILD", "DATE_INT"), _sig("CHILD", "FOSTER_CARE")),
-              ("CHILD", "DATE_MATCH", "FOSTER_CARE"), AD1_TABLE),
+    TableSpec(
+        "AD1",
+        (_sig("CHILD", "DATE_MATCH"), _sig("CHILD", "DATE_INT"), _sig("CHILD", "FOSTER_CARE")),
+        ("CHILD", "DATE_MATCH", "FOSTER_CARE"),
+        AD1_TABLE,
+    ),
     TableSpec("PlacedAdoption", (_sig("CHILD", "DATE_PLACED"),), ("CHILD", "DATE_PLACED"), PLACED_ADOPTION_TABLE),
 )
 IGNORED_SPECS = (
@@ -219,11 +251,51 @@ IGNORED_SPECS = (
     TableSpec("SW_Episodes", (_sig("CHILD", "SW_ID"), _sig("CHILD", "SW_DECOM")), (), None),
 )
 KNOWN_COLUMNS = {
-    "CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB", "DECOM", "RNE", "LS", "CIN", "PLACE", "PL",
-    "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", "DATE_INT",
-    "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR", "DATE_PLACED", "DATE_PLACED_CEASED",
-    "REASON_PLACED_CEASED", "REVIEW", "REVIEW_CODE", "DUC", "PREV_PERM", "LA_PERM", "DATE_PERM", "MISSING",
-    "MIS_START", "MIS_END", "IN_TOUCH", "ACTIV", "ACCOM", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK",
+    "CHILD",
+    "SEX",
+    "DOB",
+    "ETHNIC",
+    "UPN",
+    "MOTHER",
+    "MC_DOB",
+    "DECOM",
+    "RNE",
+    "LS",
+    "CIN",
+    "PLACE",
+    "PL",
+    "PLACE_PROVIDER",
+    "DEC",
+    "REC",
+    "REASON_PLACE_CHANGE",
+    "HOME_POST",
+    "PL_POST",
+    "URN",
+    "DATE_INT",
+    "DATE_MATCH",
+    "FOSTER_CARE",
+    "NB_ADOPTR",
+    "SEX_ADOPTR",
+    "LS_ADOPTR",
+    "DATE_PLACED",
+    "DATE_PLACED_CEASED",
+    "REASON_PLACED_CEASED",
+    "REVIEW",
+    "REVIEW_CODE",
+    "DUC",
+    "PREV_PERM",
+    "LA_PERM",
+    "DATE_PERM",
+    "MISSING",
+    "MIS_START",
+    "MIS_END",
+    "IN_TOUCH",
+    "ACTIV",
+    "ACCOM",
+    "SDQ_SCORE",
+    "SDQ_REASON",
+    "CONVICTED",
+    "HEALTH_CHECK",
 }
 ALIASES = {"PL": "PLACE", "CHILDID": "CHILD"}
 
@@ -269,19 +341,27 @@ def return_context(path: Path, root: Path, home_la: str, known_las: Iterable[str
             if la_code != home_la and known_las is not None and la_code not in set(known_las):
                 raise FileRejected(
                     f"folder '{la_code}' is not a DfE LA code in the reference LA list: put another LA's returns "
-                    "in raw/ssda903/<la_code>/<YYYY>/ with its 3-digit DfE code")
+                    "in raw/ssda903/<la_code>/<YYYY>/ with its 3-digit DfE code"
+                )
             return ReturnContext(la_code=la_code, collection_year=year)
     raise FileRejected(
         "the file is not in a year folder: put each SSDA903 return in raw/ssda903/<YYYY>/ (YYYY = the year "
-        "ending 31 March, e.g. 2018 for 2017-18), or raw/ssda903/<la_code>/<YYYY>/ for another LA")
+        "ending 31 March, e.g. 2018 for 2017-18), or raw/ssda903/<la_code>/<YYYY>/ for another LA"
+    )
 
 
 # --------------------------------------------------------------------------------------------------------
 # The row rules, in SQL over the landed text (one landing table for CSV, workbook sheets and XML)
 # --------------------------------------------------------------------------------------------------------
 # DfE rule that a date column is a valid date (where the validator has one)
-DATE_RULES = {"DECOM": "141", "DEC": "147", "DATE_INT": "112", "DATE_MATCH": "113", "DATE_PLACED": "115",
-              "DATE_PLACED_CEASED": "116"}
+DATE_RULES = {
+    "DECOM": "141",
+    "DEC": "147",
+    "DATE_INT": "112",
+    "DATE_MATCH": "113",
+    "DATE_PLACED": "115",
+    "DATE_PLACED_CEASED": "116",
+}
 RULE_217_FROM = "2015-04-01"  # DfE rule 217 applies to episodes beginning on or after 1 April 2015
 RULE_217_RNE = ("S", "T", "U")  # RNE a placement with the current foster carers may begin with
 CONTINUATION_RNE = ("P", "L", "T", "U", "B")
@@ -316,14 +396,34 @@ def _columns(*specs: str) -> tuple[Column, ...]:
 
 # table -> the DfE columns it reads (in the order their rules are checked)
 SOURCE_SPECS = {
-    EPISODES_TABLE.name: _columns("CHILD:child", "DECOM:date!", "DEC:date", "RNE:list!", "LS:list!", "CIN:list!",
-                                  "PLACE:list!", "REC:list", "PLACE_PROVIDER:list", "REASON_PLACE_CHANGE:list",
-                                  "URN:text", "PL_POST:upper"),
+    EPISODES_TABLE.name: _columns(
+        "CHILD:child",
+        "DECOM:date!",
+        "DEC:date",
+        "RNE:list!",
+        "LS:list!",
+        "CIN:list!",
+        "PLACE:list!",
+        "REC:list",
+        "PLACE_PROVIDER:list",
+        "REASON_PLACE_CHANGE:list",
+        "URN:text",
+        "PL_POST:upper",
+    ),
     HEADER_TABLE.name: _columns("CHILD:child", "SEX:text", "DOB:date!", "ETHNIC:upper", "MOTHER:text", "MC_DOB:date"),
-    AD1_TABLE.name: _columns("CHILD:child", "DOB:date", "DATE_INT:date", "DATE_MATCH:date", "FOSTER_CARE:flag",
-                             "NB_ADOPTR:list", "SEX_ADOPTR:list", "LS_ADOPTR:list"),
-    PLACED_ADOPTION_TABLE.name: _columns("CHILD:child", "DOB:date", "DATE_PLACED:date!", "DATE_PLACED_CEASED:date",
-                                         "REASON_PLACED_CEASED:list"),
+    AD1_TABLE.name: _columns(
+        "CHILD:child",
+        "DOB:date",
+        "DATE_INT:date",
+        "DATE_MATCH:date",
+        "FOSTER_CARE:flag",
+        "NB_ADOPTR:list",
+        "SEX_ADOPTR:list",
+        "LS_ADOPTR:list",
+    ),
+    PLACED_ADOPTION_TABLE.name: _columns(
+        "CHILD:child", "DOB:date", "DATE_PLACED:date!", "DATE_PLACED_CEASED:date", "REASON_PLACED_CEASED:list"
+    ),
 }
 SOURCE_COLUMNS = {table: tuple(c.name for c in columns) for table, columns in SOURCE_SPECS.items()}
 # table -> (the columns a row may not repeat in a file, what a repeat is called)
@@ -389,18 +489,47 @@ def create_rule_tables(con) -> None:
     for statement in MACROS_SQL.split(";\n"):
         if statement.strip():
             con.execute(statement)
-    con.execute(CONSTANTS_SQL, [list(ADOPTED_REC), list(ALL_ADOPTION_PLACEMENTS), list(WITH_CURRENT_FOSTER_CARERS),
-                                list(RULE_217_RNE), RULE_217_FROM, list(CONTINUATION_RNE)])
-    rows = [(name, span.code, span.first_year, span.last_year, n)
-            for name, spans in CODE_LISTS.items() for n, span in enumerate(spans.values())]
-    _table_of(con, "_s903_codes", {"list": "varchar", "code": "varchar", "first_year": "integer",
-                                   "last_year": "integer", "ordinal": "integer"}, rows)
-    _table_of(con, "_s903_list_rules", {"list": "varchar", "rule": "varchar", "label": "varchar"},
-              [(name, rule, label) for name, (rule, label) in LIST_RULES.items()])
+    con.execute(
+        CONSTANTS_SQL,
+        [
+            list(ADOPTED_REC),
+            list(ALL_ADOPTION_PLACEMENTS),
+            list(WITH_CURRENT_FOSTER_CARERS),
+            list(RULE_217_RNE),
+            RULE_217_FROM,
+            list(CONTINUATION_RNE),
+        ],
+    )
+    rows = [
+        (name, span.code, span.first_year, span.last_year, n)
+        for name, spans in CODE_LISTS.items()
+        for n, span in enumerate(spans.values())
+    ]
+    _table_of(
+        con,
+        "_s903_codes",
+        {"list": "varchar", "code": "varchar", "first_year": "integer", "last_year": "integer", "ordinal": "integer"},
+        rows,
+    )
+    _table_of(
+        con,
+        "_s903_list_rules",
+        {"list": "varchar", "rule": "varchar", "label": "varchar"},
+        [(name, rule, label) for name, (rule, label) in LIST_RULES.items()],
+    )
     _table_of(con, "_s903_flags", {"word": "varchar", "flag": "varchar"}, list(FLAG_WORDS.items()))
-    _table_of(con, "_s903_rne_changes", {"rne": "varchar", "rule": "varchar", "ls_changes": "boolean",
-                                         "placement_changes": "boolean", "said": "varchar"},
-              [(code, *spec) for code, spec in RNE_CHANGES.items()])
+    _table_of(
+        con,
+        "_s903_rne_changes",
+        {
+            "rne": "varchar",
+            "rule": "varchar",
+            "ls_changes": "boolean",
+            "placement_changes": "boolean",
+            "said": "varchar",
+        },
+        [(code, *spec) for code, spec in RNE_CHANGES.items()],
+    )
 
 
 def _table_of(con, table: str, columns: dict[str, str], rows: list[tuple]) -> None:
@@ -429,55 +558,91 @@ def _column_checks(column: Column) -> list[Check]:
     """The rules of one column, as :class:`Check` (a blank CHILD; a date; a code of a DfE list; a flag)."""
     name, x = column.name, column.sql
     if column.kind == "child":
-        return [Check(name, "t.t_child is null", reason="?",
-                      params=("CHILD (the child's identifier) is blank; every row needs it",))]
+        return [
+            Check(
+                name,
+                "t.t_child is null",
+                reason="?",
+                params=("CHILD (the child's identifier) is blank; every row needs it",),
+            )
+        ]
     checks = []
     if column.kind == "date":
         cite = f"DfE rule {DATE_RULES[name]}: " if name in DATE_RULES else ""
         if column.required:
-            checks.append(Check(name, f"t.t_{x} is null", reason="?",
-                                params=(f"{cite}{name} is blank; it is required",)))
-        checks.append(Check(name, f"t.t_{x} is not null and t.{x} is null", f"t.t_{x}",
-                            f"? || t.e_{x}", (f"{cite}{name}: ",)))
+            checks.append(
+                Check(name, f"t.t_{x} is null", reason="?", params=(f"{cite}{name} is blank; it is required",))
+            )
+        checks.append(
+            Check(name, f"t.t_{x} is not null and t.{x} is null", f"t.t_{x}", f"? || t.e_{x}", (f"{cite}{name}: ",))
+        )
     elif column.kind in ("list", "flag"):
         rule, label = LIST_RULES[name]
         if column.required:
-            checks.append(Check(name, f"t.t_{x} is null", reason="?",
-                                params=(f"DfE rule {rule}: {name} ({label}) is blank; it is required",)))
+            checks.append(
+                Check(
+                    name,
+                    f"t.t_{x} is null",
+                    reason="?",
+                    params=(f"DfE rule {rule}: {name} ({label}) is blank; it is required",),
+                )
+            )
         code = f"upper(t.t_{x})"
         if column.kind == "flag":
             code = f"t.f_{x}"
-            words = (f"DfE rule {rule}: {name} '",
-                     f"' is not a flag ({label}): write 0 or 1 (also read: TRUE/FALSE, Y/N, Yes/No)")
-            checks.append(Check(name, f"t.t_{x} is not null and t.f_{x} is null", f"t.r_{x}", f"? || t.t_{x} || ?",
-                                words))
+            words = (
+                f"DfE rule {rule}: {name} '",
+                f"' is not a flag ({label}): write 0 or 1 (also read: TRUE/FALSE, Y/N, Yes/No)",
+            )
+            checks.append(
+                Check(name, f"t.t_{x} is not null and t.f_{x} is null", f"t.r_{x}", f"? || t.t_{x} || ?", words)
+            )
         checks.append(Check(name, f"{code} is not null and t.{x} is null", f"t.r_{x}", code_list=name, code=code))
     return checks
 
 
 EPISODE_CHECKS = (
-    Check("DEC", "t.decom is not null and t.dec is not null and t.dec < t.decom", "t.r_dec",
-          "'DfE rule 356: DEC ' || s903_strip(t.r_dec) || ' is before DECOM ' || s903_strip(t.r_decom) || ': an '"
-          " || 'episode cannot end before it starts; correct either date'"),
-    Check("REC", "t.dec is not null and t.t_rec is null", "null",
-          "'DfE rule 148: REC is blank although the episode ended (DEC ' || s903_strip(t.r_dec) || '): give the '"
-          " || 'reason the episode ceased (X1 if a new episode began the same day)'"),
-    Check("REC", "t.dec is not null and list_contains(k.adopted_rec, t.rec) and t.place is not null "
-                 "and not list_contains(k.adoption_places, t.place)", "t.r_rec",
-          "'DfE rule 390: REC ' || t.rec || ' (adopted) ends an episode whose placement ' || t.place || ' is not an '"
-          " || 'adoption placement (' || array_to_string(k.adoption_places, ', ') || '): a child is adopted from a '"
-          " || 'placement for adoption; correct PLACE or REC'"),
-    Check("RNE", "list_contains(k.with_carers, t.place) and t.rne is not null and not list_contains(k.rule_217_rne, "
-                 "t.rne) and t.decom is not null and t.decom >= k.rule_217_from", "t.r_rne",
-          "'DfE rule 217: PLACE ' || t.place || ' (placed for adoption with the current foster carers) begins with '"
-          " || 'RNE ' || t.rne || ', which says the carers changed: it must be S, T or U (same carers); correct RNE '"
-          " || 'or PLACE'"),
+    Check(
+        "DEC",
+        "t.decom is not null and t.dec is not null and t.dec < t.decom",
+        "t.r_dec",
+        "'DfE rule 356: DEC ' || s903_strip(t.r_dec) || ' is before DECOM ' || s903_strip(t.r_decom) || ': an '"
+        " || 'episode cannot end before it starts; correct either date'",
+    ),
+    Check(
+        "REC",
+        "t.dec is not null and t.t_rec is null",
+        "null",
+        "'DfE rule 148: REC is blank although the episode ended (DEC ' || s903_strip(t.r_dec) || '): give the '"
+        " || 'reason the episode ceased (X1 if a new episode began the same day)'",
+    ),
+    Check(
+        "REC",
+        "t.dec is not null and list_contains(k.adopted_rec, t.rec) and t.place is not null "
+        "and not list_contains(k.adoption_places, t.place)",
+        "t.r_rec",
+        "'DfE rule 390: REC ' || t.rec || ' (adopted) ends an episode whose placement ' || t.place || ' is not an '"
+        " || 'adoption placement (' || array_to_string(k.adoption_places, ', ') || '): a child is adopted from a '"
+        " || 'placement for adoption; correct PLACE or REC'",
+    ),
+    Check(
+        "RNE",
+        "list_contains(k.with_carers, t.place) and t.rne is not null and not list_contains(k.rule_217_rne, "
+        "t.rne) and t.decom is not null and t.decom >= k.rule_217_from",
+        "t.r_rne",
+        "'DfE rule 217: PLACE ' || t.place || ' (placed for adoption with the current foster carers) begins with '"
+        " || 'RNE ' || t.rne || ', which says the carers changed: it must be S, T or U (same carers); correct RNE '"
+        " || 'or PLACE'",
+    ),
 )
 PLACED_ADOPTION_CHECKS = (
-    Check("DATE_PLACED_CEASED", "t.date_placed is not null and t.date_placed_ceased is not null "
-                                "and t.date_placed_ceased < t.date_placed", "t.r_date_placed_ceased",
-          "'DfE rule 522: DATE_PLACED_CEASED ' || s903_strip(t.r_date_placed_ceased) || ' is before DATE_PLACED '"
-          " || s903_strip(t.r_date_placed) || ': correct either date'"),
+    Check(
+        "DATE_PLACED_CEASED",
+        "t.date_placed is not null and t.date_placed_ceased is not null and t.date_placed_ceased < t.date_placed",
+        "t.r_date_placed_ceased",
+        "'DfE rule 522: DATE_PLACED_CEASED ' || s903_strip(t.r_date_placed_ceased) || ' is before DATE_PLACED '"
+        " || s903_strip(t.r_date_placed) || ': correct either date'",
+    ),
 )
 TABLE_CHECKS = {EPISODES_TABLE.name: EPISODE_CHECKS, PLACED_ADOPTION_TABLE.name: PLACED_ADOPTION_CHECKS}
 
@@ -540,17 +705,22 @@ def typed_sql(table: str) -> tuple[str, list]:
                 joins.append(f"left join _s903_flags as fl_{x} on fl_{x}.word = lower(c.t_{x})")
                 picked.append(f"fl_{x}.flag as f_{x}")
                 code = f"fl_{x}.flag"
-            joins.append(f"left join _s903_valid as v_{x} on v_{x}.list = ? and v_{x}.year = c.collection_year "
-                         f"and v_{x}.code = {code}")
+            joins.append(
+                f"left join _s903_valid as v_{x} on v_{x}.list = ? and v_{x}.year = c.collection_year "
+                f"and v_{x}.code = {code}"
+            )
             params.append(col.name)
             picked.append(f"v_{x}.code as {x}")
-    sql = (f"select c.*, coalesce(c.r__where, '') as _where, {', '.join(picked)} from {_name('cells', table)} as c "
-           f"{' '.join(joins)}")
+    sql = (
+        f"select c.*, coalesce(c.r__where, '') as _where, {', '.join(picked)} from {_name('cells', table)} as c "
+        f"{' '.join(joins)}"
+    )
     return sql, params
 
 
-PROBLEM_COLUMNS = ("_file_path, _sheet, _row_number, collection_year, _where, column_name, value, reason, code_list, "
-                   "code")
+PROBLEM_COLUMNS = (
+    "_file_path, _sheet, _row_number, collection_year, _where, column_name, value, reason, code_list, code"
+)
 
 
 def problems_sql(table: str) -> tuple[str, list]:
@@ -559,14 +729,17 @@ def problems_sql(table: str) -> tuple[str, list]:
     checks = [c for col in SOURCE_SPECS[table] for c in _column_checks(col)] + list(TABLE_CHECKS.get(table, ()))
     parts, params = [], []
     for number, check in enumerate(checks, 1):
-        parts.append(f"select ?::integer as _check, t._file_path, t._sheet, t._row_number, t.collection_year, "
-                     f"t._where, ?::varchar as column_name, {check.value}::varchar as value, "
-                     f"{check.reason}::varchar as reason, ?::varchar as code_list, {check.code}::varchar as code "
-                     f"from {_name('typed', table)} as t cross join _s903_k as k where {check.where}")
+        parts.append(
+            f"select ?::integer as _check, t._file_path, t._sheet, t._row_number, t.collection_year, "
+            f"t._where, ?::varchar as column_name, {check.value}::varchar as value, "
+            f"{check.reason}::varchar as reason, ?::varchar as code_list, {check.code}::varchar as code "
+            f"from {_name('typed', table)} as t cross join _s903_k as k where {check.where}"
+        )
         params += [number, check.column, *check.params, check.code_list]
     if table == EPISODES_TABLE.name:
-        parts.append(f"select ?::integer as _check, {PROBLEM_COLUMNS} from ("
-                     f"{SEQUENCE_SQL.format(typed=_name('typed', table))})")
+        parts.append(
+            f"select ?::integer as _check, {PROBLEM_COLUMNS} from ({SEQUENCE_SQL.format(typed=_name('typed', table))})"
+        )
         params.append(len(checks) + 1)
     return " union all ".join(parts), params
 
@@ -615,14 +788,22 @@ def apply_row_rules(con, table: str) -> None:
     con.execute(f"create or replace temp table {problems} as {sql}", params)
     keys, what = DUPLICATE_KEYS[table]
     partition = ", ".join("keys.child_key" if c == "child_key" else f"t.{quote_ident(c)}" for c in keys)
-    con.execute(f"create or replace temp table {rejections} as " + REJECTIONS_SQL.format(
-        code_reason=CODE_REASON_SQL, problems=problems, typed=typed, partition=partition), [what])
+    con.execute(
+        f"create or replace temp table {rejections} as "
+        + REJECTIONS_SQL.format(code_reason=CODE_REASON_SQL, problems=problems, typed=typed, partition=partition),
+        [what],
+    )
     raw = next(t for t in TABLES if t.name == table)
     outputs = ", ".join(
         (f"substr(t.{MONTH_COLUMNS[c]}, 1, 8) || '01'" if c in MONTH_COLUMNS else f"t.{quote_ident(c)}")
-        + f" as {quote_ident(c)}" for c in raw.columns if c not in CONTEXT_COLUMNS)
-    con.execute(f"create or replace temp table {_name('staged', table)} as " + STAGED_SQL.format(
-        outputs=outputs, typed=typed, rejections=rejections))
+        + f" as {quote_ident(c)}"
+        for c in raw.columns
+        if c not in CONTEXT_COLUMNS
+    )
+    con.execute(
+        f"create or replace temp table {_name('staged', table)} as "
+        + STAGED_SQL.format(outputs=outputs, typed=typed, rejections=rejections)
+    )
 
 
 DATES_SQL = """
@@ -635,8 +816,12 @@ select t, case when error is null then iso end as iso, error from (
 def read_dates(con, tables: Iterable[str]) -> None:
     """``_s903_dates``: every distinct text of a date column of the cells of ``tables``, read once (ISO, or why
     it is not a date): a file repeats few distinct dates."""
-    texts = " union ".join(f"select distinct t_{c.sql} as t from {_name('cells', table)}"
-                           for table in tables for c in SOURCE_SPECS[table] if c.kind == "date")
+    texts = " union ".join(
+        f"select distinct t_{c.sql} as t from {_name('cells', table)}"
+        for table in tables
+        for c in SOURCE_SPECS[table]
+        if c.kind == "date"
+    )
     con.execute(DATES_SQL.format(texts=texts))
 
 
@@ -644,8 +829,9 @@ def pseudonymise_children(con, tables: Iterable[str], key: str, memo: dict | Non
     """``_s903_keys``: the child_key of every distinct (LA, CHILD) of the typed ``tables``, computed once each in
     Python (:func:`pipelines.lib.pseudonymise.child_key`, the one definition) and joined back in SQL.
     ``memo`` keeps one LA's keys across calls (a child is in every table and year of a return)."""
-    union = " union ".join(f"select distinct la_code, t_child from {_name('typed', t)} where t_child is not null"
-                           for t in tables)
+    union = " union ".join(
+        f"select distinct la_code, t_child from {_name('typed', t)} where t_child is not null" for t in tables
+    )
     pairs = sorted(con.execute(union).fetchall()) if union else []
     memo = {} if memo is None else memo
     rows = []
@@ -678,9 +864,11 @@ def _frame_table(con, table: str, columns: tuple[str, ...], rows: list[tuple]) -
 # --------------------------------------------------------------------------------------------------------
 LANDED = "_s903_landed"
 ROWS = "_s903_rows"  # the landed rows with a cell that is not blank
-NONBLANK_ROWS_SQL = (f"create or replace temp table {ROWS} as select * from {LANDED} "
-                     # a cell not blank: a character other than white space in the row's text
-                     "where regexp_matches(array_to_string(fields, ''), '[^ \\t\\n\\x0b\\x0c\\r\\xa0]')")
+NONBLANK_ROWS_SQL = (
+    f"create or replace temp table {ROWS} as select * from {LANDED} "
+    # a cell not blank: a character other than white space in the row's text
+    "where regexp_matches(array_to_string(fields, ''), '[^ \\t\\n\\x0b\\x0c\\r\\xa0]')"
+)
 
 
 @dataclass
@@ -738,8 +926,14 @@ def _land_rows(con, path: Path, sheet: str | None, numbers: Iterable[int], rows:
 
     if not rows:
         return
-    batch = pd.DataFrame({"_file_path": str(path), "_sheet": sheet, "_row_number": list(numbers),
-                          "fields": pd.Series(rows, dtype="object")})
+    batch = pd.DataFrame(
+        {
+            "_file_path": str(path),
+            "_sheet": sheet,
+            "_row_number": list(numbers),
+            "fields": pd.Series(rows, dtype="object"),
+        }
+    )
     con.register("_s903_batch", batch)
     try:
         con.execute(f"insert into {LANDED} select _file_path, _sheet, _row_number, fields::varchar[] from _s903_batch")
@@ -787,11 +981,15 @@ def _column_index(header: list[str | None]) -> dict[str, int]:
 def _unrecognised(rows: list[list[str | None]]) -> FileRejected:
     first = next((r for r in rows if any(r)), [])
     named = sorted({normalise_header(c).upper() for c in first if c} & KNOWN_COLUMNS)
-    what = (f"its first row names {', '.join(named)}" if named else
-            f"its first row ({sum(1 for c in first if c)} cells) names no SSDA903 column")
+    what = (
+        f"its first row names {', '.join(named)}"
+        if named
+        else f"its first row ({sum(1 for c in first if c)} cells) names no SSDA903 column"
+    )
     return FileRejected(
         f"not an SSDA903 table this warehouse knows: expected a header row naming CHILD and the DfE columns of "
-        f"Header, Episodes, AD1 or PlacedAdoption (or Reviews, UASC, OC2, OC3, PrevPerm, Missing), but {what}")
+        f"Header, Episodes, AD1 or PlacedAdoption (or Reviews, UASC, OC2, OC3, PrevPerm, Missing), but {what}"
+    )
 
 
 def plan_sheet(rows: list[list[str | None]], plan: FilePlan, sheet: str | None) -> SheetPlan:
@@ -809,7 +1007,8 @@ def plan_sheet(rows: list[list[str | None]], plan: FilePlan, sheet: str | None) 
         found_columns = ", ".join(c for c in index if c in KNOWN_COLUMNS) or "none"
         raise FileRejected(
             f"the SSDA903 {spec.name} table lacks required column(s) {', '.join(missing)}; "
-            f"SSDA903 columns found: {found_columns}")
+            f"SSDA903 columns found: {found_columns}"
+        )
     positions = {c: index[c] + 1 for c in SOURCE_COLUMNS[spec.raw.name] if c in index}
     note = f"SSDA903 {spec.name} of {plan.ctx.la_code} for {plan.ctx.collection_year}"
     return SheetPlan(sheet, label, spec.raw.name, spec.raw, at + 1, positions, notes=[note])
@@ -847,13 +1046,21 @@ where r._row_number > h._header_row group by all"""
 def count_rows(con, plans: dict[str, FilePlan]) -> None:
     """Each table's data rows (rows with a cell that is not blank, below the header), in one query."""
     sheets = [(file, s) for file, plan in plans.items() for s in plan.sheets]
-    counts = {(f, s): n for f, s, n in con.execute(COUNTS_SQL, [[f for f, _ in sheets], [s.sheet for _, s in sheets],
-                                                                [s.header_row for _, s in sheets]]).fetchall()}
+    counts = {
+        (f, s): n
+        for f, s, n in con.execute(
+            COUNTS_SQL, [[f for f, _ in sheets], [s.sheet for _, s in sheets], [s.header_row for _, s in sheets]]
+        ).fetchall()
+    }
     for file, sheet in sheets:
         sheet.rows_read = counts.get((file, sheet.sheet), 0)
         if sheet.raw is None:  # rows of a table not used are not read as data: counted in the note only
-            sheet.notes = [(f"recognised as the SSDA903 {sheet.notes[0]} table ({sheet.rows_read} rows): not used "
-                            "by the warehouse, so not loaded")]
+            sheet.notes = [
+                (
+                    f"recognised as the SSDA903 {sheet.notes[0]} table ({sheet.rows_read} rows): not used "
+                    "by the warehouse, so not loaded"
+                )
+            ]
             sheet.rows_read = 0
 
 
@@ -862,24 +1069,55 @@ def stage_cells(con, plans: dict[str, FilePlan], table: str) -> None:
     each sheet's positions), with the return's LA and year."""
     columns = [f"r_{c.lower()}" for c in (*SOURCE_COLUMNS[table], "_WHERE")]
     sheets = [(plan, s) for plan in plans.values() for s in plan.sheets if s.raw is not None and s.raw.name == table]
-    kinds = {"_file_path": "varchar", "_sheet": "varchar", "_header_row": "bigint", "la_code": "varchar",
-             "collection_year": "integer", "seen_as": "varchar", "_label": "varchar",
-             **dict.fromkeys(columns, "integer")}
-    _table_of(con, "_s903_positions", kinds, [
-        (str(plan.path), s.sheet, s.header_row, plan.ctx.la_code, plan.ctx.collection_year, s.seen_as,
-         s.label, *(s.positions.get(c.removeprefix("r_").upper()) for c in columns)) for plan, s in sheets])
+    kinds = {
+        "_file_path": "varchar",
+        "_sheet": "varchar",
+        "_header_row": "bigint",
+        "la_code": "varchar",
+        "collection_year": "integer",
+        "seen_as": "varchar",
+        "_label": "varchar",
+        **dict.fromkeys(columns, "integer"),
+    }
+    _table_of(
+        con,
+        "_s903_positions",
+        kinds,
+        [
+            (
+                str(plan.path),
+                s.sheet,
+                s.header_row,
+                plan.ctx.la_code,
+                plan.ctx.collection_year,
+                s.seen_as,
+                s.label,
+                *(s.positions.get(c.removeprefix("r_").upper()) for c in columns),
+            )
+            for plan, s in sheets
+        ],
+    )
     texts = ", ".join(f"s903_text(c.r_{col.sql}) as t_{col.sql}" for col in SOURCE_SPECS[table])
-    con.execute(f"create or replace temp table {_name('cells', table)} as select c.*, {texts}, p.la_code, "
-                f"p.collection_year, p.seen_as, p._label from ({columns_sql(ROWS, '_s903_positions', columns)}) as c "
-                "join _s903_positions as p on c._file_path = p._file_path and c._sheet is not distinct from p._sheet")
+    con.execute(
+        f"create or replace temp table {_name('cells', table)} as select c.*, {texts}, p.la_code, "
+        f"p.collection_year, p.seen_as, p._label from ({columns_sql(ROWS, '_s903_positions', columns)}) as c "
+        "join _s903_positions as p on c._file_path = p._file_path and c._sheet is not distinct from p._sheet"
+    )
 
 
 # --------------------------------------------------------------------------------------------------------
 # XML
 # --------------------------------------------------------------------------------------------------------
 XML_ROOT = "EXPSSDA903"
-XML_IGNORED = {"AREVIEW": "reviews", "AMISSING": "missing spells", "OC2": "OC2 outcomes",
-               "PERMANENCE": "previous permanence", "UASC": None, "DUC": "UASC", "IN_TOUCH": "OC3 care leaver records"}
+XML_IGNORED = {
+    "AREVIEW": "reviews",
+    "AMISSING": "missing spells",
+    "OC2": "OC2 outcomes",
+    "PERMANENCE": "previous permanence",
+    "UASC": None,
+    "DUC": "UASC",
+    "IN_TOUCH": "OC3 care leaver records",
+}
 AD1_FIELDS = ("DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR")
 REPEATING = {"AREVIEW", "AMISSING", "AD_PLACED", "EPISODE"}
 
@@ -926,8 +1164,15 @@ class _XmlTable:
     def land(self, con, path: Path) -> SheetPlan:
         columns = [*SOURCE_COLUMNS[self.table.name], "_WHERE"]
         _land_rows(con, path, self.sheet, [0, *self.locations], [columns, *self.records])
-        return SheetPlan(self.sheet, self.sheet, self.table.name, self.table, 0,
-                         {c: i for i, c in enumerate(columns, 1)}, self.seen_as)
+        return SheetPlan(
+            self.sheet,
+            self.sheet,
+            self.table.name,
+            self.table,
+            0,
+            {c: i for i, c in enumerate(columns, 1)},
+            self.seen_as,
+        )
 
 
 def xml_tables(data: bytes) -> tuple[list[_XmlTable], dict[str, int]]:
@@ -938,9 +1183,15 @@ def xml_tables(data: bytes) -> tuple[list[_XmlTable], dict[str, int]]:
         raise FileRejected(f"the XML cannot be read ({exc}); export the return again") from None
     if _tag(root) != XML_ROOT:
         raise FileRejected(f"an XML file whose root element is <{root.tag}>, not <{XML_ROOT}>: not an SSDA903 return")
-    tables = {t.name: _XmlTable(t, f"XML {tag}", seen_as) for t, tag, seen_as in (
-        (HEADER_TABLE, "CHILD", "<CHILD>"), (EPISODES_TABLE, "EPISODE", "<EPISODE>"),
-        (AD1_TABLE, "CHILD (AD1)", "<CHILD>"), (PLACED_ADOPTION_TABLE, "AD_PLACED", "<AD_PLACED>"))}
+    tables = {
+        t.name: _XmlTable(t, f"XML {tag}", seen_as)
+        for t, tag, seen_as in (
+            (HEADER_TABLE, "CHILD", "<CHILD>"),
+            (EPISODES_TABLE, "EPISODE", "<EPISODE>"),
+            (AD1_TABLE, "CHILD (AD1)", "<CHILD>"),
+            (PLACED_ADOPTION_TABLE, "AD_PLACED", "<AD_PLACED>"),
+        )
+    }
     ignored: dict[str, int] = {}
     episode_number = placed_number = 0
     for child_number, child in enumerate((c for c in root if _tag(c) == "CHILD"), start=1):
@@ -953,19 +1204,22 @@ def xml_tables(data: bytes) -> tuple[list[_XmlTable], dict[str, int]]:
         for tag in ("DUC", "IN_TOUCH"):
             if _filled(fields.get(tag)):
                 ignored[XML_IGNORED[tag]] = ignored.get(XML_IGNORED[tag], 0) + 1
-        for sub in (header if header is not None else []):
+        for sub in header if header is not None else []:
             tag = _tag(sub)
             if tag == "AD_PLACED":
                 placed_number += 1
                 tables[PLACED_ADOPTION_TABLE.name].add(
-                    {**fields, **_leaves(sub)}, placed_number, f"{where}<AD_PLACED> {placed_number}: ")
+                    {**fields, **_leaves(sub)}, placed_number, f"{where}<AD_PLACED> {placed_number}: "
+                )
             elif len(sub) and XML_IGNORED.get(tag):
                 ignored[XML_IGNORED[tag]] = ignored.get(XML_IGNORED[tag], 0) + 1
         for number_in_child, episode in enumerate((e for e in child if _tag(e) == "EPISODE"), 1):
             episode_number += 1
             tables[EPISODES_TABLE.name].add(
-                {"CHILD": fields.get("CHILD"), **_leaves(episode)}, episode_number,
-                f"{where}<EPISODE> {number_in_child} (episode {episode_number} of the file): ")
+                {"CHILD": fields.get("CHILD"), **_leaves(episode)},
+                episode_number,
+                f"{where}<EPISODE> {number_in_child} (episode {episode_number} of the file): ",
+            )
     return list(tables.values()), ignored
 
 
@@ -975,8 +1229,11 @@ def land_xml(con, plan: FilePlan) -> None:
     plan.sheets = [t.land(con, plan.path) for t in tables]
     note = f"SSDA903 XML return of {plan.ctx.la_code} for {plan.ctx.collection_year}"
     if ignored:
-        note += "; also holds " + ", ".join(f"{n} {what}" for what, n in sorted(ignored.items())) + \
-                ", not used by the warehouse, so not loaded"
+        note += (
+            "; also holds "
+            + ", ".join(f"{n} {what}" for what, n in sorted(ignored.items()))
+            + ", not used by the warehouse, so not loaded"
+        )
     plan.note = note
 
 
@@ -1011,8 +1268,16 @@ def plan_files(con, paths: Iterable[Path], root: Path, home_la: str, known_las) 
     return plans, refused
 
 
-def read_returns(con, paths: Iterable[Path], *, root: Path, home_la: str, key: str,
-                 known_las: Iterable[str] | None = None, memo: dict | None = None) -> ReadBatch:
+def read_returns(
+    con,
+    paths: Iterable[Path],
+    *,
+    root: Path,
+    home_la: str,
+    key: str,
+    known_las: Iterable[str] | None = None,
+    memo: dict | None = None,
+) -> ReadBatch:
     """Every file of ``paths`` landed, recognised and put through the row rules in SQL on ``con``: per raw table
     the rows that pass (``_s903_staged_<table>``) and the quarantine entries (``_s903_rejections_<table>``)."""
     create_rule_tables(con)
@@ -1034,8 +1299,9 @@ def read_returns(con, paths: Iterable[Path], *, root: Path, home_la: str, key: s
     for table in names:
         apply_row_rules(con, table)
         _drop(con, f"_s903_typed_{table}", f"_s903_problems_{table}")
-    return ReadBatch({t: f"_s903_staged_{t}" for t in names}, {t: f"_s903_rejections_{t}" for t in names},
-                     plans, refused)
+    return ReadBatch(
+        {t: f"_s903_staged_{t}" for t in names}, {t: f"_s903_rejections_{t}" for t in names}, plans, refused
+    )
 
 
 def _drop(con, *tables: str) -> None:
@@ -1052,25 +1318,40 @@ def file_read(plan: FilePlan) -> FileRead:
     return FileRead([s.table_name for s in plan.sheets], sum(s.rows_read for s in plan.sheets), notes)
 
 
-BATCH_REJECTIONS_SQL = ("select _file_path as file_path, _row_number as row_number, column_name, value, reason, "
-                        "?::varchar as table_name from {table}")
+BATCH_REJECTIONS_SQL = (
+    "select _file_path as file_path, _row_number as row_number, column_name, value, reason, "
+    "?::varchar as table_name from {table}"
+)
 
 
-def ssda903_batch(con, paths: list[Path], *, root: Path, home_la: str, key: str,
-                  known_las: Iterable[str] | None = None) -> BatchOutcome:
+def ssda903_batch(
+    con, paths: list[Path], *, root: Path, home_la: str, key: str, known_las: Iterable[str] | None = None
+) -> BatchOutcome:
     """The batch parser of the SSDA903 source (``load_source(batch_parser=...)``): every changed file at once."""
     batch = read_returns(con, paths, root=root, home_la=home_la, key=key, known_las=known_las)
     empty_rejections(con, "_s903_rejections")
     for table, rejections in batch.rejections.items():
-        con.execute("insert into _s903_rejections " + BATCH_REJECTIONS_SQL.format(table=quote_ident(rejections)),
-                    [table])
-    return BatchOutcome(staged=batch.staged, rejections="_s903_rejections",
-                        read={name: file_read(plan) for name, plan in batch.files.items()}, refused=batch.refused)
+        con.execute(
+            "insert into _s903_rejections " + BATCH_REJECTIONS_SQL.format(table=quote_ident(rejections)), [table]
+        )
+    return BatchOutcome(
+        staged=batch.staged,
+        rejections="_s903_rejections",
+        read={name: file_read(plan) for name, plan in batch.files.items()},
+        refused=batch.refused,
+    )
 
 
-def parse_ssda903_file(path: Path, *, root: Path, home_la: str, key: str,
-                       known_las: Iterable[str] | None = None, as_frame: bool = False,
-                       memo: dict | None = None) -> list[ParsedTable]:
+def parse_ssda903_file(
+    path: Path,
+    *,
+    root: Path,
+    home_la: str,
+    key: str,
+    known_las: Iterable[str] | None = None,
+    as_frame: bool = False,
+    memo: dict | None = None,
+) -> list[ParsedTable]:
     """Every table of one landing file, pseudonymised, with the row rules applied: :func:`read_returns` of the one
     file (the same SQL as the batch) on a DuckDB of its own, as :class:`ParsedTable` (file by file loading).
 
@@ -1096,12 +1377,16 @@ def _parsed_table(con, batch: ReadBatch, plan: FilePlan, sheet: SheetPlan, as_fr
     if sheet.raw is None:
         return parsed
     where = "where _file_path = ? and _sheet is not distinct from ? order by _row_number"
-    rejected = con.execute(f"select _row_number, column_name, value, reason from "
-                           f"{quote_ident(batch.rejections[sheet.raw.name])} {where}, _check",
-                           [str(plan.path), sheet.sheet]).fetchall()
+    rejected = con.execute(
+        f"select _row_number, column_name, value, reason from "
+        f"{quote_ident(batch.rejections[sheet.raw.name])} {where}, _check",
+        [str(plan.path), sheet.sheet],
+    ).fetchall()
     parsed.rejections = [Rejection(*row) for row in rejected]
-    rows = con.execute(f"select * exclude (_file_path, _sheet) from {quote_ident(batch.staged[sheet.raw.name])} "
-                       f"{where}", [str(plan.path), sheet.label])  # staged: the sheet as the load log names it
+    rows = con.execute(
+        f"select * exclude (_file_path, _sheet) from {quote_ident(batch.staged[sheet.raw.name])} {where}",
+        [str(plan.path), sheet.label],
+    )  # staged: the sheet as the load log names it
     if as_frame:
         parsed.frame = rows.df().astype(object)
         parsed.frame["_row_number"] = parsed.frame["_row_number"].astype("int64")
@@ -1164,8 +1449,11 @@ def placement_starts_sql(episodes: str = f"raw.{EPISODES_TABLE.name}") -> str:
 
     Where several episodes of a return tie (the same DEC), the order of the rows (file, then row) decides
     as the order of the rows decides in :func:`adoption_placement_starts`."""
-    adopted, unchanged, placements = (_sql_list(ADOPTED_REC), _sql_list(CARER_UNCHANGED_RNE),
-                                      _sql_list(ALL_ADOPTION_PLACEMENTS))
+    adopted, unchanged, placements = (
+        _sql_list(ADOPTED_REC),
+        _sql_list(CARER_UNCHANGED_RNE),
+        _sql_list(ALL_ADOPTION_PLACEMENTS),
+    )
     return f"""
         with recursive closed as (
             select la_code, collection_year, child_key, decom, dec, rne, place, rec, _file_path, _row_number
@@ -1256,14 +1544,16 @@ def apply_cross_table_rules(con, run_id: str, now: dt.datetime | None = None) ->
                    select _file_path, _row_number, column_name, value, reason, ?, ?, ?, ?
                    from _ad1_broken
                    order by _file_path, _row_number, column_name""",
-                [now, SOURCE, AD1_TABLE.name, run_id])
+                [now, SOURCE, AD1_TABLE.name, run_id],
+            )
             con.execute(
                 """update quality.load_log as log
                    set rows_loaded = log.rows_loaded - moved.n, rows_rejected = log.rows_rejected + moved.n
                    from (select _file_path, count(distinct _row_number) as n from _ad1_broken group by _file_path)
                        as moved
                    where log.run_id = ? and log.source = ? and log.file_path = moved._file_path""",
-                [run_id, SOURCE])
+                [run_id, SOURCE],
+            )
             settle_file_counts(con, run_id, SOURCE)
             con.execute("commit")
         except Exception:
@@ -1304,8 +1594,12 @@ def mark_for_reload(con, folder: Path, home_la: str, key: str) -> bool:
     con.execute(f"create table if not exists raw.{CONTEXT_TABLE} (home_la varchar, key_fingerprint varchar)")
     context = (home_la, key_fingerprint(key))
     stored = con.execute(f"select home_la, key_fingerprint from raw.{CONTEXT_TABLE}").fetchall()
-    state = {path: (sha, status) for path, sha, status in con.execute(
-        "select file_path, sha256, status from quality.file_state where source = ?", [SOURCE]).fetchall()}
+    state = {
+        path: (sha, status)
+        for path, sha, status in con.execute(
+            "select file_path, sha256, status from quality.file_state where source = ?", [SOURCE]
+        ).fetchall()
+    }
     current = {str(p): p for p in discover_files(folder)}
     if [tuple(r) for r in stored] != [context]:
         con.execute("update quality.file_state set sha256 = 'reload' where source = ?", [SOURCE])
@@ -1317,9 +1611,15 @@ def mark_for_reload(con, folder: Path, home_la: str, key: str) -> bool:
     if not changed:
         return False
     returns = {_return_of(Path(p), folder, home_la) for p in changed}
-    again = [p for p, (_sha, status) in state.items()
-             if status == "unchanged" or _return_of(Path(p), folder, home_la) in returns]
+    again = [
+        p
+        for p, (_sha, status) in state.items()
+        if status == "unchanged" or _return_of(Path(p), folder, home_la) in returns
+    ]
     if again:
-        con.execute("update quality.file_state set sha256 = 'reload' where source = ? and file_path in "
-                    "(select unnest(?::varchar[]))", [SOURCE, again])
+        con.execute(
+            "update quality.file_state set sha256 = 'reload' where source = ? and file_path in "
+            "(select unnest(?::varchar[]))",
+            [SOURCE, again],
+        )
     return True

@@ -26,18 +26,25 @@ def refresh_summary(work_db: Path, run_id: str, published_db: Path | None) -> li
     try:
         files = con.execute(
             "select source, status, count(*), sum(rows_loaded), sum(rows_rejected), sum(cells_quarantined) "
-            "from quality.load_log where run_id = ? group by all order by 1, 2", [run_id]).fetchall()
+            "from quality.load_log where run_id = ? group by all order by 1, 2",
+            [run_id],
+        ).fetchall()
         kept = dict(con.execute("select source, count(*) from quality.file_state group by 1").fetchall())
         rejected = con.execute(
             "select file_path, reason from quality.load_log where run_id = ? and status = 'rejected' order by 1",
-            [run_id]).fetchall()
+            [run_id],
+        ).fetchall()
         checks = con.execute(
             "select count(*) filter (where passed), count(*) filter (where not passed and severity = 'ERROR'), "
             "count(*) filter (where not passed and severity <> 'ERROR') from quality.check_results "
-            "where run_id = ?", [run_id]).fetchall()[0]
+            "where run_id = ?",
+            [run_id],
+        ).fetchall()[0]
         failed_checks = con.execute(
             "select asset, check_name, details from quality.check_results where run_id = ? and not passed "
-            "and severity = 'ERROR' order by 1, 2 limit 10", [run_id]).fetchall()
+            "and severity = 'ERROR' order by 1, 2 limit 10",
+            [run_id],
+        ).fetchall()
     finally:
         con.close()
     by_status: dict[str, int] = {}
@@ -63,8 +70,10 @@ def example_query_line(published_db: Path) -> str:
     environment (a locked dependency, beside this Python), by its absolute path."""
     cli = Path(sys.executable).parent / "duckdb"
     command = shlex.quote(str(cli)) if cli.exists() else "duckdb"
-    return (f"Example query: {command} -readonly {shlex.quote(str(published_db))} "
-            "\"select * from marts.latest_inspection_outcomes where la_code = '865'\"")
+    return (
+        f"Example query: {command} -readonly {shlex.quote(str(published_db))} "
+        "\"select * from marts.latest_inspection_outcomes where la_code = '865'\""
+    )
 
 
 def source_lines(files: list[tuple], kept: dict[str, int]) -> list[str]:
@@ -109,8 +118,10 @@ def rows_line(files: list[tuple]) -> str:
     loaded = sum(row[3] or 0 for row in files)
     whole = sum(row[4] or 0 for row in files)
     entries = sum(row[5] or 0 for row in files)
-    return (f"Rows: {loaded} loaded, {whole} quarantined whole; {entries} quarantined rows and cells "
-            "(see quality.rejected_rows)")
+    return (
+        f"Rows: {loaded} loaded, {whole} quarantined whole; {entries} quarantined rows and cells "
+        "(see quality.rejected_rows)"
+    )
 
 
 def freshness_lines(work_db: Path, today: dt.date | None = None) -> list[str]:
@@ -125,5 +136,4 @@ def freshness_lines(work_db: Path, today: dt.date | None = None) -> list[str]:
     stale = [r for r in results if r.stale]
     if not stale:
         return ["Stale sources: none"]
-    return [f"Stale sources: {', '.join(r.source for r in stale)}"] + [
-        f"  {r.source}: {r.describe()}" for r in stale]
+    return [f"Stale sources: {', '.join(r.source for r in stale)}"] + [f"  {r.source}: {r.describe()}" for r in stale]

@@ -59,8 +59,18 @@ ACTION_TYPES = {
     "Other": (21, "Chase the outstanding referral and record the outcome on the case file."),
 }
 
-AUDIT_HEADER = ["audit_id", "child_id", "audit_date", "team", "case_type", "auditor_type", "overall_grade",
-                *(f"grade_{t}" for t in THEMES), "cp_plan_needed", "assessment_up_to_date"]
+AUDIT_HEADER = [
+    "audit_id",
+    "child_id",
+    "audit_date",
+    "team",
+    "case_type",
+    "auditor_type",
+    "overall_grade",
+    *(f"grade_{t}" for t in THEMES),
+    "cp_plan_needed",
+    "assessment_up_to_date",
+]
 ACTION_HEADER = ["action_id", "audit_id", "action_type", "owner_team", "due_date", "completed_date", "description"]
 
 
@@ -76,8 +86,12 @@ def _progress(month_index: int, lag: int) -> float:
 
 def _grade_quota(count: int, progress: float) -> list[str]:
     """The month's overall grades, worst first: the shares move steadily from inadequate towards good."""
-    shares = {"Inadequate": 0.36 - 0.28 * progress, "Requires improvement": 0.0,
-              "Good": 0.12 + 0.40 * progress, "Outstanding": 0.02 + 0.04 * progress}
+    shares = {
+        "Inadequate": 0.36 - 0.28 * progress,
+        "Requires improvement": 0.0,
+        "Good": 0.12 + 0.40 * progress,
+        "Outstanding": 0.02 + 0.04 * progress,
+    }
     counts = {grade: round(count * share) for grade, share in shares.items()}
     counts["Requires improvement"] = count - sum(counts.values())
     return [grade for grade in reversed(GRADES) for _ in range(counts[grade])]
@@ -108,14 +122,33 @@ def generate(seed: int = SEED) -> tuple[list[list], list[list]]:
             case_type = _pick(rng, CIC_CASE_TYPES if team == "Children in care" else CASE_TYPES)
             overall = grades[i]
             themes = [_theme_grade(rng, overall) if rng.random() > 0.08 else None for _ in THEMES]
-            needs_plan = (case_type in ("EH", "CIN") and overall in ("Inadequate", "Requires improvement")
-                          and rng.random() < 0.55 - 0.45 * progress)
+            needs_plan = (
+                case_type in ("EH", "CIN")
+                and overall in ("Inadequate", "Requires improvement")
+                and rng.random() < 0.55 - 0.45 * progress
+            )
             assessment = _pick(rng, [("Y", 0.55 + 0.3 * progress), ("N", 0.35 - 0.3 * progress), (None, 0.10)])
             audit_id = f"AUD-{len(audits) + 1:04d}"
-            audits.append([audit_id, rng.choice(children), audit_date, team, case_type, _pick(rng, AUDITORS),
-                           overall, *themes, "Y" if needs_plan else "N", assessment])
-            n_actions = {"Inadequate": rng.randint(2, 4), "Requires improvement": rng.randint(1, 2),
-                         "Good": rng.randint(0, 1), "Outstanding": 0}[overall]
+            audits.append(
+                [
+                    audit_id,
+                    rng.choice(children),
+                    audit_date,
+                    team,
+                    case_type,
+                    _pick(rng, AUDITORS),
+                    overall,
+                    *themes,
+                    "Y" if needs_plan else "N",
+                    assessment,
+                ]
+            )
+            n_actions = {
+                "Inadequate": rng.randint(2, 4),
+                "Requires improvement": rng.randint(1, 2),
+                "Good": rng.randint(0, 1),
+                "Outstanding": 0,
+            }[overall]
             if needs_plan:
                 n_actions = max(n_actions, 1)
             types = rng.sample(list(ACTION_TYPES), n_actions)
@@ -136,8 +169,9 @@ def generate(seed: int = SEED) -> tuple[list[list], list[list]]:
                 if completed is not None and completed > EXPORTED_ON:
                     completed = None
                 owner = team if rng.random() < 0.9 else "Multi-agency safeguarding hub"
-                actions.append([f"ACT-{len(actions) + 1:05d}", audit_id, action_type, owner, due, completed,
-                                description])
+                actions.append(
+                    [f"ACT-{len(actions) + 1:05d}", audit_id, action_type, owner, due, completed, description]
+                )
     return audits, actions
 
 
@@ -170,10 +204,12 @@ def write_case_audit_samples(raw_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     audits, actions = generate()
     path = out_dir / SAMPLE_NAME
-    path.write_bytes(_workbook(
-        [("Audits", AUDIT_HEADER, audits), ("Actions", ACTION_HEADER, actions)],
-        f"Case-file audits April to December 2012, exported {EXPORTED_ON:%d/%m/%Y} (synthetic sample)",
-    ))
+    path.write_bytes(
+        _workbook(
+            [("Audits", AUDIT_HEADER, audits), ("Actions", ACTION_HEADER, actions)],
+            f"Case-file audits April to December 2012, exported {EXPORTED_ON:%d/%m/%Y} (synthetic sample)",
+        )
+    )
     return [path]
 
 
@@ -181,21 +217,34 @@ GUIDANCE = [
     ["Case-file audit export: how to fill in this template (see docs/case_audits.md)"],
     ["Sheet", "Column", "Required", "What to write"],
     ["Audits", "audit_id", "yes", "Unique per audit, e.g. AUD-0001."],
-    ["Audits", "child_id", "yes", "The child's identifier in the case management system, as in the SSDA903 "
-                                  "return (CHILD). Pseudonymised on load; never stored."],
+    [
+        "Audits",
+        "child_id",
+        "yes",
+        "The child's identifier in the case management system, as in the SSDA903 "
+        "return (CHILD). Pseudonymised on load; never stored.",
+    ],
     ["Audits", "audit_date", "yes", "dd/mm/yyyy or a date cell; not in the future."],
     ["Audits", "team", "yes (column)", "The team holding the case (blank: counted in totals only)."],
     ["Audits", "case_type", "yes", "EH, CIN, CP, CLA or CL."],
     ["Audits", "auditor_type", "no", "e.g. Manager, Independent, IRO, CP chair."],
     ["Audits", "overall_grade", "yes", "Outstanding, Good, Requires improvement (or Adequate), Inadequate."],
     ["Audits", "grade_<theme>", "no", "Any number of theme columns, same scale; blank if not graded."],
-    ["Audits", "cp_plan_needed", "yes", "Y if the child should be subject to a child protection plan and is not, "
-                                        "else N."],
+    [
+        "Audits",
+        "cp_plan_needed",
+        "yes",
+        "Y if the child should be subject to a child protection plan and is not, else N.",
+    ],
     ["Audits", "assessment_up_to_date", "no", "Y, N or blank."],
     ["Actions", "action_id", "yes", "Unique per action."],
     ["Actions", "audit_id", "yes", "The audit that raised it (on the Audits sheet or in another export)."],
-    ["Actions", "action_type", "no", "e.g. Increase visits, Gather information, Multi-agency meeting, "
-                                     "Strategy discussion, Re-assessment, Other."],
+    [
+        "Actions",
+        "action_type",
+        "no",
+        "e.g. Increase visits, Gather information, Multi-agency meeting, Strategy discussion, Re-assessment, Other.",
+    ],
     ["Actions", "owner_team", "no", "The team that must complete it."],
     ["Actions", "due_date", "yes", "dd/mm/yyyy or a date cell."],
     ["Actions", "completed_date", "yes (column)", "Blank while the action is open; not before the audit date."],
@@ -208,10 +257,12 @@ def write_case_audit_template(out_dir: Path = TEMPLATE_DIR) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     workbook = out_dir / TEMPLATE_NAME
-    workbook.write_bytes(_workbook(
-        [("Audits", AUDIT_HEADER, []), ("Actions", ACTION_HEADER, []), ("Guidance", GUIDANCE[0], GUIDANCE[1:])],
-        "Case-file audit export template",
-    ))
+    workbook.write_bytes(
+        _workbook(
+            [("Audits", AUDIT_HEADER, []), ("Actions", ACTION_HEADER, []), ("Guidance", GUIDANCE[0], GUIDANCE[1:])],
+            "Case-file audit export template",
+        )
+    )
     paths = [workbook]
     for name, header in ((TEMPLATE_AUDITS_CSV, AUDIT_HEADER), (TEMPLATE_ACTIONS_CSV, ACTION_HEADER)):
         out = io.StringIO()

@@ -58,8 +58,15 @@ class AreaDirectory:
         self.codes: dict[str, list[_LaCode]] = defaultdict(list)
         names: dict[str, set[str]] = defaultdict(set)
         for row in _read(SEEDS_DIR / "ref_la_codes.csv"):
-            self.codes[row["la_code"]].append(_LaCode(row["la_code"], row["ons_code"], row["region_code"],
-                                                      row["date_of_operation"], row["date_of_termination"]))
+            self.codes[row["la_code"]].append(
+                _LaCode(
+                    row["la_code"],
+                    row["ons_code"],
+                    row["region_code"],
+                    row["date_of_operation"],
+                    row["date_of_termination"],
+                )
+            )
             names[normalise_la_name(row["la_name"])].add(row["la_code"])
         for row in _read(SEEDS_DIR / "ref_la_names.csv"):
             names[normalise_la_name(row["name_variant"])].add(row["la_code"])
@@ -88,12 +95,33 @@ class AreaDirectory:
         return found[0]
 
 
-EXCLUSION_FACT_COLUMNS = ("year", "level", "la_name", "school_type", "num_schools", "headcount", "perm_excl",
-                          "perm_excl_rate", "fixed_excl", "fixed_excl_rate", "one_plus_fixed",
-                          "one_or_more_fixed_excl_rate")
-ABSENCE_FACT_COLUMNS = ("year", "area", "old_la_code", "school_type", "sess_possible", "sess_overall",
-                        "sess_authorised", "sess_unauthorised", "sess_overall_percent", "sess_authorised_percent",
-                        "sess_unauthorised_percent")
+EXCLUSION_FACT_COLUMNS = (
+    "year",
+    "level",
+    "la_name",
+    "school_type",
+    "num_schools",
+    "headcount",
+    "perm_excl",
+    "perm_excl_rate",
+    "fixed_excl",
+    "fixed_excl_rate",
+    "one_plus_fixed",
+    "one_or_more_fixed_excl_rate",
+)
+ABSENCE_FACT_COLUMNS = (
+    "year",
+    "area",
+    "old_la_code",
+    "school_type",
+    "sess_possible",
+    "sess_overall",
+    "sess_authorised",
+    "sess_unauthorised",
+    "sess_overall_percent",
+    "sess_authorised_percent",
+    "sess_unauthorised_percent",
+)
 
 SERIES_NAME = "exclusions_la_time_series_2010_2013.csv"
 EES_EXCLUSIONS_NAME = "exclusions_la_2013_2017.csv"
@@ -103,8 +131,15 @@ EES_EXCLUSION_YEARS = ("201314", "201415", "201516", "201617")
 PUBLISHED_ABSENCE_YEARS = ("201213", "201314", "201415", "201516", "201617")
 MADE_UP_ABSENCE_YEARS = {"201011": 1.09, "201112": 0.96}  # overall absence relative to 2012/13
 LEGACY_SCHOOL_TYPES = {"State-funded primary": "Primary", "State-funded secondary": "Secondary"}
-META_HEADER = ["col_name", "col_type", "label", "indicator_grouping", "indicator_unit", "filter_hint",
-               "filter_grouping_column"]
+META_HEADER = [
+    "col_name",
+    "col_type",
+    "label",
+    "indicator_grouping",
+    "indicator_unit",
+    "filter_hint",
+    "filter_grouping_column",
+]
 
 
 def _read(path: Path) -> list[dict]:
@@ -167,26 +202,51 @@ EES_EXCLUSION_INDICATORS = [
     ("fixed_excl", "Number of fixed period exclusions – now called suspensions", "Fixed period exclusions", ""),
     ("fixed_excl_rate", "Fixed period exclusion rate", "Fixed period exclusions", ""),
     ("one_plus_fixed", "Number of pupils with one or more fixed period exclusion", "Fixed period exclusions", ""),
-    ("one_or_more_fixed_excl_rate", "Percentage of pupils with one or more fixed period exclusion",
-     "Fixed period exclusions", ""),
+    (
+        "one_or_more_fixed_excl_rate",
+        "Percentage of pupils with one or more fixed period exclusion",
+        "Fixed period exclusions",
+        "",
+    ),
 ]
 
 
 def exclusions_ees_text(facts: list[dict]) -> tuple[str, str]:
     """(data, meta) of the EES exclusions file: la_name between the two LA codes, like DfE's CIN files."""
-    header = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
-              "region_name", "new_la_code", "la_name", "old_la_code", "school_type",
-              *(name for name, *_ in EES_EXCLUSION_INDICATORS)]
+    header = [
+        "time_period",
+        "time_identifier",
+        "geographic_level",
+        "country_code",
+        "country_name",
+        "region_code",
+        "region_name",
+        "new_la_code",
+        "la_name",
+        "old_la_code",
+        "school_type",
+        *(name for name, *_ in EES_EXCLUSION_INDICATORS),
+    ]
     rows = [header]
     for fact in facts:
         if fact["year"] not in EES_EXCLUSION_YEARS:
             continue
         level = _ees_level(fact["level"])
         school_type = {"Primary": "State-funded primary", "Secondary": "State-funded secondary"}.get(
-            fact["school_type"], fact["school_type"])
-        rows.append([fact["year"], "Academic year", level, "E92000001", "England",
-                     *_area_columns(level, fact["la_name"], fact["year"]), school_type,
-                     *(fact[name] for name, *_ in EES_EXCLUSION_INDICATORS)])
+            fact["school_type"], fact["school_type"]
+        )
+        rows.append(
+            [
+                fact["year"],
+                "Academic year",
+                level,
+                "E92000001",
+                "England",
+                *_area_columns(level, fact["la_name"], fact["year"]),
+                school_type,
+                *(fact[name] for name, *_ in EES_EXCLUSION_INDICATORS),
+            ]
+        )
     meta = [META_HEADER, ["school_type", "Filter", "School type", "", "", "Filter by school type", ""]]
     meta += [[name, "Indicator", label, group, unit, "", ""] for name, label, group, unit in EES_EXCLUSION_INDICATORS]
     return _text(rows, newline="\r\n"), _text(meta, newline="\r\n")
@@ -206,8 +266,7 @@ ABSENCE_INDICATORS = [
     ("sess_authorised_percent", "Authorised absence rate", "Absence fields", "%"),
     ("sess_unauthorised_percent", "Unauthorised absence rate", "Absence fields", "%"),
     ("enrolments_pa_15_exact", "Number of persistent absentees (15% threshold)", "Persistent absence", ""),
-    ("enrolments_pa_15_exact_percent", "Percentage of persistent absentees (15% threshold)", "Persistent absence",
-     "%"),
+    ("enrolments_pa_15_exact_percent", "Percentage of persistent absentees (15% threshold)", "Persistent absence", "%"),
     ("enrolments_pa_10_exact", "Number of persistent absentees", "Persistent absence", ""),
     ("enrolments_pa_10_exact_percent", "Percentage of persistent absentees", "Persistent absence", "%"),
 ]
@@ -226,12 +285,18 @@ def _absence_cells(year: str, sessions: dict[str, int], rng: random.Random) -> d
     pa15 = round(enrolments * rate * rng.uniform(0.85, 1.05) / 100)
     pa10 = round(enrolments * rate * rng.uniform(2.1, 2.5) / 100)
     cells = {
-        "enrolments": str(enrolments), "sess_possible": str(possible), "sess_overall": str(overall),
-        "sess_authorised": str(authorised), "sess_unauthorised": str(unauthorised),
-        "sess_overall_percent": _percent(overall, possible), "sess_authorised_percent": _percent(authorised, possible),
+        "enrolments": str(enrolments),
+        "sess_possible": str(possible),
+        "sess_overall": str(overall),
+        "sess_authorised": str(authorised),
+        "sess_unauthorised": str(unauthorised),
+        "sess_overall_percent": _percent(overall, possible),
+        "sess_authorised_percent": _percent(authorised, possible),
         "sess_unauthorised_percent": _percent(unauthorised, possible),
-        "enrolments_pa_15_exact": ":", "enrolments_pa_15_exact_percent": ":",
-        "enrolments_pa_10_exact": ":", "enrolments_pa_10_exact_percent": ":",
+        "enrolments_pa_15_exact": ":",
+        "enrolments_pa_15_exact_percent": ":",
+        "enrolments_pa_10_exact": ":",
+        "enrolments_pa_10_exact_percent": ":",
     }
     if year < "201516":
         cells["enrolments_pa_15_exact"] = str(pa15)
@@ -252,8 +317,9 @@ def _absence_areas(facts: list[dict]) -> dict[str, tuple[str, str | None]]:
             areas[fact["area"]] = ("Local authority", fact["old_la_code"])
         elif _directory().region_code(fact["area"]):
             areas[fact["area"]] = ("Regional", None)
-    return dict(sorted(areas.items(), key=lambda item: (("National", "Regional", "Local authority").index(
-        item[1][0]), item[0])))
+    return dict(
+        sorted(areas.items(), key=lambda item: (("National", "Regional", "Local authority").index(item[1][0]), item[0]))
+    )
 
 
 def absence_ees_text(facts: list[dict]) -> tuple[str, str]:
@@ -273,18 +339,34 @@ def absence_ees_text(facts: list[dict]) -> tuple[str, str]:
                 if base is None:
                     continue
                 possible = round(base["sess_possible"] * rng.uniform(0.98, 1.02))
-                overall = round(possible * base["sess_overall"] / base["sess_possible"] * factor * rng.uniform(0.97, 1.03))
+                overall = round(
+                    possible * base["sess_overall"] / base["sess_possible"] * factor * rng.uniform(0.97, 1.03)
+                )
                 unauthorised = round(overall * base["sess_unauthorised"] / max(base["sess_overall"], 1))
-                sessions[(year, area, school_type)] = {"sess_possible": possible, "sess_overall": overall,
-                                                       "sess_authorised": overall - unauthorised,
-                                                       "sess_unauthorised": unauthorised}
+                sessions[(year, area, school_type)] = {
+                    "sess_possible": possible,
+                    "sess_overall": overall,
+                    "sess_authorised": overall - unauthorised,
+                    "sess_unauthorised": unauthorised,
+                }
     totals: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(counts, 0))
     for (year, area, _type), values in sessions.items():
         for c in counts:
             totals[(year, area)][c] += values[c]
-    header = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
-              "region_name", "old_la_code", "new_la_code", "la_name", "school_type",
-              *(name for name, *_ in ABSENCE_INDICATORS)]
+    header = [
+        "time_period",
+        "time_identifier",
+        "geographic_level",
+        "country_code",
+        "country_name",
+        "region_code",
+        "region_name",
+        "old_la_code",
+        "new_la_code",
+        "la_name",
+        "school_type",
+        *(name for name, *_ in ABSENCE_INDICATORS),
+    ]
     rows = [header]
     years = sorted({*MADE_UP_ABSENCE_YEARS, *PUBLISHED_ABSENCE_YEARS})
     for year in years:
@@ -295,8 +377,22 @@ def absence_ees_text(facts: list[dict]) -> tuple[str, str]:
                 if not values:
                     continue
                 cells = _absence_cells(year, values, rng)
-                rows.append([year, "Academic year", level, "E92000001", "England", region_code, region_name,
-                             la_code, ons, la_name, school_type, *(cells[name] for name, *_ in ABSENCE_INDICATORS)])
+                rows.append(
+                    [
+                        year,
+                        "Academic year",
+                        level,
+                        "E92000001",
+                        "England",
+                        region_code,
+                        region_name,
+                        la_code,
+                        ons,
+                        la_name,
+                        school_type,
+                        *(cells[name] for name, *_ in ABSENCE_INDICATORS),
+                    ]
+                )
     meta = [META_HEADER, ["school_type", "Filter", "School type", "", "", "Filter by school type", ""]]
     meta += [[name, "Indicator", label, group, unit, "", ""] for name, label, group, unit in ABSENCE_INDICATORS]
     return _text(rows), _text(meta)

@@ -38,16 +38,63 @@ CUTOFF = dt.date(FIRST_YEAR - 1, 4, 1)  # nothing earlier is in any return
 SIM_END = dt.date(LAST_YEAR + 1, 3, 31)
 
 # Mean days from entering care to the placement with adopters, by the year (ending March) of adoption.
-A1_TREND = {2009: 650, 2010: 640, 2011: 625, 2012: 610, 2013: 585, 2014: 545, 2015: 505, 2016: 470, 2017: 455,
-            2018: 445, 2019: 450, 2020: 465, 2021: 480, 2022: 490, 2023: 480, 2024: 470, 2025: 465}
+A1_TREND = {
+    2009: 650,
+    2010: 640,
+    2011: 625,
+    2012: 610,
+    2013: 585,
+    2014: 545,
+    2015: 505,
+    2016: 470,
+    2017: 455,
+    2018: 445,
+    2019: 450,
+    2020: 465,
+    2021: 480,
+    2022: 490,
+    2023: 480,
+    2024: 470,
+    2025: 465,
+}
 # Mean days from the placement order to the match.
-A2_TREND = {2009: 250, 2010: 245, 2011: 240, 2012: 230, 2013: 215, 2014: 195, 2015: 175, 2016: 160, 2017: 150,
-            2018: 150, 2019: 155, 2020: 165, 2021: 175, 2022: 180, 2023: 175, 2024: 170, 2025: 170}
+A2_TREND = {
+    2009: 250,
+    2010: 245,
+    2011: 240,
+    2012: 230,
+    2013: 215,
+    2014: 195,
+    2015: 175,
+    2016: 160,
+    2017: 150,
+    2018: 150,
+    2019: 155,
+    2020: 165,
+    2021: 175,
+    2022: 180,
+    2023: 175,
+    2024: 170,
+    2025: 170,
+}
 ADOPTIONS_PER_YEAR = 28
 OTHER_ENTRANTS_PER_YEAR = 12
 
-EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-                   "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN")
+EPISODE_COLUMNS = (
+    "CHILD",
+    "DECOM",
+    "RNE",
+    "LS",
+    "CIN",
+    "PLACE",
+    "PLACE_PROVIDER",
+    "DEC",
+    "REC",
+    "REASON_PLACE_CHANGE",
+    "HOME_POST",
+    "PL_POST",
+    "URN",
+)
 HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
 AD1_COLUMNS = ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR")
 PLACED_COLUMNS = ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED")
@@ -127,8 +174,13 @@ class _Generator:
     def child(self, entered: dt.date, age_days: int) -> Child:
         r = self.rng
         return Child(
-            child_id=self.new_id(), sex=r.choice("12"), dob=entered - dt.timedelta(days=age_days),
-            ethnic=r.choice(ETHNIC_CODES), upn=f"Z{r.randint(10**11, 10**12 - 1)}", home_post=self.postcode())
+            child_id=self.new_id(),
+            sex=r.choice("12"),
+            dob=entered - dt.timedelta(days=age_days),
+            ethnic=r.choice(ETHNIC_CODES),
+            upn=f"Z{r.randint(10**11, 10**12 - 1)}",
+            home_post=self.postcode(),
+        )
 
     # -- adopted children ------------------------------------------------------------------------------------
     def adopted_child(self, adoption_date: dt.date) -> None:
@@ -151,8 +203,7 @@ class _Generator:
         ls_now = ls0
         if ls0 == "L2":  # emergency protection order, then an interim care order a week or so later
             ls_now = "C1"
-            segments.append(Segment(entered + dt.timedelta(days=r.randint(5, 8)), "L", "C1", segments[-1].place,
-                                    "PR1"))
+            segments.append(Segment(entered + dt.timedelta(days=r.randint(5, 8)), "L", "C1", segments[-1].place, "PR1"))
         carers_from = None
         if route == "foster_carers":
             # to foster carers who are also approved adopters (fostering for adoption), before the placement
@@ -165,8 +216,7 @@ class _Generator:
         elif r.random() < 0.3:  # one move between foster carers
             move = entered + dt.timedelta(days=r.randint(30, max(35, to_placed // 2)))
             if move > segments[-1].start:
-                segments.append(Segment(move, "P", ls_now, r.choice(["U4", "U6"]), r.choice(["PR1", "PR4"]),
-                                        "PLACE"))
+                segments.append(Segment(move, "P", ls_now, r.choice(["U4", "U6"]), r.choice(["PR1", "PR4"]), "PLACE"))
         court = match = None
         if not by_consent:
             a2 = self.lognormal_days(A2_TREND[year], 0.4, low=10)
@@ -196,11 +246,18 @@ class _Generator:
         if previous:
             child.periods.append(previous)
         self.place_postcodes(segments)
-        child.periods.append(Period(segments, adoption_date if adoption_date <= SIM_END else None,
-                                    r.choices(["E11", "E12"], weights=[80, 20])[0]))
+        child.periods.append(
+            Period(
+                segments,
+                adoption_date if adoption_date <= SIM_END else None,
+                r.choices(["E11", "E12"], weights=[80, 20])[0],
+            )
+        )
         couple = r.random() < 0.8
         child.adoption = {
-            "date": adoption_date, "DATE_INT": min(decision, match), "DATE_MATCH": match,
+            "date": adoption_date,
+            "DATE_INT": min(decision, match),
+            "DATE_MATCH": match,
             "FOSTER_CARE": "1" if carers_from else "0",
             "NB_ADOPTR": "2" if couple else "1",
             "SEX_ADOPTR": r.choice(["MF", "MF", "MF", "MM", "FF"]) if couple else r.choice(["F1", "F1", "M1"]),
@@ -208,8 +265,15 @@ class _Generator:
         }
         self.children.append(child)
 
-    def to_adopters(self, segments: list[Segment], placed: dt.date, court: dt.date | None, match: dt.date,
-                    carers_from: dt.date | None, by_consent: bool) -> dt.date:
+    def to_adopters(
+        self,
+        segments: list[Segment],
+        placed: dt.date,
+        court: dt.date | None,
+        match: dt.date,
+        carers_from: dt.date | None,
+        by_consent: bool,
+    ) -> dt.date:
         """The placement with the adopters on ``placed``, coded as a case-management system would: with the
         current foster carers (A3 consent, A5 placement order) the carers stay, so RNE T (placement only) or U
         (legal status too); with new adopters RNE P, or B when the legal status changes with it. Some children
@@ -222,16 +286,30 @@ class _Generator:
         if carers_from:
             segments.append(Segment(placed, same_carers_rne, ls, "A3" if by_consent else "A5", "PR1", "CARPL"))
             return match
-        if not by_consent and court is not None and court < placed and (placed - court).days > 200 \
-                and r.random() < 0.12:
+        if (
+            not by_consent
+            and court is not None
+            and court < placed
+            and (placed - court).days > 200
+            and r.random() < 0.12
+        ):
             match = self.broken_down_placement(segments, placed, court, match)
             ls_now = segments[-1].ls
-        segments.append(Segment(placed, "P" if ls == ls_now else "B", ls, "A4" if by_consent else "A6",
-                                r.choice(["PR1", "PR1", "PR3"]), "CARPL"))
+        segments.append(
+            Segment(
+                placed,
+                "P" if ls == ls_now else "B",
+                ls,
+                "A4" if by_consent else "A6",
+                r.choice(["PR1", "PR1", "PR3"]),
+                "CARPL",
+            )
+        )
         return match
 
-    def broken_down_placement(self, segments: list[Segment], placed: dt.date, court: dt.date,
-                              match: dt.date) -> dt.date:
+    def broken_down_placement(
+        self, segments: list[Segment], placed: dt.date, court: dt.date, match: dt.date
+    ) -> dt.date:
         """A placement with adopters after the placement order that breaks down (back to foster carers) before
         the placement with the adopters who adopt; the match with those is after the breakdown."""
         r = self.rng
@@ -269,16 +347,27 @@ class _Generator:
     def other_child(self, entered: dt.date) -> None:
         r = self.rng
         child = self.child(entered, r.randint(200, 5800))
-        segments = [Segment(entered, "S", r.choice(["V2", "V2", "C1"]), r.choice(["U4", "U6", "K2", "U1"]),
-                            r.choice(["PR1", "PR4"]))]
+        segments = [
+            Segment(
+                entered, "S", r.choice(["V2", "V2", "C1"]), r.choice(["U4", "U6", "K2", "U1"]), r.choice(["PR1", "PR4"])
+            )
+        ]
         length = self.lognormal_days(420, 0.9, low=5)
         for _ in range(r.randint(0, 2)):
             change = segments[-1].start + dt.timedelta(days=r.randint(20, 300))
             if change - entered >= dt.timedelta(days=length):
                 break
             if r.random() < 0.5 or segments[-1].ls != "C1":  # a move (new carers), or the full care order
-                segments.append(Segment(change, "P", segments[-1].ls, r.choice(["U4", "U6", "K2", "P1"]),
-                                        r.choice(["PR1", "PR4"]), "PLACE"))
+                segments.append(
+                    Segment(
+                        change,
+                        "P",
+                        segments[-1].ls,
+                        r.choice(["U4", "U6", "K2", "P1"]),
+                        r.choice(["PR1", "PR4"]),
+                        "PLACE",
+                    )
+                )
             else:
                 segments.append(Segment(change, "L", "C2", segments[-1].place, segments[-1].provider))
         end = entered + dt.timedelta(days=length)
@@ -320,8 +409,10 @@ def episodes_of(child: Child) -> list[Episode]:
         before = [s for s in segments if s.start < CUTOFF]
         if len(before) > 1:
             state = before[-1]
-            segments = [Segment(before[0].start, "S", state.ls, state.place, state.provider, None, state.postcode),
-                        *[s for s in segments if s.start >= CUTOFF]]
+            segments = [
+                Segment(before[0].start, "S", state.ls, state.place, state.provider, None, state.postcode),
+                *[s for s in segments if s.start >= CUTOFF],
+            ]
         for i, segment in enumerate(segments):
             last = i == len(segments) - 1
             dec = period.end if last else segments[i + 1].start
@@ -337,34 +428,65 @@ def _year_rows(children: list[Child], year: int) -> dict[str, list[dict]]:
         episodes = [e for e in episodes_of(child) if e.decom <= end and (e.dec is None or e.dec >= start)]
         if not episodes:
             continue
-        tables["Header"].append({"CHILD": child.child_id, "SEX": child.sex, "DOB": _dmy(child.dob),
-                                 "ETHNIC": child.ethnic, "UPN": child.upn, "MOTHER": "", "MC_DOB": ""})
+        tables["Header"].append(
+            {
+                "CHILD": child.child_id,
+                "SEX": child.sex,
+                "DOB": _dmy(child.dob),
+                "ETHNIC": child.ethnic,
+                "UPN": child.upn,
+                "MOTHER": "",
+                "MC_DOB": "",
+            }
+        )
         for e in episodes:
             closed = e.dec is not None and e.dec <= end
             s = e.segment
-            tables["Episodes"].append({
-                "CHILD": child.child_id, "DECOM": _dmy(e.decom), "RNE": s.rne, "LS": s.ls, "CIN": "N1",
-                "PLACE": s.place, "PLACE_PROVIDER": s.provider, "DEC": _dmy(e.dec) if closed else "",
-                "REC": e.rec if closed else "",
-                "REASON_PLACE_CHANGE": (s.reason_change or "") if e.decom >= dt.date(2015, 4, 1) and
-                s.rne in ("P", "T", "B", "U") else "",
-                "HOME_POST": child.home_post, "PL_POST": s.postcode,
-                "URN": "XXXXXXX" if s.place.startswith(("U", "A", "P")) else "SC999999",
-            })
+            tables["Episodes"].append(
+                {
+                    "CHILD": child.child_id,
+                    "DECOM": _dmy(e.decom),
+                    "RNE": s.rne,
+                    "LS": s.ls,
+                    "CIN": "N1",
+                    "PLACE": s.place,
+                    "PLACE_PROVIDER": s.provider,
+                    "DEC": _dmy(e.dec) if closed else "",
+                    "REC": e.rec if closed else "",
+                    "REASON_PLACE_CHANGE": (s.reason_change or "")
+                    if e.decom >= dt.date(2015, 4, 1) and s.rne in ("P", "T", "B", "U")
+                    else "",
+                    "HOME_POST": child.home_post,
+                    "PL_POST": s.postcode,
+                    "URN": "XXXXXXX" if s.place.startswith(("U", "A", "P")) else "SC999999",
+                }
+            )
         adoption = child.adoption
         if adoption and start <= adoption["date"] <= end:
-            tables["AD1"].append({"CHILD": child.child_id, "DOB": _dmy(child.dob), **{
-                k: (_dmy(v) if isinstance(v, dt.date) else v) for k, v in adoption.items() if k != "date"}})
+            tables["AD1"].append(
+                {
+                    "CHILD": child.child_id,
+                    "DOB": _dmy(child.dob),
+                    **{k: (_dmy(v) if isinstance(v, dt.date) else v) for k, v in adoption.items() if k != "date"},
+                }
+            )
         if adoption and year >= PLACED_ADOPTION_FROM and adoption["DATE_INT"] <= end and adoption["date"] >= start:
             ceased = adoption["date"] if adoption["date"] <= end else None
-            tables["PlacedAdoption"].append({
-                "CHILD": child.child_id, "DOB": _dmy(child.dob), "DATE_PLACED": _dmy(adoption["DATE_INT"]),
-                "DATE_PLACED_CEASED": _dmy(ceased), "REASON_PLACED_CEASED": "RD1" if ceased else ""})
+            tables["PlacedAdoption"].append(
+                {
+                    "CHILD": child.child_id,
+                    "DOB": _dmy(child.dob),
+                    "DATE_PLACED": _dmy(adoption["DATE_INT"]),
+                    "DATE_PLACED_CEASED": _dmy(ceased),
+                    "REASON_PLACED_CEASED": "RD1" if ceased else "",
+                }
+            )
         if year in REVIEWS_YEARS:
             review = max(episodes[0].decom, start) + dt.timedelta(days=100)
             if review <= end:
-                tables["Reviews"].append({"CHILD": child.child_id, "DOB": _dmy(child.dob), "REVIEW": _dmy(review),
-                                          "REVIEW_CODE": "PN1"})
+                tables["Reviews"].append(
+                    {"CHILD": child.child_id, "DOB": _dmy(child.dob), "REVIEW": _dmy(review), "REVIEW_CODE": "PN1"}
+                )
     return tables
 
 
@@ -396,8 +518,11 @@ def _xml(tables: dict[str, list[dict]]) -> str:
             parts.append("".join(el(c, ad1[cid][c]) for c in AD1_COLUMNS[2:]))
         parts.append("</HEADER>")
         for row in episodes.get(cid, []):
-            parts.append("<EPISODE>" + "".join(el("PL" if c == "PLACE" else c, row[c]) for c in EPISODE_COLUMNS[1:])
-                         + "</EPISODE>")
+            parts.append(
+                "<EPISODE>"
+                + "".join(el("PL" if c == "PLACE" else c, row[c]) for c in EPISODE_COLUMNS[1:])
+                + "</EPISODE>"
+            )
         parts.append("</CHILD>")
     parts.append("</EXPSSDA903>\n")
     return "".join(parts)
@@ -438,8 +563,21 @@ BENCHMARK_FILE = "synthetic_published_scorecards.csv"
 def generate_benchmarks(seed: int = SEED) -> str:
     """Invented scorecard figures in the published (EES) shape, for the sample's benchmarking only."""
     r = random.Random(seed + 1)
-    columns = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
-               "region_name", "old_la_code", "new_la_code", "la_name", "indicator", "value", "children")
+    columns = (
+        "time_period",
+        "time_identifier",
+        "geographic_level",
+        "country_code",
+        "country_name",
+        "region_code",
+        "region_name",
+        "old_la_code",
+        "new_la_code",
+        "la_name",
+        "indicator",
+        "value",
+        "children",
+    )
     rows = []
     for level, country, region, old, new, name in BENCHMARK_AREAS:
         scale = 1.0 if level == "National" else r.uniform(0.88, 1.12)
@@ -447,17 +585,31 @@ def generate_benchmarks(seed: int = SEED) -> str:
         for year in range(2011, LAST_YEAR + 1):
             a1 = sum(A1_TREND[y] for y in (year - 2, year - 1, year)) / 3 * scale
             a2 = sum(A2_TREND[y] for y in (year - 2, year - 1, year)) / 3 * scale
-            values = {"A1": round(a1), "A2": round(a2), "A3": round(r.uniform(45, 70), 1),
-                      "A10": round(a1 * r.uniform(0.86, 0.95))}
+            values = {
+                "A1": round(a1),
+                "A2": round(a2),
+                "A3": round(r.uniform(45, 70), 1),
+                "A10": round(a1 * r.uniform(0.86, 0.95)),
+            }
             for indicator, value in values.items():
                 small = level == "Local authority" and size < 50 and indicator == "A2"
-                rows.append({
-                    "time_period": year, "time_identifier": "Reporting year", "geographic_level": level,
-                    "country_code": country, "country_name": "England", "region_code": region,
-                    "region_name": "South West" if region else "", "old_la_code": old, "new_la_code": new,
-                    "la_name": name, "indicator": indicator, "value": "c" if small else value,
-                    "children": "c" if small else (size if indicator != "A2" else round(size * 0.8)),
-                })
+                rows.append(
+                    {
+                        "time_period": year,
+                        "time_identifier": "Reporting year",
+                        "geographic_level": level,
+                        "country_code": country,
+                        "country_name": "England",
+                        "region_code": region,
+                        "region_name": "South West" if region else "",
+                        "old_la_code": old,
+                        "new_la_code": new,
+                        "la_name": name,
+                        "indicator": indicator,
+                        "value": "c" if small else value,
+                        "children": "c" if small else (size if indicator != "A2" else round(size * 0.8)),
+                    }
+                )
     return _csv(columns, rows)
 
 

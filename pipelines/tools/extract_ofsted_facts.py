@@ -28,11 +28,24 @@ from pipelines.sample_data.ofsted import (
 
 DEFAULT_SOURCE = (
     Path(__file__).resolve().parents[2].parent
-    / "shared" / "fixtures" / "public" / "ofsted" / "LA_Inspection_Outcomes_as_at_31_March_2025.ods"
+    / "shared"
+    / "fixtures"
+    / "public"
+    / "ofsted"
+    / "LA_Inspection_Outcomes_as_at_31_March_2025.ods"
 )
 GRADES = {"Outstanding", "Good", "Requires improvement to be good", "Inadequate"}
-JUDGEMENT_COLUMNS = ["ons_code", "la_name", "la_status", "ofsted_region", "inspection_date",
-                     "publication_date", "inspection_type", "judgement", "grade"]
+JUDGEMENT_COLUMNS = [
+    "ons_code",
+    "la_name",
+    "la_status",
+    "ofsted_region",
+    "inspection_date",
+    "publication_date",
+    "inspection_type",
+    "judgement",
+    "grade",
+]
 VISIT_COLUMNS = ["ons_code", "visit_date", "publication_date", "visit_type", "visit_theme"]
 
 
@@ -60,11 +73,19 @@ def judgement_facts(history: list[dict]) -> list[list[str]]:
                 continue
             if grade not in GRADES:
                 raise ValueError(f"unexpected grade {grade!r} in {row}")
-            facts.append([
-                row["Local authority area code"], row["Local authority name"], row["Local authority status"],
-                row["Ofsted region"], iso(row["Inspection date"]), iso(row["Publication date"]),
-                row["Inspection type"], key, grade,
-            ])
+            facts.append(
+                [
+                    row["Local authority area code"],
+                    row["Local authority name"],
+                    row["Local authority status"],
+                    row["Ofsted region"],
+                    iso(row["Inspection date"]),
+                    iso(row["Publication date"]),
+                    row["Inspection type"],
+                    key,
+                    grade,
+                ]
+            )
     return facts
 
 
@@ -76,10 +97,15 @@ def visit_facts(in_year: list[dict], known_las: set[str]) -> list[list[str]]:
             continue
         if row["Local authority area code"] not in known_las:
             raise ValueError(f"visit to an LA absent from the history: {row}")
-        facts.append([
-            row["Local authority area code"], iso(row["Inspection/Visit date"]), iso(row["Publication date"]),
-            row["Inspection/Visit type"], theme,
-        ])
+        facts.append(
+            [
+                row["Local authority area code"],
+                iso(row["Inspection/Visit date"]),
+                iso(row["Publication date"]),
+                row["Inspection/Visit type"],
+                theme,
+            ]
+        )
     return facts
 
 

@@ -93,9 +93,7 @@ def build_seeds(tables: dict[str, ParsedTable]) -> dict[str, list[dict]]:
     la_codes = sorted(tables["las"].rows, key=lambda row: row["ons_code"])
     regions = sorted([*tables["regions"].rows, ENGLAND], key=lambda row: row["region_code"])
     neighbour_rows = [row for kind in ("sn_2021", "sn_2025") for row in tables[kind].rows]
-    neighbours = sorted(
-        neighbour_rows, key=lambda row: (row["sn_model"], row["la_code"], int(row["neighbour_rank"]))
-    )
+    neighbours = sorted(neighbour_rows, key=lambda row: (row["sn_model"], row["la_code"], int(row["neighbour_rank"])))
     return {
         "ref_la_codes": la_codes,
         "ref_regions": regions,

@@ -43,8 +43,14 @@ def extract_absence(source: Path) -> list[dict]:
     for r in _read(source / "ees_absence" / "absence_by_term.csv"):
         name = {"National": "England", "Regional": r["region_name"]}.get(r["geographic_level"], r["la_name"])
         if r["time_period"] in ABSENCE_YEARS and r["term"] == "Total":
-            out.append({"year": r["time_period"], "area": name, "old_la_code": r["old_la_code"],
-                        **{c: r[c] for c in ABSENCE_FACT_COLUMNS[3:]}})
+            out.append(
+                {
+                    "year": r["time_period"],
+                    "area": name,
+                    "old_la_code": r["old_la_code"],
+                    **{c: r[c] for c in ABSENCE_FACT_COLUMNS[3:]},
+                }
+            )
     return out
 
 

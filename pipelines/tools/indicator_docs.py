@@ -48,11 +48,21 @@ def render(rows: list[dict[str, str]]) -> str:
     ]
     for row in rows:
         lines.append("| " + " | ".join(_cell(row.get(f)) for f in FIELDS) + " |")
-    lines += ["{% endraw %}", "{% enddocs %}", "", "{% docs indicator_code %}", "{% raw %}",
-              "The indicator (`marts.indicator_catalogue` has its title, unit, polarity, definition and source):", "",
-              "| indicator_code | title | unit | polarity |", "|---|---|---|---|"]
+    lines += [
+        "{% endraw %}",
+        "{% enddocs %}",
+        "",
+        "{% docs indicator_code %}",
+        "{% raw %}",
+        "The indicator (`marts.indicator_catalogue` has its title, unit, polarity, definition and source):",
+        "",
+        "| indicator_code | title | unit | polarity |",
+        "|---|---|---|---|",
+    ]
     for row in rows:
-        lines.append("| " + " | ".join(_cell(row.get(f)) for f in ("indicator_code", "title", "unit", "polarity")) + " |")
+        lines.append(
+            "| " + " | ".join(_cell(row.get(f)) for f in ("indicator_code", "title", "unit", "polarity")) + " |"
+        )
     lines += ["{% endraw %}", "{% enddocs %}", ""]
     return "\n".join(lines)
 

@@ -41,7 +41,7 @@ QUALITY_TABLES = {
     "load_log": "One row per file per refresh: loaded, rejected or unchanged, with its row counts and the reason.",
     "rejected_rows": "One row per quarantined row: the file, row number, column, value and the reason.",
     "check_results": "One row per check per refresh: the Great Expectations expectations, the dbt tests and the "
-                     "freshness checks, so data quality over time is a query.",
+    "freshness checks, so data quality over time is a query.",
 }
 QUALITY_COLUMNS = {
     "run_id": "the Dagster run of the refresh",
@@ -76,8 +76,11 @@ def _cell(text: str | None) -> str:
 
 def mart_models(manifest: dict) -> list[dict]:
     """The dbt models published in the ``marts`` schema, by name."""
-    models = [n for n in manifest["nodes"].values()
-              if n["resource_type"] == "model" and (n["config"].get("schema") or n["schema"]) == "marts"]
+    models = [
+        n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and (n["config"].get("schema") or n["schema"]) == "marts"
+    ]
     return sorted(models, key=lambda n: n["name"])
 
 
@@ -87,8 +90,10 @@ def quality_tables() -> dict[str, list[tuple[str, str]]]:
     try:
         for statement in QUALITY_DDL:
             con.execute(statement)
-        rows = con.execute("select table_name, column_name, data_type from information_schema.columns "
-                           "where table_schema = 'quality' order by table_name, ordinal_position").fetchall()
+        rows = con.execute(
+            "select table_name, column_name, data_type from information_schema.columns "
+            "where table_schema = 'quality' order by table_name, ordinal_position"
+        ).fetchall()
     finally:
         con.close()
     tables: dict[str, list[tuple[str, str]]] = {}
@@ -107,13 +112,15 @@ def _section(name: str, description: str, columns: list[tuple[str, str, str]]) -
 def render(manifest: dict) -> str:
     lines = [INTRO, "## marts", ""]
     for model in mart_models(manifest):
-        columns = [(c["name"], (c.get("data_type") or "").lower(), c.get("description", ""))
-                   for c in model["columns"].values()]
+        columns = [
+            (c["name"], (c.get("data_type") or "").lower(), c.get("description", "")) for c in model["columns"].values()
+        ]
         lines += _section(f"marts.{model['name']}", model.get("description", ""), columns)
     lines += ["## quality", ""]
     for table, columns in quality_tables().items():
-        lines += _section(f"quality.{table}", QUALITY_TABLES.get(table, ""),
-                          [(c, t, QUALITY_COLUMNS.get(c, "")) for c, t in columns])
+        lines += _section(
+            f"quality.{table}", QUALITY_TABLES.get(table, ""), [(c, t, QUALITY_COLUMNS.get(c, "")) for c, t in columns]
+        )
     return "\n".join(lines).rstrip() + "\n"
 
 

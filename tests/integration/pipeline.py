@@ -45,8 +45,9 @@ def make_ofsted_check_fail(monkeypatch, max_rows: int, check: str) -> None:
 
     def stricter_suite(known):
         suite = real_suite(known)
-        suite.expectations.append(gx.expectations.ExpectTableRowCountToBeBetween(
-            max_value=max_rows, meta={"check": check}))
+        suite.expectations.append(
+            gx.expectations.ExpectTableRowCountToBeBetween(max_value=max_rows, meta={"check": check})
+        )
         return suite
 
     monkeypatch.setattr(ofsted_defs, "workbook_suite", stricter_suite)

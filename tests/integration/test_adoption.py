@@ -8,6 +8,7 @@ counts), and that no clear child identifier, UPN or postcode reached any text co
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import re
 import shutil
@@ -26,9 +27,20 @@ pytestmark = pytest.mark.slow
 # Where each public fixture file goes in the landing folder (LA folder / year folder).
 FIXTURE_PLACES = {
     **{f"cs_demand_model/{y}-{t}.csv": f"873/{y + 1}" for y in range(2017, 2022) for t in ("episodes", "header")},
-    **{f"d2i_validator/{n}": "931/2018" for n in (
-        "header.csv", "episodes.csv", "ad1.csv", "placed_for_adoption.csv", "placed_for_adoption_errors.csv",
-        "reviews.csv", "uasc.csv", "missing.csv", "previous_permanence.csv")},
+    **{
+        f"d2i_validator/{n}": "931/2018"
+        for n in (
+            "header.csv",
+            "episodes.csv",
+            "ad1.csv",
+            "placed_for_adoption.csv",
+            "placed_for_adoption_errors.csv",
+            "reviews.csv",
+            "uasc.csv",
+            "missing.csv",
+            "previous_permanence.csv",
+        )
+    },
     "d2i_validator/fake_903.xml": "936/2018",
 }
 
@@ -45,12 +57,24 @@ def refreshed(tmp_path_factory):
             target = raw / "ssda903" / folder / Path(source).name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(fixtures_dir() / "ssda903" / source)  # read in place
-    env = {**os.environ, "CSW_RAW_DIR": str(raw), "CSW_DATA_DIR": str(data), "CSW_HOME_LA": "865",
-           "GX_ANALYTICS_ENABLED": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "CSW_RAW_DIR": str(raw),
+        "CSW_DATA_DIR": str(data),
+        "CSW_HOME_LA": "865",
+        "GX_ANALYTICS_ENABLED": "false",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     env.pop("DAGSTER_HOME", None)
     env["CSW_PSEUDONYM_KEY"] = "adoption-test-key"  # the public fixtures are not the bundled sample
-    run = subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], cwd=REPO_ROOT, env=env,
-                         capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
     return data / "children_services.duckdb", data / "work" / "children_services.duckdb", raw, run.stdout
 
@@ -65,7 +89,8 @@ def published(refreshed):
 def test_sample_scorecard_runs_2008_11_to_2021_24(published):
     rows = published.execute(
         "select period_label, scorecard_code, value, children, threshold, meets_threshold, source "
-        "from marts.adoption_scorecard where la_code = '865' order by period_end_year, scorecard_code").fetchall()
+        "from marts.adoption_scorecard where la_code = '865' order by period_end_year, scorecard_code"
+    ).fetchall()
     labels = sorted({r[0] for r in rows})
     assert labels == [f"{y - 3}-{y % 100:02d}" for y in range(2011, 2025)]
     assert len(rows) == 14 * 4 and {r[6] for r in rows} == {"ssda903"}
@@ -83,54 +108,79 @@ def test_sample_scorecard_runs_2008_11_to_2021_24(published):
 def test_journeys_behind_a1_add_up(published):
     total, children = published.execute(
         "select sum(days_care_to_placed), count(*) from marts.adoption_journeys where la_code = '865' "
-        "and adoption_date between date '2008-04-01' and date '2011-03-31'").fetchone()
+        "and adoption_date between date '2008-04-01' and date '2011-03-31'"
+    ).fetchone()
     assert published.execute(
         "select numerator, denominator, children from marts.adoption_scorecard "
-        "where la_code = '865' and period_label = '2008-11' and scorecard_code = 'A1'").fetchone() == (
-        total, children, children)
-    assert published.execute("select count(*) from marts.adoption_journeys where la_code = '865' "
-                             "and not entered_care_recorded").fetchone()[0] == 0
+        "where la_code = '865' and period_label = '2008-11' and scorecard_code = 'A1'"
+    ).fetchone() == (total, children, children)
+    assert (
+        published.execute(
+            "select count(*) from marts.adoption_journeys where la_code = '865' and not entered_care_recorded"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_adoption_indicators_and_benchmarks(published):
     rows = published.execute(
         "select indicator_code, geography_level, count(*) from marts.indicator_values "
-        "where indicator_code like 'adoption_%' group by all order by all").fetchall()
+        "where indicator_code like 'adoption_%' group by all order by all"
+    ).fetchall()
     counts = {(code, level): n for code, level, n in rows}
     for code in ("adoption_a1_days", "adoption_a2_days", "adoption_a3_pct", "adoption_a10_days"):
         assert counts[(code, "national")] == counts[(code, "regional")] == 14
         assert counts[(code, "local_authority")] >= 14 + 3 * 14
     assert published.execute(
         "select area_name, la_code, period_label, value, breakdown from marts.indicator_values "
-        "where indicator_code = 'adoption_a1_days' and area_code = '865' and time_period = 2011").fetchone() == (
-        "Wiltshire", "865", "2008-11", 704.0, "Total")
-    assert published.execute(
-        "select source, value, status_symbol from marts.adoption_scorecard where la_code = '866' "
-        "and period_end_year = 2011 and scorecard_code = 'A1'").fetchone()[0] == "published"
-    assert published.execute(
-        "select count(*) from marts.indicator_catalogue where domain = 'Adoption'").fetchone()[0] == 4
+        "where indicator_code = 'adoption_a1_days' and area_code = '865' and time_period = 2011"
+    ).fetchone() == ("Wiltshire", "865", "2008-11", 704.0, "Total")
+    assert (
+        published.execute(
+            "select source, value, status_symbol from marts.adoption_scorecard where la_code = '866' "
+            "and period_end_year = 2011 and scorecard_code = 'A1'"
+        ).fetchone()[0]
+        == "published"
+    )
+    assert (
+        published.execute("select count(*) from marts.indicator_catalogue where domain = 'Adoption'").fetchone()[0] == 4
+    )
 
 
 def test_checks_passed(published):
-    failed = published.execute("select asset, check_name, details from quality.check_results where not passed and severity = 'ERROR'") \
-        .fetchall()
+    failed = published.execute(
+        "select asset, check_name, details from quality.check_results where not passed and severity = 'ERROR'"
+    ).fetchall()
     assert failed == []
-    names = {r[0] for r in published.execute(
-        "select distinct check_name from quality.check_results where asset like 'raw/ssda903%'").fetchall()}
-    assert {"gx: DEC not before DECOM", "gx: REC E11/E12 only with an adoption placement",
-            "gx: DATE_MATCH not after the adoption placement"} <= names
+    names = {
+        r[0]
+        for r in published.execute(
+            "select distinct check_name from quality.check_results where asset like 'raw/ssda903%'"
+        ).fetchall()
+    }
+    assert {
+        "gx: DEC not before DECOM",
+        "gx: REC E11/E12 only with an adoption placement",
+        "gx: DATE_MATCH not after the adoption placement",
+    } <= names
 
 
 def test_raw_tables_hold_months_of_birth_and_no_upn_or_postcode(refreshed):
     con = duckdb.connect(str(refreshed[1]), read_only=True)
     try:
-        columns = {r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'raw' "
-            "and table_name like 'ssda903%'").fetchall()}
+        columns = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' "
+                "and table_name like 'ssda903%'"
+            ).fetchall()
+        }
         assert not columns & {"upn", "home_post", "pl_post", "child", "dob", "mc_dob"}
         for table in ("ssda903_header", "ssda903_ad1", "ssda903_placed_adoption"):
-            assert con.execute(f"select count(*) from raw.{table} where day(cast(birth_month as date)) != 1"
-                               ).fetchone()[0] == 0
+            assert (
+                con.execute(f"select count(*) from raw.{table} where day(cast(birth_month as date)) != 1").fetchone()[0]
+                == 0
+            )
     finally:
         con.close()
 
@@ -182,9 +232,13 @@ EXPECTED_RULES = {
 def test_every_public_ssda903_file_ingested_with_exact_quarantine(refreshed, published):
     assert len(FIXTURE_PLACES) == len([p for p in fixture_path("ssda903").rglob("*") if p.is_file()])
     prefix = str(refreshed[2] / "ssda903") + "/"
-    logged = {r[0].removeprefix(prefix): r[1:] for r in published.execute(
-        "select file_path, status, rows_read, rows_loaded, rows_rejected, reason from quality.load_log "
-        "where source = 'ssda903'").fetchall()}
+    logged = {
+        r[0].removeprefix(prefix): r[1:]
+        for r in published.execute(
+            "select file_path, status, rows_read, rows_loaded, rows_rejected, reason from quality.load_log "
+            "where source = 'ssda903'"
+        ).fetchall()
+    }
     for path, (read, loaded, rejected, reason) in EXPECTED_FILES.items():
         status, *counts, why = logged[path]
         assert tuple(counts) == (read, loaded, rejected), path
@@ -197,7 +251,9 @@ def test_every_public_ssda903_file_ingested_with_exact_quarantine(refreshed, pub
     # Every quarantined row of the real returns, by the DfE rule its reason names; nothing else broke a rule.
     quarantined = published.execute(
         "select file_path, regexp_extract(reason, 'DfE rule ([0-9A-Z]+): ', 1), count(*) from quality.rejected_rows "
-        "where file_path not like ? group by all", [prefix + "2%"]).fetchall()
+        "where file_path not like ? group by all",
+        [prefix + "2%"],
+    ).fetchall()
     by_file: dict[str, dict[str, int]] = {}
     for path, rule, n in quarantined:
         by_file.setdefault(path.removeprefix(prefix), {})[rule] = n
@@ -205,11 +261,15 @@ def test_every_public_ssda903_file_ingested_with_exact_quarantine(refreshed, pub
     rows_quarantined = published.execute(
         "select file_path, count(distinct (table_name, row_number)) from quality.rejected_rows "
         "where file_path not like ? "
-        "group by all", [prefix + "2%"]).fetchall()
+        "group by all",
+        [prefix + "2%"],
+    ).fetchall()
     assert {p.removeprefix(prefix): n for p, n in rows_quarantined} == {
-        p: q for p, (_r, _l, q, _w) in EXPECTED_FILES.items() if q}
-    assert published.execute("select la_code, count(*) from marts.adoption_journeys where la_code != '865' "
-                             "group by 1 order by 1").fetchall() == [("873", 1), ("931", 8), ("936", 1)]
+        p: q for p, (_r, _l, q, _w) in EXPECTED_FILES.items() if q
+    }
+    assert published.execute(
+        "select la_code, count(*) from marts.adoption_journeys where la_code != '865' group by 1 order by 1"
+    ).fetchall() == [("873", 1), ("931", 8), ("936", 1)]
 
 
 # --- no clear identifier anywhere --------------------------------------------------------------------------
@@ -238,14 +298,19 @@ def _leaks(con, schemas: tuple[str, ...], ids: set[str], others: set[str]) -> tu
     in_words = long_ids | others
     columns = con.execute(
         "select table_schema, table_name, column_name from information_schema.columns where data_type = 'VARCHAR' "
-        f"and table_schema in ({', '.join(repr(s) for s in schemas)})").fetchall()
+        f"and table_schema in ({', '.join(repr(s) for s in schemas)})"
+    ).fetchall()
     found = []
     for schema, table, column in columns:
-        values = {r[0] for r in con.execute(
-            f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null').fetchall()}
+        values = {
+            r[0]
+            for r in con.execute(
+                f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null'
+            ).fetchall()
+        }
         for value in values:
             words = re.findall(r"[A-Za-z0-9]+", value)
-            grams = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}  # 'AB1 2CD' is two words
+            grams = set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}  # 'AB1 2CD' is two words
             leaked = ({value.strip()} & whole) | (grams & in_words)
             found += [(schema, table, column, v) for v in leaked]
     return len(columns), found
@@ -271,5 +336,9 @@ def test_no_clear_identifier_in_any_text_column_of_the_published_file(refreshed,
     finally:
         work.close()
     # the child_key is there instead
-    assert published.execute("select count(*) from marts.adoption_journeys where not regexp_full_match("
-                             "child_key, '[0-9a-f]{32}')").fetchone()[0] == 0
+    assert (
+        published.execute(
+            "select count(*) from marts.adoption_journeys where not regexp_full_match(child_key, '[0-9a-f]{32}')"
+        ).fetchone()[0]
+        == 0
+    )

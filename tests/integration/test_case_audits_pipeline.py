@@ -32,8 +32,18 @@ HOME_LA = "865"
 FUTURE = (dt.date.today() + dt.timedelta(days=30)).strftime("%d/%m/%Y")
 FUTURE_ISO = (dt.date.today() + dt.timedelta(days=30)).isoformat()
 
-AUDIT_HEADER = ["audit_id", "child_id", "audit_date", "team", "case_type", "auditor_type", "overall_grade",
-                "grade_planning", "cp_plan_needed", "assessment_up_to_date"]
+AUDIT_HEADER = [
+    "audit_id",
+    "child_id",
+    "audit_date",
+    "team",
+    "case_type",
+    "auditor_type",
+    "overall_grade",
+    "grade_planning",
+    "cp_plan_needed",
+    "assessment_up_to_date",
+]
 ACTION_HEADER = ["action_id", "audit_id", "action_type", "owner_team", "due_date", "completed_date", "description"]
 
 # January 2011: Hand A Good, Hand A Inadequate (CP plan needed), Hand B outstanding, Hand B Adequate (CP plan
@@ -57,29 +67,29 @@ HAND_ACTIONS = [
 ]
 # Header on row 3 of the sheet; each row after B1 breaks one rule.
 BAD_AUDITS = [
-    ["B1", "BAD-CHILD-1", "01/06/2010", "Team Q", "CIN", "Manager", "Good", "Good", "N", "Y"],           # 4 kept
-    ["B2", "BAD-CHILD-2", "31/02/2010", "Team Q", "CIN", "Manager", "Good", "Good", "N", "Y"],           # 5
-    ["B3", "BAD-CHILD-3", FUTURE, "Team Q", "CIN", "Manager", "Good", "Good", "N", "Y"],                 # 6
-    ["B4", "BAD-CHILD-4", "01/06/2010", "Team Q", "XYZ", "Manager", "Good", "Good", "N", "Y"],           # 7
-    ["B5", "BAD-CHILD-5", "01/06/2010", "Team Q", "CIN", "Manager", "Excellent", "Good", "N", "Y"],      # 8
-    ["B6", "BAD-CHILD-6", "01/06/2010", "Team Q", "CIN", "Manager", "Good", "Very good", "N", "Y"],      # 9
-    ["B1", "BAD-CHILD-7", "02/06/2010", "Team Q", "CIN", "Manager", "Inadequate", "Good", "N", "Y"],     # 10
-    ["B7", "BAD-CHILD-8", "01/06/2010", "Team Q", "CIN", "Manager", "Good", "Good", "Maybe", "Y"],       # 11
-    ["B8", "", "01/06/2010", "Team Q", "CIN", "Manager", "Good", "Good", "N", "Y"],                      # 12
-    ["B9", "BAD-CHILD-9", "15/06/2010", "Team Q", "CP", "Manager", "Good", "Good", "N", ""],             # 13 kept
-    ["B10", "BAD-CHILD-10", "20/06/2010", "", "CP", "", "Inadequate", "", "Y", ""],                      # 14 kept
+    ["B1", "BAD-CHILD-1", "01/06/2010", "Team Q", "CIN", "Manager", "Good", "Good", "N", "Y"],  # 4 kept
+    ["B2", "BAD-CHILD-2", "31/02/2010", "Team Q", "CIN", "Manager", "Good", "Good", "N", "Y"],  # 5
+    ["B3", "BAD-CHILD-3", FUTURE, "Team Q", "CIN", "Manager", "Good", "Good", "N", "Y"],  # 6
+    ["B4", "BAD-CHILD-4", "01/06/2010", "Team Q", "XYZ", "Manager", "Good", "Good", "N", "Y"],  # 7
+    ["B5", "BAD-CHILD-5", "01/06/2010", "Team Q", "CIN", "Manager", "Excellent", "Good", "N", "Y"],  # 8
+    ["B6", "BAD-CHILD-6", "01/06/2010", "Team Q", "CIN", "Manager", "Good", "Very good", "N", "Y"],  # 9
+    ["B1", "BAD-CHILD-7", "02/06/2010", "Team Q", "CIN", "Manager", "Inadequate", "Good", "N", "Y"],  # 10
+    ["B7", "BAD-CHILD-8", "01/06/2010", "Team Q", "CIN", "Manager", "Good", "Good", "Maybe", "Y"],  # 11
+    ["B8", "", "01/06/2010", "Team Q", "CIN", "Manager", "Good", "Good", "N", "Y"],  # 12
+    ["B9", "BAD-CHILD-9", "15/06/2010", "Team Q", "CP", "Manager", "Good", "Good", "N", ""],  # 13 kept
+    ["B10", "BAD-CHILD-10", "20/06/2010", "", "CP", "", "Inadequate", "", "Y", ""],  # 14 kept
 ]
 BAD_ACTIONS = [
-    ["Q1", "B1", "Increase visits", "Team Q", "20/06/2010", "18/06/2010", "Bad-file note Q1"],          # 2 kept
-    ["Q2", "B1", "Other", "Team Q", "30/02/2010", "", "Bad-file note Q2"],                              # 3
-    ["Q3", "B2", "Other", "Team Q", "01/07/2010", "", "Bad-file note Q3"],                              # 4 orphan
-    ["Q4", "B9", "Other", "Team Q", "30/06/2010", "10/06/2010", "Bad-file note Q4"],                    # 5 early
-    ["Q1", "B1", "Other", "Team Q", "20/06/2010", "", "Bad-file note Q1 again"],                        # 6 dup
-    ["Q6", "B9", "Other", "Team Q", "30/06/2010", FUTURE, "Bad-file note Q6"],                          # 7
+    ["Q1", "B1", "Increase visits", "Team Q", "20/06/2010", "18/06/2010", "Bad-file note Q1"],  # 2 kept
+    ["Q2", "B1", "Other", "Team Q", "30/02/2010", "", "Bad-file note Q2"],  # 3
+    ["Q3", "B2", "Other", "Team Q", "01/07/2010", "", "Bad-file note Q3"],  # 4 orphan
+    ["Q4", "B9", "Other", "Team Q", "30/06/2010", "10/06/2010", "Bad-file note Q4"],  # 5 early
+    ["Q1", "B1", "Other", "Team Q", "20/06/2010", "", "Bad-file note Q1 again"],  # 6 dup
+    ["Q6", "B9", "Other", "Team Q", "30/06/2010", FUTURE, "Bad-file note Q6"],  # 7
 ]
 LATE_ACTIONS = [
-    ["L1", "LATE-1", "Gather information", "Team Q", "15/08/2010", "10/08/2010", "Late note L1"],        # 2
-    ["L2", "H1", "Other", "Hand A", "20/01/2011", "31/12/2010", "Late note L2"],                         # 3
+    ["L1", "LATE-1", "Gather information", "Team Q", "15/08/2010", "10/08/2010", "Late note L1"],  # 2
+    ["L2", "H1", "Other", "Hand A", "20/01/2011", "31/12/2010", "Late note L2"],  # 3
 ]
 LATE_AUDITS = [["LATE-1", "LATE-CHILD-1", "01/08/2010", "Team Q", "CP", "IRO", "Requires improvement", "", "N", ""]]
 NOT_AN_EXPORT = "C999999,notes about the export\nsecond line,more notes\n"
@@ -173,13 +183,21 @@ def _path(runs: Runs, *parts: str) -> str:
 def test_both_refreshes_publish_with_every_check_passing(runs):
     for refresh in (runs.first, runs.second):
         assert refresh.status == 0
-        failed = refresh.query("select asset, check_name, details from quality.check_results "
-                               "where run_id = ? and not passed and severity = 'ERROR'", [refresh.run_id])
+        failed = refresh.query(
+            "select asset, check_name, details from quality.check_results "
+            "where run_id = ? and not passed and severity = 'ERROR'",
+            [refresh.run_id],
+        )
         assert failed == []
-    checks = {r[0] for r in runs.first.query("select check_name from quality.check_results where run_id = ?",
-                                             [runs.first.run_id])}
-    assert {"gx: child_key is a pseudonym", "gx: only the declared columns (no child_id)",
-            "gx: only the declared columns (no description)"} <= checks
+    checks = {
+        r[0]
+        for r in runs.first.query("select check_name from quality.check_results where run_id = ?", [runs.first.run_id])
+    }
+    assert {
+        "gx: child_key is a pseudonym",
+        "gx: only the declared columns (no child_id)",
+        "gx: only the declared columns (no description)",
+    } <= checks
     assert any(c.startswith("dbt: relationships_case_audit_actions_audit_id") for c in checks)
     assert any(c.startswith("dbt: unique_case_audits_audit_id") for c in checks)
     assert any(c.startswith("dbt: assert_case_audit_percentages_between_0_and_100") for c in checks)
@@ -187,28 +205,59 @@ def test_both_refreshes_publish_with_every_check_passing(runs):
 
 # --- quarantine ----------------------------------------------------------------------------------------------
 
+
 def test_each_rule_quarantines_its_row_with_file_row_column_value_and_reason(runs):
     bad = _path(runs, "bad", "bad_rows.xlsx")
     rows = runs.first.query(
         "select row_number, column_name, value, reason, table_name from quality.rejected_rows "
-        "where file_path = ? order by table_name, row_number", [bad])
+        "where file_path = ? order by table_name, row_number",
+        [bad],
+    )
     got = {(table, row, column, value): reason for row, column, value, reason, table in rows}
     expected = {
-        ("case_audit_rows", 5, "audit_date", "31/02/2010"): "sheet 'Audit export', audit B2: audit_date '31/02/2010' is not a real date",
+        (
+            "case_audit_rows",
+            5,
+            "audit_date",
+            "31/02/2010",
+        ): "sheet 'Audit export', audit B2: audit_date '31/02/2010' is not a real date",
         ("case_audit_rows", 6, "audit_date", FUTURE): f"audit_date {FUTURE_ISO} is in the future",
         ("case_audit_rows", 7, "case_type", "XYZ"): "case_type 'XYZ' is not a case type",
         ("case_audit_rows", 8, "overall_grade", "Excellent"): "overall_grade 'Excellent' is not a grade",
         ("case_audit_rows", 9, "grade_planning", "Very good"): "grade_planning 'Very good' is not a grade",
-        ("case_audit_rows", 10, "audit_id", "B1"): "duplicate audit_id: the same audit_id is on row 4 of sheet 'Audit export', which is kept",
+        (
+            "case_audit_rows",
+            10,
+            "audit_id",
+            "B1",
+        ): "duplicate audit_id: the same audit_id is on row 4 of sheet 'Audit export', which is kept",
         ("case_audit_rows", 11, "cp_plan_needed", "Maybe"): "cp_plan_needed 'Maybe' is not Y or N",
         ("case_audit_rows", 12, "child_id", None): "child_id is blank",
-        ("case_audit_action_rows", 3, "due_date", "30/02/2010"): "sheet 'Follow-up', action Q2: due_date '30/02/2010' is not a real date",
-        ("case_audit_action_rows", 6, "action_id", "Q1"): "duplicate action_id: the same action_id is on row 2 of sheet 'Follow-up', which is kept",
+        (
+            "case_audit_action_rows",
+            3,
+            "due_date",
+            "30/02/2010",
+        ): "sheet 'Follow-up', action Q2: due_date '30/02/2010' is not a real date",
+        (
+            "case_audit_action_rows",
+            6,
+            "action_id",
+            "Q1",
+        ): "duplicate action_id: the same action_id is on row 2 of sheet 'Follow-up', which is kept",
         ("case_audit_action_rows", 7, "completed_date", FUTURE): f"completed_date {FUTURE_ISO} is in the future",
-        ("marts.case_audit_actions", 4, "audit_id", "B2"):
-            "sheet 'Follow-up', action Q3: no audit with audit_id 'B2' in any loaded case-audit file",
-        ("marts.case_audit_actions", 5, "completed_date", "2010-06-10"):
-            "sheet 'Follow-up', action Q4: completed_date 2010-06-10 is before the date of its audit B9 (2010-06-15)",
+        (
+            "marts.case_audit_actions",
+            4,
+            "audit_id",
+            "B2",
+        ): "sheet 'Follow-up', action Q3: no audit with audit_id 'B2' in any loaded case-audit file",
+        (
+            "marts.case_audit_actions",
+            5,
+            "completed_date",
+            "2010-06-10",
+        ): "sheet 'Follow-up', action Q4: completed_date 2010-06-10 is before the date of its audit B9 (2010-06-15)",
     }
     assert set(got) == set(expected)
     for key, reason in expected.items():
@@ -216,17 +265,20 @@ def test_each_rule_quarantines_its_row_with_file_row_column_value_and_reason(run
 
 
 def test_the_rest_of_the_bad_file_loads(runs):
-    assert runs.first.query("select audit_id, team, overall_grade_label, actions_raised from marts.case_audits "
-                            "where audit_id like 'B%' order by 1") == [
-        ("B1", "Team Q", "Good", 1), ("B10", None, "Inadequate", 0), ("B9", "Team Q", "Good", 0)]
+    assert runs.first.query(
+        "select audit_id, team, overall_grade_label, actions_raised from marts.case_audits "
+        "where audit_id like 'B%' order by 1"
+    ) == [("B1", "Team Q", "Good", 1), ("B10", None, "Inadequate", 0), ("B9", "Team Q", "Good", 0)]
     assert runs.first.query("select action_id from marts.case_audit_actions where audit_id like 'B%'") == [("Q1",)]
-    assert runs.first.query("select rows_read, rows_loaded, rows_rejected from quality.load_log "
-                            "where run_id = ? and file_path = ?",
-                            [runs.first.run_id, _path(runs, "bad", "bad_rows.xlsx")]) == [(17, 4, 13)]
+    assert runs.first.query(
+        "select rows_read, rows_loaded, rows_rejected from quality.load_log where run_id = ? and file_path = ?",
+        [runs.first.run_id, _path(runs, "bad", "bad_rows.xlsx")],
+    ) == [(17, 4, 13)]
     # An audit without a team counts in the total only.
-    assert runs.first.query("select breakdown, value from marts.indicator_values "
-                            "where indicator_code = 'case_audits_completed' and time_period = 201006 order by 1") == [
-        ("Total", 3.0), ("team=Team Q", 2.0)]
+    assert runs.first.query(
+        "select breakdown, value from marts.indicator_values "
+        "where indicator_code = 'case_audits_completed' and time_period = 201006 order by 1"
+    ) == [("Total", 3.0), ("team=Team Q", 2.0)]
 
 
 def test_an_action_whose_audit_arrives_later_leaves_the_quarantine(runs):
@@ -238,22 +290,27 @@ def test_an_action_whose_audit_arrives_later_leaves_the_quarantine(runs):
     assert runs.second.query(
         "select audit_id, completed_on_time, days_to_complete from marts.case_audit_actions where action_id = 'L1'"
     ) == [("LATE-1", True, 9)]
-    statuses = dict(runs.second.query("select file_path, status from quality.load_log where run_id = ?",
-                                      [runs.second.run_id]))
+    statuses = dict(
+        runs.second.query("select file_path, status from quality.load_log where run_id = ?", [runs.second.run_id])
+    )
     assert statuses[_path(runs, "late_audits.csv")] == "loaded"
     assert statuses[late] == "unchanged"
     assert runs.second.query("select count(*) from marts.case_audits")[0][0] == (
-        runs.first.query("select count(*) from marts.case_audits")[0][0] + 1)
+        runs.first.query("select count(*) from marts.case_audits")[0][0] + 1
+    )
 
 
 def test_a_file_that_is_not_an_export_is_rejected_whole_without_its_content(runs):
-    reason = runs.first.query("select status, reason from quality.load_log where run_id = ? and file_path = ?",
-                              [runs.first.run_id, _path(runs, "notes.csv")])
+    reason = runs.first.query(
+        "select status, reason from quality.load_log where run_id = ? and file_path = ?",
+        [runs.first.run_id, _path(runs, "notes.csv")],
+    )
     assert reason[0][0] == "rejected" and "not a case-audit export" in reason[0][1]
     assert "C999999" not in reason[0][1]
 
 
 # --- marts -----------------------------------------------------------------------------------------------------
+
 
 def test_child_key_is_the_shared_pseudonym(runs):
     """The same function and inputs as SSDA903: child_key(home LA, child id, key)."""
@@ -263,25 +320,33 @@ def test_child_key_is_the_shared_pseudonym(runs):
     audits, _ = generate()
     first = audits[0]
     assert runs.second.query("select child_key, la_code from marts.case_audits where audit_id = ?", [first[0]]) == [
-        (child_key(HOME_LA, first[1], KEY), HOME_LA)]
+        (child_key(HOME_LA, first[1], KEY), HOME_LA)
+    ]
 
 
 def test_marts_columns_and_values(runs):
     assert runs.second.query(
         "select audit_id, audit_date, audit_month, team, case_type, auditor_type, overall_grade_label, "
         "overall_grade_rank, cp_plan_needed, assessment_up_to_date, actions_raised from marts.case_audits "
-        "where audit_id in ('H3', 'H4') order by 1") == [
+        "where audit_id in ('H3', 'H4') order by 1"
+    ) == [
         ("H3", dt.date(2011, 1, 7), dt.date(2011, 1, 1), "Hand B", "CLA", "IRO", "Outstanding", 1, False, None, 1),
         ("H4", dt.date(2011, 1, 10), dt.date(2011, 1, 1), "Hand B", "EH", "CP chair", "Adequate", 3, True, True, 1),
     ]
     assert runs.second.query(
         "select audit_id, theme, grade_label, grade_rank from marts.case_audit_themes where audit_id like 'H%' "
-        "order by 1") == [("H1", "planning", "Good", 2), ("H2", "planning", "Inadequate", 4),
-                          ("H4", "planning", "Requires improvement", 3), ("H5", "planning", "Good", 2),
-                          ("H7", "planning", "Good", 2)]
+        "order by 1"
+    ) == [
+        ("H1", "planning", "Good", 2),
+        ("H2", "planning", "Inadequate", 4),
+        ("H4", "planning", "Requires improvement", 3),
+        ("H5", "planning", "Good", 2),
+        ("H7", "planning", "Good", 2),
+    ]
     assert runs.second.query(
         "select action_id, audit_id, action_type, owner_team, due_date, completed_date, is_open, completed_on_time, "
-        "days_to_complete from marts.case_audit_actions where action_id like 'K%' order by 1") == [
+        "days_to_complete from marts.case_audit_actions where action_id like 'K%' order by 1"
+    ) == [
         ("K1", "H1", "Increase visits", "Hand A", dt.date(2011, 1, 20), dt.date(2011, 1, 20), False, True, 15),
         ("K2", "H2", "Strategy discussion", None, dt.date(2011, 1, 25), dt.date(2011, 1, 30), False, False, 24),
         ("K3", "H3", "Re-assessment", "Hand B", dt.date(2011, 1, 28), None, True, None, None),
@@ -325,7 +390,8 @@ def test_indicators_on_hand_worked_months(runs):
     rows = runs.second.query(
         "select indicator_code, time_period, breakdown, value, numerator, denominator, area_code, area_name, "
         "geography_level, la_code, period_label, status_symbol from marts.indicator_values "
-        "where indicator_code like 'case_audit%' and time_period in (201101, 201102)")
+        "where indicator_code like 'case_audit%' and time_period in (201101, 201102)"
+    )
     got = {(r[0], r[1], r[2]): (r[3], r[4], r[5]) for r in rows}
     assert got == HAND_WORKED
     assert {r[6:] for r in rows} == {
@@ -335,10 +401,17 @@ def test_indicators_on_hand_worked_months(runs):
 
 
 def test_indicators_in_the_catalogue(runs):
-    codes = {r[0] for r in runs.second.query(
-        "select indicator_code from marts.indicator_catalogue where domain = 'Case audits'")}
-    assert codes == {"case_audits_completed", "case_audits_good_or_better_pct", "case_audits_inadequate_pct",
-                     "case_audits_cp_plan_needed", "case_audit_actions_on_time_pct"}
+    codes = {
+        r[0]
+        for r in runs.second.query("select indicator_code from marts.indicator_catalogue where domain = 'Case audits'")
+    }
+    assert codes == {
+        "case_audits_completed",
+        "case_audits_good_or_better_pct",
+        "case_audits_inadequate_pct",
+        "case_audits_cp_plan_needed",
+        "case_audit_actions_on_time_pct",
+    }
 
 
 def _expected_sample_month(month: dt.date) -> dict[str, float]:
@@ -353,32 +426,44 @@ def _expected_sample_month(month: dt.date) -> dict[str, float]:
         "case_audits_inadequate_pct": round(100 * sum(a[6] == "Inadequate" for a in in_month) / n, 1),
         "case_audits_cp_plan_needed": sum(a[-2] == "Y" for a in in_month),
         "case_audit_actions_on_time_pct": round(
-            100 * sum(a[5] is not None and a[5] <= a[4] for a in due) / len(due), 1),
+            100 * sum(a[5] is not None and a[5] <= a[4] for a in due) / len(due), 1
+        ),
     }
 
 
 @pytest.mark.parametrize("month", [dt.date(2012, 4, 1), dt.date(2012, 8, 1), dt.date(2012, 12, 1)])
 def test_sample_indicators_match_the_generated_rows(runs, month):
-    rows = dict(runs.second.query(
-        "select indicator_code, value from marts.indicator_values where indicator_code like 'case_audit%' "
-        "and breakdown = 'Total' and time_period = ?", [int(month.strftime("%Y%m"))]))
+    rows = dict(
+        runs.second.query(
+            "select indicator_code, value from marts.indicator_values where indicator_code like 'case_audit%' "
+            "and breakdown = 'Total' and time_period = ?",
+            [int(month.strftime("%Y%m"))],
+        )
+    )
     assert rows == pytest.approx(_expected_sample_month(month))
 
 
 def test_sample_tells_a_story_of_improvement(runs):
-    values = dict(((code, period), value) for code, period, value in runs.second.query(
-        "select indicator_code, time_period, value from marts.indicator_values "
-        "where indicator_code like 'case_audit%' and breakdown = 'Total' and time_period in (201204, 201212)"))
+    values = {
+        (code, period): value
+        for code, period, value in runs.second.query(
+            "select indicator_code, time_period, value from marts.indicator_values "
+            "where indicator_code like 'case_audit%' and breakdown = 'Total' and time_period in (201204, 201212)"
+        )
+    }
     assert values[("case_audits_good_or_better_pct", 201212)] > values[("case_audits_good_or_better_pct", 201204)] + 30
     assert values[("case_audits_inadequate_pct", 201212)] < values[("case_audits_inadequate_pct", 201204)] - 20
     assert values[("case_audits_cp_plan_needed", 201212)] < values[("case_audits_cp_plan_needed", 201204)]
     assert values[("case_audit_actions_on_time_pct", 201212)] > values[("case_audit_actions_on_time_pct", 201204)] + 30
-    teams = runs.second.query("select count(distinct breakdown) from marts.indicator_values "
-                              "where indicator_code = 'case_audits_completed' and time_period = 201206")
+    teams = runs.second.query(
+        "select count(distinct breakdown) from marts.indicator_values "
+        "where indicator_code = 'case_audits_completed' and time_period = 201206"
+    )
     assert teams == [(5,)]  # Total and four teams
 
 
 # --- privacy ---------------------------------------------------------------------------------------------------
+
 
 def _text_values(db: Path):
     """(schema.table.column, value) for every non-null text value of every table and view of ``db``."""
@@ -386,10 +471,12 @@ def _text_values(db: Path):
     try:
         columns = con.execute(
             "select table_schema, table_name, column_name from information_schema.columns "
-            "where data_type = 'VARCHAR' and table_catalog = current_database()").fetchall()
+            "where data_type = 'VARCHAR' and table_catalog = current_database()"
+        ).fetchall()
         for schema, table, column in columns:
             for (value,) in con.execute(
-                    f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null').fetchall():
+                f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null'
+            ).fetchall():
                 yield f"{schema}.{table}.{column}", value
     finally:
         con.close()

@@ -65,11 +65,13 @@ def test_sample_visits_are_dated_events_of_their_own(sample_warehouse):
     """The in-year sheet's monitoring and focused visits: marts.inspection_visits, not judgements."""
     kinds = dict(query("select visit_kind, count(*) from marts.inspection_visits group by 1"))
     assert kinds == {"Focused visit": 36, "Monitoring visit": 24}
-    assert query("select visit_type, visit_date, publication_date, visit_theme from marts.inspection_visits "
-                 "where la_code = '301' and visit_date = '2025-03-26'") == [
-        ("ILACS Focused Visit", dt.date(2025, 3, 26), dt.date(2025, 4, 29), "Children in need/subject to a plan")]
+    assert query(
+        "select visit_type, visit_date, publication_date, visit_theme from marts.inspection_visits "
+        "where la_code = '301' and visit_date = '2025-03-26'"
+    ) == [("ILACS Focused Visit", dt.date(2025, 3, 26), dt.date(2025, 4, 29), "Children in need/subject to a plan")]
     assert query("select count(*) from marts.inspection_judgements where lower(inspection_type) like '%visit%'") == [
-        (0,)]
+        (0,)
+    ]
 
 
 def test_published_file_opens_in_duckdb_1x_storage(sample_warehouse):
@@ -97,43 +99,58 @@ def test_loading_the_same_files_again_changes_nothing(sample_warehouse):
     after = {k: v for k, v in table_counts().items() if not k.startswith("quality.")}
     assert after == before
     latest_run = query("select run_id from quality.load_log order by loaded_at desc limit 1")[0][0]
-    assert {r[0] for r in query("select status from quality.load_log where run_id = ?", [latest_run])} == {
-        "unchanged"}
+    assert {r[0] for r in query("select status from quality.load_log where run_id = ?", [latest_run])} == {"unchanged"}
 
 
-GOOD_ROW = "865,SIF,Single inspection,10/02/2014,06/03/2014,15/04/2014,Overall,Overall effectiveness,Requires improvement"
-HEADER = ("la_code,framework,inspection_type,inspection_start_date,inspection_end_date,publication_date,"
-          "service_area,judgement_area,grade")
+GOOD_ROW = (
+    "865,SIF,Single inspection,10/02/2014,06/03/2014,15/04/2014,Overall,Overall effectiveness,Requires improvement"
+)
+HEADER = (
+    "la_code,framework,inspection_type,inspection_start_date,inspection_end_date,publication_date,"
+    "service_area,judgement_area,grade"
+)
 
 
 def test_bad_rows_are_quarantined_and_bad_files_rejected(warehouse_dirs):
     raw, _data = warehouse_dirs
     (raw / "ofsted").mkdir()
-    (raw / "ofsted" / "sif_2014.csv").write_text("\n".join([
-        HEADER,
-        GOOD_ROW,
-        "865,SIF,Single inspection,10/02/2014,06/03/2014,15/04/2014,"
-        "Children looked after,Overall effectiveness,Brilliant",
-        "865,SIF,Single inspection,31/02/2014,06/03/2014,15/04/2014,Adoption,Overall effectiveness,Good",
-        "865,SIF,Single inspection,10/02/2014,06/03/2014,15/04/2014,Leadership,Overall effectiveness,Good",
-    ]) + "\n")
+    (raw / "ofsted" / "sif_2014.csv").write_text(
+        "\n".join(
+            [
+                HEADER,
+                GOOD_ROW,
+                "865,SIF,Single inspection,10/02/2014,06/03/2014,15/04/2014,"
+                "Children looked after,Overall effectiveness,Brilliant",
+                "865,SIF,Single inspection,31/02/2014,06/03/2014,15/04/2014,Adoption,Overall effectiveness,Good",
+                "865,SIF,Single inspection,10/02/2014,06/03/2014,15/04/2014,Leadership,Overall effectiveness,Good",
+            ]
+        )
+        + "\n"
+    )
     (raw / "ofsted" / "missing_grade.csv").write_text(
         "la_code,framework,inspection_start_date,publication_date,service_area,judgement_area\n"
-        "865,SIF,10/02/2014,15/04/2014,Overall,Overall effectiveness\n")
+        "865,SIF,10/02/2014,15/04/2014,Overall,Overall effectiveness\n"
+    )
     assert refresh() == 0
-    rejected = query("select file_path, row_number, column_name, value, reason from quality.rejected_rows "
-                     "order by row_number")
-    assert [(r[1], r[2], r[3]) for r in rejected] == [(3, "grade", "Brilliant"),
-                                                      (4, "inspection_start_date", "31/02/2014")]
+    rejected = query(
+        "select file_path, row_number, column_name, value, reason from quality.rejected_rows order by row_number"
+    )
+    assert [(r[1], r[2], r[3]) for r in rejected] == [
+        (3, "grade", "Brilliant"),
+        (4, "inspection_start_date", "31/02/2014"),
+    ]
     assert all(r[0].endswith("sif_2014.csv") for r in rejected)
     assert "not a grade" in rejected[0][4] and "not a real date" in rejected[1][4]
-    log = {r[0].rsplit("/", 1)[-1]: r[1:] for r in query(
-        "select file_path, status, rows_read, rows_loaded, rows_rejected, reason from quality.load_log")}
+    log = {
+        r[0].rsplit("/", 1)[-1]: r[1:]
+        for r in query("select file_path, status, rows_read, rows_loaded, rows_rejected, reason from quality.load_log")
+    }
     assert log["sif_2014.csv"][:4] == ("loaded", 4, 2, 2)
     assert log["missing_grade.csv"][0] == "rejected"
     assert "grade" in log["missing_grade.csv"][4] and "columns found" in log["missing_grade.csv"][4]
-    grades = query("select service_area, grade_rank from marts.inspection_judgements where framework = 'SIF' "
-                   "order by 1")
+    grades = query(
+        "select service_area, grade_rank from marts.inspection_judgements where framework = 'SIF' order by 1"
+    )
     assert grades == [("Leadership", 2), ("Overall", 3)]
 
 
@@ -142,11 +159,15 @@ def test_real_ofsted_workbook_ingests_in_place(warehouse_dirs):
     (raw / "ofsted").mkdir()
     shutil.copy(fixture_path("ofsted", "LA_Inspection_Outcomes_as_at_31_March_2025.ods"), raw / "ofsted")
     assert refresh() == 0
-    as_at = query("select count(distinct la_code) from marts.latest_inspection_outcomes as l "
-                  "join marts.dim_local_authority using (la_code) where is_current")
+    as_at = query(
+        "select count(distinct la_code) from marts.latest_inspection_outcomes as l "
+        "join marts.dim_local_authority using (la_code) where is_current"
+    )
     assert as_at == [(153,)]
-    assert query("select framework, overall_grade_label, publication_date from marts.latest_inspection_outcomes "
-                 "where la_code = '865'") == [("ILACS", "Outstanding", dt.date(2023, 12, 12))]
+    assert query(
+        "select framework, overall_grade_label, publication_date from marts.latest_inspection_outcomes "
+        "where la_code = '865'"
+    ) == [("ILACS", "Outstanding", dt.date(2023, 12, 12))]
     assert query("select count(*) from quality.rejected_rows") == [(0,)]
 
 
@@ -165,8 +186,9 @@ def test_a_reader_holding_the_published_file_does_not_break_a_refresh(warehouse_
     raw, _data = warehouse_dirs
     copy_sample(raw, "ofsted")
     assert refresh() == 0
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(published())], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         opened = reader.stdout.readline().split()
         assert opened[0] == "open"
@@ -202,15 +224,24 @@ def test_reference_lists_dropped_in_as_published_override_the_bundled_seeds(ware
         shutil.copy(fixture_path("reference", name), raw / "reference" / name)
     copy_sample(raw, "ofsted")
     assert refresh() == 0
-    log = {r[0].rsplit("/", 1)[-1]: r[1:] for r in query(
-        "select file_path, status, rows_read, rows_loaded, rows_rejected from quality.load_log "
-        "where source = 'reference'")}
-    assert log == {"las.csv": ("loaded", 176, 174, 2), "regions.csv": ("loaded", 11, 11, 0),
-                   "sn_model_2025_wide.csv": ("loaded", 153, 153, 0)}
+    log = {
+        r[0].rsplit("/", 1)[-1]: r[1:]
+        for r in query(
+            "select file_path, status, rows_read, rows_loaded, rows_rejected from quality.load_log "
+            "where source = 'reference'"
+        )
+    }
+    assert log == {
+        "las.csv": ("loaded", 176, 174, 2),
+        "regions.csv": ("loaded", 11, 11, 0),
+        "sn_model_2025_wide.csv": ("loaded", 153, 153, 0),
+    }
     models = dict(query("select sn_model, count(*) from marts.dim_statistical_neighbours group by 1"))
     assert models == {"2021": 1560, "2025": 1530}  # 2025 from the dropped file, 2021 still the bundled seed
-    assert query("select closeness from marts.dim_statistical_neighbours where la_code = '301' and "
-                 "sn_model = '2025' and neighbour_rank = 1") == [("Close",)]  # 'Close ' trimmed
+    assert query(
+        "select closeness from marts.dim_statistical_neighbours where la_code = '301' and "
+        "sn_model = '2025' and neighbour_rank = 1"
+    ) == [("Close",)]  # 'Close ' trimmed
     assert query("select count(*) from marts.dim_local_authority where is_current")[0][0] >= 153
     assert query("select region_name from marts.dim_local_authority where la_code = '865'") == [("South West",)]
     reasons = [r for (r,) in query("select reason from quality.rejected_rows where file_path like '%las.csv'")]

@@ -22,8 +22,10 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-HEADER = ("la_code,framework,inspection_type,inspection_start_date,inspection_end_date,publication_date,"
-          "service_area,judgement_area,grade")
+HEADER = (
+    "la_code,framework,inspection_type,inspection_start_date,inspection_end_date,publication_date,"
+    "service_area,judgement_area,grade"
+)
 BAD_ROWS = [
     "865,SIF,Single inspection,10/02/2014,06/03/2014,15/04/2014,Overall,Overall effectiveness,Requires improvement",
     "865,SIF,Single inspection,10/02/2014,06/03/2014,15/04/2014,Children looked after,Overall effectiveness,Brilliant",
@@ -43,8 +45,14 @@ def first_run(tmp_path_factory):
     env = {**os.environ, "CSW_RAW_DIR": str(raw), "CSW_DATA_DIR": str(data), "CSW_HOME_LA": "865"}
     for name in ("DAGSTER_HOME", "CSW_PSEUDONYM_KEY", "CSW_TEST_FIXTURES"):
         env.pop(name, None)
-    run = subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], cwd=REPO_ROOT, env=env,
-                         capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return run.stdout, data
 
@@ -53,16 +61,25 @@ def test_the_example_query_runs_exactly_as_printed(first_run, tmp_path):
     stdout, _data = first_run
     command = next(line for line in stdout.splitlines() if line.startswith("Example query: ")).split(": ", 1)[1]
     # a shell of a machine with no duckdb on its PATH, in another folder
-    result = subprocess.run(command, shell=True, cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        command,
+        shell=True,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "ILACS" in result.stdout and "Outstanding" in result.stdout and "865" in result.stdout
 
 
 def test_the_development_key_warning_is_in_the_summary(first_run):
     stdout, _data = first_run
-    warning = ("WARNING: CSW_PSEUDONYM_KEY is not set: child identifiers of the bundled sample data are "
-               "pseudonymised with the fixed development key. Set CSW_PSEUDONYM_KEY for real returns.")
+    warning = (
+        "WARNING: CSW_PSEUDONYM_KEY is not set: child identifiers of the bundled sample data are "
+        "pseudonymised with the fixed development key. Set CSW_PSEUDONYM_KEY for real returns."
+    )
     assert warning in stdout.splitlines()
 
 
@@ -114,10 +131,18 @@ def test_the_quality_page_opens_offline_in_chromium_with_the_validations_listed(
         pytest.skip("Chromium is not installed (make test installs Debian's chromium package when run as root)")
     _stdout, data = first_run
     url = (data / "quality" / "index.html").as_uri()
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,2400"]
-    dom = subprocess.run(offline([CHROMIUM, *flags, "--dump-dom", url]), capture_output=True, text=True,
-                         timeout=120).stdout
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1400,2400",
+    ]
+    dom = subprocess.run(
+        offline([CHROMIUM, *flags, "--dump-dom", url]), capture_output=True, text=True, timeout=120
+    ).stdout
     assert "gx: LA code known" in dom and "freshness: ofsted" in dom
     assert re.search(r'id="checks-passed">\d+ check\(s\) passed', dom)
     assert len(re.findall(r"<tr class=\"check\">", dom)) > 30

@@ -33,9 +33,17 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--virtual-time-budget=10000"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--virtual-time-budget=10000",
+]
 SOURCES = ("ofsted", "case_audits", "school_absence", "school_exclusions", "ssda903", "adoption_scorecards")
 
 
@@ -54,7 +62,8 @@ def refreshed(tmp_path_factory):
     instance = dg.DagsterInstance.ephemeral()
     status = run_refresh(instance=instance, full=True)
     assert status == 0, "the sample refresh failed: " + "\n".join(
-        p.read_text()[-3000:] for p in sorted((data / "logs").glob("refresh-*.log")))
+        p.read_text()[-3000:] for p in sorted((data / "logs").glob("refresh-*.log"))
+    )
     yield data, instance
     mp.undo()
 
@@ -74,8 +83,12 @@ def rows(con, sql: str, params=None) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def child_keys(db) -> set[str]:
-    keys = {r[0] for r in db.execute(
-        "select child_key from marts.case_audits union select child_key from marts.adoption_journeys").fetchall()}
+    keys = {
+        r[0]
+        for r in db.execute(
+            "select child_key from marts.case_audits union select child_key from marts.adoption_journeys"
+        ).fetchall()
+    }
     assert len(keys) > 100
     return keys
 
@@ -129,14 +142,16 @@ def expected_benchmarks(con) -> dict[tuple, dict]:
     neighbours = defaultdict(list)
     models_of: dict[str, set[int]] = defaultdict(set)
     for la, nb, model in con.execute(
-            "select la_code, neighbour_la_code, sn_model from marts.dim_statistical_neighbours").fetchall():
+        "select la_code, neighbour_la_code, sn_model from marts.dim_statistical_neighbours"
+    ).fetchall():
         neighbours[(la, model)].append(nb)
         models_of[la].add(int(model[:4]))
     loaded = {m for ms in models_of.values() for m in ms}
     edges = defaultdict(list)  # target LA -> (source LA, change date, target before the change, whole area)
     for p, s, change, whole in con.execute(
-            "select predecessor_la_code, successor_la_code, change_date, whole_area from marts.la_successions "
-            "where stands_for_successor").fetchall():
+        "select predecessor_la_code, successor_la_code, change_date, whole_area from marts.la_successions "
+        "where stands_for_successor"
+    ).fetchall():
         edges[s].append((p, change, True, whole))
         edges[p].append((s, change, False, whole))
     values = rows(con, "select * from marts.indicator_values")
@@ -155,13 +170,17 @@ def expected_benchmarks(con) -> dict[tuple, dict]:
             return nb, own["value"]
         if catalogue[code]["unit"] == "grade" or catalogue[code]["domain"] == "Inspection":
             return None, None  # an LA's own judgement is never another's
-        found = [(src, whole) for src, change, before, whole in edges.get(nb, [])
-                 if (end < change) == before and (code, src, tp, bd) in la_row]
+        found = [
+            (src, whole)
+            for src, change, before, whole in edges.get(nb, [])
+            if (end < change) == before and (code, src, tp, bd) in la_row
+        ]
         if not found:
             return None, None
         sources = sorted(src for src, _ in found)
-        value = mapped_value([la_row[(code, src, tp, bd)] for src in sources], catalogue[code]["unit"],
-                             [whole for _, whole in found])
+        value = mapped_value(
+            [la_row[(code, src, tp, bd)] for src in sources], catalogue[code]["unit"], [whole for _, whole in found]
+        )
         return "+".join(sources), value
 
     out = {}
@@ -178,8 +197,12 @@ def expected_benchmarks(con) -> dict[tuple, dict]:
         cell = by_cell[(code, tp, bd)]
         entry = catalogue[code]
         rank = None
-        rankable = (entry["unit"] != "count" and not entry["not_ranked_because"]
-                    and entry["polarity"] != "no polarity" and len(cell) >= MIN_LAS_FOR_RANK)
+        rankable = (
+            entry["unit"] != "count"
+            and not entry["not_ranked_because"]
+            and entry["polarity"] != "no polarity"
+            and len(cell) >= MIN_LAS_FOR_RANK
+        )
         if value is not None and rankable:
             better = [x for x in cell if (x < value if entry["polarity"] == "lower is better" else x > value)]
             rank = len(better) + 1
@@ -189,7 +212,11 @@ def expected_benchmarks(con) -> dict[tuple, dict]:
             "region_value": area_value.get((code, region_of.get(la), tp, bd)),
             "sn_mean": sum(nvals) / len(nvals) if nvals else None,  # the table rounds to 4 decimals
             "sn_median": statistics.median(nvals) if nvals else None,
-            "sn_count": len(nvals), "sn_model": model_shown(model, end.year, loaded), "rank": rank, "rank_of": len(cell), "quartile_band": band,
+            "sn_count": len(nvals),
+            "sn_model": model_shown(model, end.year, loaded),
+            "rank": rank,
+            "rank_of": len(cell),
+            "quartile_band": band,
         }
     return out
 
@@ -204,7 +231,11 @@ def test_every_benchmark_matches_an_independent_computation(db):
         for column, value in want.items():
             have = row[column]
             tolerance = 0.00005 + 1e-9 if column in ("sn_mean", "sn_median") else 1e-9
-            same = (have == value) if not isinstance(value, float) else (have is not None and abs(have - value) <= tolerance)
+            same = (
+                (have == value)
+                if not isinstance(value, float)
+                else (have is not None and abs(have - value) <= tolerance)
+            )
             if not same:
                 mismatches.append((row["indicator_code"], row["la_code"], row["time_period"], column, have, value))
     assert not mismatches, mismatches[:10]
@@ -217,24 +248,33 @@ def test_benchmarks_are_stored_in_la_order_for_one_la_queries(db, table):
 
 
 def test_wiltshire_suspension_rate_2016_17_benchmarks(db):
-    row = rows(db, "select * from marts.indicator_benchmarks where indicator_code = 'exclusions_suspension_rate' "
-                   "and la_code = '865' and time_period = 201617 and breakdown = 'Total'")[0]
+    row = rows(
+        db,
+        "select * from marts.indicator_benchmarks where indicator_code = 'exclusions_suspension_rate' "
+        "and la_code = '865' and time_period = 201617 and breakdown = 'Total'",
+    )[0]
     assert (row["value"], row["england_value"], row["region_value"]) == (4.15, 4.76, 5.14)
     # all ten 2021-model neighbours: Dorset 838 (created 2019) from the Dorset county 835 of 2016/17; the
     # 2021 model because no older one is loaded; ranked among the 152 LAs with a figure (the sample holds all;
     # 150 after disclosure control, in published_indicator_benchmarks: 64th)
     assert (row["sn_count"], row["sn_model"], row["sn_mapping"]) == (
-        10, "2021 (earliest loaded; none in force for the period)", "838 from 835")
+        10,
+        "2021 (earliest loaded; none in force for the period)",
+        "838 from 835",
+    )
     assert row["sn_model_note"] == "no model for 2017 is loaded: the earliest, 2021, is used"
     assert (row["rank"], row["rank_of"], row["quartile_band"], row["rank_note"]) == (66, 152, "B", None)
 
 
 def test_no_rank_for_counts_or_among_fewer_than_100_las(db):
-    ranked = rows(db, """
+    ranked = rows(
+        db,
+        """
         select b.indicator_code, b.unit, min(b.rank_of) as fewest
         from marts.indicator_benchmarks as b
         where b.rank is not null
-        group by all""")
+        group by all""",
+    )
     assert ranked and all(r["unit"] != "count" and r["fewest"] >= 100 for r in ranked), ranked
     unranked = rows(db, "select distinct rank_note from marts.indicator_benchmarks where rank is null")
     assert all(r["rank_note"] for r in unranked)
@@ -247,14 +287,23 @@ def test_no_rank_for_counts_or_among_fewer_than_100_las(db):
 def test_ofsted_grades_compared_in_force_at_31_march(db):
     """Wiltshire's ILACS Outstanding (published December 2023) is in force at 31 March 2024 and 2025,
     ranked among every LA with a grade then; its Good of 2019 at 31 March 2020-2023."""
-    got = {r["time_period"]: r for r in rows(db, """
+    got = {
+        r["time_period"]: r
+        for r in rows(
+            db,
+            """
         select * from marts.indicator_benchmarks
-        where indicator_code = 'ofsted_overall_grade_rank' and la_code = '865'""")}
+        where indicator_code = 'ofsted_overall_grade_rank' and la_code = '865'""",
+        )
+    }
     assert got[2024]["value"] == 1 and got[2025]["value"] == 1 and got[2023]["value"] == 2
     assert got[2025]["rank"] == 1 and got[2025]["rank_of"] >= 150
-    share = rows(db, """
+    share = rows(
+        db,
+        """
         select * from marts.indicator_values
-        where indicator_code = 'ofsted_good_or_better_pct' and area_code = 'E92000001' and time_period = 2025""")[0]
+        where indicator_code = 'ofsted_good_or_better_pct' and area_code = 'E92000001' and time_period = 2025""",
+    )[0]
     assert share["value"] == round(share["numerator"] / share["denominator"] * 100, 1) and share["denominator"] >= 150
 
 
@@ -284,11 +333,16 @@ def test_adoption_rag_agrees_with_the_scorecard(db):
                 != case when s.meets_threshold then 'green' when not s.meets_threshold then 'red' else '-' end
         """).fetchall()
     assert not disagree
-    assert db.execute("select count(*) from marts.indicator_benchmarks where rag is not null "
-                      "and la_code = '865'").fetchone()[0] == 14 * 3
+    assert (
+        db.execute(
+            "select count(*) from marts.indicator_benchmarks where rag is not null and la_code = '865'"
+        ).fetchone()[0]
+        == 14 * 3
+    )
 
 
 # ---------------------------------------------------------------- disclosure control
+
 
 def family(breakdown: str) -> str | None:
     if breakdown == "Total":
@@ -299,9 +353,12 @@ def family(breakdown: str) -> str | None:
 def test_published_values_hide_small_numbers(db):
     units = dict(db.execute("select indicator_code, unit from marts.indicator_catalogue").fetchall())
     # Ofsted's indicators count LAs from published judgements, never people: no disclosure rule applies
-    for row in rows(db, "select * from marts.published_indicator_values where value is not null and "
-                        "indicator_code not in (select indicator_code from marts.indicator_catalogue "
-                        "where domain = 'Inspection')"):
+    for row in rows(
+        db,
+        "select * from marts.published_indicator_values where value is not null and "
+        "indicator_code not in (select indicator_code from marts.indicator_catalogue "
+        "where domain = 'Inspection')",
+    ):
         unit = units[row["indicator_code"]]
         if unit == "count":
             assert not 1 <= row["value"] <= 5, row
@@ -310,8 +367,10 @@ def test_published_values_hide_small_numbers(db):
             assert not (row["denominator"] is not None and row["denominator"] <= 10), row
         elif unit == "days":
             assert not (row["denominator"] is not None and row["denominator"] <= 10), row
-    leaked = db.execute("select count(*) from marts.published_indicator_values where status_symbol = 'c' and "
-                        "(value is not null or numerator is not null or denominator is not null)").fetchone()[0]
+    leaked = db.execute(
+        "select count(*) from marts.published_indicator_values where status_symbol = 'c' and "
+        "(value is not null or numerator is not null or denominator is not null)"
+    ).fetchone()[0]
     assert leaked == 0
 
 
@@ -321,8 +380,9 @@ def test_published_values_are_the_warehouse_values_or_suppressed(db):
         inner join marts.indicator_values as v using (indicator_code, area_code, time_period, breakdown)
         where p.value is not null and p.value is distinct from v.value""").fetchone()[0]
     assert changed == 0
-    counts = db.execute("select (select count(*) from marts.indicator_values), "
-                        "(select count(*) from marts.published_indicator_values)").fetchone()
+    counts = db.execute(
+        "select (select count(*) from marts.indicator_values), (select count(*) from marts.published_indicator_values)"
+    ).fetchone()
     assert counts[0] == counts[1]
 
 
@@ -346,9 +406,11 @@ def test_no_suppressed_value_can_be_recovered_by_subtraction(db):
             for column in ("value", "numerator", "denominator"):
                 unknown = [r for r in members if r["status_symbol"] == "c" and r[column] is None]
                 total_unknown = total["status_symbol"] == "c" and total[column] is None
-                if len(unknown) + total_unknown == 1 and all(
-                        r[column] is not None for r in members if r not in unknown) and (
-                        total[column] is not None or total_unknown):
+                if (
+                    len(unknown) + total_unknown == 1
+                    and all(r[column] is not None for r in members if r not in unknown)
+                    and (total[column] is not None or total_unknown)
+                ):
                     recoverable.append((key, fam, column, [r["breakdown"] for r in unknown] or ["Total"]))
     assert families > 50
     assert not recoverable, recoverable[:10]
@@ -357,11 +419,20 @@ def test_no_suppressed_value_can_be_recovered_by_subtraction(db):
 def test_sample_case_audit_suppression_by_hand(db):
     """April 2012, audits finding a CP plan needed: North 4 and West 2 are suppressed; South 7, Children in care
     0 and the Total 13 are published; 13 - 7 - 0 = 6 is North and West together, neither alone."""
-    got = dict(db.execute("select breakdown, coalesce(cast(value as varchar), status_symbol) "
-                          "from marts.published_indicator_values where indicator_code = 'case_audits_cp_plan_needed' "
-                          "and time_period = 201204").fetchall())
-    assert got == {"Total": "13.0", "team=Children in care": "0.0", "team=North locality": "c",
-                   "team=South locality": "7.0", "team=West locality": "c"}
+    got = dict(
+        db.execute(
+            "select breakdown, coalesce(cast(value as varchar), status_symbol) "
+            "from marts.published_indicator_values where indicator_code = 'case_audits_cp_plan_needed' "
+            "and time_period = 201204"
+        ).fetchall()
+    )
+    assert got == {
+        "Total": "13.0",
+        "team=Children in care": "0.0",
+        "team=North locality": "c",
+        "team=South locality": "7.0",
+        "team=West locality": "c",
+    }
 
 
 def test_a_count_suppressed_hides_its_linked_rates(db):
@@ -380,6 +451,7 @@ def test_a_count_suppressed_hides_its_linked_rates(db):
 
 
 # ---------------------------------------------------------------- report, workbook, docs
+
 
 def report_path(data: Path) -> Path:
     return data / "reports" / "committee_report_865.html"
@@ -404,8 +476,14 @@ def test_report_charts_name_source_and_refresh_date(refreshed):
     assert len(svgs) >= 9
     for svg in svgs:
         assert "Source: " in svg and re.search(r"Refreshed \d{2} \w+ \d{4}", svg), svg[:200]
-    for title in ("Ofsted overall effectiveness", "A1: average days", "Persistent absence rate (10% threshold)",
-                  "Suspension rate", "Case-file audit grades", "Audit actions completed on time"):
+    for title in (
+        "Ofsted overall effectiveness",
+        "A1: average days",
+        "Persistent absence rate (10% threshold)",
+        "Suspension rate",
+        "Case-file audit grades",
+        "Audit actions completed on time",
+    ):
         assert title in html
     assert "<script" not in html.lower() and "<link" not in html.lower() and " src=" not in html.lower()
 
@@ -414,9 +492,12 @@ def test_report_sources_are_publications_and_dates_from_what_was_loaded(refreshe
     html = report_path(refreshed[0]).read_text(encoding="utf-8")
     svgs = re.findall(r"<svg.*?</svg>", html, flags=re.DOTALL)
     # the workbook by its own title; the LA's adoption figures by the years of the returns they were computed from
-    for source in ("Ofsted, Local authority inspection outcomes as at 31 March 2025",
-                   "SSDA903 returns of 865, 2008-09 to 2023-24", "DfE, Pupil absence in schools in England, 2010/11 to",
-                   "DfE, Suspensions and permanent exclusions in England"):
+    for source in (
+        "Ofsted, Local authority inspection outcomes as at 31 March 2025",
+        "SSDA903 returns of 865, 2008-09 to 2023-24",
+        "DfE, Pupil absence in schools in England, 2010/11 to",
+        "DfE, Suspensions and permanent exclusions in England",
+    ):
         assert source in html, source
     for svg in svgs:
         assert "raw/" not in svg and "marts." not in svg and "/tmp" not in svg and ".csv" not in svg, svg[:300]
@@ -432,15 +513,21 @@ def test_report_record_of_main_findings_and_ofsted_points(refreshed):
         con.close()
     findings = {(row[2], row[3]) for row in report.findings[1:]}
     # the sample's SLAC 2012 sub-judgements (judgement records) and its latest ILACS (the workbook)
-    assert {("Making a positive contribution", "Outstanding"), ("Capacity for improvement", "Adequate"),
-            ("The experiences and progress of care leavers", "Outstanding")} <= findings
-    assert [r[0] for r in report.findings[1:] if r[0]] == ["SLAC, published 24 April 2012",
-                                                           "ILACS, published 12 December 2023"]
+    assert {
+        ("Making a positive contribution", "Outstanding"),
+        ("Capacity for improvement", "Adequate"),
+        ("The experiences and progress of care leavers", "Outstanding"),
+    } <= findings
+    assert [r[0] for r in report.findings[1:] if r[0]] == [
+        "SLAC, published 24 April 2012",
+        "ILACS, published 12 December 2023",
+    ]
     ofsted = next(c for c in report.charts if c.key == "ofsted")
     assert [s.name for s in ofsted.series] == ["SLAC", "ILACS"] and not any(s.line for s in ofsted.series)
     # each point is the warehouse's overall grade of the inspection (marts.inspection_overall_judgements)
-    assert overall and [(s.name, v) for i in range(len(overall)) for s in ofsted.series
-                        if (v := s.values[i]) is not None] == [(f, float(g)) for f, g in overall]
+    assert overall and [
+        (s.name, v) for i in range(len(overall)) for s in ofsted.series if (v := s.values[i]) is not None
+    ] == [(f, float(g)) for f, g in overall]
     for chart in report.charts:  # the real report's charts: no text drawn over another, none off the figure
         assert not overlapping_texts(chart.figure()), chart.key
 
@@ -459,7 +546,9 @@ def test_workbook_holds_the_published_benchmarks_without_formulas(refreshed, db)
     book = load_workbook(refreshed[0] / "reports" / "benchmarks_865.xlsx")
     assert book.sheetnames == ["Benchmarks", "Indicators", "About"]
     sheet = book["Benchmarks"]
-    expected = db.execute("select count(*) from marts.published_indicator_benchmarks where la_code = '865'").fetchone()[0]
+    expected = db.execute("select count(*) from marts.published_indicator_benchmarks where la_code = '865'").fetchone()[
+        0
+    ]
     assert sheet.max_row - 1 == expected > 100
     assert not [c.coordinate for ws in book.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
     header = [c.value for c in sheet[1]]
@@ -470,8 +559,13 @@ def test_dbt_docs_are_generated_into_the_data_folder(refreshed):
     data, instance = refreshed
     index = data / "dbt_docs" / "index.html"
     text = index.read_text(encoding="utf-8")
-    for name in ("published_indicator_benchmarks", "indicator_catalogue", "sn_median", "quartile_band",
-                 "Persistent absence rate (10% threshold)"):
+    for name in (
+        "published_indicator_benchmarks",
+        "indicator_catalogue",
+        "sn_median",
+        "quartile_band",
+        "Persistent absence rate (10% threshold)",
+    ):
         assert name in text, name
     metadata = instance.get_latest_materialization_event(DOCS_KEY).asset_materialization.metadata
     assert metadata["path"].value == str(index) and metadata["models"].value > 30
@@ -479,9 +573,11 @@ def test_dbt_docs_are_generated_into_the_data_folder(refreshed):
 
 # ---------------------------------------------------------------- headless Chromium
 
+
 def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_report_renders_in_headless_chromium_with_its_charts(refreshed, child_keys, tmp_path):
@@ -490,8 +586,13 @@ def test_report_renders_in_headless_chromium_with_its_charts(refreshed, child_ke
     url = report_path(refreshed[0]).as_uri()
     dom = chromium("--window-size=1100,1400", "--dump-dom", url, profile=tmp_path / "profile").stdout
     assert dom.count("<svg") >= 9 and dom.count('class="chart"') >= 9
-    for title in ("Ofsted overall effectiveness", "Adoption", "Suspension rate", "Case-file audit grades",
-                  "Record of main findings"):
+    for title in (
+        "Ofsted overall effectiveness",
+        "Adoption",
+        "Suspension rate",
+        "Case-file audit grades",
+        "Record of main findings",
+    ):
         assert title in dom
     assert not [k for k in child_keys if k in dom]
     ARTIFACTS.mkdir(exist_ok=True)

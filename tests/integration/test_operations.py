@@ -59,8 +59,9 @@ def test_sensor_never_starts_a_run_while_a_refresh_is_in_progress(warehouse_dirs
     raw, _data = warehouse_dirs
     copy_sample(raw, "ofsted")
     instance = dg.DagsterInstance.ephemeral()
-    instance.add_run(DagsterRun(job_name=REFRESH_JOB_NAME, run_id="in-progress-run",
-                                status=dg.DagsterRunStatus.STARTED))
+    instance.add_run(
+        DagsterRun(job_name=REFRESH_JOB_NAME, run_id="in-progress-run", status=dg.DagsterRunStatus.STARTED)
+    )
     result, cursor = tick(instance)
     assert isinstance(result, dg.SkipReason) and "in progress" in result.skip_message
     assert cursor is None  # the files are still new at the next tick
@@ -84,8 +85,10 @@ def plan_line(capsys) -> str:
     return next(line for line in capsys.readouterr().out.splitlines() if line.startswith("Refresh plan"))
 
 
-HEADER = ("la_code,framework,inspection_type,inspection_start_date,inspection_end_date,publication_date,"
-          "service_area,judgement_area,grade")
+HEADER = (
+    "la_code,framework,inspection_type,inspection_start_date,inspection_end_date,publication_date,"
+    "service_area,judgement_area,grade"
+)
 
 
 @pytest.mark.slow
@@ -103,12 +106,14 @@ def test_refresh_reruns_only_what_changed(warehouse_dirs, capsys):
     assert published().stat().st_mtime_ns == stamp
 
     (raw / "ofsted" / "sif.csv").write_text(
-        HEADER + "\n865,SIF,Single inspection,10/02/2014,,15/04/2014,Overall,Overall effectiveness,Good\n")
+        HEADER + "\n865,SIF,Single inspection,10/02/2014,,15/04/2014,Overall,Overall effectiveness,Good\n"
+    )
     assert refresh() == 0
     assert "incremental refresh of ofsted (1 file(s)" in plan_line(capsys)
     run_id = query("select run_id from quality.load_log order by loaded_at desc limit 1")[0][0]
     assert {r[0] for r in query("select distinct source from quality.load_log where run_id = ?", [run_id])} == {
-        "ofsted"}
+        "ofsted"
+    }
     assert query("select grade_rank from marts.inspection_judgements where framework = 'SIF'") == [(2,)]
 
     assert refresh(full=True) == 0
@@ -146,10 +151,12 @@ def test_a_polling_reader_sees_the_old_or_the_new_warehouse_never_a_mix(warehous
     poller = subprocess.Popen([sys.executable, "-c", POLLER, str(published()), "40"], stdout=subprocess.PIPE, text=True)
     try:
         (raw / "ofsted" / "sif.csv").write_text(
-            HEADER + "\n865,SIF,Single inspection,10/02/2014,,15/04/2014,Overall,Overall effectiveness,Good\n")
+            HEADER + "\n865,SIF,Single inspection,10/02/2014,,15/04/2014,Overall,Overall effectiveness,Good\n"
+        )
         assert refresh() == 0
-        new = query("select (select count(*) from marts.inspection_judgements), "
-                    "(select count(*) from quality.load_log)")[0]
+        new = query(
+            "select (select count(*) from marts.inspection_judgements), (select count(*) from quality.load_log)"
+        )[0]
         time.sleep(0.5)
         poller.terminate()
         out, _ = poller.communicate(timeout=30)
@@ -181,7 +188,9 @@ def test_sensor_first_tick_starts_nothing_when_nothing_changed_since_the_last_re
     (raw / "ofsted" / "judgement_records_2009_2017.csv").write_text("changed\n")
     changed, _ = tick(instance, cursor)
     assert isinstance(changed, dg.RunRequest)
-    assert "raw/ofsted_judgement_records" in keys(changed) and not any(k.startswith("raw/case_audit") for k in keys(changed))
+    assert "raw/ofsted_judgement_records" in keys(changed) and not any(
+        k.startswith("raw/case_audit") for k in keys(changed)
+    )
     # also at a first tick, against the refresh's record
     again, _ = tick(instance)
     assert isinstance(again, dg.RunRequest) and keys(again) == keys(changed)
@@ -213,9 +222,14 @@ def test_make_ui_starts_without_warnings_and_runs_nothing_after_a_refresh(wareho
     shutil.copy(REPO_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
     log_path = tmp_path / "ui.log"
     with log_path.open("w") as log:
-        ui = subprocess.Popen([sys.executable, "-m", "pipelines.ui", "--port", str(free_port())], cwd=REPO_ROOT,
-                              env={**os.environ, "DAGSTER_HOME": str(home)}, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+        ui = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.ui", "--port", str(free_port())],
+            cwd=REPO_ROOT,
+            env={**os.environ, "DAGSTER_HOME": str(home)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             deadline = time.monotonic() + 240
             while time.monotonic() < deadline and "Sensor landing_folder_sensor" not in log_path.read_text():
@@ -224,8 +238,10 @@ def test_make_ui_starts_without_warnings_and_runs_nothing_after_a_refresh(wareho
         finally:
             stop_process_group(ui, 60)
     text = log_path.read_text()
-    assert "Sensor landing_folder_sensor skipped: no new, changed or removed files since the last successful " \
-           "refresh" in text, text[-3000:]
+    assert (
+        "Sensor landing_folder_sensor skipped: no new, changed or removed files since the last successful "
+        "refresh" in text
+    ), text[-3000:]
     assert [line for line in text.splitlines() if "warning" in line.lower()] == []
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
         assert instance.get_runs_count() == 0

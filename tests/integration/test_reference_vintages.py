@@ -6,8 +6,8 @@ import pytest
 
 from tests.conftest import copy_sample
 from tests.integration.pipeline import make_ofsted_check_fail, query, refresh
-from tests.reliability.corpus import EES, text
 from tests.reference_vintages import las_vintage
+from tests.reliability.corpus import EES, text
 
 pytestmark = pytest.mark.slow
 
@@ -51,22 +51,31 @@ def test_an_older_la_list_a_failed_refresh_and_the_next_incremental_run(warehous
     assert "reference" in lines["Refresh plan"] and "again after a failed refresh" in lines["Refresh plan"]
 
     # item 5: the refresh published; former LAs (820, 875 are 'x' in the 2022 list) and newer ones stay known
-    las = query("select status, rows_read, rows_loaded, rows_rejected, cells_quarantined from quality.load_log "
-                "where file_path like '%las_2022.csv'")
+    las = query(
+        "select status, rows_read, rows_loaded, rows_rejected, cells_quarantined from quality.load_log "
+        "where file_path like '%las_2022.csv'"
+    )
     assert las == [("loaded", 166, 163, 3, 3)]
-    reasons = [r for (r,) in query("select reason from quality.rejected_rows where file_path like '%las_2022.csv' "
-                                   "order by row_number")]
+    reasons = [
+        r
+        for (r,) in query(
+            "select reason from quality.rejected_rows where file_path like '%las_2022.csv' order by row_number"
+        )
+    ]
     assert len(reasons) == 3 and "Bedfordshire" in reasons[0] and "Cheshire" in reasons[1]
     known = {c for (c,) in query("select la_code from marts.dim_local_authority")}
     assert {"820", "875", "942", "943", "865"} <= known
     assert query("select is_current from marts.dim_local_authority where la_code = '370'") == [(True,)]
     assert query("select count(*) from quality.rejected_rows where file_path like '%old_counties.csv'") == [(0,)]
-    assert query("select count(distinct area_code) from marts.school_statistics_long "
-                 "where area_code in ('820', '875')") == [(2,)]
+    assert query(
+        "select count(distinct area_code) from marts.school_statistics_long where area_code in ('820', '875')"
+    ) == [(2,)]
 
     # item 6: the failed refresh's files are not in the published load_log; its checks are kept, marked
-    runs = query("select run_id, bool_and(run_published), bool_or(not passed and severity = 'ERROR') "
-                 "from quality.check_results group by 1 order by min(checked_at)")
+    runs = query(
+        "select run_id, bool_and(run_published), bool_or(not passed and severity = 'ERROR') "
+        "from quality.check_results group by 1 order by min(checked_at)"
+    )
     assert [(published, failed) for _run, published, failed in runs] == [(True, False), (False, True), (True, False)]
     failed_id = runs[1][0]
     assert query("select count(*) from quality.load_log where run_id = ?", [failed_id]) == [(0,)]

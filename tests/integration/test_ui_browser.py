@@ -21,21 +21,41 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--window-size=1600,1000", "--virtual-time-budget=30000"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1600,1000",
+    "--virtual-time-budget=30000",
+]
 
 # mart -> raw assets that must be drawn in its upstream lineage
 LINEAGE = {
     "marts/latest_inspection_outcomes": ["ofsted_workbook_rows", "ofsted_judgement_records", "reference_la_codes"],
     "marts/inspection_judgements": ["ofsted_workbook_rows", "ofsted_judgement_records"],
     "marts/dim_statistical_neighbours": ["reference_statistical_neighbours"],
-    "marts/indicator_values": ["ofsted_workbook_rows", "ofsted_judgement_records", "case_audit_rows",
-                               "case_audit_action_rows", "school_absence_values", "school_exclusions_values"],
+    "marts/indicator_values": [
+        "ofsted_workbook_rows",
+        "ofsted_judgement_records",
+        "case_audit_rows",
+        "case_audit_action_rows",
+        "school_absence_values",
+        "school_exclusions_values",
+    ],
     "marts/case_audit_actions": ["case_audit_action_rows", "case_audit_rows"],
     "marts/school_absence": ["school_absence_values"],
-    "marts/adoption_scorecard": ["ssda903_episodes", "ssda903_ad1", "ssda903_placed_adoption",
-                                 "adoption_scorecards_published"],
+    "marts/adoption_scorecard": [
+        "ssda903_episodes",
+        "ssda903_ad1",
+        "ssda903_placed_adoption",
+        "adoption_scorecards_published",
+    ],
     "marts/school_exclusions": ["school_exclusions_values"],
 }
 
@@ -47,21 +67,49 @@ def webserver(tmp_path_factory):
     home = tmp_path_factory.mktemp("dagster_home")
     shutil.copy(REPO_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
     port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "CSW_DATA_DIR": str(home / "data"),
-           "CSW_RAW_DIR": str(home / "raw")}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "CSW_DATA_DIR": str(home / "data"),
+        "CSW_RAW_DIR": str(home / "raw"),
+    }
     env.pop("CSW_PSEUDONYM_KEY", None)
     # The sample case audits (last audited in 2012: a stale source) loaded and checked, into the UI's instance.
     copy_sample(home / "raw", "case_audits")
     loaded = subprocess.run(
-        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m", "pipelines.definitions",
-         "--select", 'tag:"csw/landing"=case_audits'], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-        timeout=600)
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "asset",
+            "materialize",
+            "-m",
+            "pipelines.definitions",
+            "--select",
+            'tag:"csw/landing"=case_audits',
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     log = (home / "webserver.log").open("w")
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
-         "-w", "workspace.yaml"],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            str(Path(sys.executable).parent / "dagster-webserver"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-w",
+            "workspace.yaml",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -80,8 +128,9 @@ def webserver(tmp_path_factory):
 
 
 def chromium(*args: str, profile: Path) -> str:
-    result = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=120
+    )
     return result.stdout
 
 
@@ -160,14 +209,18 @@ def test_dbt_test_checks_say_what_they_test(webserver, tmp_path):
 
 def test_a_stale_source_is_shown_as_a_warning_not_an_error(webserver, tmp_path):
     base, _port = webserver
-    dom = page_dom(base, "/assets/raw/case_audit_rows?view=checks&checkDetail=freshness_case_audits",
-                   tmp_path / "profile")
+    dom = page_dom(
+        base, "/assets/raw/case_audit_rows?view=checks&checkDetail=freshness_case_audits", tmp_path / "profile"
+    )
     assert "Warning (the warehouse is still published): stale: newest data" in dom
     icons = re.findall(r'aria-label="(warning_outline|cancel)"', dom)
     assert "warning_outline" in icons and "cancel" not in icons, icons
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "ui-stale-source-warning.png"
     shot.unlink(missing_ok=True)
-    chromium(f"--screenshot={shot}", f"{base}/assets/raw/case_audit_rows?view=checks&checkDetail="
-             "freshness_case_audits", profile=tmp_path / "profile")
+    chromium(
+        f"--screenshot={shot}",
+        f"{base}/assets/raw/case_audit_rows?view=checks&checkDetail=freshness_case_audits",
+        profile=tmp_path / "profile",
+    )
     assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

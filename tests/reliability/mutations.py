@@ -23,8 +23,12 @@ from pipelines.lib.ingest import discover_files
 Table = list[list[str]]
 # Public fixtures worth mutating, by landing source (files above MAX_SEED_BYTES are left out: time).
 FIXTURE_SOURCES = {
-    "ofsted": "ofsted", "ees_absence": "school_absence", "ees_exclusions": "school_exclusions",
-    "ees_suspensions": "school_exclusions", "reference": "reference", "ssda903/d2i_validator": "ssda903",
+    "ofsted": "ofsted",
+    "ees_absence": "school_absence",
+    "ees_exclusions": "school_exclusions",
+    "ees_suspensions": "school_exclusions",
+    "reference": "reference",
+    "ssda903/d2i_validator": "ssda903",
     "ssda903/cs_demand_model": "ssda903",
 }
 MAX_SEED_BYTES = 1_500_000
@@ -44,9 +48,11 @@ class Seed:
 
 def seeds(sample_raw: Path, fixtures: Path | None) -> list[Seed]:
     """Every sample landing file, and the public fixtures of the sources above (when the folder is there)."""
-    found = [_seed(source_dir.name, path, path.relative_to(source_dir))
-             for source_dir in sorted(p for p in sample_raw.iterdir() if p.is_dir())
-             for path in discover_files(source_dir)]
+    found = [
+        _seed(source_dir.name, path, path.relative_to(source_dir))
+        for source_dir in sorted(p for p in sample_raw.iterdir() if p.is_dir())
+        for path in discover_files(source_dir)
+    ]
     for folder, source in FIXTURE_SOURCES.items():
         if fixtures is None or not (fixtures / folder).is_dir():
             continue
@@ -90,12 +96,12 @@ def nuls(data: bytes, rng: random.Random) -> bytes:
 
 def drop_column(table: Table, rng: random.Random) -> Table:
     j = rng.randrange(len(table[0]))
-    return [row[:j] + row[j + 1:] for row in table]
+    return [row[:j] + row[j + 1 :] for row in table]
 
 
 def duplicate_column(table: Table, rng: random.Random) -> Table:
     j = rng.randrange(len(table[0]))
-    return [row[: j + 1] + row[j: j + 1] + row[j + 1:] for row in table]
+    return [row[: j + 1] + row[j : j + 1] + row[j + 1 :] for row in table]
 
 
 def shuffle_columns(table: Table, rng: random.Random) -> Table:
@@ -113,15 +119,29 @@ def huge_cell(table: Table, rng: random.Random) -> Table:
 def squash_values(table: Table, rng: random.Random) -> Table:
     """Spaces taken out of, or doubled or made non-breaking in, a column's values (``Localauthority``)."""
     j = rng.randrange(len(table[0]))
-    change = rng.choice((lambda v: v.replace(" ", ""), lambda v: v.replace(" ", "  "),
-                         lambda v: v.replace(" ", "\u00a0"), lambda v: v.upper(), lambda v: f" {v}\t"))
-    return [table[0], *([*row[:j], change(row[j]), *row[j + 1:]] if j < len(row) else row for row in table[1:])]
+    change = rng.choice(
+        (
+            lambda v: v.replace(" ", ""),
+            lambda v: v.replace(" ", "  "),
+            lambda v: v.replace(" ", "\u00a0"),
+            lambda v: v.upper(),
+            lambda v: f" {v}\t",
+        )
+    )
+    return [table[0], *([*row[:j], change(row[j]), *row[j + 1 :]] if j < len(row) else row for row in table[1:])]
 
 
 def garble_numbers(table: Table, rng: random.Random) -> Table:
     """Numbers made negative, fractional, huge, thousands-separated or scientific."""
-    forms = (lambda v: f"-{v}", lambda v: f"{v}.5", lambda v: f"{v}000000000", lambda v: f"{v},000",
-             lambda v: f"{v}e3", lambda v: "NaN", lambda v: "1/0")
+    forms = (
+        lambda v: f"-{v}",
+        lambda v: f"{v}.5",
+        lambda v: f"{v}000000000",
+        lambda v: f"{v},000",
+        lambda v: f"{v}e3",
+        lambda v: "NaN",
+        lambda v: "1/0",
+    )
     for row in table[1:]:
         for j, value in enumerate(row):
             if value.replace(".", "", 1).isdigit() and rng.random() < 0.3:
@@ -161,10 +181,17 @@ def vary_spelling(table: Table, rng: random.Random) -> Table:
     if not columns:
         return table
     j = rng.choice(columns)
-    spellings = (lambda v: v.replace(" ", ""), lambda v: v.replace(" ", "  "), lambda v: v.replace(" ", "\u00a0"),
-                 str.upper, str.lower, lambda v: v.title().replace(" ", "_"), lambda v: v[:-1])
+    spellings = (
+        lambda v: v.replace(" ", ""),
+        lambda v: v.replace(" ", "  "),
+        lambda v: v.replace(" ", "\u00a0"),
+        str.upper,
+        str.lower,
+        lambda v: v.title().replace(" ", "_"),
+        lambda v: v[:-1],
+    )
     variant = {value: rng.choice(spellings)(value) for value in {row[j] for row in table[1:] if j < len(row)}}
-    return [table[0], *([*row[:j], variant[row[j]], *row[j + 1:]] if j < len(row) else row for row in table[1:])]
+    return [table[0], *([*row[:j], variant[row[j]], *row[j + 1 :]] if j < len(row) else row for row in table[1:])]
 
 
 def small_counts(table: Table, rng: random.Random) -> Table:
@@ -188,10 +215,19 @@ def header_renamed(table: Table, rng: random.Random) -> Table:
 
 
 TABLE_MUTATIONS: dict[str, Callable[[Table, random.Random], Table]] = {
-    "drop_column": drop_column, "duplicate_column": duplicate_column, "shuffle_columns": shuffle_columns,
-    "huge_cell": huge_cell, "squash_values": squash_values, "garble_numbers": garble_numbers,
-    "swap_cells": swap_cells, "blank_cells": blank_cells, "repeat_rows": repeat_rows, "lose_rows": lose_rows,
-    "header_only": header_only, "header_renamed": header_renamed, "vary_spelling": vary_spelling,
+    "drop_column": drop_column,
+    "duplicate_column": duplicate_column,
+    "shuffle_columns": shuffle_columns,
+    "huge_cell": huge_cell,
+    "squash_values": squash_values,
+    "garble_numbers": garble_numbers,
+    "swap_cells": swap_cells,
+    "blank_cells": blank_cells,
+    "repeat_rows": repeat_rows,
+    "lose_rows": lose_rows,
+    "header_only": header_only,
+    "header_renamed": header_renamed,
+    "vary_spelling": vary_spelling,
     "small_counts": small_counts,
 }
 
@@ -204,12 +240,12 @@ def stray_quotes(text: str, rng: random.Random) -> str:
 
 
 def mixed_line_ends(text: str, rng: random.Random) -> str:
-    return "".join(rng.choice(("\r\n", "\n", "\r")) + line if i else line
-                   for i, line in enumerate(text.splitlines()))
+    return "".join(rng.choice(("\r\n", "\n", "\r")) + line if i else line for i, line in enumerate(text.splitlines()))
 
 
 TEXT_MUTATIONS: dict[str, Callable[[str, random.Random], str]] = {
-    "stray_quotes": stray_quotes, "mixed_line_ends": mixed_line_ends,
+    "stray_quotes": stray_quotes,
+    "mixed_line_ends": mixed_line_ends,
 }
 ENCODINGS = {"utf16": "utf-16", "utf16_le_no_bom": "utf-16-le", "cp1252": "cp1252", "utf8_bom": "utf-8-sig"}
 BYTE_MUTATIONS = {"truncate": truncate, "flip_bytes": flip_bytes, "nuls": nuls}

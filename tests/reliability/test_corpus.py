@@ -30,15 +30,23 @@ def corpus_warehouse(tmp_path_factory):
 
 def test_the_corpus_is_large_and_covers_every_source():
     assert len(CASES) >= 40
-    assert {c.path.split("/")[0] for c in CASES} >= {"ofsted", "case_audits", "ssda903", "school_absence",
-                                                    "school_exclusions", "adoption_scorecards", "reference"}
+    assert {c.path.split("/")[0] for c in CASES} >= {
+        "ofsted",
+        "case_audits",
+        "ssda903",
+        "school_absence",
+        "school_exclusions",
+        "adoption_scorecards",
+        "reference",
+    }
 
 
 def test_the_refresh_survives_the_whole_corpus(corpus_warehouse):
     status, _raw = corpus_warehouse
     assert status == 0
-    reasons = query("select coalesce(reason, '') from quality.load_log union all "
-                    "select reason from quality.rejected_rows")
+    reasons = query(
+        "select coalesce(reason, '') from quality.load_log union all select reason from quality.rejected_rows"
+    )
     assert not [r for (r,) in reasons if "Traceback" in r or "Error:" in r]
 
 
@@ -46,8 +54,11 @@ def test_the_refresh_survives_the_whole_corpus(corpus_warehouse):
 def test_each_file_gets_its_outcome(corpus_warehouse, case):
     _status, raw = corpus_warehouse
     path = str(raw / case.path)
-    log = query("select status, rows_read, rows_loaded, rows_rejected, coalesce(reason, '') from quality.load_log "
-                "where file_path = ?", [path])
+    log = query(
+        "select status, rows_read, rows_loaded, rows_rejected, coalesce(reason, '') from quality.load_log "
+        "where file_path = ?",
+        [path],
+    )
     assert len(log) == 1, f"{case.what}: expected one load_log row, got {log}"
     status, read, loaded, rejected, reason = log[0]
     assert status == case.status, f"{case.what}: {status} ({reason})"
@@ -67,14 +78,14 @@ def test_each_file_gets_its_outcome(corpus_warehouse, case):
     if case.reason and (case.status == "loaded" or every_row_quarantined):
         row_reasons = [r for (r,) in query("select reason from quality.rejected_rows where file_path = ?", [path])]
         assert any(case.reason.lower() in r.lower() for r in row_reasons), f"{case.what}: {row_reasons}"
-    quarantined = query("select row_number, column_name, reason from quality.rejected_rows where file_path = ?",
-                        [path])
+    quarantined = query("select row_number, column_name, reason from quality.rejected_rows where file_path = ?", [path])
     assert all(r[2] and len(r[2]) > 10 for r in quarantined)
 
 
 def test_no_clear_child_identifier_or_free_text_reaches_the_published_warehouse(corpus_warehouse):
-    text_columns = query("select table_schema, table_name, column_name from information_schema.columns "
-                         "where data_type = 'VARCHAR'")
+    text_columns = query(
+        "select table_schema, table_name, column_name from information_schema.columns where data_type = 'VARCHAR'"
+    )
     assert text_columns
     secrets = [*SECRET_CHILD_IDS, "free text about a child", "completed before the audit"]
     for schema, table, column in text_columns:
@@ -90,12 +101,15 @@ def test_quarantined_rows_and_cells_are_counted_alike_in_the_log_the_summary_and
         left join quality.rejected_rows as rejected using (source, file_path)
         group by all""")
     assert per_file and all(logged == held for _path, logged, held in per_file), [
-        row for row in per_file if row[1] != row[2]]
+        row for row in per_file if row[1] != row[2]
+    ]
     (total,) = query("select count(*) from quality.rejected_rows")[0]
-    partly_loaded = query("select count(*) from quality.load_log where status = 'loaded' and cells_quarantined > "
-                          "rows_rejected")[0][0]
+    partly_loaded = query(
+        "select count(*) from quality.load_log where status = 'loaded' and cells_quarantined > rows_rejected"
+    )[0][0]
     assert total > 20 and partly_loaded >= 1  # cells quarantined in rows that loaded are counted too
     (run_id,) = query("select distinct run_id from quality.load_log")[0]
-    rows_line = next(line for line in refresh_summary(Settings.from_env().work_db, run_id, None)
-                     if line.startswith("Rows:"))
+    rows_line = next(
+        line for line in refresh_summary(Settings.from_env().work_db, run_id, None) if line.startswith("Rows:")
+    )
     assert f"; {total} quarantined rows and cells" in rows_line

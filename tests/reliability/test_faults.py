@@ -17,14 +17,23 @@ from tests.integration.pipeline import published, query, refresh, table_counts
 
 pytestmark = pytest.mark.slow
 
-HEADER = ("la_code,framework,inspection_type,inspection_start_date,inspection_end_date,publication_date,"
-          "service_area,judgement_area,grade")
+HEADER = (
+    "la_code,framework,inspection_type,inspection_start_date,inspection_end_date,publication_date,"
+    "service_area,judgement_area,grade"
+)
 
 
 def start_refresh(env: dict, *extra: str) -> subprocess.Popen:
     """`make run`'s command in its own process group (so dbt, its child, is killed with it)."""
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", *extra], cwd=REPO_ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "run", *extra],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def progress_log(process: subprocess.Popen) -> Path:
@@ -56,23 +65,25 @@ def complete(db: Path) -> bool:
 
 
 KILL_POINTS = [
-    "STEP_START - Started execution of step \"ofsted_raw\"",
-    "STEP_START - Started execution of step \"warehouse_dbt_models\"",
+    'STEP_START - Started execution of step "ofsted_raw"',
+    'STEP_START - Started execution of step "warehouse_dbt_models"',
     "START sql table model marts.inspection_judgements",
-    "STEP_START - Started execution of step \"published__children_services_duckdb\"",
+    'STEP_START - Started execution of step "published__children_services_duckdb"',
 ]
 
 
 @pytest.mark.parametrize("marker", KILL_POINTS)
 def test_a_refresh_killed_at_any_point_leaves_the_published_warehouse_and_the_next_refresh_works(
-        warehouse_dirs, marker):
+    warehouse_dirs, marker
+):
     raw, _data = warehouse_dirs
     copy_sample(raw, "ofsted")
     assert refresh() == 0
     before = published().read_bytes()
     before_counts = table_counts()
     (raw / "ofsted" / "sif.csv").write_text(
-        HEADER + "\n865,SIF,Single inspection,10/02/2014,,15/04/2014,Overall,Overall effectiveness,Good\n")
+        HEADER + "\n865,SIF,Single inspection,10/02/2014,,15/04/2014,Overall,Overall effectiveness,Good\n"
+    )
 
     process = start_refresh(dict(os.environ))
     log = progress_log(process)
@@ -113,8 +124,14 @@ def test_an_unusable_data_folder_fails_with_a_clear_message(tmp_path):
     blocker.write_text("a file where the data folder should be")
     env = {**os.environ, "CSW_RAW_DIR": str(tmp_path / "raw"), "CSW_DATA_DIR": str(blocker / "data")}
     env.pop("DAGSTER_HOME", None)
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1
     assert done.stderr.startswith(f"REFRESH FAILED: cannot use the data folder {blocker / 'data'}")
     assert "Traceback" not in done.stderr

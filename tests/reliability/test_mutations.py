@@ -20,11 +20,29 @@ PER_BATCH = 54
 
 def test_the_corpus_covers_every_kind_and_source():
     all_seeds = seeds(SAMPLE_RAW, FIXTURES if FIXTURES.is_dir() else None)
-    assert {s.source for s in all_seeds} >= {"ofsted", "case_audits", "school_absence", "school_exclusions",
-                                              "ssda903", "adoption_scorecards"}
+    assert {s.source for s in all_seeds} >= {
+        "ofsted",
+        "case_audits",
+        "school_absence",
+        "school_exclusions",
+        "ssda903",
+        "adoption_scorecards",
+    }
     kinds = {kind for s in all_seeds for kind in kinds_for(s.path)}
-    assert kinds >= {"truncate", "flip_bytes", "nuls", "drop_column", "duplicate_column", "shuffle_columns",
-                     "utf16", "huge_cell", "stray_quotes", "mixed_line_ends", "squash_values", "garble_numbers"}
+    assert kinds >= {
+        "truncate",
+        "flip_bytes",
+        "nuls",
+        "drop_column",
+        "duplicate_column",
+        "shuffle_columns",
+        "utf16",
+        "huge_cell",
+        "stray_quotes",
+        "mixed_line_ends",
+        "squash_values",
+        "garble_numbers",
+    }
 
 
 @pytest.mark.parametrize("seed", BATCHES)
@@ -44,16 +62,19 @@ def test_a_batch_of_mutated_files_never_stops_the_refresh(seed, warehouse_dirs, 
     assert {path for path, _n in logged} >= files, f"batch {seed}: files not in quality.load_log"
     assert all(n == 1 for _path, n in logged)
     assert len(mutated) == PER_BATCH and set(map(str, mutated)) <= files
-    unaccounted = query("select file_path, rows_read, rows_loaded, rows_rejected from quality.load_log "
-                        "where status <> 'unchanged' and rows_read <> rows_loaded + rows_rejected")
+    unaccounted = query(
+        "select file_path, rows_read, rows_loaded, rows_rejected from quality.load_log "
+        "where status <> 'unchanged' and rows_read <> rows_loaded + rows_rejected"
+    )
     assert unaccounted == [], f"batch {seed}"
     miscounted = query("""
         select log.file_path, log.cells_quarantined, count(rejected.file_path)
         from quality.load_log as log left join quality.rejected_rows as rejected using (source, file_path)
         group by all having log.cells_quarantined <> count(rejected.file_path)""")
     assert miscounted == [], f"batch {seed}"
-    reasons = query("select coalesce(reason, '') from quality.load_log union all "
-                    "select reason from quality.rejected_rows")
+    reasons = query(
+        "select coalesce(reason, '') from quality.load_log union all select reason from quality.rejected_rows"
+    )
     assert not [r for (r,) in reasons if "Traceback" in r]
     # the good files of every source still published
     assert query("select count(*) from marts.inspection_judgements")[0][0] > 0

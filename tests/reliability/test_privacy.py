@@ -48,28 +48,40 @@ def test_the_whole_sample_publishes_without_a_key(sample_without_key):
     status, _raw = sample_without_key
     assert status == 0
     tables = {f"{s}.{t}" for s, t in query("select schema_name, table_name from duckdb_tables()")}
-    assert {"marts.latest_inspection_outcomes", "marts.adoption_scorecard", "marts.case_audits",
-            "marts.school_absence", "marts.indicator_values"} <= tables
+    assert {
+        "marts.latest_inspection_outcomes",
+        "marts.adoption_scorecard",
+        "marts.case_audits",
+        "marts.school_absence",
+        "marts.indicator_values",
+    } <= tables
     assert query("select count(*) from marts.latest_inspection_outcomes")[0][0] >= 150
 
 
 def test_no_clear_identifier_or_free_text_in_any_published_text_column(sample_without_key):
     secrets = raw_identifiers()
     assert len(secrets) > 100
-    columns = query("select table_schema, table_name, column_name from information_schema.columns "
-                    "where data_type = 'VARCHAR'")
+    columns = query(
+        "select table_schema, table_name, column_name from information_schema.columns where data_type = 'VARCHAR'"
+    )
     leaks = []
     for schema, table, column in columns:
-        values = {v for (v,) in query(f'select distinct "{column}" from "{schema}"."{table}" '
-                                      f'where "{column}" is not null')}
-        leaks += [(schema, table, column, v) for v in values if v in secrets or any(
-            s in v for s in secrets if len(s) >= 8 and len(v) < 10_000)]
+        values = {
+            v for (v,) in query(f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null')
+        }
+        leaks += [
+            (schema, table, column, v)
+            for v in values
+            if v in secrets or any(s in v for s in secrets if len(s) >= 8 and len(v) < 10_000)
+        ]
     assert leaks == []
 
 
 def test_dates_of_birth_are_published_to_the_month_at_most(sample_without_key):
-    birth_columns = query("select table_schema, table_name, column_name from information_schema.columns "
-                          "where column_name ilike '%birth%' or column_name ilike '%dob%'")
+    birth_columns = query(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where column_name ilike '%birth%' or column_name ilike '%dob%'"
+    )
     for schema, table, column in birth_columns:
         days = query(f'select distinct day("{column}") from "{schema}"."{table}" where "{column}" is not null')
         assert set(days) <= {(1,)}, f"{schema}.{table}.{column} holds days of birth"
@@ -80,7 +92,8 @@ def test_real_child_level_data_is_refused_without_a_key(sample_without_key, caps
     before = published().read_bytes()
     (raw / "case_audits" / "council_export.csv").write_text(
         "audit_id,child_id,audit_date,team,case_type,auditor_type,overall_grade,cp_plan_needed\n"
-        "R1,REAL-CHILD-1,01/05/2012,North,CIN,Manager,Good,N\n")
+        "R1,REAL-CHILD-1,01/05/2012,North,CIN,Manager,Good,N\n"
+    )
     capsys.readouterr()
     assert refresh() == 1
     failure = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("REFRESH FAILED"))

@@ -35,10 +35,16 @@ def upstream(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
 
 
 RAW_TO_MARTS = {
-    "raw/ofsted_workbook_rows": ["marts/inspection_judgements", "marts/latest_inspection_outcomes",
-                                 "marts/indicator_values"],
-    "raw/ofsted_judgement_records": ["marts/inspection_judgements", "marts/latest_inspection_outcomes",
-                                     "marts/indicator_values"],
+    "raw/ofsted_workbook_rows": [
+        "marts/inspection_judgements",
+        "marts/latest_inspection_outcomes",
+        "marts/indicator_values",
+    ],
+    "raw/ofsted_judgement_records": [
+        "marts/inspection_judgements",
+        "marts/latest_inspection_outcomes",
+        "marts/indicator_values",
+    ],
     "raw/reference_la_codes": ["marts/dim_local_authority", "marts/latest_inspection_outcomes"],
     "raw/reference_statistical_neighbours": ["marts/dim_statistical_neighbours"],
     "raw/case_audit_rows": ["marts/case_audits", "marts/case_audit_themes", "marts/indicator_values"],
@@ -48,8 +54,11 @@ RAW_TO_MARTS = {
     "raw/ssda903_placed_adoption": ["marts/adoption_journeys"],
     "raw/adoption_scorecards_published": ["marts/adoption_scorecard"],
     "raw/school_absence_values": ["marts/school_absence", "marts/school_statistics_long", "marts/indicator_values"],
-    "raw/school_exclusions_values": ["marts/school_exclusions", "marts/school_statistics_long",
-                                     "marts/indicator_values"],
+    "raw/school_exclusions_values": [
+        "marts/school_exclusions",
+        "marts/school_statistics_long",
+        "marts/indicator_values",
+    ],
     "raw/case_audit_action_rows": ["marts/case_audit_actions", "marts/indicator_values"],
 }
 
@@ -64,9 +73,17 @@ def test_each_raw_asset_is_upstream_of_its_marts(graph, raw_key):
 
 def test_publication_waits_for_every_mart(graph):
     marts = {k for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
-    assert marts >= {dg.AssetKey(["marts", n]) for n in (
-        "dim_local_authority", "dim_statistical_neighbours", "inspection_judgements", "latest_inspection_outcomes",
-        "indicator_catalogue", "indicator_values")}
+    assert marts >= {
+        dg.AssetKey(["marts", n])
+        for n in (
+            "dim_local_authority",
+            "dim_statistical_neighbours",
+            "inspection_judgements",
+            "latest_inspection_outcomes",
+            "indicator_catalogue",
+            "indicator_values",
+        )
+    }
     assert marts <= graph.get(PUBLISHED_KEY).parent_keys
 
 
@@ -76,8 +93,12 @@ def test_every_check_targets_an_asset_of_the_graph(graph):
     assert checks
     assert all(check.asset_key in keys for check in checks)
     targets = {c.asset_key.to_user_string() for c in checks}
-    assert {"raw/ofsted_workbook_rows", "raw/ofsted_judgement_records", "marts/inspection_judgements",
-            "marts/latest_inspection_outcomes"} <= targets
+    assert {
+        "raw/ofsted_workbook_rows",
+        "raw/ofsted_judgement_records",
+        "marts/inspection_judgements",
+        "marts/latest_inspection_outcomes",
+    } <= targets
 
 
 def test_gx_checks_are_blocking(graph):
@@ -96,8 +117,13 @@ def test_a_new_ssda903_return_reruns_adoption_and_not_ofsted(graph):
     from pipelines.defs.operations import selection_for_sources
 
     keys = {k.to_user_string() for k in selection_for_sources({"ssda903"}).resolve(graph)}
-    assert {"raw/ssda903_episodes", "marts/adoption_journeys", "marts/adoption_scorecard",
-            "marts/indicator_values", "published/children_services_duckdb"} <= keys
+    assert {
+        "raw/ssda903_episodes",
+        "marts/adoption_journeys",
+        "marts/adoption_scorecard",
+        "marts/indicator_values",
+        "published/children_services_duckdb",
+    } <= keys
     assert not any(k.startswith(("raw/ofsted", "staging/stg_ofsted", "raw/case_audit", "raw/school")) for k in keys)
     assert "marts/inspection_judgements" not in keys
 
@@ -114,8 +140,10 @@ def test_every_singular_dbt_test_is_a_check_in_the_ui(graph, name):
 
 def test_the_committee_report_waits_for_the_marts_it_reads(graph):
     report = dg.AssetKey(["reports", "committee_report"])
-    assert {dg.AssetKey(["marts", name]) for name in ("inspection_judgements", "inspection_overall_judgements",
-                                                      "published_indicator_values")} <= graph.get(report).parent_keys
+    assert {
+        dg.AssetKey(["marts", name])
+        for name in ("inspection_judgements", "inspection_overall_judgements", "published_indicator_values")
+    } <= graph.get(report).parent_keys
 
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
@@ -130,10 +158,13 @@ def graph_snapshot(graph) -> str:
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
         node = graph.get(key)
         tags = ",".join(f"{k}={v}" for k, v in sorted(node.tags.items()) if k.startswith("csw/"))
-        lines.append(f"{key.to_user_string()}  group={node.group_name} kinds={','.join(sorted(node.kinds))}"
-                     + (f" tags={tags}" if tags else ""))
-        lines += [f"  dep {parent.to_user_string()}" for parent in sorted(node.parent_keys,
-                                                                          key=lambda k: k.to_user_string())]
+        lines.append(
+            f"{key.to_user_string()}  group={node.group_name} kinds={','.join(sorted(node.kinds))}"
+            + (f" tags={tags}" if tags else "")
+        )
+        lines += [
+            f"  dep {parent.to_user_string()}" for parent in sorted(node.parent_keys, key=lambda k: k.to_user_string())
+        ]
         for check_key in sorted(node.check_keys, key=lambda k: k.name):
             spec = graph.get_check_spec(check_key)
             lines.append(f"  check {check_key.name} {'blocking' if spec.blocking else 'non-blocking'}")
@@ -143,17 +174,27 @@ def graph_snapshot(graph) -> str:
 def test_the_asset_graph_matches_its_committed_snapshot(graph):
     current = graph_snapshot(graph)
     committed = SNAPSHOT.read_text() if SNAPSHOT.exists() else ""
-    diff = "".join(difflib.unified_diff(committed.splitlines(keepends=True), current.splitlines(keepends=True),
-                                        fromfile=str(SNAPSHOT.relative_to(REPO_ROOT)), tofile="the graph now"))
-    assert not diff, f"The asset graph changed. If that is meant, regenerate the snapshot with `{UPDATE_COMMAND}` " \
-                     f"and commit it:\n{diff}"
+    diff = "".join(
+        difflib.unified_diff(
+            committed.splitlines(keepends=True),
+            current.splitlines(keepends=True),
+            fromfile=str(SNAPSHOT.relative_to(REPO_ROOT)),
+            tofile="the graph now",
+        )
+    )
+    assert not diff, (
+        f"The asset graph changed. If that is meant, regenerate the snapshot with `{UPDATE_COMMAND}` "
+        f"and commit it:\n{diff}"
+    )
 
 
 def test_the_snapshot_names_what_a_change_would_break():
     """The snapshot is not vacuous: it carries a source's dependency, tags and blocking checks."""
     text = SNAPSHOT.read_text()
-    assert ("raw/ofsted_workbook_rows  group=ofsted kinds=duckdb,python tags=csw/kind=statistics,csw/landing=ofsted\n"
-            "  dep raw/reference_la_codes\n") in text
+    assert (
+        "raw/ofsted_workbook_rows  group=ofsted kinds=duckdb,python tags=csw/kind=statistics,csw/landing=ofsted\n"
+        "  dep raw/reference_la_codes\n"
+    ) in text
     assert "  check gx_ofsted_workbook blocking\n" in text
     assert "  check freshness_ofsted non-blocking\n" in text
 

@@ -36,15 +36,23 @@ def test_generator_is_seeded_and_the_baseline_loads_what_it_writes(tiny, tmp_pat
     assert files == sorted(p.relative_to(again.landing) for p in again.landing.rglob("*") if p.is_file())
     assert all((tiny.landing / f).read_bytes() == (again.landing / f).read_bytes() for f in files)
     assert tiny.counts["ssda903_las"] == 1 and tiny.counts["ssda903_episode_rows"] > 1000
-    assert {f.parts[0] for f in files} == {"ssda903", "case_audits", "school_absence", "school_exclusions", "ofsted",
-                                          "adoption_scorecards"}
+    assert {f.parts[0] for f in files} == {
+        "ssda903",
+        "case_audits",
+        "school_absence",
+        "school_exclusions",
+        "ofsted",
+        "adoption_scorecards",
+    }
     assert sorted(p.parent.name for p in (tiny.extra / "ssda903").rglob("episodes.csv")) == [str(INCREMENTAL_YEAR)]
 
     con = duckdb.connect()
     rows = load_sources(con, tiny.landing, HOME_LA, KEY, "run")
     episodes = con.execute("select count(*) from raw.ssda903_episodes").fetchone()[0]
-    quarantined = con.execute("select count(distinct (file_path, row_number)) from quality.rejected_rows "
-                              "where table_name = 'ssda903_episodes'").fetchone()[0]
+    quarantined = con.execute(
+        "select count(distinct (file_path, row_number)) from quality.rejected_rows "
+        "where table_name = 'ssda903_episodes'"
+    ).fetchone()[0]
     assert episodes + quarantined == tiny.counts["ssda903_episode_rows"] and 0 < quarantined < 50
     assert rows["case_audits"] > 0 and rows["school_absence"] > 0
     assert con.execute("select count(*) from quality.load_log where status = 'rejected'").fetchone()[0] == 0
@@ -57,19 +65,38 @@ def _pipeline_raw(landing) -> duckdb.DuckDBPyConnection:
     from pipelines.lib.ingest import load_source
 
     con = duckdb.connect()
-    load_source(con, source=case_audits.SOURCE, folder=landing / case_audits.SOURCE, tables=case_audits.TABLES,
-                parser=lambda path: case_audits.parse_case_audit_file(path, home_la=HOME_LA, key=KEY),
-                run_id="run", one_transaction=True)
+    load_source(
+        con,
+        source=case_audits.SOURCE,
+        folder=landing / case_audits.SOURCE,
+        tables=case_audits.TABLES,
+        parser=lambda path: case_audits.parse_case_audit_file(path, home_la=HOME_LA, key=KEY),
+        run_id="run",
+        one_transaction=True,
+    )
     folder, known = landing / ssda903.SOURCE, load_la_lookup(landing / "reference").dfe_codes
-    load_source(con, source=ssda903.SOURCE, folder=folder, tables=ssda903.TABLES, run_id="run", one_transaction=True,
-                parser=lambda path: ssda903.parse_ssda903_file(path, root=folder, home_la=HOME_LA, key=KEY,
-                                                               known_las=known))
+    load_source(
+        con,
+        source=ssda903.SOURCE,
+        folder=folder,
+        tables=ssda903.TABLES,
+        run_id="run",
+        one_transaction=True,
+        parser=lambda path: ssda903.parse_ssda903_file(path, root=folder, home_la=HOME_LA, key=KEY, known_las=known),
+    )
     ssda903.apply_cross_table_rules(con, "run")
     return con
 
 
-RAW_TABLES = ("ssda903_header", "ssda903_episodes", "ssda903_ad1", "ssda903_placed_adoption", "case_audit_rows",
-              "case_audit_theme_grades", "case_audit_action_rows")
+RAW_TABLES = (
+    "ssda903_header",
+    "ssda903_episodes",
+    "ssda903_ad1",
+    "ssda903_placed_adoption",
+    "case_audit_rows",
+    "case_audit_theme_grades",
+    "case_audit_action_rows",
+)
 
 
 def test_the_floors_sql_gives_the_pipelines_raw_rows_and_quarantine(tiny):
@@ -96,17 +123,20 @@ def test_the_floor_quarantines_broken_cells_with_reasons(tmp_path):
         "C1,01/04/2019,S,C2,N1,U1,PR1,,,,XXXXXXX\n"
         "C2,31/02/2019,S,C2,N1,U1,PR1,,,,XXXXXXX\n"
         "C3,01/05/2019, s ,C2,N1,Z9,PR1,,,,XXXXXXX\n"
-        "C1,01/04/2019,S,C2,N1,U1,PR1,,,,XXXXXXX\n")
+        "C1,01/04/2019,S,C2,N1,U1,PR1,,,,XXXXXXX\n"
+    )
     other = tmp_path / "ssda903" / "931" / "2017-18"  # another LA's return, the year ending March 2018
     other.mkdir(parents=True)
-    (other / "episodes.csv").write_text("CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,URN\n"
-                                        "C1,01/04/2017,S,C2,N1,U1,PR1,,,,XXXXXXX\n")
+    (other / "episodes.csv").write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,URN\n"
+        "C1,01/04/2017,S,C2,N1,U1,PR1,,,,XXXXXXX\n"
+    )
     con = duckdb.connect()
     ensure_quality_schema(con)
     assert load_ssda903(con, tmp_path / "ssda903", HOME_LA, KEY, "run", discover_files(tmp_path / "ssda903")) == 2
-    assert con.execute("select decom, rne, la_code, collection_year, _row_number from raw.ssda903_episodes "
-                       "order by la_code").fetchall() == [("2019-04-01", "S", HOME_LA, "2020", 2),
-                                                          ("2017-04-01", "S", "931", "2018", 2)]
+    assert con.execute(
+        "select decom, rne, la_code, collection_year, _row_number from raw.ssda903_episodes order by la_code"
+    ).fetchall() == [("2019-04-01", "S", HOME_LA, "2020", 2), ("2017-04-01", "S", "931", "2018", 2)]
     keys = con.execute("select distinct child_key from raw.ssda903_episodes").fetchall()
     assert len(keys) == 2  # the same CHILD in two LAs: two children
     reasons = dict(con.execute("select row_number, reason from quality.rejected_rows").fetchall())
@@ -118,7 +148,7 @@ def test_the_floor_quarantines_broken_cells_with_reasons(tmp_path):
 
 def test_native_read_lands_every_csv_as_text(tiny):
     read = native_read(tiny.landing)
-    csvs = [p for p in tiny.landing.rglob("*.csv")]
+    csvs = list(tiny.landing.rglob("*.csv"))
     assert read["files"] == len(csvs)
     assert read["rows"] == sum(len(p.read_text(encoding="utf-8").splitlines()) - 1 for p in csvs)
     assert read["seconds"] > 0
@@ -129,8 +159,10 @@ def test_ratios_targets_and_the_bench_line():
     assert r["ratio"] == pytest.approx(1.4291, abs=1e-4) and r["ingest_ratio"] == 2.5
     assert r["noop_ratio"] == pytest.approx(0.0051, abs=1e-4) and r["incremental_ratio"] == pytest.approx(0.2, abs=1e-3)
     r.update(peak_rss_mb=1800.2, query_p95_ms=4.56)
-    assert bench_line(r) == ("bench: full_s=100.0 baseline_s=70.0 ratio=1.43 ingest_ratio=2.50 noop_s=0.51 "
-                             "noop_ratio=0.005 incremental_ratio=0.20 peak_rss_mb=1800 query_p95_ms=4.6")
+    assert bench_line(r) == (
+        "bench: full_s=100.0 baseline_s=70.0 ratio=1.43 ingest_ratio=2.50 noop_s=0.51 "
+        "noop_ratio=0.005 incremental_ratio=0.20 peak_rss_mb=1800 query_p95_ms=4.6"
+    )
     met = targets_met(r)
     assert set(met) == set(TARGETS)
     assert {k for k, t in met.items() if not t["met"]} == {"ingest_ratio", "incremental_ratio", "peak_rss_mb"}
@@ -141,16 +173,20 @@ def test_ratios_targets_and_the_bench_line():
 
 def test_mart_differences_say_by_how_much():
     differ = mart_differences({"a": 100, "b": 5, "c": 7}, {"a": 98, "b": 5, "d": 1})
-    assert differ == {"a": {"pipeline": 100, "floor": 98, "difference": -2, "percent": -2.0},
-                      "c": {"pipeline": 7, "floor": None, "difference": -7, "percent": -100.0},
-                      "d": {"pipeline": None, "floor": 1, "difference": 1, "percent": None}}
+    assert differ == {
+        "a": {"pipeline": 100, "floor": 98, "difference": -2, "percent": -2.0},
+        "c": {"pipeline": 7, "floor": None, "difference": -7, "percent": -100.0},
+        "d": {"pipeline": None, "floor": 1, "difference": 1, "percent": None},
+    }
     assert describe_differences(differ).startswith("a 100 vs 98 (-2, -2.000%)")
 
 
 def test_dependency_order():
-    nodes = {"model.b": {"resource_type": "model", "depends_on": {"nodes": ["model.a", "source.x"]}},
-             "model.a": {"resource_type": "model", "depends_on": {"nodes": ["seed.s"]}},
-             "seed.s": {"resource_type": "seed", "depends_on": {"macros": []}},
-             "test.t": {"resource_type": "test", "depends_on": {"nodes": ["model.b"]}}}
-    assert [n for n in _ordered(nodes, ("seed", "model"))] == [nodes["seed.s"], nodes["model.a"], nodes["model.b"]]
+    nodes = {
+        "model.b": {"resource_type": "model", "depends_on": {"nodes": ["model.a", "source.x"]}},
+        "model.a": {"resource_type": "model", "depends_on": {"nodes": ["seed.s"]}},
+        "seed.s": {"resource_type": "seed", "depends_on": {"macros": []}},
+        "test.t": {"resource_type": "test", "depends_on": {"nodes": ["model.b"]}},
+    }
+    assert list(_ordered(nodes, ("seed", "model"))) == [nodes["seed.s"], nodes["model.a"], nodes["model.b"]]
     assert tree_rss_kb(1) >= 0

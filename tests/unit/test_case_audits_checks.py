@@ -46,8 +46,7 @@ def summary(name: str, data: pd.DataFrame) -> pd.DataFrame:
 
 def failed(name: str, data: pd.DataFrame, project_dir) -> set[str]:
     _table, suite, _query = SUITES[name]
-    return {o.name for o in validate_frame(summary(name, data), suite(), project_dir, asset_name=name)
-            if not o.passed}
+    return {o.name for o in validate_frame(summary(name, data), suite(), project_dir, asset_name=name) if not o.passed}
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +55,7 @@ def parsed(tmp_path_factory):
     (path,) = write_case_audit_samples(raw)
     tables = {t.table_name: t for t in parse_case_audit_file(path, home_la="865", key="k")}
     return {
-        name: frame(table, [{**r, "_file_path": str(path), "_row_number": r["_row_number"]}
-                            for r in tables[name].rows])
+        name: frame(table, [{**r, "_file_path": str(path), "_row_number": r["_row_number"]} for r in tables[name].rows])
         for name, (table, _suite, _query) in SUITES.items()
     }
 
@@ -77,8 +75,13 @@ def test_audit_suite_catches_what_the_parser_must_never_write(parsed, tmp_path):
     data.loc[3, "case_type"] = "LAC"
     data.loc[4, "audit_id"] = data.loc[0, "audit_id"]
     assert failed(AUDITS_TABLE.name, data, tmp_path) == {
-        "only the declared columns (no child_id)", "child_key is a pseudonym", "audit_date not in the future",
-        "overall_grade on the scale", "case_type known", "one row per audit_id in each file"}
+        "only the declared columns (no child_id)",
+        "child_key is a pseudonym",
+        "audit_date not in the future",
+        "overall_grade on the scale",
+        "case_type known",
+        "one row per audit_id in each file",
+    }
 
 
 def test_action_suite_catches_a_description_and_a_future_completion(parsed, tmp_path):
@@ -86,7 +89,9 @@ def test_action_suite_catches_a_description_and_a_future_completion(parsed, tmp_
     data["description"] = "free text"
     data.loc[0, "completed_date"] = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     assert failed(ACTIONS_TABLE.name, data, tmp_path) == {
-        "only the declared columns (no description)", "completed_date not in the future"}
+        "only the declared columns (no description)",
+        "completed_date not in the future",
+    }
 
 
 def test_theme_and_action_suites_catch_repeats_bad_grades_and_dates(parsed, tmp_path):
@@ -100,7 +105,10 @@ def test_theme_and_action_suites_catch_repeats_bad_grades_and_dates(parsed, tmp_
     actions.loc[1, "completed_date"] = "yesterday"
     actions.loc[2, "action_id"] = None
     assert failed(ACTIONS_TABLE.name, actions, tmp_path) == {
-        "due_date ISO", "completed_date ISO or blank", "action_id present"}
+        "due_date ISO",
+        "completed_date ISO or blank",
+        "action_id present",
+    }
 
 
 def test_columns_are_checked_without_rows_and_named(tmp_path):

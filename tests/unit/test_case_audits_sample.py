@@ -74,13 +74,22 @@ def test_sample_shape(sample):
 
 
 def test_sample_parses_cleanly():
-    tables = {t.table_name: t for t in parse_case_audit_file(
-        REPO / "raw" / "case_audits" / SAMPLE_NAME, home_la="865", key="k", today=dt.date(2013, 2, 1))}
+    tables = {
+        t.table_name: t
+        for t in parse_case_audit_file(
+            REPO / "raw" / "case_audits" / SAMPLE_NAME, home_la="865", key="k", today=dt.date(2013, 2, 1)
+        )
+    }
     assert not any(t.rejections for t in tables.values())
     assert len(tables[AUDITS_TABLE.name].rows) == len(generate()[0])
     assert len(tables[ACTIONS_TABLE.name].rows) == len(generate()[1])
     assert {r["theme"] for r in tables[THEMES_TABLE.name].rows} == {
-        "management_oversight", "assessment", "planning", "voice_of_child", "multi_agency"}
+        "management_oversight",
+        "assessment",
+        "planning",
+        "voice_of_child",
+        "multi_agency",
+    }
 
 
 def test_sample_tells_a_story_of_improvement(sample):
@@ -97,5 +106,7 @@ def test_sample_tells_a_story_of_improvement(sample):
     def on_time(rows):
         return sum(r[5] is not None and r[5] <= r[4] for r in rows) / len(rows)
 
-    assert on_time([a for a in actions if a[4] >= dt.date(2012, 10, 1)]) > on_time(
-        [a for a in actions if a[4] < dt.date(2012, 7, 1)]) + 0.25
+    assert (
+        on_time([a for a in actions if a[4] >= dt.date(2012, 10, 1)])
+        > on_time([a for a in actions if a[4] < dt.date(2012, 7, 1)]) + 0.25
+    )

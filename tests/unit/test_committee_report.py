@@ -27,16 +27,64 @@ WORKBOOK_TITLE = "Local authority inspection outcomes as at 31 March 2025"
 JUDGEMENTS = [  # inspection_id, framework, published, service area, judgement area, grade label, rank, file, row
     ("865-SLAC-2009", "SLAC", dt.date(2009, 9, 1), "Safeguarding", "Overall effectiveness", "Good", 2, "csv", 1),
     ("865-SLAC-2012", "SLAC", dt.date(2012, 4, 24), "Safeguarding", "Overall effectiveness", "Inadequate", 4, "csv", 2),
-    ("865-SLAC-2012", "SLAC", dt.date(2012, 4, 24), "Safeguarding", "Capacity for improvement", "Adequate", 3, "csv", 3),
-    ("865-SLAC-2012", "SLAC", dt.date(2012, 4, 24), "Looked after children", "Overall effectiveness", "Adequate", 3,
-     "csv", 4),
-    ("865-SLAC-2012", "SLAC", dt.date(2012, 4, 24), "Looked after children", "Economic well-being", "Good", 2, "csv", 5),
-    ("865-SIF-2015", "SIF", dt.date(2015, 6, 2), "Overall", "Overall effectiveness", "Requires improvement", 3, "csv", 6),
+    (
+        "865-SLAC-2012",
+        "SLAC",
+        dt.date(2012, 4, 24),
+        "Safeguarding",
+        "Capacity for improvement",
+        "Adequate",
+        3,
+        "csv",
+        3,
+    ),
+    (
+        "865-SLAC-2012",
+        "SLAC",
+        dt.date(2012, 4, 24),
+        "Looked after children",
+        "Overall effectiveness",
+        "Adequate",
+        3,
+        "csv",
+        4,
+    ),
+    (
+        "865-SLAC-2012",
+        "SLAC",
+        dt.date(2012, 4, 24),
+        "Looked after children",
+        "Economic well-being",
+        "Good",
+        2,
+        "csv",
+        5,
+    ),
+    (
+        "865-SIF-2015",
+        "SIF",
+        dt.date(2015, 6, 2),
+        "Overall",
+        "Overall effectiveness",
+        "Requires improvement",
+        3,
+        "csv",
+        6,
+    ),
     ("865-SIF-2015", "SIF", dt.date(2015, 6, 2), "LSCB", "Overall effectiveness", "Inadequate", 4, "csv", 7),
     ("865-SIF-2015", "SIF", dt.date(2015, 6, 2), "Children looked after", "Adoption performance", "Good", 2, "csv", 8),
     ("865-ILACS-2019", "ILACS", dt.date(2019, 7, 22), "Overall", "Overall effectiveness", "Good", 2, "xlsx", 262),
-    ("865-ILACS-2019", "ILACS", dt.date(2019, 7, 22), "Care leavers", "The experiences and progress of care leavers",
-     "Good", 2, "xlsx", 262),
+    (
+        "865-ILACS-2019",
+        "ILACS",
+        dt.date(2019, 7, 22),
+        "Care leavers",
+        "The experiences and progress of care leavers",
+        "Good",
+        2,
+        "xlsx",
+        262,
+    ),
 ]
 
 OVERALL = [  # marts.inspection_overall_judgements as the warehouse gives it for JUDGEMENTS: inspection_id,
@@ -46,7 +94,6 @@ OVERALL = [  # marts.inspection_overall_judgements as the warehouse gives it for
     ("865-SIF-2015", "SIF", dt.date(2015, 6, 2), "Requires improvement", 3, "csv"),
     ("865-ILACS-2019", "ILACS", dt.date(2019, 7, 22), "Good", 2, "xlsx"),
 ]
-
 
 
 def write_workbook(path, title: str | None = WORKBOOK_TITLE) -> str:
@@ -59,18 +106,31 @@ def write_workbook(path, title: str | None = WORKBOOK_TITLE) -> str:
 
 def make_warehouse(con: duckdb.DuckDBPyConnection, folder=None, empty: bool = False) -> dict[str, str]:
     """The marts the report reads, and the load log of the files behind them; returns the file paths."""
-    files = {"xlsx": str(folder / "outcomes.xlsx") if folder else "/nowhere/outcomes.xlsx",
-             "csv": "/landing/ofsted/judgement_records.csv", "ees": "/landing/school_exclusions/exclusions.csv",
-             "audits": "/landing/case_audits/audits.csv", "scorecards": "/landing/adoption/scorecards.csv"}
+    files = {
+        "xlsx": str(folder / "outcomes.xlsx") if folder else "/nowhere/outcomes.xlsx",
+        "csv": "/landing/ofsted/judgement_records.csv",
+        "ees": "/landing/school_exclusions/exclusions.csv",
+        "audits": "/landing/case_audits/audits.csv",
+        "scorecards": "/landing/adoption/scorecards.csv",
+    }
     sha = write_workbook(folder / "outcomes.xlsx") if folder else None
     con.execute("create schema marts")
     con.execute("create schema quality")
-    con.execute("create table quality.load_log (run_id varchar, file_path varchar, sha256 varchar, source varchar, "
-                "status varchar, loaded_at timestamp)")
-    for key, source in (("xlsx", "ofsted"), ("csv", "ofsted"), ("ees", "school_exclusions"), ("audits", "case_audits"),
-                        ("scorecards", "adoption_scorecards")):
-        con.execute("insert into quality.load_log values ('r1', ?, ?, ?, 'loaded', ?)",
-                    [files[key], sha if key == "xlsx" else "0" * 64, source, LOADED])
+    con.execute(
+        "create table quality.load_log (run_id varchar, file_path varchar, sha256 varchar, source varchar, "
+        "status varchar, loaded_at timestamp)"
+    )
+    for key, source in (
+        ("xlsx", "ofsted"),
+        ("csv", "ofsted"),
+        ("ees", "school_exclusions"),
+        ("audits", "case_audits"),
+        ("scorecards", "adoption_scorecards"),
+    ):
+        con.execute(
+            "insert into quality.load_log values ('r1', ?, ?, ?, 'loaded', ?)",
+            [files[key], sha if key == "xlsx" else "0" * 64, source, LOADED],
+        )
     con.execute("""create table marts.indicator_catalogue as select * from (values
         ('ofsted_overall_grade_rank', 'Ofsted overall effectiveness grade', 'Inspection', 'grade', 'lower is better',
          'd', 'Ofsted, Inspection outcomes and reports'),
@@ -96,9 +156,11 @@ def make_warehouse(con: duckdb.DuckDBPyConnection, folder=None, empty: bool = Fa
     con.execute("""create table marts.inspection_overall_judgements (la_code varchar, inspection_id varchar,
         framework varchar, inspection_type varchar, inspection_start_date date, publication_date date,
         overall_grade_label varchar, overall_grade_rank integer, source_file varchar)""")
-    columns = ("indicator_code varchar, area_code varchar, geography_level varchar, la_code varchar, "
-               "time_period integer, period_label varchar, breakdown varchar, value double, status_symbol varchar, "
-               "source_file varchar")
+    columns = (
+        "indicator_code varchar, area_code varchar, geography_level varchar, la_code varchar, "
+        "time_period integer, period_label varchar, breakdown varchar, value double, status_symbol varchar, "
+        "source_file varchar"
+    )
     con.execute(f"create table marts.published_indicator_values ({columns})")
     con.execute(f"create table marts.indicator_values ({columns})")
     con.execute("""create table marts.published_indicator_benchmarks (indicator_code varchar, la_code varchar,
@@ -110,31 +172,88 @@ def make_warehouse(con: duckdb.DuckDBPyConnection, folder=None, empty: bool = Fa
     if empty:
         return files
     for inspection_id, framework, published, service, area, label, rank, file, row_number in JUDGEMENTS:
-        con.execute("insert into marts.inspection_judgements values ('865', ?, ?, 'type', ?, null, ?, ?, ?, ?, ?, ?, ?)",
-                    [inspection_id, framework, published, published, service, area, label, rank, files[file],
-                     row_number])
+        con.execute(
+            "insert into marts.inspection_judgements values ('865', ?, ?, 'type', ?, null, ?, ?, ?, ?, ?, ?, ?)",
+            [inspection_id, framework, published, published, service, area, label, rank, files[file], row_number],
+        )
     for inspection_id, framework, published, label, rank, file in OVERALL:
-        con.execute("insert into marts.inspection_overall_judgements values ('865', ?, ?, 'type', ?, ?, ?, ?, ?)",
-                    [inspection_id, framework, published, published, label, rank, files[file]])
+        con.execute(
+            "insert into marts.inspection_overall_judgements values ('865', ?, ?, 'type', ?, ?, ?, ?, ?)",
+            [inspection_id, framework, published, published, label, rank, files[file]],
+        )
     rows = [
-        ("adoption_a1_days", "865", "local_authority", "865", 2011, "2008-11", 601.0, None, "SSDA903 returns of 865, 2009 to 2011"),
-        ("adoption_a1_days", "865", "local_authority", "865", 2012, "2009-12", 587.0, None, "SSDA903 returns of 865, 2010 to 2012"),
+        (
+            "adoption_a1_days",
+            "865",
+            "local_authority",
+            "865",
+            2011,
+            "2008-11",
+            601.0,
+            None,
+            "SSDA903 returns of 865, 2009 to 2011",
+        ),
+        (
+            "adoption_a1_days",
+            "865",
+            "local_authority",
+            "865",
+            2012,
+            "2009-12",
+            587.0,
+            None,
+            "SSDA903 returns of 865, 2010 to 2012",
+        ),
         ("adoption_a1_days", "E92000001", "national", None, 2011, "2008-11", 638.0, None, files["scorecards"]),
         ("adoption_a1_days", "E92000001", "national", None, 2012, "2009-12", 625.0, None, files["scorecards"]),
-        ("adoption_a3_pct", "865", "local_authority", "865", 2011, "2008-11", 60.8, None, "SSDA903 returns of 865, 2009 to 2011"),
+        (
+            "adoption_a3_pct",
+            "865",
+            "local_authority",
+            "865",
+            2011,
+            "2008-11",
+            60.8,
+            None,
+            "SSDA903 returns of 865, 2009 to 2011",
+        ),
         ("exclusions_suspension_rate", "865", "local_authority", "865", 201516, "2015/16", 3.5, None, files["ees"]),
         ("exclusions_suspension_rate", "865", "local_authority", "865", 201617, "2016/17", None, "c", files["ees"]),
         ("exclusions_suspension_rate", "E92000001", "national", None, 201516, "2015/16", 4.29, None, files["ees"]),
         ("exclusions_suspension_rate", "E12000009", "regional", None, 201516, "2015/16", 4.52, None, files["ees"]),
-        ("case_audits_good_or_better_pct", "865", "local_authority", "865", 201204, "2012-04", 14.1, None, files["audits"]),
+        (
+            "case_audits_good_or_better_pct",
+            "865",
+            "local_authority",
+            "865",
+            201204,
+            "2012-04",
+            14.1,
+            None,
+            files["audits"],
+        ),
         ("case_audits_inadequate_pct", "865", "local_authority", "865", 201204, "2012-04", None, "c", files["audits"]),
-        ("case_audit_actions_on_time_pct", "865", "local_authority", "865", 201204, "2012-04", 36.4, None, files["audits"]),
+        (
+            "case_audit_actions_on_time_pct",
+            "865",
+            "local_authority",
+            "865",
+            201204,
+            "2012-04",
+            36.4,
+            None,
+            files["audits"],
+        ),
     ]
     for code, area, level, la, tp, label, value, status, source_file in rows:
-        con.execute("insert into marts.published_indicator_values values (?, ?, ?, ?, ?, ?, 'Total', ?, ?, ?)",
-                    [code, area, level, la, tp, label, value, status, source_file])
-        con.execute("insert into marts.indicator_values values (?, ?, ?, ?, ?, ?, 'Total', ?, ?, ?)",
-                    [code, area, level, la, tp, label, UNPUBLISHED if status == "c" else value, None, source_file])
+        con.execute(
+            "insert into marts.published_indicator_values values (?, ?, ?, ?, ?, ?, 'Total', ?, ?, ?)",
+            [code, area, level, la, tp, label, value, status, source_file],
+        )
+        con.execute(
+            "insert into marts.indicator_values values (?, ?, ?, ?, ?, ?, 'Total', ?, ?, ?)",
+            [code, area, level, la, tp, label, UNPUBLISHED if status == "c" else value, None, source_file],
+        )
     con.execute("""insert into marts.published_indicator_benchmarks
         (indicator_code, la_code, time_period, breakdown, value, england_value, region_value, sn_mean, sn_median,
          sn_count, sn_model, rank, rank_of, quartile_band, threshold, rag, period_label, title, unit, polarity)
@@ -179,10 +298,12 @@ def test_sources_are_named_by_publication_and_date_never_by_folder_or_table(repo
     # a CSV has no title: the catalogue's publication, and the inspections its rows cover
     assert "Ofsted, Inspection outcomes and reports, September 2009 to June 2015" in ofsted
     a1 = chart(report, "adoption_a1").caption
-    assert "DfE, Adoption scorecards, 2008-11 to 2009-12" in a1          # England: the published scorecards
-    assert "SSDA903 returns of 865, 2008-09 to 2011-12" in a1            # the LA's own: computed from its returns
-    assert "DfE, Suspensions and permanent exclusions in England, 2015/16 to 2016/17" in chart(
-        report, "schools_exclusions_suspension_rate").caption
+    assert "DfE, Adoption scorecards, 2008-11 to 2009-12" in a1  # England: the published scorecards
+    assert "SSDA903 returns of 865, 2008-09 to 2011-12" in a1  # the LA's own: computed from its returns
+    assert (
+        "DfE, Suspensions and permanent exclusions in England, 2015/16 to 2016/17"
+        in chart(report, "schools_exclusions_suspension_rate").caption
+    )
     for text in [c.caption for c in report.charts] + [report.findings_source]:
         assert "/landing/" not in text and "marts." not in text and "raw/" not in text and "outcomes.xlsx" not in text
         assert text.endswith("Refreshed 07 March 2025.")
@@ -203,17 +324,21 @@ def test_the_page_is_self_contained(report):
     for forbidden in ("<script", "<link", "@import", " src=", "<img", "@font-face", "<image"):
         assert forbidden not in html, forbidden
     # references only to the page's own SVG definitions (markers, clip paths), never to anything elsewhere
-    assert re.findall(r"href=\"([^\"]*)\"", html) and all(h.startswith("#") for h in re.findall(r"href=\"([^\"]*)\"", html))
+    assert re.findall(r"href=\"([^\"]*)\"", html) and all(
+        h.startswith("#") for h in re.findall(r"href=\"([^\"]*)\"", html)
+    )
     assert all(u.startswith("#") for u in re.findall(r"url\(([^)]*)\)", html))
     # the only URLs are XML namespaces, which are names, not something fetched
-    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {"http://www.w3.org/2000/svg",
-                                                             "http://www.w3.org/1999/xlink"}
+    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+    }
 
 
 def test_the_report_uses_published_values_only(report):
     assert "98765" not in report.html and "98,765" not in report.html
     susp = chart(report, "schools_exclusions_suspension_rate")
-    assert ["2016/17", "c"] == susp.table[2][:2]  # suppressed: 'c', a gap in the line
+    assert susp.table[2][:2] == ["2016/17", "c"]  # suppressed: 'c', a gap in the line
     assert susp.series[0].values == [3.5, None]
     grades = chart(report, "audit_grades")
     assert grades.table[1] == ["2012-04", "14.1", "c"]
@@ -231,12 +356,19 @@ def test_ofsted_judgements_are_points_per_framework_never_joined(report):
     assert [s.name for s in ofsted.series] == ["SLAC", "SIF", "ILACS"]
     # SLAC 2012: the worse of Inadequate (safeguarding) and Adequate; SIF 2015: the LSCB review's Inadequate is not
     # the LA's grade
-    assert [s.values for s in ofsted.series] == [[2.0, 4.0, None, None], [None, None, 3.0, None],
-                                                 [None, None, None, 2.0]]
+    assert [s.values for s in ofsted.series] == [
+        [2.0, 4.0, None, None],
+        [None, None, 3.0, None],
+        [None, None, None, 2.0],
+    ]
     lines = ofsted.figure().axes[0].get_lines()
     assert len(lines) == 3 and all(line.get_linestyle() == "None" for line in lines)
-    assert [row[:2] for row in ofsted.table[1:]] == [["01 September 2009", "SLAC"], ["24 April 2012", "SLAC"],
-                                                     ["02 June 2015", "SIF"], ["22 July 2019", "ILACS"]]
+    assert [row[:2] for row in ofsted.table[1:]] == [
+        ["01 September 2009", "SLAC"],
+        ["24 April 2012", "SLAC"],
+        ["02 June 2015", "SIF"],
+        ["22 July 2019", "ILACS"],
+    ]
 
 
 def test_ofsted_grades_are_the_warehouses_overall_judgements_never_worked_out_again(tmp_path):
@@ -244,13 +376,18 @@ def test_ofsted_grades_are_the_warehouses_overall_judgements_never_worked_out_ag
     report draws marts.inspection_overall_judgements, the one definition, whatever the judgement rows say."""
     con = duckdb.connect()
     make_warehouse(con, tmp_path)
-    con.execute("insert into marts.inspection_judgements values ('865', '865-ILACS-2019', 'ILACS', 'type', "
-                "date '2019-07-22', null, date '2019-07-22', 'Safeguarding children partnership', "
-                "'Overall effectiveness', 'Inadequate', 4, '/x.csv', 263)")
+    con.execute(
+        "insert into marts.inspection_judgements values ('865', '865-ILACS-2019', 'ILACS', 'type', "
+        "date '2019-07-22', null, date '2019-07-22', 'Safeguarding children partnership', "
+        "'Overall effectiveness', 'Inadequate', 4, '/x.csv', 263)"
+    )
     ofsted = chart(build_report(con, "865", REFRESHED), "ofsted")
     con.close()
-    assert [s.values for s in ofsted.series] == [[2.0, 4.0, None, None], [None, None, 3.0, None],
-                                                 [None, None, None, 2.0]]
+    assert [s.values for s in ofsted.series] == [
+        [2.0, 4.0, None, None],
+        [None, None, 3.0, None],
+        [None, None, None, 2.0],
+    ]
     assert ofsted.table[-1][-1] == "Good"
 
 
@@ -276,11 +413,15 @@ def test_record_of_main_findings_leaves_out_cp_and_tlac_inspections(tmp_path):
     """Issue 16: the latest SLAC, SIF and ILACS judgements; a later CP or TLAC inspection is not among them."""
     con = duckdb.connect()
     make_warehouse(con, tmp_path)
-    for inspection_id, framework, published in (("865-CP-2013", "CP", "2013-01-15"),
-                                                ("865-TLAC-2013", "TLAC", "2013-03-20")):
-        con.execute("insert into marts.inspection_judgements values ('865', ?, ?, 'type', ?, null, ?, 'Overall', "
-                    "'Overall effectiveness', 'Adequate', 3, '/x.csv', 300)",
-                    [inspection_id, framework, published, published])
+    for inspection_id, framework, published in (
+        ("865-CP-2013", "CP", "2013-01-15"),
+        ("865-TLAC-2013", "TLAC", "2013-03-20"),
+    ):
+        con.execute(
+            "insert into marts.inspection_judgements values ('865', ?, ?, 'type', ?, null, ?, 'Overall', "
+            "'Overall effectiveness', 'Adequate', 3, '/x.csv', 300)",
+            [inspection_id, framework, published, published],
+        )
     findings = build_report(con, "865", REFRESHED).findings
     con.close()
     assert [row[0].split(",")[0] for row in findings[1:] if row[0]] == ["SLAC", "SIF", "ILACS"]
@@ -310,8 +451,15 @@ def test_axes_start_at_zero_for_counts_and_rates(report):
         if c.y_ticks:  # the Ofsted grade scale: ordinal, not a quantity
             continue
         assert min(ax.get_ylim()) == 0, c.key
-    marked = Chart(key="k", title="t", x_labels=["a", "b"], series=[Series("s", [400, 500])], y_label="days",
-                   y_range=(350, 550), y_from_zero=False)
+    marked = Chart(
+        key="k",
+        title="t",
+        x_labels=["a", "b"],
+        series=[Series("s", [400, 500])],
+        y_label="days",
+        y_range=(350, 550),
+        y_from_zero=False,
+    )
     assert "axis does not start at 0" in marked.figure().axes[0].get_ylabel()
 
 
@@ -326,12 +474,22 @@ def test_no_text_overlaps_on_the_report_charts(report):
 def test_legends_and_labels_never_overlap_with_long_titles_and_many_series(series_count):
     long = "Percentage of case-file audits graded good or better, by the team holding the case at the audit date"
     colours = list(PALETTE.values())
-    c = Chart(key="long", title=long + ", in every month since the audits began, " * 2,
-              x_labels=[f"{2000 + i}/{(i + 1) % 100:02d}" for i in range(24)],
-              series=[Series(f"{long[:20 + 9 * i]} {i}", [10 + i + (j % 5) if j != 7 else None for j in range(24)],
-                             colour=colours[i % len(colours)]) for i in range(series_count)],
-              y_label="% of audits, every team, breakdown Total", caption="Source: " + "A publication, 2010/11; " * 12
-              + "\nRefreshed 07 March 2025.", note="A note that is also rather long. " * 5)
+    c = Chart(
+        key="long",
+        title=long + ", in every month since the audits began, " * 2,
+        x_labels=[f"{2000 + i}/{(i + 1) % 100:02d}" for i in range(24)],
+        series=[
+            Series(
+                f"{long[: 20 + 9 * i]} {i}",
+                [10 + i + (j % 5) if j != 7 else None for j in range(24)],
+                colour=colours[i % len(colours)],
+            )
+            for i in range(series_count)
+        ],
+        y_label="% of audits, every team, breakdown Total",
+        caption="Source: " + "A publication, 2010/11; " * 12 + "\nRefreshed 07 March 2025.",
+        note="A note that is also rather long. " * 5,
+    )
     fig = c.figure()
     legend = fig.axes[0].get_legend()
     assert len(legend.get_texts()) == series_count
@@ -349,12 +507,14 @@ def test_overlapping_texts_are_found():
 
 def test_charts_are_deterministic_text_and_undated():
     def draw():
-        return Chart(key="k", title="A & <B> $5", x_labels=["a", "b"], series=[Series("s", [1, 2])],
-                     caption="Source: x").svg()
+        return Chart(
+            key="k", title="A & <B> $5", x_labels=["a", "b"], series=[Series("s", [1, 2])], caption="Source: x"
+        ).svg()
+
     svg = draw()
     assert svg == draw()
     assert "A &amp; &lt;B&gt; $5" in svg and "DejaVu Sans" in svg and "<dc:date>" not in svg.lower()
-    assert "<path d=\"M 0" in svg and "font-family" in svg  # text is text (svg.fonttype none), not glyph outlines
+    assert '<path d="M 0' in svg and "font-family" in svg  # text is text (svg.fonttype none), not glyph outlines
 
 
 def test_an_empty_warehouse_still_gives_a_page():
@@ -367,8 +527,13 @@ def test_an_empty_warehouse_still_gives_a_page():
 
 
 def test_a_gap_breaks_the_line_and_text_is_escaped():
-    c = Chart(key="k", title="A & <B>", x_labels=["a", "b", "c", "d"], series=[Series("s", [1, 2, None, 4])],
-              caption="Source: x")
+    c = Chart(
+        key="k",
+        title="A & <B>",
+        x_labels=["a", "b", "c", "d"],
+        series=[Series("s", [1, 2, None, 4])],
+        caption="Source: x",
+    )
     line = c.figure().axes[0].get_lines()[0]
     ys = list(line.get_ydata())
     assert ys[:2] == [1, 2] and ys[2] != ys[2] and ys[3] == 4  # NaN: matplotlib breaks the line there
@@ -379,33 +544,47 @@ def test_main_findings_follow_the_marts_judgement_order_where_it_has_one(tmp_pat
     con = duckdb.connect()
     make_warehouse(con, tmp_path)
     con.execute("alter table marts.inspection_judgements add column judgement_order integer")
-    con.execute("insert into marts.inspection_judgements values ('865', '865-ILACS-2019', 'ILACS', 'type', "
-                "date '2019-07-22', null, date '2019-07-22', 'Children in care', "
-                "'The experiences and progress of children in care', 'Good', 2, ?, 262, 4)", ["/x.xlsx"])
+    con.execute(
+        "insert into marts.inspection_judgements values ('865', '865-ILACS-2019', 'ILACS', 'type', "
+        "date '2019-07-22', null, date '2019-07-22', 'Children in care', "
+        "'The experiences and progress of children in care', 'Good', 2, ?, 262, 4)",
+        ["/x.xlsx"],
+    )
     con.execute("update marts.inspection_judgements set judgement_order = 5 where service_area = 'Care leavers'")
     report = build_report(con, "865", REFRESHED)
     con.close()
-    ilacs = [row[1] for row in report.findings if row[0].startswith("ILACS") or (row[0] == "" and row[1] in (
-        "Children in care", "Care leavers"))]
+    ilacs = [
+        row[1]
+        for row in report.findings
+        if row[0].startswith("ILACS") or (row[0] == "" and row[1] in ("Children in care", "Care leavers"))
+    ]
     assert ilacs == ["Overall", "Children in care", "Care leavers"]
 
 
 def test_an_ods_is_named_by_its_title_and_a_csv_by_the_catalogue(tmp_path):
     ods = tmp_path / "Childrens_social_care_in_England_2023_underlying_data.ods"
     with zipfile.ZipFile(ods, "w") as archive:
-        archive.writestr("meta.xml", '<office:document-meta xmlns:dc="http://purl.org/dc/elements/1.1/"><office:meta>'
-                                     "<dc:title>Local authority inspection outcomes as at 31 March 2025 underlying "
-                                     "data</dc:title></office:meta></office:document-meta>")
+        archive.writestr(
+            "meta.xml",
+            '<office:document-meta xmlns:dc="http://purl.org/dc/elements/1.1/"><office:meta>'
+            "<dc:title>Local authority inspection outcomes as at 31 March 2025 underlying "
+            "data</dc:title></office:meta></office:document-meta>",
+        )
     sha = hashlib.sha256(ods.read_bytes()).hexdigest()
     assert spreadsheet_title(LoadedFile(str(ods), "ofsted", sha, LOADED)) == (
-        "Local authority inspection outcomes as at 31 March 2025 underlying data")
+        "Local authority inspection outcomes as at 31 March 2025 underlying data"
+    )
     with zipfile.ZipFile(ods, "w") as archive:  # a vintage with an empty title: its file name
         archive.writestr("meta.xml", "<dc:title></dc:title>")
     assert spreadsheet_title(LoadedFile(str(ods), "ofsted", None, LOADED)) == (
-        "Childrens social care in England 2023 underlying data")
+        "Childrens social care in England 2023 underlying data"
+    )
     assert spreadsheet_title(LoadedFile(str(tmp_path / "absence.csv"), "school_absence", None, LOADED)) is None
-    rows = [{"source_file": "/l/a.csv", "time_period": 201011, "period_label": "2010/11"},
-            {"source_file": "/l/b.csv", "time_period": 201617, "period_label": "2016/17"}]
+    rows = [
+        {"source_file": "/l/a.csv", "time_period": 201011, "period_label": "2010/11"},
+        {"source_file": "/l/b.csv", "time_period": 201617, "period_label": "2016/17"},
+    ]
     files = {p: LoadedFile(p, "school_absence", None, LOADED) for p in ("/l/a.csv", "/l/b.csv")}
     assert name_sources(rows, "DfE, Pupil absence in schools in England", files) == [
-        "DfE, Pupil absence in schools in England, 2010/11 to 2016/17"]
+        "DfE, Pupil absence in schools in England, 2010/11 to 2016/17"
+    ]

@@ -13,8 +13,7 @@ from pipelines.defs.transform import DBT_EXECUTABLE, WarehouseDbtCliResource
 
 
 def test_the_dbt_resource_knows_its_version_without_running_dbt(monkeypatch):
-    monkeypatch.setattr(dagster_dbt_resource, "check_output",
-                        lambda *args, **kwargs: pytest.fail(f"ran {args[0]}"))
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", lambda *args, **kwargs: pytest.fail(f"ran {args[0]}"))
     resource = defs.resources["dbt"]
     assert isinstance(resource, WarehouseDbtCliResource)
     assert resource.dbt_executable == DBT_EXECUTABLE

@@ -40,8 +40,9 @@ def test_placeholders_are_escaped_outside_code():
 
 def test_no_asset_or_check_description_is_read_as_html(graph):
     descriptions = {key.to_user_string(): graph.get(key).description or "" for key in graph.get_all_asset_keys()}
-    descriptions |= {key.to_user_string(): graph.get_check_spec(key).description or ""
-                     for key in graph.asset_check_keys}
+    descriptions |= {
+        key.to_user_string(): graph.get_check_spec(key).description or "" for key in graph.asset_check_keys
+    }
     assert {name: html_tokens(text) for name, text in descriptions.items() if html_tokens(text)} == {}
     episodes = MARKDOWN.render(descriptions["raw/ssda903_episodes"])
     assert "raw/ssda903/&lt;YYYY&gt;/ (home LA) and raw/ssda903/&lt;la_code&gt;/&lt;YYYY&gt;/" in episodes
@@ -65,18 +66,25 @@ def test_every_check_has_a_description_and_dbt_tests_say_what_they_test(graph):
 GENERATED = {  # a manifest's test nodes as dbt writes them, for kinds this project may not use yet
     "not_null": ({"column_name": "la_code"}, "Every row of marts/t has a la_code (never null)."),
     "unique": ({"column_name": "id"}, "No two rows of marts/t have the same id."),
-    "accepted_values": ({"column_name": "rag", "values": ["green", "amber"]},
-                        "rag of marts/t is always one of: green, amber (nulls pass)."),
-    "relationships": ({"column_name": "la_code", "to": "ref('dim_local_authority')", "field": "la_code"},
-                      "Every la_code of marts/t is a la_code of dim_local_authority (nulls pass)."),
+    "accepted_values": (
+        {"column_name": "rag", "values": ["green", "amber"]},
+        "rag of marts/t is always one of: green, amber (nulls pass).",
+    ),
+    "relationships": (
+        {"column_name": "la_code", "to": "ref('dim_local_authority')", "field": "la_code"},
+        "Every la_code of marts/t is a la_code of dim_local_authority (nulls pass).",
+    ),
 }
 
 
 @pytest.mark.parametrize("kind", sorted(GENERATED))
 def test_generic_tests_are_described_from_their_arguments(kind):
     kwargs, expected = GENERATED[kind]
-    node = {"name": f"{kind}_t", "package_name": "p",
-            "test_metadata": {"name": kind, "kwargs": {**kwargs, "model": "{{ get_where_subquery(ref('t')) }}"}}}
+    node = {
+        "name": f"{kind}_t",
+        "package_name": "p",
+        "test_metadata": {"name": kind, "kwargs": {**kwargs, "model": "{{ get_where_subquery(ref('t')) }}"}},
+    }
     assert dbt_test_description(node, "marts/t", {"macros": {}}) == expected
 
 
@@ -85,13 +93,19 @@ def test_custom_and_singular_tests_are_described_from_their_sql(tmp_path):
     (tmp_path / "macros" / "between.sql").write_text("{#- Rows outside the range. -#}\n{% test between(model) %}")
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "assert_x.sql").write_text(
-        "{{ config(meta={'dagster': {}}) }}\n-- Totals add up:\n-- in every month.\nselect 1\n")
+        "{{ config(meta={'dagster': {}}) }}\n-- Totals add up:\n-- in every month.\nselect 1\n"
+    )
     manifest = {"macros": {"macro.p.test_between": {"original_file_path": "macros/between.sql"}}}
-    custom = {"name": "between_t", "package_name": "p",
-              "test_metadata": {"name": "between", "kwargs": {"column_name": "v", "min_value": 0}}}
+    custom = {
+        "name": "between_t",
+        "package_name": "p",
+        "test_metadata": {"name": "between", "kwargs": {"column_name": "v", "min_value": 0}},
+    }
     assert dbt_test_description(custom, "marts/t", manifest, tmp_path) == (
-        "dbt test between(column_name=v, min_value=0) on marts/t: fails on rows outside the range.")
+        "dbt test between(column_name=v, min_value=0) on marts/t: fails on rows outside the range."
+    )
     singular = {"name": "assert_x", "package_name": "p", "original_file_path": "tests/assert_x.sql"}
     assert dbt_test_description(singular, "marts/t", manifest, tmp_path) == (
-        "Totals add up: in every month. (dbt test assert_x: fails on every row its query returns)")
+        "Totals add up: in every month. (dbt test assert_x: fails on every row its query returns)"
+    )
     assert dbt_test_description({"description": "As written."}, "m", manifest) == "As written."

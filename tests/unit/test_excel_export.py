@@ -7,7 +7,7 @@ from openpyxl import Workbook, load_workbook
 
 from pipelines.lib.excel_export import neutralise, write_workbook
 
-RISKY = ["=HYPERLINK(\"http://example.invalid\",\"x\")", "+1+1", "-2+3", "@SUM(A1:A2)", "\tcmd", "\r=1"]
+RISKY = ['=HYPERLINK("http://example.invalid","x")', "+1+1", "-2+3", "@SUM(A1:A2)", "\tcmd", "\r=1"]
 
 
 @pytest.mark.parametrize("text", RISKY)
@@ -22,8 +22,10 @@ def test_other_values_are_unchanged(value):
 
 def test_no_cell_of_the_workbook_is_a_formula(tmp_path):
     path = tmp_path / "b.xlsx"
-    rows = [{"indicator_code": code, "title": title, "breakdown": "team=" + title, "value": v, "rank": -1}
-            for code, title, v in zip(["a", "b", "c", "d", "e", "f"], RISKY, [1.5, -2.0, None, 0, 3, 4])]
+    rows = [
+        {"indicator_code": code, "title": title, "breakdown": "team=" + title, "value": v, "rank": -1}
+        for code, title, v in zip(["a", "b", "c", "d", "e", "f"], RISKY, [1.5, -2.0, None, 0, 3, 4])
+    ]
     catalogue = [{"indicator_code": "a", "title": "=1+2", "source": "@evil", "definition": "-x"}]
     assert write_workbook(path, rows, catalogue, [("Note", "=cmd|' /C calc'!A0")]) == len(rows)
     book = load_workbook(path)

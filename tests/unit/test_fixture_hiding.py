@@ -53,17 +53,36 @@ def test_no_test_builds_the_fixture_path_itself():
         if path in (REPO_ROOT / "tests" / "conftest.py", Path(__file__)):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
-                    node.value == "shared" or "fixtures/public" in node.value):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and (node.value == "shared" or "fixtures/public" in node.value)
+            ):
                 offenders.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}")
     assert offenders == []
 
 
 def test_ci_reruns_the_tests_that_read_the_fixtures_through_module_fixtures():
-    listed = subprocess.run([sys.executable, "-m", "pytest", "-m", "fixtures", "--collect-only", "-q",
-                             "-p", "no:cacheprovider", "tests/integration/test_adoption.py",
-                             "tests/integration/test_foundation.py", "tests/unit/test_reference.py"],
-                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=300).stdout
+    listed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-m",
+            "fixtures",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/integration/test_adoption.py",
+            "tests/integration/test_foundation.py",
+            "tests/unit/test_reference.py",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout
     assert "test_adoption.py::test_no_clear_identifier_in_any_text_column_of_the_published_file" in listed
     assert "test_foundation.py::test_real_ofsted_workbook_ingests_in_place" in listed
     assert "test_reference.py::test_seed_row_counts" in listed  # through its reference_dir fixture
@@ -71,8 +90,14 @@ def test_ci_reruns_the_tests_that_read_the_fixtures_through_module_fixtures():
 
 
 def hidden_pass(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(REPO_ROOT / ".ci" / "fixtures-hidden"), *args], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=600, check=False)
+    return subprocess.run(
+        [str(REPO_ROOT / ".ci" / "fixtures-hidden"), *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def test_ci_hidden_pass_skips_the_fixture_tests_and_passes_when_there_are_none():

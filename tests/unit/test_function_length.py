@@ -90,8 +90,7 @@ class C:
             return 1
         return inner()
 '''
-    assert dict(function_lengths(ast.parse(source))) == {
-        "f": 3, "C.method": 4, "C.method.<locals>.inner": 2}
+    assert dict(function_lengths(ast.parse(source))) == {"f": 3, "C.method": 4, "C.method.<locals>.inner": 2}
 
 
 def test_the_ratchet_fails_on_new_grown_fixed_and_gone_functions():

@@ -10,8 +10,10 @@ from expectations.runner import data_docs_index, keep_recent_results, validate_f
 def _suite():
     import great_expectations as gx
 
-    return gx.ExpectationSuite(name="raw_things", expectations=[
-        gx.expectations.ExpectColumnValuesToNotBeNull(column="a", meta={"check": "a present"})])
+    return gx.ExpectationSuite(
+        name="raw_things",
+        expectations=[gx.expectations.ExpectColumnValuesToNotBeNull(column="a", meta={"check": "a present"})],
+    )
 
 
 def _results(project_dir):
@@ -27,8 +29,9 @@ def test_each_suite_keeps_its_newest_results_and_pages(tmp_path, monkeypatch):
         seen |= {r.name for r in _results(tmp_path)}
     kept = _results(tmp_path)
     assert len(kept) == 2
-    pages = sorted((tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations" / "raw_things")
-                   .glob("*/*"))
+    pages = sorted(
+        (tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations" / "raw_things").glob("*/*")
+    )
     assert [p.name for p in pages] == [r.name for r in kept]
     index = data_docs_index(tmp_path).read_text()
     assert all(r.name in index for r in kept)

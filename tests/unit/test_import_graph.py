@@ -193,8 +193,9 @@ def describe(cycle: list[str], edges: Iterable[Edge]) -> str:
     where = {}
     for edge in edges:
         where.setdefault((edge.source, edge.target), f"{edge.path}:{edge.line}")
-    steps = [cycle[0]] + [f"{target} (imported at {where[(source, target)]})"
-                          for source, target in itertools.pairwise(cycle)]
+    steps = [cycle[0]] + [
+        f"{target} (imported at {where[(source, target)]})" for source, target in itertools.pairwise(cycle)
+    ]
     return " -> ".join(steps)
 
 
@@ -244,4 +245,5 @@ def test_no_import_cycle_in_pipelines_or_expectations():
     edges = import_edges(REPO, ROOTS)
     cycles = find_cycles(graph_of(edges))
     assert not cycles, "import cycles (move the shared piece where it belongs):\n" + "\n".join(
-        describe(cycle, edges) for cycle in cycles)
+        describe(cycle, edges) for cycle in cycles
+    )

@@ -56,15 +56,30 @@ def test_every_indicator_code_a_model_writes_is_registered(registry):
     for path in (DBT_PROJECT_DIR / "models" / "intermediate").rglob("int_indicator_values__*.sql"):
         text = path.read_text()
         written |= set(re.findall(r"'([a-z0-9_]+)' as indicator_code", text))
-        written |= set(re.findall(r"\('([a-z][a-z0-9_]+_(?:rate|pct|days|rank|completed|needed|permanent|"
-                                  r"suspensions|15pct))'", text))
+        written |= set(
+            re.findall(
+                r"\('([a-z][a-z0-9_]+_(?:rate|pct|days|rank|completed|needed|permanent|"
+                r"suspensions|15pct))'",
+                text,
+            )
+        )
         written |= set(re.findall(r"select\s+'([a-z0-9_]+)',", text))
     assert written, "no indicator codes found in the domain models"
     assert written <= codes, f"not in the registry: {sorted(written - codes)}"
 
 
 def test_rendered_cells_escape_pipes_and_jinja():
-    text = indicator_docs.render([{"indicator_code": "x", "title": "a | b", "domain": "d", "unit": "%",
-                                   "polarity": "no polarity", "definition": "uses {{ braces }} here",
-                                   "source": "s"}])
+    text = indicator_docs.render(
+        [
+            {
+                "indicator_code": "x",
+                "title": "a | b",
+                "domain": "d",
+                "unit": "%",
+                "polarity": "no polarity",
+                "definition": "uses {{ braces }} here",
+                "source": "s",
+            }
+        ]
+    )
     assert "a \\| b" in text and "{% raw %}" in text and "{% endraw %}" in text

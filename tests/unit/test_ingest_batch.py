@@ -26,7 +26,7 @@ def file_parser(path):
     table = ParsedTable("things")
     for number, line in enumerate(lines[1:], start=2):
         table.rows_read += 1
-        name, count = (line.split(",") + [""])[:2]
+        name, count = ([*line.split(","), ""])[:2]
         if not count.isdigit():
             table.rejections.append(Rejection(number, "count", count or None, NOT_WHOLE))
         elif name == "half":
@@ -41,25 +41,36 @@ def batch_parser(con, paths):
     """The same rules in SQL over every file at once."""
     land_csv_files(con, paths, "_things_lines")
     outcome = BatchOutcome(rejections=empty_rejections(con, "_things_rejections"))
-    headers = dict(con.execute("select _file_path, array_to_string(fields, ',') from _things_lines "
-                               "where _row_number = 1").fetchall())
+    headers = dict(
+        con.execute(
+            "select _file_path, array_to_string(fields, ',') from _things_lines where _row_number = 1"
+        ).fetchall()
+    )
     for path in map(str, paths):
         if headers.get(path) != "name,count":
             outcome.refused[path] = "no 'name,count' header"
     con.execute("""create or replace temp table _things_cells as select _file_path, _row_number,
         nullif(fields[1], '') as name, coalesce(fields[2], '') as count
         from _things_lines where _row_number > 1""")
-    con.execute("insert into _things_rejections select _file_path, _row_number, 'count', nullif(count, ''), ?, "
-                "'things' from _things_cells where not regexp_full_match(count, '[0-9]+')", [NOT_WHOLE])
-    con.execute("insert into _things_rejections select _file_path, _row_number, 'name', name, "
-                "'a cell quarantined, the row kept', 'things' from _things_cells "
-                "where regexp_full_match(count, '[0-9]+') and name = 'half'")
+    con.execute(
+        "insert into _things_rejections select _file_path, _row_number, 'count', nullif(count, ''), ?, "
+        "'things' from _things_cells where not regexp_full_match(count, '[0-9]+')",
+        [NOT_WHOLE],
+    )
+    con.execute(
+        "insert into _things_rejections select _file_path, _row_number, 'name', name, "
+        "'a cell quarantined, the row kept', 'things' from _things_cells "
+        "where regexp_full_match(count, '[0-9]+') and name = 'half'"
+    )
     con.execute("""create or replace temp table _things_staged as select case when name = 'half' then null
         else name end as name, count, _file_path, null::varchar as _sheet, _row_number from _things_cells
         where regexp_full_match(count, '[0-9]+')""")
     outcome.staged["things"] = "_things_staged"
-    counts = dict(con.execute("select _file_path, count(*) filter (where _row_number > 1) from _things_lines "
-                              "group by all").fetchall())
+    counts = dict(
+        con.execute(
+            "select _file_path, count(*) filter (where _row_number > 1) from _things_lines group by all"
+        ).fetchall()
+    )
     outcome.read = {p: FileRead(["things"], counts.get(p, 0)) for p in map(str, paths) if p not in outcome.refused}
     return outcome
 
@@ -67,11 +78,14 @@ def batch_parser(con, paths):
 def snapshot(con):
     def rows(sql):
         return sorted(con.execute(sql).fetchall(), key=repr)
+
     return {
         "raw": rows("select name, count, _file_path, _row_number from raw.things"),
         "rejected": rows("select file_path, row_number, column_name, value, reason from quality.rejected_rows"),
-        "log": rows("select file_path, status, table_name, rows_read, rows_loaded, rows_rejected, cells_quarantined,"
-                    " reason from quality.load_log"),
+        "log": rows(
+            "select file_path, status, table_name, rows_read, rows_loaded, rows_rejected, cells_quarantined,"
+            " reason from quality.load_log"
+        ),
         "state": rows("select file_path, sha256, status, reason from quality.file_state"),
     }
 
@@ -105,8 +119,14 @@ def test_batch_loading_equals_file_by_file_loading_over_three_refreshes(tmp_path
             elif roll < 0.6:
                 (folder / name).write_text((folder / names[0]).read_text() if (folder / names[0]).exists() else "")
         for kind, con in cons.items():
-            load_source(con, source="things", folder=folder, tables=[TABLE], run_id=f"r{run}",
-                        **({"parser": file_parser} if kind == "file" else {"batch_parser": batch_parser}))
+            load_source(
+                con,
+                source="things",
+                folder=folder,
+                tables=[TABLE],
+                run_id=f"r{run}",
+                **({"parser": file_parser} if kind == "file" else {"batch_parser": batch_parser}),
+            )
         assert snapshot(cons["batch"]) == snapshot(cons["file"]), f"run {run}"
 
 
@@ -133,8 +153,9 @@ def test_an_oversized_cell_is_quarantined_and_its_row_not_loaded(tmp_path):
     con = duckdb.connect()
     load_source(con, source="things", folder=tmp_path, tables=[TABLE], run_id="r", batch_parser=batch_parser)
     assert con.execute("select name from raw.things").fetchall() == [("b",)]
-    (row, column, value, reason), = con.execute(
-        "select row_number, column_name, value, reason from quality.rejected_rows").fetchall()
+    ((row, column, value, reason),) = con.execute(
+        "select row_number, column_name, value, reason from quality.rejected_rows"
+    ).fetchall()
     assert (row, column, len(value)) == (2, "name", 201)
     assert reason.startswith("the cell is 40,000 characters long, longer than the 32,767 a spreadsheet cell")
 

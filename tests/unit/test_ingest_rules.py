@@ -45,9 +45,14 @@ def load(con, folder, run_id="r1"):
 
 
 def log_rows(con, run_id="r1"):
-    return {path.rsplit("/", 1)[-1]: tuple(rest) for path, *rest in con.execute(
-        "select file_path, status, rows_read, rows_loaded, rows_rejected, cells_quarantined, reason "
-        "from quality.load_log where run_id = ?", [run_id]).fetchall()}
+    return {
+        path.rsplit("/", 1)[-1]: tuple(rest)
+        for path, *rest in con.execute(
+            "select file_path, status, rows_read, rows_loaded, rows_rejected, cells_quarantined, reason "
+            "from quality.load_log where run_id = ?",
+            [run_id],
+        ).fetchall()
+    }
 
 
 def test_a_file_whose_every_row_is_quarantined_is_rejected_saying_so(con, tmp_path):
@@ -61,8 +66,9 @@ def test_a_file_whose_every_row_is_quarantined_is_rejected_saying_so(con, tmp_pa
     assert "every row of the file was quarantined" in reason and "quality.rejected_rows" in reason
     assert log["some_bad.csv"][:5] == ("loaded", 3, 2, 1, 2)  # the quarantined cell of a loaded row counts
     assert log["header_only.csv"][:5] == ("loaded", 0, 0, 0, 0) and "no data rows" in log["header_only.csv"][5]
-    held = dict(con.execute("select split_part(file_path, '/', -1), count(*) from quality.rejected_rows "
-                            "group by 1").fetchall())
+    held = dict(
+        con.execute("select split_part(file_path, '/', -1), count(*) from quality.rejected_rows group by 1").fetchall()
+    )
     assert held == {"all_bad.csv": 2, "some_bad.csv": 2}
     # unchanged next time, and said so
     load(con, tmp_path, "r2")
@@ -74,9 +80,11 @@ def test_a_rule_across_files_that_empties_a_file_marks_it_rejected(con, tmp_path
     (tmp_path / "one.csv").write_text("name,count\na,1\n")
     load(con, tmp_path)
     con.execute("delete from raw.things")
-    con.execute("insert into quality.rejected_rows (file_path, row_number, column_name, value, reason, source, "
-                "table_name, run_id) select file_path, 2, 'name', 'a', 'no such audit', 'things', 'things', 'r1' "
-                "from quality.load_log")
+    con.execute(
+        "insert into quality.rejected_rows (file_path, row_number, column_name, value, reason, source, "
+        "table_name, run_id) select file_path, 2, 'name', 'a', 'no such audit', 'things', 'things', 'r1' "
+        "from quality.load_log"
+    )
     con.execute("update quality.load_log set rows_loaded = 0, rows_rejected = 1")
     settle_file_counts(con, "r1", "things")
     status, _read, _loaded, _rejected, cells, reason = log_rows(con)["one.csv"]
@@ -92,9 +100,19 @@ def test_the_files_of_a_failed_refresh_are_read_again(con, tmp_path):
     assert con.execute("select count(*) from raw.things").fetchone() == (1,)  # replaced, not doubled
 
 
-@pytest.mark.parametrize("text, fine", [("0", True), ("12", True), (str(INTEGER_MAX), True),
-                                         (str(INTEGER_MAX + 1), False), ("15000000000000", False), ("-3", False),
-                                         ("1.5", False), ("x", False)])
+@pytest.mark.parametrize(
+    "text, fine",
+    [
+        ("0", True),
+        ("12", True),
+        (str(INTEGER_MAX), True),
+        (str(INTEGER_MAX + 1), False),
+        ("15000000000000", False),
+        ("-3", False),
+        ("1.5", False),
+        ("x", False),
+    ],
+)
 def test_counts_fit_the_integer_columns_of_the_marts(text, fine):
     assert (integer_problem(text, "children") is None) == fine
 
@@ -140,12 +158,17 @@ def test_nb_adoptr_other_than_1_or_2_is_quarantined(tmp_path):
     folder.mkdir()
     values = ("2", "1.0", "3", "x", "15000000000000")
     path = folder / "ad1.csv"
-    path.write_text("CHILD,DATE_MATCH,FOSTER_CARE,NB_ADOPTR\n"
-                    + "".join(f"C{n},01/01/2020,0,{v}\n" for n, v in enumerate(values)), encoding="utf-8")
-    table, = parse_ssda903_file(path, root=tmp_path, home_la="865", key="k")
+    path.write_text(
+        "CHILD,DATE_MATCH,FOSTER_CARE,NB_ADOPTR\n" + "".join(f"C{n},01/01/2020,0,{v}\n" for n, v in enumerate(values)),
+        encoding="utf-8",
+    )
+    (table,) = parse_ssda903_file(path, root=tmp_path, home_la="865", key="k")
     assert [(r["_row_number"], r["nb_adoptr"]) for r in table.rows] == [(2, "2"), (3, "1")]
     assert [(r.row_number, r.column, r.value) for r in table.rejections] == [
-        (4, "NB_ADOPTR", "3"), (5, "NB_ADOPTR", "x"), (6, "NB_ADOPTR", "15000000000000")]
+        (4, "NB_ADOPTR", "3"),
+        (5, "NB_ADOPTR", "x"),
+        (6, "NB_ADOPTR", "15000000000000"),
+    ]
     assert all("DfE rule 175" in r.reason for r in table.rejections)
 
 
@@ -156,8 +179,9 @@ def test_files_are_read_again_when_the_folder_their_rules_come_from_changes(con,
     (data / "one.csv").write_text("name,count\na,1\n")
 
     def run(run_id):
-        load_source(con, source="things", folder=data, tables=[TABLE], parser=parser, run_id=run_id,
-                    rules_from=reference)
+        load_source(
+            con, source="things", folder=data, tables=[TABLE], parser=parser, run_id=run_id, rules_from=reference
+        )
         return log_rows(con, run_id)["one.csv"][0]
 
     assert run("r1") == "loaded"
@@ -172,17 +196,22 @@ def test_files_are_read_again_when_the_folder_their_rules_come_from_changes(con,
 def test_the_summary_names_per_source_what_was_re_read_unchanged_not_re_run_and_empty():
     from pipelines.lib.summary import rows_line, source_lines
 
-    files = [("ofsted", "loaded", 1, 10, 1, 3), ("ofsted", "unchanged", 2, 0, 0, 0),
-             ("school_absence", "rejected", 1, 0, 2, 2), ("reference", "unchanged", 1, 0, 0, 0)]
+    files = [
+        ("ofsted", "loaded", 1, 10, 1, 3),
+        ("ofsted", "unchanged", 2, 0, 0, 0),
+        ("school_absence", "rejected", 1, 0, 2, 2),
+        ("reference", "unchanged", 1, 0, 0, 0),
+    ]
     kept = {"ofsted": 3, "school_absence": 1, "reference": 1, "case_audits": 4}
     assert source_lines(files, kept) == [
         "Re-read: ofsted (1 loaded), school_absence (1 rejected)",
-        "Unchanged: reference (1 file), ofsted (2 files), case_audits (4 files, not re-run: its folder did not "
-        "change)",
+        "Unchanged: reference (1 file), ofsted (2 files), case_audits (4 files, not re-run: its folder did not change)",
         "No files (no data) for: school_exclusions, ssda903, adoption_scorecards",
     ]
-    assert rows_line(files) == "Rows: 10 loaded, 3 quarantined whole; 5 quarantined rows and cells " \
-                               "(see quality.rejected_rows)"
+    assert (
+        rows_line(files) == "Rows: 10 loaded, 3 quarantined whole; 5 quarantined rows and cells "
+        "(see quality.rejected_rows)"
+    )
 
 
 def test_after_a_failed_refresh_the_next_plan_re_runs_its_sources_even_when_their_folder_is_back(tmp_path):
@@ -204,6 +233,7 @@ def test_after_a_failed_refresh_the_next_plan_re_runs_its_sources_even_when_thei
     def graph():
         graph_asked.append(True)
         from pipelines.definitions import defs
+
         return defs.resolve_asset_graph()
 
     plan = plan_refresh(settings, graph, False, "code", snapshot)

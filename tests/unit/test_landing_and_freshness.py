@@ -50,7 +50,9 @@ RULE = FreshnessRule("audits", "monthly", 35, "select max(cast(d as date)) from 
 def test_freshness_is_judged_on_the_newest_data():
     con = duckdb.connect()
     assert evaluate(con, RULE, dt.date(2013, 1, 1)).newest is None
-    con.execute("create schema raw; create table raw.t (d varchar); insert into raw.t values ('2012-12-31'), ('2012-01-01')")
+    con.execute(
+        "create schema raw; create table raw.t (d varchar); insert into raw.t values ('2012-12-31'), ('2012-01-01')"
+    )
     fresh = evaluate(con, RULE, dt.date(2013, 2, 4))
     assert (fresh.newest, fresh.age_days, fresh.stale) == (dt.date(2012, 12, 31), 35, False)
     stale = evaluate(con, RULE, dt.date(2013, 2, 5))

@@ -10,8 +10,9 @@ from pipelines.lib.readers import decode_text, read_csv_text
 
 
 def landed(con, table="landed"):
-    rows = con.execute(f"select _file_path, _sheet, _row_number, fields from {table} "
-                       "order by _file_path, _row_number").fetchall()
+    rows = con.execute(
+        f"select _file_path, _sheet, _row_number, fields from {table} order by _file_path, _row_number"
+    ).fetchall()
     out = {}
     for path, sheet, number, fields in rows:  # blank fields as the Python reader gives them (None)
         out.setdefault(path, []).append((sheet, number, [f if f is None or f.strip() else None for f in fields]))
@@ -61,13 +62,13 @@ def test_every_layout_lands_as_the_python_reader_reads_it(tmp_path, con):
 
 def test_random_fields_round_trip_through_many_files(tmp_path, con):
     rng = random.Random(7)
-    alphabet = ['a', 'b', ' ', ',', '"', '1', 'é', '\t']
+    alphabet = ["a", "b", " ", ",", '"', "1", "é", "\t"]
     paths = []
     for f in range(40):
         lines = []
         for _ in range(rng.randint(0, 30)):
             cells = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5))) for _ in range(rng.randint(1, 6))]
-            lines.append(",".join('"' + c.replace('"', '""') + '"' if (',' in c or '"' in c) else c for c in cells))
+            lines.append(",".join('"' + c.replace('"', '""') + '"' if ("," in c or '"' in c) else c for c in cells))
         path = tmp_path / f"f{f}.csv"
         path.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
         paths.append(path)
@@ -84,15 +85,23 @@ def test_header_rows_and_declared_columns(tmp_path, con):
     land_csv_files(con, sorted(tmp_path.glob("*.csv")), "landed")
     headers = header_rows(con, "landed", {"CHILD", "DECOM"})
     assert {(k[0].rsplit("/", 1)[1], v[0]) for k, v in headers.items()} == {("a.csv", 3), ("b.csv", 1)}
-    con.execute("create temp table positions (_file_path varchar, _sheet varchar, _header_row bigint, "
-                "child integer, decom integer, rne integer)")
+    con.execute(
+        "create temp table positions (_file_path varchar, _sheet varchar, _header_row bigint, "
+        "child integer, decom integer, rne integer)"
+    )
     for (path, sheet), (row, names) in headers.items():
-        con.execute("insert into positions values (?, ?, ?, ?, ?, ?)",
-                    [path, sheet, row, *(names.index(c) + 1 for c in ("child", "decom", "rne"))])
-    rows = con.execute(columns_sql("landed", "positions", ["child", "decom", "rne"])
-                       + " order by _file_path, _row_number").fetchall()
-    assert [r[2:] for r in rows] == [(4, 3, "1", "01/02/2020", "S"), (5, 3, "2", None, "P"),
-                                     (2, 5, "9", "01/02/2021", "L")]
+        con.execute(
+            "insert into positions values (?, ?, ?, ?, ?, ?)",
+            [path, sheet, row, *(names.index(c) + 1 for c in ("child", "decom", "rne"))],
+        )
+    rows = con.execute(
+        columns_sql("landed", "positions", ["child", "decom", "rne"]) + " order by _file_path, _row_number"
+    ).fetchall()
+    assert [r[2:] for r in rows] == [
+        (4, 3, "1", "01/02/2020", "S"),
+        (5, 3, "2", None, "P"),
+        (2, 5, "9", "01/02/2021", "L"),
+    ]
 
 
 def test_header_names_are_normalised_as_the_python_readers_do(tmp_path, con):
@@ -113,8 +122,10 @@ def test_files_duckdb_cannot_read_never_abort_the_transaction_they_are_landed_in
     con.execute("begin")
     landing = land_csv_files(con, sorted(tmp_path.iterdir()), "landed")
     con.execute("commit")  # a read_csv that had failed would have aborted the transaction: commit would raise
-    assert landing.python == {str(tmp_path / "windows_1252.csv"): "not UTF-8 text",
-                              str(tmp_path / "utf16.csv"): "UTF-16 text",
-                              str(tmp_path / "nul.csv"): "a NUL byte in the text",
-                              str(tmp_path / "separator.csv"): "a unit-separator control character in the text"}
+    assert landing.python == {
+        str(tmp_path / "windows_1252.csv"): "not UTF-8 text",
+        str(tmp_path / "utf16.csv"): "UTF-16 text",
+        str(tmp_path / "nul.csv"): "a NUL byte in the text",
+        str(tmp_path / "separator.csv"): "a unit-separator control character in the text",
+    }
     assert landing.native == [str(tmp_path / "plain.csv")]

@@ -15,8 +15,12 @@ from pipelines.lib.school_areas import load_area_reference
 from pipelines.lib.school_statistics import STATUS_SYMBOLS, parse_school_statistics_file
 from tests.conftest import REPO_ROOT
 
-LA_NAMES = [row["la_name"] for row in csv.DictReader(
-    (REPO_ROOT / "dbt_project" / "seeds" / "reference" / "ref_la_codes.csv").open(encoding="utf-8"))]
+LA_NAMES = [
+    row["la_name"]
+    for row in csv.DictReader(
+        (REPO_ROOT / "dbt_project" / "seeds" / "reference" / "ref_la_codes.csv").open(encoding="utf-8")
+    )
+]
 
 
 @given(st.sampled_from(LA_NAMES), st.sampled_from([str.upper, str.lower, str.title, lambda s: f"  {s} "]))
@@ -41,7 +45,8 @@ def test_las_sharing_a_name_key_never_existed_at_the_same_time():
     spans: dict[str, list[tuple[str, str, str]]] = {}
     for row in csv.DictReader((REPO_ROOT / "dbt_project/seeds/reference/ref_la_codes.csv").open(encoding="utf-8")):
         spans.setdefault(normalise_la_name(row["la_name"]), []).append(
-            (row["la_code"], row["date_of_operation"], row["date_of_termination"] or "9999-12-31"))
+            (row["la_code"], row["date_of_operation"], row["date_of_termination"] or "9999-12-31")
+        )
     for key, rows in spans.items():
         for code_a, start_a, end_a in rows:
             for code_b, start_b, end_b in rows:
@@ -66,11 +71,12 @@ def reference():
 def test_symbols_become_null_values_with_a_status_and_numbers_survive(tmp_path_factory, reference, cells):
     path = tmp_path_factory.mktemp("ees") / "stats.csv"
     out = io.StringIO()
-    out.write("time_period,time_identifier,geographic_level,country_code,country_name,school_type,"
-              "headcount,sess_overall_percent\n")
+    out.write(
+        "time_period,time_identifier,geographic_level,country_code,country_name,school_type,"
+        "headcount,sess_overall_percent\n"
+    )
     for n, (count, rate) in enumerate(cells):
-        out.write(f"{2010 + n}{(11 + n) % 100:02d},Academic year,National,E92000001,England,Type {n},"
-                  f"{count},{rate}\n")
+        out.write(f"{2010 + n}{(11 + n) % 100:02d},Academic year,National,E92000001,England,Type {n},{count},{rate}\n")
     path.write_text(out.getvalue())
     con = duckdb.connect()
     (table,) = parse_school_statistics_file(path, "school_absence", reference, con)

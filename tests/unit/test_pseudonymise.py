@@ -20,8 +20,17 @@ def test_child_key_is_a_keyed_hash_of_la_and_child():
     key = child_key("865", "12345", "secret")
     assert re.fullmatch(r"[0-9a-f]{32}", key)
     assert child_key(" 865", "12345 ", "secret") == key
-    assert len({key, child_key("866", "12345", "secret"), child_key("865", "12346", "secret"),
-                child_key("865", "12345", "other")}) == 4
+    assert (
+        len(
+            {
+                key,
+                child_key("866", "12345", "secret"),
+                child_key("865", "12346", "secret"),
+                child_key("865", "12345", "other"),
+            }
+        )
+        == 4
+    )
     assert "12345" not in key
 
 

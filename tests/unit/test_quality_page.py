@@ -25,16 +25,23 @@ def test_page_lists_latest_results_history_rejected_files_and_reasons(tmp_path):
     db = tmp_path / "work.duckdb"
     con = warehouse(db)
     for i, (passed, severity) in enumerate([(True, "WARN"), (False, "WARN"), (False, "WARN")]):
-        con.execute("insert into quality.check_results values (?, ?, 'raw/case_audit_rows', "
-                    "'freshness: case_audits', ?, ?, ?)", [f"run{i}", T0 + dt.timedelta(days=i), passed, severity,
-                                                          f"stale <b>{i}</b>"])
+        con.execute(
+            "insert into quality.check_results values (?, ?, 'raw/case_audit_rows', 'freshness: case_audits', ?, ?, ?)",
+            [f"run{i}", T0 + dt.timedelta(days=i), passed, severity, f"stale <b>{i}</b>"],
+        )
     for i in range(HISTORY_KEPT + 5):
-        con.execute("insert into quality.check_results values (?, ?, 'dbt', 'dbt: not_null_x', true, 'ERROR', 'pass')",
-                    [f"run{i}", T0 + dt.timedelta(days=i)])
-    con.execute("insert into quality.check_results values ('r', ?, 'raw/x', 'gx: LA code known', false, 'ERROR', "
-                "'3 rows')", [T0])
-    log = ("insert into quality.load_log (run_id, file_path, sha256, source, table_name, status, rows_read, "
-           "rows_loaded, rows_rejected, reason, loaded_at) values ('r', ?, 'h', 'ofsted', 't', ?, 0, 0, 0, ?, ?)")
+        con.execute(
+            "insert into quality.check_results values (?, ?, 'dbt', 'dbt: not_null_x', true, 'ERROR', 'pass')",
+            [f"run{i}", T0 + dt.timedelta(days=i)],
+        )
+    con.execute(
+        "insert into quality.check_results values ('r', ?, 'raw/x', 'gx: LA code known', false, 'ERROR', '3 rows')",
+        [T0],
+    )
+    log = (
+        "insert into quality.load_log (run_id, file_path, sha256, source, table_name, status, rows_read, "
+        "rows_loaded, rows_rejected, reason, loaded_at) values ('r', ?, 'h', 'ofsted', 't', ?, 0, 0, 0, ?, ?)"
+    )
     con.execute(log, ["/raw/ofsted/fixed.csv", "rejected", "missing column grade", T0])
     con.execute(log, ["/raw/ofsted/fixed.csv", "loaded", None, T0 + dt.timedelta(days=1)])
     con.execute(log, ["/raw/ofsted/notes.csv", "rejected", "not an Ofsted file: <columns>", T0])
@@ -48,7 +55,10 @@ def test_page_lists_latest_results_history_rejected_files_and_reasons(tmp_path):
     page = path.read_text(encoding="utf-8")
     assert counts == {"checks": 3, "rejected_files": 1, "quarantined_rows": 4}
     assert re.findall(r"<td class='check-name'>([^<]*)</td><td class='(\w+)'>", page) == [
-        ("gx: LA code known", "failed"), ("freshness: case_audits", "warning"), ("dbt: not_null_x", "passed")]
+        ("gx: LA code known", "failed"),
+        ("freshness: case_audits", "warning"),
+        ("dbt: not_null_x", "passed"),
+    ]
     assert f"{HISTORY_KEPT} result(s), newest first: {'✓' * HISTORY_KEPT}" in page
     assert "3 result(s), newest first: !!✓" in page and "stale &lt;b&gt;2&lt;/b&gt;" in page
     assert "notes.csv" in page and "not an Ofsted file: &lt;columns&gt;" in page and "fixed.csv" not in page

@@ -458,8 +458,12 @@ def test_an_older_las_vintage_updates_and_extends_the_bundled_list_at_ingest(tmp
     from pipelines.lib.school_statistics import parse_period
     from tests.reference_vintages import abolished_in_2009, created_after, las_vintage
 
-    (tmp_path / "las_2022.csv").write_bytes(las_vintage("2022-03-31", extra_rows=(
-        ("E06000099", "Atlantis", "01/04/2021", "", "E12000009", "E06", "", "live", "998"),)))
+    (tmp_path / "las_2022.csv").write_bytes(
+        las_vintage(
+            "2022-03-31",
+            extra_rows=(("E06000099", "Atlantis", "01/04/2021", "", "E12000009", "E06", "", "live", "998"),),
+        )
+    )
     lookup = load_la_lookup(tmp_path)
     # former LAs the vintage codes 'x' (quarantined there) and LAs created after it stay known; its new LA is added
     assert {"820", "875", "942", "943", "998"} <= lookup.dfe_codes

@@ -71,8 +71,9 @@ def test_dates_are_date_cells(generated):
     wb = openpyxl.load_workbook(generated / WORKBOOK_NAME)
     for name in DATA_SHEETS:
         ws = wb[name]
-        date_columns = [i for i, h in enumerate(next(ws.iter_rows(min_row=3, max_row=3, values_only=True)))
-                        if "date" in h.lower()]
+        date_columns = [
+            i for i, h in enumerate(next(ws.iter_rows(min_row=3, max_row=3, values_only=True))) if "date" in h.lower()
+        ]
         assert len(date_columns) == 2
         for row in ws.iter_rows(min_row=4):
             for i in date_columns:

@@ -72,9 +72,12 @@ def test_rne_is_written_as_a_case_management_system_would():
                 assert row["LS"] != before["LS"], row
             if row["RNE"] in ("L", "T", "U"):  # the same carers: the same home
                 assert row["PL_POST"] == before["PL_POST"], row
-    broke_down = [child for child, rows in by_child.items()
-                  if [r["PLACE"][0] for r in rows if r["RNE"] != "S"].count("A") >= 2
-                  and any(r["PLACE"].startswith("U") and b["PLACE"] == "A6" for b, r in itertools.pairwise(rows))]
+    broke_down = [
+        child
+        for child, rows in by_child.items()
+        if [r["PLACE"][0] for r in rows if r["RNE"] != "S"].count("A") >= 2
+        and any(r["PLACE"].startswith("U") and b["PLACE"] == "A6" for b, r in itertools.pairwise(rows))
+    ]
     assert len(broke_down) >= 3  # placements with adopters that broke down before the adopting family's
 
 

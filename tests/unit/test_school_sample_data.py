@@ -62,8 +62,9 @@ def test_every_sample_row_loads(parsed):
 
 def test_wiltshire_region_neighbours_and_england_for_2010_to_2013(parsed):
     with SN_2021.open(newline="") as fh:
-        neighbours = {r["neighbour_la_code"] for r in csv.DictReader(fh) if r["la_code"] == "865" and
-                      r["sn_model"] == "2021"}
+        neighbours = {
+            r["neighbour_la_code"] for r in csv.DictReader(fh) if r["la_code"] == "865" and r["sn_model"] == "2021"
+        }
     neighbours = (neighbours - {"838"}) | {"835"}  # Dorset was 835 until 2019
     wanted = {"865", "E12000009", "E92000001", *neighbours}
     for name in ("exclusions_la_time_series_2010_2013.csv", "absence_la_2010_2017.csv"):
@@ -74,8 +75,11 @@ def test_wiltshire_region_neighbours_and_england_for_2010_to_2013(parsed):
 
 def test_published_wiltshire_suspension_rates(parsed):
     frame = parsed["exclusions_la_time_series_2010_2013.csv"][1]
-    rates = frame[(frame["area_code"] == "865") & (frame["indicator"] == "fixed_excl_rate")
-                  & (frame["breakdown"] == "school_type=State-funded secondary")]
+    rates = frame[
+        (frame["area_code"] == "865")
+        & (frame["indicator"] == "fixed_excl_rate")
+        & (frame["breakdown"] == "school_type=State-funded secondary")
+    ]
     assert dict(zip(rates["time_period"], rates["value"])) == {"201011": "8.45", "201112": "6.22", "201213": "5.02"}
 
 

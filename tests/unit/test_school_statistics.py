@@ -23,8 +23,10 @@ from pipelines.lib.school_statistics import (
 )
 
 SOURCE = "school_exclusions"
-EES_HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
-              "old_la_code,new_la_code,la_name,school_type")
+EES_HEADER = (
+    "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
+    "old_la_code,new_la_code,la_name,school_type"
+)
 META_HEADER = "col_name,col_type,label,indicator_grouping,indicator_unit,filter_hint,filter_grouping_column"
 
 
@@ -128,14 +130,18 @@ def test_indicator_kinds(name, unit, kind):
 
 def test_breakdowns_are_harmonised_key_value_pairs_in_key_order():
     assert breakdown_text([("school_type", "Secondary")]) == (
-        "school_type=State-funded secondary", "school_type=Secondary")
+        "school_type=State-funded secondary",
+        "school_type=Secondary",
+    )
     assert breakdown_text([("school_type", "Primary")])[0] == "school_type=State-funded primary"
     assert breakdown_text([("school_type", "Total")]) == ("Total", "school_type=Total")
     assert breakdown_text([]) == ("Total", "Total")
     assert breakdown_text([("term", "Autumn term"), ("school_type", "Special")])[0] == (
-        "school_type=Special; term=Autumn term")
+        "school_type=Special; term=Autumn term"
+    )
     assert breakdown_text([("social_care_group", "CINO at 31 March"), ("school_type", "Total")])[0] == (
-        "social_care_group=CINO at 31 March")
+        "social_care_group=CINO at 31 March"
+    )
 
 
 def test_phase_filters_mean_school_type_unless_the_file_has_one():
@@ -198,8 +204,9 @@ def test_la_codes_and_their_period(reference):
 
 
 def test_composite_codes_give_a_combined_area(reference):
-    area = reference.resolve_la("940 / 941", "E06000061 / E06000062", "North and West Northamptonshire",
-                                period("202122"))
+    area = reference.resolve_la(
+        "940 / 941", "E06000061 / E06000062", "North and West Northamptonshire", period("202122")
+    )
     assert (area.area_code, area.la_code, area.geography_level) == ("940 / 941", None, "local_authority")
 
 
@@ -226,7 +233,7 @@ EES_ROWS = """\
 201112,Academic year,Ward,E92000001,England,E12000009,South West,865,E06000054,Wiltshire,Total,1,1,1,1
 201112,Academic year,Local authority,E92000001,England,E12000009,South West,865,E06000054,Wiltshire,Secondary,8,0.6,1,1
 201112,Academic year,Local authority,E92000001,England,E12000009,South West,865,E06000054,Wiltshire,Special,z,z,,n/a
-"""
+"""  # noqa: E501 (rows as DfE publishes them)
 
 
 def ees_file(tmp_path, rows: str = EES_ROWS, **kwargs) -> Path:
@@ -273,8 +280,10 @@ def test_ees_file_symbols_and_rules(tmp_path, reference):
 
 
 def test_current_files_keep_x_as_not_available(tmp_path, reference):
-    rows = ("202122,Academic year,National,E92000001,England,,,,,,Total,x,c,1,1\n"
-            "202122,Academic year,Regional,E92000001,England,E12000009,South West,,,,Total,1,1,1,1\n")
+    rows = (
+        "202122,Academic year,National,E92000001,England,,,,,,Total,x,c,1,1\n"
+        "202122,Academic year,Regional,E92000001,England,E12000009,South West,,,,Total,1,1,1,1\n"
+    )
     table, frame = parse(ees_file(tmp_path, rows), reference)
     assert cell(frame, "perm_excl", area_code="E92000001")["status_symbol"] == "x"
     assert cell(frame, "fixed_excl_rate", area_code="E92000001")["status_symbol"] == "c"
@@ -291,11 +300,13 @@ def test_percentages_over_100_are_quarantined(tmp_path, reference):
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_encodings_line_endings_and_column_order(tmp_path, reference, encoding, newline):
-    text = ("la_name,new_la_code,old_la_code,school_type,perm_excl,geographic_level,time_identifier,"
-            "time_period,country_code,country_name,region_code,region_name,note\n"
-            '"Bristol, City of",E06000023,801,Total,12,Local authority,Academic year,201112,E92000001,England,'
-            "E12000009,South West,caf\u00e9 \u00a3 \u2019\n")
-    table, frame = parse(write(tmp_path, "odd.csv", text, encoding=encoding, newline=newline), reference)
+    text = (
+        "la_name,new_la_code,old_la_code,school_type,perm_excl,geographic_level,time_identifier,"
+        "time_period,country_code,country_name,region_code,region_name,note\n"
+        '"Bristol, City of",E06000023,801,Total,12,Local authority,Academic year,201112,E92000001,England,'
+        "E12000009,South West,caf\u00e9 \u00a3 \u2019\n"
+    )
+    _table, frame = parse(write(tmp_path, "odd.csv", text, encoding=encoding, newline=newline), reference)
     row = cell(frame, "perm_excl")
     assert (row["area_code"], row["value"], row["area_name"]) == ("801", "12", "Bristol, City of")
     assert row["breakdown"] == "note=caf\u00e9 \u00a3 \u2019"
@@ -303,10 +314,14 @@ def test_encodings_line_endings_and_column_order(tmp_path, reference, encoding, 
 
 def test_meta_file_says_the_roles_and_is_recorded_not_loaded(tmp_path, reference):
     data = ees_file(tmp_path, "201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n")
-    meta = write(tmp_path, "exclusions.meta.csv",
-                 META_HEADER + "\nschool_type,Filter,School type,,,,\nperm_excl,Indicator,Permanent exclusions,"
-                 "Perm,,,\nfixed_excl_rate,Indicator,Rate,Fixed,,,\nsess_overall_percent,Indicator,Overall,Abs,%,,\n"
-                 "one_plus_fixed,Indicator,One plus,Fixed,,,\n", newline="\r\n")
+    meta = write(
+        tmp_path,
+        "exclusions.meta.csv",
+        META_HEADER + "\nschool_type,Filter,School type,,,,\nperm_excl,Indicator,Permanent exclusions,"
+        "Perm,,,\nfixed_excl_rate,Indicator,Rate,Fixed,,,\nsess_overall_percent,Indicator,Overall,Abs,%,,\n"
+        "one_plus_fixed,Indicator,One plus,Fixed,,,\n",
+        newline="\r\n",
+    )
     assert meta_companions(data) == [meta]
     table, frame = parse(data, reference)
     assert table.notes[0] == "filters and indicators from exclusions.meta.csv"
@@ -319,19 +334,23 @@ def test_meta_file_says_the_roles_and_is_recorded_not_loaded(tmp_path, reference
 
 def test_a_file_without_the_required_columns_is_rejected(tmp_path, reference):
     path = write(tmp_path, "bad.csv", "period,area,value\n201112,England,1\n")
-    with pytest.raises(FileRejected, match="missing: time_period, time_identifier, geographic_level.*columns found: "
-                                           "period, area, value"):
+    with pytest.raises(
+        FileRejected,
+        match=r"missing: time_period, time_identifier, geographic_level.*columns found: period, area, value",
+    ):
         parse_school_statistics_file(path, SOURCE, reference, duckdb.connect())
 
 
 def test_ragged_rows_are_quarantined(tmp_path, reference):
-    rows = ("201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n"
-            "201112,Academic year,National,E92000001,England,,,,,,Primary,1,2\n")
+    rows = (
+        "201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n"
+        "201112,Academic year,National,E92000001,England,,,,,,Primary,1,2\n"
+    )
     table, _frame = parse(ees_file(tmp_path, rows), reference)
     assert reasons(table) == ["the row has 13 cells but the header has 15 columns"]
 
 
-PRE_EES = '''"year","level","la_name","school_type","headcount","perm_excl","perm_excl_rate","fixed_excl_rate"
+PRE_EES = """"year","level","la_name","school_type","headcount","perm_excl","perm_excl_rate","fixed_excl_rate"
 "201011","National","England","Secondary","100","5","0.2","7.8"
 "201011","Region","South West","Total","100","5","0.2","x"
 "201011","Regional","Yorkshire and the Humber","Total","100","5","0.2","."
@@ -339,14 +358,17 @@ PRE_EES = '''"year","level","la_name","school_type","headcount","perm_excl","per
 "201011","Local authority","St. Helens","Total","100","45.9412","0.2","1"
 "200607","Local authority","NULL","Total","1","20",".","."
 "200607","Region","NULL","Total","1","20",".","."
-'''
+"""
 
 
 def test_pre_ees_series(tmp_path, reference):
     table, frame = parse(write(tmp_path, "clean_la_data.csv", PRE_EES), reference)
     assert set(frame["area_code"]) == {"E92000001", "E12000009", "E12000003", "801", "342"}
     assert set(frame.loc[frame["file_layout"] == "pre_ees", "geography_level"]) == {
-        "national", "regional", "local_authority"}
+        "national",
+        "regional",
+        "local_authority",
+    }
     assert cell(frame, "fixed_excl_rate", area_code="E92000001")["breakdown"] == "school_type=State-funded secondary"
     assert cell(frame, "fixed_excl_rate", area_code="E12000009")["status_symbol"] == "c"
     assert cell(frame, "fixed_excl_rate", area_code="E12000003")["status_symbol"] == "x"
@@ -367,8 +389,9 @@ def test_pre_ees_series(tmp_path, reference):
 def parsers(reference, con, batched: bool) -> dict:
     """load_source's parser argument: one file at a time, or the batch parser (every changed file in one call)."""
     if batched:
-        return {"batch_parser": lambda batch_con, paths: parse_school_statistics_batch(batch_con, paths, SOURCE,
-                                                                                       reference)}
+        return {
+            "batch_parser": lambda batch_con, paths: parse_school_statistics_batch(batch_con, paths, SOURCE, reference)
+        }
     return {"parser": lambda p: parse_school_statistics_file(p, SOURCE, reference, con)}
 
 
@@ -381,15 +404,25 @@ def test_load_source_reloads_a_data_file_when_its_meta_changes(tmp_path, referen
     table = values_table(SOURCE)
 
     def load(run_id):
-        return load_source(con, source=SOURCE, folder=folder, tables=[table], run_id=run_id,
-                           companions=meta_companions, **parsers(reference, con, batched))
+        return load_source(
+            con,
+            source=SOURCE,
+            folder=folder,
+            tables=[table],
+            run_id=run_id,
+            companions=meta_companions,
+            **parsers(reference, con, batched),
+        )
 
     first = load("r1")
     assert [f.status for f in first.files] == ["loaded"]
     assert con.execute(f"select count(*) from raw.{table.name}").fetchone()[0] == 4
     assert [f.status for f in load("r2").files] == ["unchanged"]
-    write(folder, "exclusions.meta.csv", META_HEADER + "\nschool_type,Filter,School type,,,,\n"
-          "perm_excl,Indicator,Permanent exclusions,,,,\n")
+    write(
+        folder,
+        "exclusions.meta.csv",
+        META_HEADER + "\nschool_type,Filter,School type,,,,\nperm_excl,Indicator,Permanent exclusions,,,,\n",
+    )
     third = load("r3")
     assert sorted(f.status for f in third.files) == ["loaded", "loaded"]
     # the meta file lists only perm_excl: the other columns' roles are inferred and said so
@@ -402,8 +435,12 @@ def test_load_source_reloads_a_data_file_when_its_meta_changes(tmp_path, referen
 
 @pytest.mark.parametrize(("encoding", "delimiter"), [("utf-16", "\t"), ("utf-8", ";"), ("cp1252", "\t")])
 def test_spreadsheet_exports(tmp_path, reference, encoding, delimiter):
-    text = (delimiter.join(["time_period", "time_identifier", "geographic_level", "la_name", "perm_excl"]) + "\n"
-            + delimiter.join(["201112", "Academic year", "Local authority", "Bristol, City of", "12"]) + "\n")
+    text = (
+        delimiter.join(["time_period", "time_identifier", "geographic_level", "la_name", "perm_excl"])
+        + "\n"
+        + delimiter.join(["201112", "Academic year", "Local authority", "Bristol, City of", "12"])
+        + "\n"
+    )
     _table, frame = parse(write(tmp_path, "export.csv", text, encoding=encoding), reference)
     assert cell(frame, "perm_excl")["area_code"] == "801"
 
@@ -427,8 +464,10 @@ def test_xlsx_statistics(tmp_path, reference):
 # Files that cover part of the pupils, area columns, fractional counts, school type spellings (issue 15)
 # ---------------------------------------------------------------------------
 
-ABSENCE_HEADER = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
-                  "old_la_code,new_la_code,la_name,enrolments,sess_possible,sess_overall,sess_overall_percent\n")
+ABSENCE_HEADER = (
+    "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
+    "old_la_code,new_la_code,la_name,enrolments,sess_possible,sess_overall,sess_overall_percent\n"
+)
 # Knowsley's pupil referral units, autumn and spring terms 2016/17 (no school type column)
 PRU_ROWS = (
     "201617,Autumn and spring term,National,E92000001,England,,,,,,15000,3000000,360000,12.0\n"
@@ -467,19 +506,31 @@ def test_a_pru_only_file_is_labelled_from_its_file_name(tmp_path, reference, nam
 
 def test_a_pru_only_file_is_labelled_from_its_meta_labels(tmp_path, reference):
     data = write(tmp_path, "absence_2term_la.csv", ABSENCE_HEADER + PRU_ROWS)
-    write(tmp_path, "absence_2term_la.meta.csv", META_HEADER + "\n" + "".join(
-        f"{c},Indicator,{label} in pupil referral units,,{unit},,\n"
-        for c, label, unit in (("enrolments", "Enrolments", ""), ("sess_possible", "Sessions possible", ""),
-                               ("sess_overall", "Overall absence sessions", ""),
-                               ("sess_overall_percent", "Overall absence rate", "%"))))
+    write(
+        tmp_path,
+        "absence_2term_la.meta.csv",
+        META_HEADER
+        + "\n"
+        + "".join(
+            f"{c},Indicator,{label} in pupil referral units,,{unit},,\n"
+            for c, label, unit in (
+                ("enrolments", "Enrolments", ""),
+                ("sess_possible", "Sessions possible", ""),
+                ("sess_overall", "Overall absence sessions", ""),
+                ("sess_overall_percent", "Overall absence rate", "%"),
+            )
+        ),
+    )
     table, frame = parse(data, reference)
     assert knowsley(frame)["breakdown"] == PRU_LABEL
     assert any("every indicator label of the .meta.csv" in n for n in table.notes)
 
 
 def test_a_pru_only_file_is_labelled_from_its_indicator_names(tmp_path, reference):
-    header = ABSENCE_HEADER.replace("enrolments,sess_possible,sess_overall,sess_overall_percent",
-                                    "pru_enrolments,pru_sess_possible,pru_sess_overall,pru_sess_overall_percent")
+    header = ABSENCE_HEADER.replace(
+        "enrolments,sess_possible,sess_overall,sess_overall_percent",
+        "pru_enrolments,pru_sess_possible,pru_sess_overall,pru_sess_overall_percent",
+    )
     _table, frame = parse(write(tmp_path, "absence_2term_la.csv", header + PRU_ROWS), reference)
     assert cell(frame, "pru_sess_overall_percent", area_code="340")["breakdown"] == PRU_LABEL
 
@@ -514,11 +565,14 @@ def test_a_social_care_group_file_is_labelled_and_a_column_says_more_than_a_titl
     assert cell(frame, "sess_overall_percent", area_code="E92000001")["breakdown"] == PRU_LABEL
 
 
-@pytest.mark.parametrize("title", [
-    "Pupil absence in state-funded primary, secondary and special schools by local authority",
-    "Permanent exclusions by reason for exclusion",
-    "Exclusions by primary type of special educational need",
-])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Pupil absence in state-funded primary, secondary and special schools by local authority",
+        "Permanent exclusions by reason for exclusion",
+        "Exclusions by primary type of special educational need",
+    ],
+)
 def test_a_file_for_all_pupils_is_not_labelled(tmp_path, reference, title):
     table, frame = parse(write(tmp_path, "absence_la.csv", title + "\n" + ABSENCE_HEADER + PRU_ROWS), reference)
     assert knowsley(frame)["breakdown"] == "term=Autumn and spring term"
@@ -535,8 +589,10 @@ def test_the_pru_file_beside_a_whole_la_file_never_replaces_or_joins_its_total(t
     assert knowsley(pru)["breakdown"] == PRU_LABEL
 
 
-SFR35_HEADER = ("year,level,country_code,country_name,region_code,region_name,old_la_code,new_la_code,la_name,"
-                "school_type,perm_physical_pupils,perm_other,fixed_physical_pupils\n")
+SFR35_HEADER = (
+    "year,level,country_code,country_name,region_code,region_name,old_la_code,new_la_code,la_name,"
+    "school_type,perm_physical_pupils,perm_other,fixed_physical_pupils\n"
+)
 SFR35_ROWS = """\
 201516,National,E92000001,England,,,,,,Total,825,1125,59880
 201516,National,E92000001,England,,,,,,Special school,5,5,2135
@@ -556,16 +612,36 @@ def test_sfr35_reason_file_country_and_region_names_are_areas_not_filters(tmp_pa
     assert not frame["breakdown"].str.contains("country|region", regex=True).any()
     assert cell(frame, "perm_other", area_code="865", breakdown="school_type=Special")["value"] == "3.2"
     assert cell(frame, "perm_physical_pupils", area_code="865", breakdown="Total")["value"] == "3.29412"
-    assert cell(frame, "perm_physical_pupils", area_code="E92000001", breakdown="school_type=Special")[
-        "breakdown_published"] == "school_type=Special school"
+    assert (
+        cell(frame, "perm_physical_pupils", area_code="E92000001", breakdown="school_type=Special")[
+            "breakdown_published"
+        ]
+        == "school_type=Special school"
+    )
     assert cell(frame, "fixed_physical_pupils", area_code="202")["breakdown"] == "school_type=State-funded primary"
     assert any("areas by their codes (country_code, new_la_code, old_la_code, region_code)" in n for n in table.notes)
     assert any("2 count cell(s) are not whole numbers" in n and "loaded as published" in n for n in table.notes)
 
 
-AREA_COLUMNS = ("lad_code", "lad_name", "pcon_code", "pcon_name", "opportunity_area_name", "english_devolved_area_code",
-                "rsc_region_lead_name", "school_urn", "school_laestab", "trust_name", "provider_ukprn", "la_code",
-                "lsip_name", "local_authority_name", "old_la_code_2", "previous_la_code", "ward_name")
+AREA_COLUMNS = (
+    "lad_code",
+    "lad_name",
+    "pcon_code",
+    "pcon_name",
+    "opportunity_area_name",
+    "english_devolved_area_code",
+    "rsc_region_lead_name",
+    "school_urn",
+    "school_laestab",
+    "trust_name",
+    "provider_ukprn",
+    "la_code",
+    "lsip_name",
+    "local_authority_name",
+    "old_la_code_2",
+    "previous_la_code",
+    "ward_name",
+)
 
 
 @pytest.mark.parametrize("name", AREA_COLUMNS)
@@ -575,8 +651,20 @@ def test_area_columns_by_a_rule_on_names(name):
     assert is_area_column(name)
 
 
-@pytest.mark.parametrize("name", ["school_type", "phase_type_grouping", "social_care_group", "reason",
-                                  "la_type", "region_of_residence", "sess_overall", "t_pupils", "characteristic"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "school_type",
+        "phase_type_grouping",
+        "social_care_group",
+        "reason",
+        "la_type",
+        "region_of_residence",
+        "sess_overall",
+        "t_pupils",
+        "characteristic",
+    ],
+)
 def test_filters_and_indicators_are_not_area_columns(name):
     from pipelines.lib.school_breakdowns import is_area_column
 
@@ -586,15 +674,20 @@ def test_filters_and_indicators_are_not_area_columns(name):
 def test_extra_area_columns_are_never_filters_with_or_without_a_meta_file(tmp_path, reference):
     extra = "lad_code,lad_name,opportunity_area_name,previous_la_code,"
     header = EES_HEADER.replace("la_name,", "la_name," + extra) + ",perm_excl,sex\n"
-    rows = ("201112,Academic year,Local authority,E92000001,England,E12000009,South West,865,E06000054,Wiltshire,"
-            "E06000054,Wiltshire,Somewhere,865,Total,7,Boys\n"
-            "201112,Academic year,National,E92000001,England,,,,,,,,,,Total,70,Girls\n")
+    rows = (
+        "201112,Academic year,Local authority,E92000001,England,E12000009,South West,865,E06000054,Wiltshire,"
+        "E06000054,Wiltshire,Somewhere,865,Total,7,Boys\n"
+        "201112,Academic year,National,E92000001,England,,,,,,,,,,Total,70,Girls\n"
+    )
     path = write(tmp_path, "exclusions.csv", header + rows)
     _table, frame = parse(path, reference)
     assert set(frame["breakdown"]) == {"sex=Boys", "sex=Girls"}
     # with a .meta.csv, its filters are the filters: an unlisted text column (sex) is not one
-    write(tmp_path, "exclusions.meta.csv", META_HEADER + "\nschool_type,Filter,School type,,,,\n"
-          "perm_excl,Indicator,Permanent exclusions,,,,\n")
+    write(
+        tmp_path,
+        "exclusions.meta.csv",
+        META_HEADER + "\nschool_type,Filter,School type,,,,\nperm_excl,Indicator,Permanent exclusions,,,,\n",
+    )
     table, frame = parse(path, reference)
     assert set(frame["breakdown"]) == {"Total"}
     assert any("sex (not used)" in n for n in table.notes)
@@ -617,19 +710,32 @@ def test_every_school_type_spelling_dfe_used_is_harmonised(row):
 
 def test_school_types_are_four_and_the_mapping_covers_what_the_issue_names():
     rows = school_type_rows()
-    assert {r["school_type"] for r in rows} == {"State-funded primary", "State-funded secondary", "Special",
-                                                "State-funded alternative provision school"}
+    assert {r["school_type"] for r in rows} == {
+        "State-funded primary",
+        "State-funded secondary",
+        "Special",
+        "State-funded alternative provision school",
+    }
     spellings = {r["spelling"] for r in rows}
-    assert {"Special school", "Special", "State-funded special", "Primary", "State-funded primary", "PRU",
-            "Pupil referral unit", "State-funded AP school"} <= spellings
+    assert {
+        "Special school",
+        "Special",
+        "State-funded special",
+        "Primary",
+        "State-funded primary",
+        "PRU",
+        "Pupil referral unit",
+        "State-funded AP school",
+    } <= spellings
     assert len(spellings) == len(rows)
 
 
 def test_every_spelling_in_one_generated_file_loads_as_its_school_type(tmp_path, reference):
     rows = school_type_rows()
     header = EES_HEADER + ",term,perm_excl\n"
-    lines = [f"201112,Academic year,National,E92000001,England,,,,,,{r['spelling']},t{n},1\n"
-             for n, r in enumerate(rows)]
+    lines = [
+        f"201112,Academic year,National,E92000001,England,,,,,,{r['spelling']},t{n},1\n" for n, r in enumerate(rows)
+    ]
     table, frame = parse(write(tmp_path, "types.csv", header + "".join(lines)), reference)
     assert not table.rejections
     types = {b.split("; ")[0] for b in frame["breakdown"]}
@@ -638,19 +744,27 @@ def test_every_spelling_in_one_generated_file_loads_as_its_school_type(tmp_path,
 
 def test_a_current_ap_file_reads_education_phase_as_its_school_type(tmp_path, reference):
     header = ABSENCE_HEADER.replace("la_name,", "la_name,education_phase,")
-    rows = ("202425,Academic year,National,E92000001,England,,,,,,State-funded alternative provision,1,2,3,40.1\n"
-            "202425,Academic year,Local authority,E92000001,England,E12000002,North West,340,E08000011,Knowsley,"
-            "State-funded alternative provision,1,2,3,42.9\n")
+    rows = (
+        "202425,Academic year,National,E92000001,England,,,,,,State-funded alternative provision,1,2,3,40.1\n"
+        "202425,Academic year,Local authority,E92000001,England,E12000002,North West,340,E08000011,Knowsley,"
+        "State-funded alternative provision,1,2,3,42.9\n"
+    )
     _table, frame = parse(write(tmp_path, "absence.csv", header + rows), reference)
     assert set(frame["breakdown"]) == {"school_type=State-funded alternative provision school"}
 
 
 def test_a_meta_file_listing_an_area_column_as_a_filter_does_not_make_it_one(tmp_path, reference):
-    rows = ("201112,Academic year,Regional,E92000001,England,E12000009,South West,,,,Total,5\n"
-            "201112,Academic year,National,E92000001,England,,,,,,Total,50\n")
+    rows = (
+        "201112,Academic year,Regional,E92000001,England,E12000009,South West,,,,Total,5\n"
+        "201112,Academic year,National,E92000001,England,,,,,,Total,50\n"
+    )
     data = write(tmp_path, "exclusions.csv", EES_HEADER + ",perm_excl\n" + rows)
-    write(tmp_path, "exclusions.meta.csv", META_HEADER + "\nregion_name,Filter,Region,,,,\n"
-          "country_name,Filter,Country,,,,\nschool_type,Filter,School type,,,,\nperm_excl,Indicator,Perm,,,,\n")
+    write(
+        tmp_path,
+        "exclusions.meta.csv",
+        META_HEADER + "\nregion_name,Filter,Region,,,,\n"
+        "country_name,Filter,Country,,,,\nschool_type,Filter,School type,,,,\nperm_excl,Indicator,Perm,,,,\n",
+    )
     _table, frame = parse(data, reference)
     assert set(frame["breakdown"]) == {"Total"}
     assert set(frame["area_code"]) == {"E12000009", "E92000001"}
@@ -665,13 +779,20 @@ def test_a_csv_file_and_its_meta_are_landed_by_duckdb_in_one_call(tmp_path, refe
     from pipelines.lib import school_statistics
 
     data = ees_file(tmp_path, "201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n")
-    write(tmp_path, "exclusions.meta.csv", META_HEADER + "\nschool_type,Filter,School type,,,,\n"
-          "perm_excl,Indicator,Permanent exclusions,,,,\nfixed_excl_rate,Indicator,Rate,,,,\n"
-          "sess_overall_percent,Indicator,Overall,,%,,\none_plus_fixed,Indicator,One plus,,,,\n")
+    write(
+        tmp_path,
+        "exclusions.meta.csv",
+        META_HEADER + "\nschool_type,Filter,School type,,,,\n"
+        "perm_excl,Indicator,Permanent exclusions,,,,\nfixed_excl_rate,Indicator,Rate,,,,\n"
+        "sess_overall_percent,Indicator,Overall,,%,,\none_plus_fixed,Indicator,One plus,,,,\n",
+    )
     calls = []
     real = school_statistics.land_csv_files
-    monkeypatch.setattr(school_statistics, "land_csv_files",
-                        lambda con, files, table: calls.append([p.name for p in files]) or real(con, files, table))
+    monkeypatch.setattr(
+        school_statistics,
+        "land_csv_files",
+        lambda con, files, table: calls.append([p.name for p in files]) or real(con, files, table),
+    )
     monkeypatch.setattr(school_statistics, "_read_sheets", lambda path: pytest.fail(f"{path} read in Python"))
     table, frame = parse(data, reference)
     assert calls == [["exclusions.csv", "exclusions.meta.csv"]]
@@ -692,14 +813,18 @@ def test_only_comma_separated_text_is_landed_natively(tmp_path, delimiter, nativ
 def test_roles_without_a_meta_file_are_profiled_in_sql(tmp_path, reference):
     """Without a .meta.csv: a column of numbers with one stray text in over 100 cells is an indicator (the
     text quarantined); a column of words, or one named like a filter, is a filter."""
-    rows = "".join("201112,Academic year,Local authority,E92000001,England,E12000009,South West,865,,,Total,"
-                   f"{'oops' if i == 7 else i},Kind {i}\n" for i in range(120))
+    rows = "".join(
+        "201112,Academic year,Local authority,E92000001,England,E12000009,South West,865,,,Total,"
+        f"{'oops' if i == 7 else i},Kind {i}\n"
+        for i in range(120)
+    )
     header = EES_HEADER + ",perm_excl,area_kind\n"
     table, frame = parse(write(tmp_path, "e.csv", header + rows), reference)
     assert "filters: school_type, area_kind; 1 indicators" in table.notes[0]
     assert set(frame["indicator"]) == {"perm_excl"}
     assert [r.reason for r in table.rejections if r.column == "perm_excl"] == [
-        "perm_excl value 'oops' is neither a number nor a statistics symbol (c, x, z, low, k, u, or legacy : ~ .. . -)"]
+        "perm_excl value 'oops' is neither a number nor a statistics symbol (c, x, z, low, k, u, or legacy : ~ .. . -)"
+    ]
 
 
 @pytest.mark.parametrize("meta_encoding", ["utf-8", "cp1252"])
@@ -711,26 +836,47 @@ def test_the_batch_parser_loads_a_folder_as_the_file_parser_does(tmp_path, refer
     folder = tmp_path / SOURCE
     folder.mkdir()
     ees_file(folder)
-    write(folder, "exclusions.meta.csv", META_HEADER + "\nschool_type,Filter,School type,,,,\n"
-          "perm_excl,Indicator,Permanent exclusions \u2013 all,,,,\nfixed_excl_rate,Indicator,Rate,,,,\n",
-          encoding=meta_encoding)
+    write(
+        folder,
+        "exclusions.meta.csv",
+        META_HEADER + "\nschool_type,Filter,School type,,,,\n"
+        "perm_excl,Indicator,Permanent exclusions \u2013 all,,,,\nfixed_excl_rate,Indicator,Rate,,,,\n",
+        encoding=meta_encoding,
+    )
     write(folder, "bad.csv", "period,area,value\n201112,England,1\n")
     write(folder, "empty.csv", EES_HEADER + ",perm_excl\n")
-    write(folder, "ragged.csv", EES_HEADER + ",perm_excl\n201112,Academic year,National,E92000001,England,,,,,,"
-          "Total,-3\n201112,Academic year,National\n")
+    write(
+        folder,
+        "ragged.csv",
+        EES_HEADER + ",perm_excl\n201112,Academic year,National,E92000001,England,,,,,,"
+        "Total,-3\n201112,Academic year,National\n",
+    )
     table = values_table(SOURCE).name
     seen = []
     for batched in (False, True):
         con = duckdb.connect()
-        load_source(con, source=SOURCE, folder=folder, tables=[values_table(SOURCE)], run_id="r",
-                    companions=meta_companions, **parsers(reference, con, batched))
-        seen.append([
-            con.execute(f"select * exclude (_run_id) from raw.{table} order by all").fetchall(),
-            con.execute("select file_path, row_number, column_name, value, reason, table_name "
-                        "from quality.rejected_rows order by all").fetchall(),
-            con.execute("select file_path, table_name, status, rows_read, rows_loaded, rows_rejected, "
-                        "cells_quarantined, reason from quality.load_log order by all").fetchall(),
-        ])
+        load_source(
+            con,
+            source=SOURCE,
+            folder=folder,
+            tables=[values_table(SOURCE)],
+            run_id="r",
+            companions=meta_companions,
+            **parsers(reference, con, batched),
+        )
+        seen.append(
+            [
+                con.execute(f"select * exclude (_run_id) from raw.{table} order by all").fetchall(),
+                con.execute(
+                    "select file_path, row_number, column_name, value, reason, table_name "
+                    "from quality.rejected_rows order by all"
+                ).fetchall(),
+                con.execute(
+                    "select file_path, table_name, status, rows_read, rows_loaded, rows_rejected, "
+                    "cells_quarantined, reason from quality.load_log order by all"
+                ).fetchall(),
+            ]
+        )
     assert seen[0][0] and seen[0][1] and len(seen[0][2]) == 5
     labels = {r[0] for r in con.execute(f"select distinct indicator_label from raw.{table}").fetchall()}
     assert "Permanent exclusions \u2013 all" in labels

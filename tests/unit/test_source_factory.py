@@ -31,23 +31,37 @@ def parse(path: Path) -> list[ParsedTable]:
     lines = path.read_text().splitlines()
     if lines[0] == "broken":
         raise FileRejected("the file says it is broken")
-    rows = [dict(zip(THINGS.columns, line.split(","), strict=True), _row_number=i)
-            for i, line in enumerate(lines[1:], start=2)]
+    rows = [
+        dict(zip(THINGS.columns, line.split(","), strict=True), _row_number=i)
+        for i, line in enumerate(lines[1:], start=2)
+    ]
     return [ParsedTable(THINGS.name, rows=rows, rows_read=len(rows))]
 
 
 def load_things(ctx: LoadContext) -> SourceResult:
     given = ctx.pseudonym_key is not None
     ctx.log.info(f"loading for run {ctx.run_id} of LA {ctx.settings.home_la}, key given: {given}")
-    return load_source(ctx.con, source="things", folder=ctx.settings.raw_dir / "things", tables=[THINGS, OTHERS],
-                       parser=parse, run_id=ctx.run_id)
+    return load_source(
+        ctx.con,
+        source="things",
+        folder=ctx.settings.raw_dir / "things",
+        tables=[THINGS, OTHERS],
+        parser=parse,
+        run_id=ctx.run_id,
+    )
 
 
 def spec(**changes) -> SourceSpec:
     fields = {
-        "name": "things", "tables": (Table(THINGS, "Things, as text."), Table(OTHERS, "Other things.")),
-        "load": load_things, "group": "things_group", "tags": {"csw/landing": "things", "csw/kind": "local"},
-        "deps": (UPSTREAM,), "accounting_table": THINGS.name, "position": 99, "description": "Load raw/things/.",
+        "name": "things",
+        "tables": (Table(THINGS, "Things, as text."), Table(OTHERS, "Other things.")),
+        "load": load_things,
+        "group": "things_group",
+        "tags": {"csw/landing": "things", "csw/kind": "local"},
+        "deps": (UPSTREAM,),
+        "accounting_table": THINGS.name,
+        "position": 99,
+        "description": "Load raw/things/.",
         "checks": (SuiteCheck("gx_test_things", THINGS.name, "The things are fine.", lambda settings: SuiteRun(None)),),
     }
     return SourceSpec(**{**fields, **changes})
@@ -66,8 +80,10 @@ def test_a_spec_gives_one_asset_per_raw_table_with_what_it_declares():
         node = graph.get(key)
         assert node.group_name == "things_group"
         assert node.kinds == {"duckdb", "python"}
-        assert {k: v for k, v in node.tags.items() if k.startswith("csw/")} == {"csw/landing": "things",
-                                                                              "csw/kind": "local"}
+        assert {k: v for k, v in node.tags.items() if k.startswith("csw/")} == {
+            "csw/landing": "things",
+            "csw/kind": "local",
+        }
         assert node.parent_keys == {UPSTREAM}
         assert node.execution_set_asset_keys == keys  # one step writes both: never one without the other
     assert graph.get(dg.AssetKey(["raw", "test_things"])).description == "Things, as text."
@@ -82,7 +98,8 @@ def test_a_spec_gives_its_suite_checks_and_the_accounting_check_blocking_on_thei
     assert all(check.blocking for _, check in checks.values())
     assert checks["gx_test_things"][1].description == "The things are fine."
     assert checks["rows_accounted_for_things"][1].description == (
-        "Every things file loaded in this run: rows read = rows loaded + rows quarantined.")
+        "Every things file loaded in this run: rows read = rows loaded + rows quarantined."
+    )
 
 
 @pytest.fixture
@@ -102,8 +119,12 @@ def materialize(source: SourceSpec) -> tuple[dg.ExecuteInProcessResult, dg.Dagst
     definitions = source_definitions(source)
     instance = dg.DagsterInstance.ephemeral()
     checks = [c for c in definitions.asset_checks if "rows_accounted_for_things" in {k.name for k in c.check_keys}]
-    result = dg.materialize([*definitions.assets, *checks], resources={"warehouse": WarehouseResource()},
-                            instance=instance, raise_on_error=False)
+    result = dg.materialize(
+        [*definitions.assets, *checks],
+        resources={"warehouse": WarehouseResource()},
+        instance=instance,
+        raise_on_error=False,
+    )
     return result, instance
 
 
@@ -118,8 +139,11 @@ def test_the_step_materialises_every_table_with_its_metadata_and_logs_the_reject
     assert "bad.csv | rejected" in things["files"].value and "the file says it is broken" in things["files"].value
     assert metadata["test_other_things"]["dagster/row_count"].value == 0
     logs = [(entry.level, entry.user_message) for entry in instance.all_logs(result.run_id) if entry.user_message]
-    rejected = [level for level, message in logs
-                if message == f"{landing / 'things' / 'bad.csv'} rejected: the file says it is broken"]
+    rejected = [
+        level
+        for level, message in logs
+        if message == f"{landing / 'things' / 'bad.csv'} rejected: the file says it is broken"
+    ]
     assert rejected == [30]  # logging.WARNING
     assert any(f"loading for run {result.run_id} of LA 999, key given: False" in message for _, message in logs)
     (check,) = result.get_asset_check_evaluations()
@@ -127,12 +151,14 @@ def test_the_step_materialises_every_table_with_its_metadata_and_logs_the_reject
 
 
 def test_a_child_level_spec_gets_the_pseudonym_key_and_fails_on_real_files_with_the_development_key(
-        landing, monkeypatch):
+    landing, monkeypatch
+):
     result, _ = materialize(spec(child_level=True))
     assert not result.success
     (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert "CSW_PSEUDONYM_KEY is not set" in failure.step_failure_data.error.message + str(
-        failure.step_failure_data.user_failure_data.description)
+        failure.step_failure_data.user_failure_data.description
+    )
     monkeypatch.setenv("CSW_PSEUDONYM_KEY", "a council's secret")
     result, instance = materialize(spec(child_level=True))
     assert result.success
@@ -152,8 +178,15 @@ def test_the_code_location_has_every_spec_and_the_summary_names_them_in_their_or
 
     specs = source_specs()
     names = [s.name for s in specs]
-    assert names == ["reference", "ofsted", "case_audits", "school_absence", "school_exclusions", "ssda903",
-                     "adoption_scorecards"]
+    assert names == [
+        "reference",
+        "ofsted",
+        "case_audits",
+        "school_absence",
+        "school_exclusions",
+        "ssda903",
+        "adoption_scorecards",
+    ]
     assert source_names() == names
     graph = defs.resolve_asset_graph()
     for source in specs:
@@ -161,7 +194,8 @@ def test_the_code_location_has_every_spec_and_the_summary_names_them_in_their_or
             node = graph.get(dg.AssetKey(["raw", table.raw.name]))
             assert node.group_name == source.group and node.tags["csw/landing"] == source.tags["csw/landing"]
         assert {c.name for c in source.checks} | {f"rows_accounted_for_{source.name}"} <= {
-            key.name for key in graph.asset_check_keys}
+            key.name for key in graph.asset_check_keys
+        }
 
 
 def test_every_module_under_pipelines_defs_with_definitions_is_in_the_code_location():

@@ -26,7 +26,8 @@ def test_literal_of_a_path_with_a_quote(tmp_path):
     con.execute(f"attach {quote_literal(folder / 'w.duckdb')} as w")
     assert quote_literal("it's") == "'it''s'"
     assert con.execute("select path from duckdb_databases() where database_name = 'w'").fetchall() == [
-        (str(folder / "w.duckdb"),)]
+        (str(folder / "w.duckdb"),)
+    ]
 
 
 def test_publication_copies_a_table_whose_name_needs_quoting(tmp_path):

@@ -113,14 +113,15 @@ def test_episodes_rules_quarantine_with_reasons_and_never_the_clear_id(tmp_path)
     assert by_row[15][0].reason.startswith("DfE rule 433: ") and "ended on 2017-05-01" in by_row[15][0].reason
     assert by_row[17][0].reason.startswith("DfE rule 142: ")
     assert by_row[18][0].reason.startswith(
-        "DfE rule 146: PLACE 'K3' is not valid in the 2017-18 collection (valid from 2024-25)")
+        "DfE rule 146: PLACE 'K3' is not valid in the 2017-18 collection (valid from 2024-25)"
+    )
     assert [r.reason.split(":")[0] for r in by_row[19]] == ["DfE rule 178", "DfE rule 1009"]
     lower = next(r for r in table.rows if r["_row_number"] == 6)
     assert (lower["rne"], lower["ls"], lower["cin"], lower["place"]) == ("S", "C2", "N1", "U4")
     for row in table.rows:
-        assert row["child_key"] == child_key("865", {2: "A1001", 3: "A1001", 6: "A1004", 12: "A1008",
-                                                  14: "A1010", 16: "A1011"}[
-            row["_row_number"]], KEY)
+        assert row["child_key"] == child_key(
+            "865", {2: "A1001", 3: "A1001", 6: "A1004", 12: "A1008", 14: "A1010", 16: "A1011"}[row["_row_number"]], KEY
+        )
         assert "HOME_POST" not in row and "home_post" not in row and "pl_post" not in row
         assert row["la_code"] == "865" and row["collection_year"] == "2018"
     everything = repr(table.rows) + repr(table.rejections)
@@ -129,33 +130,56 @@ def test_episodes_rules_quarantine_with_reasons_and_never_the_clear_id(tmp_path)
 
 
 def test_header_cuts_dates_of_birth_and_drops_the_upn(tmp_path):
-    path = write(tmp_path / "2018", "h.csv",
-                 "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nB1,1,17/06/2010,WBRI,A123456789012,1.0,23/11/2016\n"
-                 "B2,2,not a date,WBRI,A123456789013,,\n")
+    path = write(
+        tmp_path / "2018",
+        "h.csv",
+        "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nB1,1,17/06/2010,WBRI,A123456789012,1.0,23/11/2016\n"
+        "B2,2,not a date,WBRI,A123456789013,,\n",
+    )
     table = parse(path, tmp_path)["ssda903_header"]
-    assert table.rows == [{
-        "la_code": "865", "collection_year": "2018", "child_key": child_key("865", "B1", KEY), "sex": "1",
-        "birth_month": "2010-06-01", "ethnic": "WBRI", "mother": "1", "mc_birth_month": "2016-11-01",
-        "_row_number": 2}]
+    assert table.rows == [
+        {
+            "la_code": "865",
+            "collection_year": "2018",
+            "child_key": child_key("865", "B1", KEY),
+            "sex": "1",
+            "birth_month": "2010-06-01",
+            "ethnic": "WBRI",
+            "mother": "1",
+            "mc_birth_month": "2016-11-01",
+            "_row_number": 2,
+        }
+    ]
     assert [(r.row_number, r.column) for r in table.rejections] == [(3, "DOB")]
     assert "A123456789012" not in repr(table.rows)
 
 
 def test_ad1_and_placed_adoption(tmp_path):
-    ad1 = write(tmp_path / "931" / "2016", "ad1.csv",
-                "CHILD,DOB,DATE_INT,DATE_MATCH,FOSTER_CARE,NB_ADOPTR,SEX_ADOPTR,LS_ADOPTR\n"
-                "C1,15/06/2013,22/11/2015,22/11/2015,1.0,2,MM,L11\nC2,15/06/2013,22/11/2015,22/11/2015,3,2,MM,L11\n")
+    ad1 = write(
+        tmp_path / "931" / "2016",
+        "ad1.csv",
+        "CHILD,DOB,DATE_INT,DATE_MATCH,FOSTER_CARE,NB_ADOPTR,SEX_ADOPTR,LS_ADOPTR\n"
+        "C1,15/06/2013,22/11/2015,22/11/2015,1.0,2,MM,L11\nC2,15/06/2013,22/11/2015,22/11/2015,3,2,MM,L11\n",
+    )
     table = parse(ad1, tmp_path)["ssda903_ad1"]
     assert [(r["child_key"], r["foster_care"], r["la_code"]) for r in table.rows] == [
-        (child_key("931", "C1", KEY), "1", "931")]
+        (child_key("931", "C1", KEY), "1", "931")
+    ]
     assert [(r.column, r.value) for r in table.rejections] == [("FOSTER_CARE", "3")]
-    placed = write(tmp_path / "2016", "pa.csv", "CHILD,DOB,DATE_PLACED,DATE_PLACED_CEASED,REASON_PLACED_CEASED\n"
-                   "C1,15/06/2013,22/11/2016,07/04/2017,RD1\nC1,15/06/2013,22/11/2015,07/04/2017,XXX\n"
-                   "C3,15/06/2013,22/11/2016,07/04/2015,RD1\nC1,15/06/2013,22/11/2016,,\n")
+    placed = write(
+        tmp_path / "2016",
+        "pa.csv",
+        "CHILD,DOB,DATE_PLACED,DATE_PLACED_CEASED,REASON_PLACED_CEASED\n"
+        "C1,15/06/2013,22/11/2016,07/04/2017,RD1\nC1,15/06/2013,22/11/2015,07/04/2017,XXX\n"
+        "C3,15/06/2013,22/11/2016,07/04/2015,RD1\nC1,15/06/2013,22/11/2016,,\n",
+    )
     table = parse(placed, tmp_path)["ssda903_placed_adoption"]
     assert [r["_row_number"] for r in table.rows] == [2]
     assert [(r.row_number, r.column) for r in table.rejections] == [
-        (3, "REASON_PLACED_CEASED"), (4, "DATE_PLACED_CEASED"), (5, "CHILD")]
+        (3, "REASON_PLACED_CEASED"),
+        (4, "DATE_PLACED_CEASED"),
+        (5, "CHILD"),
+    ]
     assert table.rejections[0].reason.startswith("DfE rule 120: REASON_PLACED_CEASED 'XXX' is not a DfE")
 
 
@@ -172,7 +196,7 @@ def test_unknown_file_rejected_without_showing_its_values(tmp_path):
         parse(path, tmp_path)
     assert "4022" not in str(exc.value) and "names no SSDA903 column" in str(exc.value)
     path = write(tmp_path / "2018", "y.csv", "CHILD,DECOM,RNE\n1,01/01/2017,S\n")
-    with pytest.raises(FileRejected, match="lacks required column.*LS, CIN, PLACE, DEC, REC"):
+    with pytest.raises(FileRejected, match=r"lacks required column.*LS, CIN, PLACE, DEC, REC"):
         parse(path, tmp_path)
 
 
@@ -203,10 +227,13 @@ def test_xml_return(tmp_path):
     header, episodes = tables["ssda903_header"], tables["ssda903_episodes"]
     assert [r["birth_month"] for r in header.rows] == ["2010-07-01", "2006-11-01"]
     assert [(r["decom"], r["place"], r["dec"], r["rec"]) for r in episodes.rows] == [
-        ("2017-01-06", "U4", "2017-04-06", "X1"), ("2017-04-06", "A6", "2018-03-07", "E11")]
+        ("2017-01-06", "U4", "2017-04-06", "X1"),
+        ("2017-04-06", "A6", "2018-03-07", "E11"),
+    ]
     assert [(r.row_number, r.column, r.value) for r in episodes.rejections] == [(3, "REC", "E12")]
     assert episodes.rejections[0].reason.startswith(
-        "<CHILD> 2: <EPISODE> 1 (episode 3 of the file): DfE rule 390: REC E12")
+        "<CHILD> 2: <EPISODE> 1 (episode 3 of the file): DfE rule 390: REC E12"
+    )
     assert [(r["date_match"], r["foster_care"]) for r in tables["ssda903_ad1"].rows] == [("2017-03-01", "0")]
     assert [r["date_placed"] for r in tables["ssda903_placed_adoption"].rows] == ["2017-02-01"]
     assert "1 reviews" in header.notes[0]
@@ -223,8 +250,16 @@ def test_xml_with_another_root_is_rejected(tmp_path):
 
 # --- the AD1 rule across tables --------------------------------------------------------------------------------
 def _episode(child, decom, dec, rne, place, rec=None, year="2018"):
-    return {"la_code": "865", "collection_year": year, "child_key": child, "decom": decom, "dec": dec, "rne": rne,
-            "place": place, "rec": rec}
+    return {
+        "la_code": "865",
+        "collection_year": year,
+        "child_key": child,
+        "decom": decom,
+        "dec": dec,
+        "rne": rne,
+        "place": place,
+        "rec": rec,
+    }
 
 
 def test_adoption_placement_start_steps_back_over_unchanged_carers_only():
@@ -240,10 +275,15 @@ def test_adoption_placement_start_steps_back_over_unchanged_carers_only():
         _episode("d", "2016-01-01", None, "S", "A6", "E11"),  # open: not adopted
     ]
     assert adoption_placement_starts(episodes) == {
-        ("865", "2018", "a"): "2016-06-01", ("865", "2018", "b"): "2016-06-01", ("865", "2018", "c"): "2016-06-01"}
-    ad1 = [{"la_code": "865", "collection_year": "2018", "child_key": "a", "date_match": "2016-05-20"},
-           {"la_code": "865", "collection_year": "2018", "child_key": "b", "date_match": "2016-06-02"},
-           {"la_code": "865", "collection_year": "2019", "child_key": "c", "date_match": "2018-01-01"}]
+        ("865", "2018", "a"): "2016-06-01",
+        ("865", "2018", "b"): "2016-06-01",
+        ("865", "2018", "c"): "2016-06-01",
+    }
+    ad1 = [
+        {"la_code": "865", "collection_year": "2018", "child_key": "a", "date_match": "2016-05-20"},
+        {"la_code": "865", "collection_year": "2018", "child_key": "b", "date_match": "2016-06-02"},
+        {"la_code": "865", "collection_year": "2019", "child_key": "c", "date_match": "2018-01-01"},
+    ]
     assert [r["child_key"] for r in date_match_violations(ad1, adoption_placement_starts(episodes))] == ["b"]
 
 
@@ -251,29 +291,49 @@ def test_cross_table_rule_and_reload_in_the_warehouse(tmp_path):
     """Through the load machinery: the AD1 row is quarantined against the other file's Episodes, and fixing the
     Episodes file (only) brings it back, because every file of a return is read again when one changes."""
     folder = tmp_path / "ssda903"
-    write(folder / "2018", "eps.csv", EPISODES_HEADER + "\nK1,01/01/2016,S,C1,N1,U4,PR1,01/06/2017,X1,,,,\n"
-          "K1,01/06/2017,B,E1,N1,A6,PR1,01/02/2018,E11,,,,\n")
-    write(folder / "2018", "ad1.csv", "CHILD,DOB,DATE_INT,DATE_MATCH,FOSTER_CARE,NB_ADOPTR,SEX_ADOPTR,LS_ADOPTR\n"
-          "K1,01/01/2015,01/02/2017,01/07/2017,0,2,MF,L0\n")
+    write(
+        folder / "2018",
+        "eps.csv",
+        EPISODES_HEADER + "\nK1,01/01/2016,S,C1,N1,U4,PR1,01/06/2017,X1,,,,\n"
+        "K1,01/06/2017,B,E1,N1,A6,PR1,01/02/2018,E11,,,,\n",
+    )
+    write(
+        folder / "2018",
+        "ad1.csv",
+        "CHILD,DOB,DATE_INT,DATE_MATCH,FOSTER_CARE,NB_ADOPTR,SEX_ADOPTR,LS_ADOPTR\n"
+        "K1,01/01/2015,01/02/2017,01/07/2017,0,2,MF,L0\n",
+    )
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
 
     def refresh(run_id):
         reloading = mark_for_reload(con, folder, "865", KEY)
-        result = load_source(con, source="ssda903", folder=folder, tables=TABLES, run_id=run_id,
-                             parser=lambda p: parse_ssda903_file(p, root=folder, home_la="865", key=KEY))
+        result = load_source(
+            con,
+            source="ssda903",
+            folder=folder,
+            tables=TABLES,
+            run_id=run_id,
+            parser=lambda p: parse_ssda903_file(p, root=folder, home_la="865", key=KEY),
+        )
         return reloading, result, apply_cross_table_rules(con, run_id)
 
     reloading, _result, moved = refresh("r1")
     assert (reloading, moved) == (True, 1)
     assert con.execute("select count(*) from raw.ssda903_ad1").fetchone()[0] == 0
     assert con.execute("select column_name, value from quality.rejected_rows").fetchall() == [
-        ("DATE_MATCH", "2017-07-01")]
-    assert con.execute("select rows_loaded, rows_rejected from quality.load_log where run_id = 'r1' and "
-                       "file_path like '%ad1.csv'").fetchall() == [(0, 1)]
+        ("DATE_MATCH", "2017-07-01")
+    ]
+    assert con.execute(
+        "select rows_loaded, rows_rejected from quality.load_log where run_id = 'r1' and file_path like '%ad1.csv'"
+    ).fetchall() == [(0, 1)]
     reloading, result, moved = refresh("r2")
     assert (reloading, moved, {f.status for f in result.files}) == (False, 0, {"unchanged"})
-    write(folder / "2018", "eps.csv", EPISODES_HEADER + "\nK1,01/01/2016,S,C1,N1,U4,PR1,01/08/2017,X1,,,,\n"
-          "K1,01/08/2017,B,E1,N1,A6,PR1,01/02/2018,E11,,,,\n")
+    write(
+        folder / "2018",
+        "eps.csv",
+        EPISODES_HEADER + "\nK1,01/01/2016,S,C1,N1,U4,PR1,01/08/2017,X1,,,,\n"
+        "K1,01/08/2017,B,E1,N1,A6,PR1,01/02/2018,E11,,,,\n",
+    )
     reloading, result, moved = refresh("r3")
     assert (reloading, moved, {f.status for f in result.files}) == (True, 0, {"loaded"})
     assert con.execute("select count(*) from raw.ssda903_ad1").fetchone()[0] == 1
@@ -285,10 +345,18 @@ def test_cross_table_rule_and_reload_in_the_warehouse(tmp_path):
 def test_threshold_seed_holds_the_values_of_indicators_md():
     seed = Path(__file__).resolve().parents[2] / "dbt_project/seeds/adoption/adoption_scorecard_thresholds.csv"
     with seed.open(newline="", encoding="utf-8") as fh:
-        rows = {(int(r["period_end_year"]), r["scorecard_code"]): (int(r["threshold"]), r["verified"])
-                for r in csv.DictReader(fh)}
-    expected = {2011: (639, 213, 21, "true"), 2012: (639, 213, 21, "false"), 2013: (608, 182, 20, "false"),
-                2014: (547, 182, 18, "true"), 2015: (487, 152, 16, "true"), 2016: (426, 121, 14, "true")}
+        rows = {
+            (int(r["period_end_year"]), r["scorecard_code"]): (int(r["threshold"]), r["verified"])
+            for r in csv.DictReader(fh)
+        }
+    expected = {
+        2011: (639, 213, 21, "true"),
+        2012: (639, 213, 21, "false"),
+        2013: (608, 182, 20, "false"),
+        2014: (547, 182, 18, "true"),
+        2015: (487, 152, 16, "true"),
+        2016: (426, 121, 14, "true"),
+    }
     for year, (a1, a2, a3, verified) in expected.items():
         assert rows[(year, "A1")] == rows[(year, "A10")] == (a1, verified)
         assert rows[(year, "A2")] == (a2, verified)
@@ -296,19 +364,22 @@ def test_threshold_seed_holds_the_values_of_indicators_md():
     assert max(y for y, _ in rows) == 2016  # later periods take the latest row (2013-16 on), by rule
 
 
-
 def test_xml_values_nested_in_a_singleton_wrapper_are_found(tmp_path):
-    xml = ("<EXPSSDA903><CHILD><HEADER><CHILDID>1</CHILDID><SEX>1</SEX><DOB>01/02/2015</DOB>"
-           "<AD1><DATE_INT>01/02/2017</DATE_INT><DATE_MATCH>01/03/2017</DATE_MATCH><FOSTER_CARE>1</FOSTER_CARE></AD1>"
-           "<AREVIEW><REVIEW>27/09/2016</REVIEW><REVIEW_CODE>PN0</REVIEW_CODE></AREVIEW></HEADER></CHILD></EXPSSDA903>")
+    xml = (
+        "<EXPSSDA903><CHILD><HEADER><CHILDID>1</CHILDID><SEX>1</SEX><DOB>01/02/2015</DOB>"
+        "<AD1><DATE_INT>01/02/2017</DATE_INT><DATE_MATCH>01/03/2017</DATE_MATCH><FOSTER_CARE>1</FOSTER_CARE></AD1>"
+        "<AREVIEW><REVIEW>27/09/2016</REVIEW><REVIEW_CODE>PN0</REVIEW_CODE></AREVIEW></HEADER></CHILD></EXPSSDA903>"
+    )
     tables = parse(write(tmp_path / "2017", "r.xml", xml), tmp_path)
     assert [(r["date_match"], r["foster_care"]) for r in tables["ssda903_ad1"].rows] == [("2017-03-01", "1")]
     assert tables["ssda903_header"].rows[0]["birth_month"] == "2015-02-01"
 
 
 def test_xml_with_a_namespace(tmp_path):
-    xml = ('<?xml version="1.0"?><EXPSSDA903 xmlns="urn:dfe:ssda903"><CHILD><HEADER><CHILDID>9</CHILDID><SEX>1</SEX>'
-           "<DOB>01/02/2015</DOB></HEADER><EPISODE><DECOM>01/04/2016</DECOM><RNE>S</RNE><LS>C1</LS><CIN>N1</CIN>"
-           "<PL>U4</PL><DEC /><REC /></EPISODE></CHILD></EXPSSDA903>")
+    xml = (
+        '<?xml version="1.0"?><EXPSSDA903 xmlns="urn:dfe:ssda903"><CHILD><HEADER><CHILDID>9</CHILDID><SEX>1</SEX>'
+        "<DOB>01/02/2015</DOB></HEADER><EPISODE><DECOM>01/04/2016</DECOM><RNE>S</RNE><LS>C1</LS><CIN>N1</CIN>"
+        "<PL>U4</PL><DEC /><REC /></EPISODE></CHILD></EXPSSDA903>"
+    )
     tables = parse(write(tmp_path / "2017", "ns.xml", xml), tmp_path)
     assert [r["place"] for r in tables["ssda903_episodes"].rows] == ["U4"]

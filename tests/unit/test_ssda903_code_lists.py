@@ -39,8 +39,19 @@ def _return(root: Path, year: int, name: str, text: str) -> dict:
 
 def _episode_return(root: Path, year: int, **cells) -> tuple[list, list]:
     """A one-episode return for the collection ``year`` (its episode begins in that year), with ``cells``."""
-    row = {"CHILD": "G1", "DECOM": f"01/05/{year - 1}", "RNE": "S", "LS": "C1", "CIN": "N1", "PLACE": "U4",
-           "PLACE_PROVIDER": "PR1", "DEC": "", "REC": "", "REASON_PLACE_CHANGE": "", **cells}
+    row = {
+        "CHILD": "G1",
+        "DECOM": f"01/05/{year - 1}",
+        "RNE": "S",
+        "LS": "C1",
+        "CIN": "N1",
+        "PLACE": "U4",
+        "PLACE_PROVIDER": "PR1",
+        "DEC": "",
+        "REC": "",
+        "REASON_PLACE_CHANGE": "",
+        **cells,
+    }
     line = ",".join(row.get(c, "") for c in EPISODES_HEADER.split(","))
     table = _return(root, year, "episodes.csv", EPISODES_HEADER + "\n" + line + "\n")["ssda903_episodes"]
     return table.rows, table.rejections
@@ -55,8 +66,14 @@ def _load(tmp_path: Path, files: dict[str, str]):
         (folder / relative).write_text(text, encoding="utf-8")
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     mark_for_reload(con, folder, "865", KEY)
-    result = load_source(con, source="ssda903", folder=folder, tables=TABLES, run_id="r1",
-                         parser=lambda p: parse_ssda903_file(p, root=folder, home_la="865", key=KEY))
+    result = load_source(
+        con,
+        source="ssda903",
+        folder=folder,
+        tables=TABLES,
+        run_id="r1",
+        parser=lambda p: parse_ssda903_file(p, root=folder, home_la="865", key=KEY),
+    )
     return con, result
 
 
@@ -65,8 +82,20 @@ def test_the_code_list_file_covers_every_list_checked_with_years_labels_and_sour
     with CODE_LISTS_FILE.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["list"] for r in rows} == set(LIST_RULES)
-    assert {"PLACE", "LS", "RNE", "REC", "REASON_PLACE_CHANGE", "CIN", "PLACE_PROVIDER", "FOSTER_CARE",
-            "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR", "REASON_PLACED_CEASED"} <= set(LIST_RULES)
+    assert {
+        "PLACE",
+        "LS",
+        "RNE",
+        "REC",
+        "REASON_PLACE_CHANGE",
+        "CIN",
+        "PLACE_PROVIDER",
+        "FOSTER_CARE",
+        "NB_ADOPTR",
+        "SEX_ADOPTR",
+        "LS_ADOPTR",
+        "REASON_PLACED_CEASED",
+    } <= set(LIST_RULES)
     assert len({(r["list"], r["code"]) for r in rows}) == len(rows)
     for row in rows:
         first, last = (int(row[c]) if row[c] else None for c in ("first_year", "last_year"))
@@ -93,14 +122,16 @@ def test_lists_change_with_the_collection_year():
     ],
 )
 def test_a_code_outside_its_years_is_quarantined_naming_the_code_and_the_year(
-        tmp_path, column, code, rejected_in, accepted_in, why):
+    tmp_path, column, code, rejected_in, accepted_in, why
+):
     extra = {"RNE": "P", "REASON_PLACE_CHANGE": "CARPL"} if column == "REASON_PLACE_CHANGE" else {}
     rows, rejections = _episode_return(tmp_path / "early", rejected_in, **{**extra, column: code})
     assert rows == []
     assert [(r.column, r.value) for r in rejections] == [(column, code)]
     rule = LIST_RULES[column][0]
     assert rejections[0].reason.startswith(
-        f"DfE rule {rule}: {column} '{code}' is not valid in the {season(rejected_in)} collection ({why})")
+        f"DfE rule {rule}: {column} '{code}' is not valid in the {season(rejected_in)} collection ({why})"
+    )
     rows, rejections = _episode_return(tmp_path / "late", accepted_in, **{**extra, column: code})
     assert rejections == [] and rows[0][column.lower()] == code
 
@@ -111,17 +142,25 @@ def test_a_withdrawn_reason_episode_ceased_the_other_way(tmp_path):
         assert bool(rows) is kept, year
         if not kept:
             assert rejections[0].reason.startswith(
-                "DfE rule 149: REC 'E4' is not valid in the 2016-17 collection (valid until 2015-16)")
+                "DfE rule 149: REC 'E4' is not valid in the 2016-17 collection (valid until 2015-16)"
+            )
 
 
 def test_k3_in_a_2024_25_return_loads_through_the_loader(tmp_path):
     """The recent synthetic returns' K3 episodes (supported accommodation, new in 2024-25) load."""
-    con, _result = _load(tmp_path, {"2025/episodes.csv": (
-        EPISODES_HEADER + "\nH1,01/05/2024,S,V2,N4,K3,PR4,,,,,,\nH2,01/06/2024,S,C2,N1,K3,PR5,,,,,,\n"
-        "H3,01/07/2024,S,C2,N1,Z11,PR5,,,,,,\n")})
+    con, _result = _load(
+        tmp_path,
+        {
+            "2025/episodes.csv": (
+                EPISODES_HEADER + "\nH1,01/05/2024,S,V2,N4,K3,PR4,,,,,,\nH2,01/06/2024,S,C2,N1,K3,PR5,,,,,,\n"
+                "H3,01/07/2024,S,C2,N1,Z11,PR5,,,,,,\n"
+            )
+        },
+    )
     assert con.execute("select place, count(*) from raw.ssda903_episodes group by place").fetchall() == [("K3", 2)]
-    assert con.execute("select column_name, value, reason like '%valid from 2025-26%' "
-                       "from quality.rejected_rows").fetchall() == [("PLACE", "Z11", True)]
+    assert con.execute(
+        "select column_name, value, reason like '%valid from 2025-26%' from quality.rejected_rows"
+    ).fetchall() == [("PLACE", "Z11", True)]
 
 
 # --- flags ------------------------------------------------------------------------------------------------------
@@ -137,17 +176,32 @@ def test_flags_in_every_spelling_read_as_the_same_values(tmp_path):
 
 def test_an_ad1_table_written_true_false_loads_its_rows(tmp_path):
     """The recent returns' AD1 with FOSTER_CARE TRUE/FALSE: every row loads (none quarantined)."""
-    con, result = _load(tmp_path, {"2025/ad1.csv": (
-        AD1_HEADER + "\nT1,01/01/2020,01/02/2024,01/03/2024,TRUE,2,MF,L0\nT2,01/01/2021,01/02/2024,01/03/2024,FALSE"
-        ",1,F1,L2\nT3,01/01/2021,01/02/2024,01/03/2024,true,1,F1,L2\n")})
+    con, result = _load(
+        tmp_path,
+        {
+            "2025/ad1.csv": (
+                AD1_HEADER
+                + "\nT1,01/01/2020,01/02/2024,01/03/2024,TRUE,2,MF,L0\nT2,01/01/2021,01/02/2024,01/03/2024,FALSE"
+                ",1,F1,L2\nT3,01/01/2021,01/02/2024,01/03/2024,true,1,F1,L2\n"
+            )
+        },
+    )
     assert [(f.status, f.rows_loaded, f.rows_rejected) for f in result.files] == [("loaded", 3, 0)]
     assert sorted(r[0] for r in con.execute("select foster_care from raw.ssda903_ad1").fetchall()) == ["0", "1", "1"]
 
 
 # --- the walk-back and the rules across tables -------------------------------------------------------------------
 def _episode(child, decom, dec, rne, place, rec=None):
-    return {"la_code": "865", "collection_year": "2020", "child_key": child, "decom": decom, "dec": dec, "rne": rne,
-            "place": place, "rec": rec}
+    return {
+        "la_code": "865",
+        "collection_year": "2020",
+        "child_key": child,
+        "decom": decom,
+        "dec": dec,
+        "rne": rne,
+        "place": place,
+        "rec": rec,
+    }
 
 
 def test_the_walk_back_crosses_t_and_stops_at_b():
@@ -157,19 +211,31 @@ def test_the_walk_back_crosses_t_and_stops_at_b():
         _episode("b", "2018-01-01", "2018-06-01", "P", "A6", "X1"),  # adopters who did not adopt
         _episode("b", "2018-06-01", "2019-01-01", "B", "A6", "E11"),  # new carers (and legal status)
     ]
-    assert adoption_placement_starts(episodes) == {("865", "2020", "t"): "2018-01-01",
-                                                   ("865", "2020", "b"): "2018-06-01"}
+    assert adoption_placement_starts(episodes) == {
+        ("865", "2020", "t"): "2018-01-01",
+        ("865", "2020", "b"): "2018-06-01",
+    }
 
 
 def test_foster_care_contradicting_the_adoption_placement_is_quarantined_with_rule_335(tmp_path):
-    con, _result = _load(tmp_path, {"2020/eps.csv": (
-        EPISODES_HEADER + "\nJ1,01/01/2019,S,C1,N1,U5,PR1,01/06/2019,X1,,,,\nJ1,01/06/2019,U,E1,N1,A5,PR1,"
-        "01/02/2020,E11,CARPL,,,\nJ2,01/01/2019,S,C1,N1,U4,PR1,01/06/2019,X1,,,,\nJ2,01/06/2019,B,E1,N1,A6,PR1,"
-        "01/02/2020,E11,CARPL,,,\n"), "2020/ad1.csv": (
-        AD1_HEADER + "\nJ1,01/01/2018,01/03/2019,01/05/2019,N,2,MF,L0\nJ2,01/01/2018,01/03/2019,01/05/2019,0,2,MF,L0\n")})
+    con, _result = _load(
+        tmp_path,
+        {
+            "2020/eps.csv": (
+                EPISODES_HEADER + "\nJ1,01/01/2019,S,C1,N1,U5,PR1,01/06/2019,X1,,,,\nJ1,01/06/2019,U,E1,N1,A5,PR1,"
+                "01/02/2020,E11,CARPL,,,\nJ2,01/01/2019,S,C1,N1,U4,PR1,01/06/2019,X1,,,,\nJ2,01/06/2019,B,E1,N1,A6,PR1,"
+                "01/02/2020,E11,CARPL,,,\n"
+            ),
+            "2020/ad1.csv": (
+                AD1_HEADER
+                + "\nJ1,01/01/2018,01/03/2019,01/05/2019,N,2,MF,L0\nJ2,01/01/2018,01/03/2019,01/05/2019,0,2,MF,L0\n"
+            ),
+        },
+    )
     assert apply_cross_table_rules(con, "r1") == 1
-    assert con.execute("select row_number, column_name, value, reason like 'DfE rule 335: %' "
-                       "from quality.rejected_rows").fetchall() == [(2, "FOSTER_CARE", "0", True)]
+    assert con.execute(
+        "select row_number, column_name, value, reason like 'DfE rule 335: %' from quality.rejected_rows"
+    ).fetchall() == [(2, "FOSTER_CARE", "0", True)]
     assert con.execute("select count(*) from raw.ssda903_ad1").fetchone()[0] == 1
 
 
@@ -197,7 +263,11 @@ def test_rne_agrees_with_what_changed_between_episodes(tmp_path):
     table = _return(tmp_path, 2020, "eps.csv", EPISODES_HEADER + "\n" + "\n".join(rows) + "\n")["ssda903_episodes"]
     assert [r["_row_number"] for r in table.rows] == [2, 3, 4, 5, 6]
     assert [(r.row_number, r.column, r.reason.split(":")[0]) for r in table.rejections] == [
-        (7, "RNE", "DfE rule 434"), (8, "RNE", "DfE rule 435"), (9, "RNE", "DfE rule 436"), (10, "RNE", "DfE rule 436")]
+        (7, "RNE", "DfE rule 434"),
+        (8, "RNE", "DfE rule 435"),
+        (9, "RNE", "DfE rule 436"),
+        (10, "RNE", "DfE rule 436"),
+    ]
     assert "LS is unchanged (C1 to C1)" in table.rejections[0].reason
     shown = repr(table.rows) + repr(table.rejections)
     assert "AB1 2CD" not in shown and "EF3 4GH" not in shown

@@ -19,9 +19,9 @@ from pipelines.lib.school_areas import load_area_reference
 
 DESCRIPTIONS = {
     WORKBOOK_TABLE.name: "Rows of Ofsted's 'Local authority inspection outcomes' workbooks (.ods/.xlsx) in "
-                         "raw/ofsted/, one per sheet row, as text.",
+    "raw/ofsted/, one per sheet row, as text.",
     HISTORY_TABLE.name: "Ofsted's wide inspection-history sheets (2009- SLAC, CP, TLAC, SIF, ILACS side by side on "
-                        "one row per LA) unpivoted at ingest: one row per graded judgement, as text.",
+    "one row per LA) unpivoted at ingest: one row per graded judgement, as text.",
     RECORD_TABLE.name: "Ofsted judgement records (CSV/XLSX, one row per graded judgement) in raw/ofsted/.",
 }
 
@@ -31,8 +31,12 @@ def load_ofsted(ctx: LoadContext) -> SourceResult:
     settings, con = ctx.settings, ctx.con
     areas = load_area_reference(settings.raw_dir / "reference")
     return load_source(
-        con, source="ofsted", folder=settings.raw_dir / "ofsted", tables=TABLES,
-        parser=lambda path: parse_ofsted_file(path, areas), run_id=ctx.run_id,
+        con,
+        source="ofsted",
+        folder=settings.raw_dir / "ofsted",
+        tables=TABLES,
+        parser=lambda path: parse_ofsted_file(path, areas),
+        run_id=ctx.run_id,
         rules_from=settings.raw_dir / "reference",
     )
 
@@ -49,18 +53,27 @@ def _with_keys(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 CHECKS = (
-    SuiteCheck("gx_ofsted_workbook", WORKBOOK_TABLE.name,
-               "Great Expectations: LA code known, grades in the ILACS scale, published after "
-               "the inspection, one overall judgement per inspection.",
-               lambda settings: SuiteRun(workbook_suite(_known_codes(settings)))),
-    SuiteCheck("gx_ofsted_history", HISTORY_TABLE.name,
-               "Great Expectations: LA code known, framework known, grades on Ofsted's four-point "
-               "scale, every judgement dated.",
-               lambda settings: SuiteRun(history_suite(_known_codes(settings)))),
-    SuiteCheck("gx_ofsted_judgement_records", RECORD_TABLE.name,
-               "Great Expectations: LA code known, framework known, grade in its framework's "
-               "scale, dates in order, one overall judgement per inspection and service area.",
-               lambda settings: SuiteRun(judgement_records_suite(_known_codes(settings)), prepare=_with_keys)),
+    SuiteCheck(
+        "gx_ofsted_workbook",
+        WORKBOOK_TABLE.name,
+        "Great Expectations: LA code known, grades in the ILACS scale, published after "
+        "the inspection, one overall judgement per inspection.",
+        lambda settings: SuiteRun(workbook_suite(_known_codes(settings))),
+    ),
+    SuiteCheck(
+        "gx_ofsted_history",
+        HISTORY_TABLE.name,
+        "Great Expectations: LA code known, framework known, grades on Ofsted's four-point "
+        "scale, every judgement dated.",
+        lambda settings: SuiteRun(history_suite(_known_codes(settings))),
+    ),
+    SuiteCheck(
+        "gx_ofsted_judgement_records",
+        RECORD_TABLE.name,
+        "Great Expectations: LA code known, framework known, grade in its framework's "
+        "scale, dates in order, one overall judgement per inspection and service area.",
+        lambda settings: SuiteRun(judgement_records_suite(_known_codes(settings)), prepare=_with_keys),
+    ),
 )
 
 SPECS = (

@@ -16,8 +16,12 @@ from pipelines.lib.landing import Snapshot, diff_snapshots, dump_snapshot, load_
 from pipelines.lib.refresh_state import code_fingerprint, read_state
 
 LANDING_TAG = "csw/landing"
-ACTIVE_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-                   dg.DagsterRunStatus.STARTED]
+ACTIVE_STATUSES = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
 
 
 def selection_for_sources(sources: set[str]) -> dg.AssetSelection:
@@ -28,8 +32,7 @@ def selection_for_sources(sources: set[str]) -> dg.AssetSelection:
 
 def refresh_in_progress(instance: dg.DagsterInstance) -> bool:
     """Whether a refresh run is queued or running (the sensor never starts a second one)."""
-    runs = instance.get_run_records(
-        filters=dg.RunsFilter(job_name=REFRESH_JOB_NAME, statuses=ACTIVE_STATUSES), limit=1)
+    runs = instance.get_run_records(filters=dg.RunsFilter(job_name=REFRESH_JOB_NAME, statuses=ACTIVE_STATUSES), limit=1)
     return bool(runs)
 
 
@@ -38,7 +41,7 @@ def refresh_in_progress(instance: dg.DagsterInstance) -> bool:
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts one refresh for each batch of new, changed or removed files in $CSW_RAW_DIR, re-running "
-                "only the sources whose folder changed. Never starts a run while a refresh is in progress.",
+    "only the sources whose folder changed. Never starts a run while a refresh is in progress.",
 )
 def landing_folder_sensor(context: dg.SensorEvaluationContext):
     settings = Settings.from_env()
@@ -109,21 +112,30 @@ def freshness_check(rule: FreshnessRule) -> dg.AssetChecksDefinition:
         name=f"freshness_{rule.source}",
         blocking=False,
         description=f"{rule.source} is published {rule.cadence}: warns when its newest data is more than "
-                    f"{rule.max_age_days} days old.",
+        f"{rule.max_age_days} days old.",
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             result = evaluate(con, rule, dt.date.today())
-            record_check_results(con, context.run.run_id, f"raw/{rule.tables[0]}",
-                                 [(f"freshness: {rule.source}", not result.stale, "WARN", result.describe())])
+            record_check_results(
+                con,
+                context.run.run_id,
+                f"raw/{rule.tables[0]}",
+                [(f"freshness: {rule.source}", not result.stale, "WARN", result.describe())],
+            )
         return dg.AssetCheckResult(
             passed=not result.stale,
             severity=dg.AssetCheckSeverity.WARN,  # the UI draws a stale source with its warning icon, not an error
-            description=(f"Warning (the warehouse is still published): {result.describe()}" if result.stale
-                         else result.describe()),
-            metadata={"newest_data": result.newest.isoformat() if result.newest else "none",
-                      "age_days": result.age_days if result.age_days is not None else -1,
-                      "max_age_days": rule.max_age_days},
+            description=(
+                f"Warning (the warehouse is still published): {result.describe()}"
+                if result.stale
+                else result.describe()
+            ),
+            metadata={
+                "newest_data": result.newest.isoformat() if result.newest else "none",
+                "age_days": result.age_days if result.age_days is not None else -1,
+                "max_age_days": rule.max_age_days,
+            },
         )
 
     return _check

@@ -18,7 +18,7 @@ QUALITY_KEYS = [CROSS_FILE_REJECTIONS_KEY]
     group_name="published",
     kinds={"duckdb"},
     description="$CSW_DATA_DIR/children_services.duckdb: the marts and quality schemas, replaced atomically "
-                "in a storage version DuckDB 1.x clients can open.",
+    "in a storage version DuckDB 1.x clients can open.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()

@@ -12,16 +12,25 @@ REFERENCE_REGIONS_KEY = raw_key("reference_regions")
 def load_reference(ctx: LoadContext) -> SourceResult:
     """Load raw/reference/: LA code lists, regions and statistical neighbour groupings as published."""
     settings, con = ctx.settings, ctx.con
-    return load_source(con, source="reference", folder=settings.raw_dir / "reference",
-                       tables=REFERENCE_TABLES, parser=parse_reference_file, run_id=ctx.run_id)
+    return load_source(
+        con,
+        source="reference",
+        folder=settings.raw_dir / "reference",
+        tables=REFERENCE_TABLES,
+        parser=parse_reference_file,
+        run_id=ctx.run_id,
+    )
 
 
 SPECS = (
     SourceSpec(
         name="reference",
         tables=tuple(
-            Table(table, f"Override of the bundled {table.name.removeprefix('reference_').replace('_', ' ')} "
-                         "from files in raw/reference/ (empty when none: the bundled seed is used).")
+            Table(
+                table,
+                f"Override of the bundled {table.name.removeprefix('reference_').replace('_', ' ')} "
+                "from files in raw/reference/ (empty when none: the bundled seed is used).",
+            )
             for table in REFERENCE_TABLES
         ),
         load=load_reference,

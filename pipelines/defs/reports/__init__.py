@@ -24,9 +24,17 @@ DOCS_KEY = dg.AssetKey(["docs", "dbt_docs"])
 QUALITY_PAGE_KEY = dg.AssetKey(["docs", "quality_page"])
 # The dbt models the report and the workbook read (keys as the dbt assets give them: a renamed or moved model
 # fails at import, not as a dependency on an asset that does not exist).
-REPORT_MARTS = [get_asset_key_for_model([warehouse_dbt_models], name) for name in (
-    "published_indicator_values", "published_indicator_benchmarks", "indicator_catalogue",
-    "inspection_judgements", "inspection_overall_judgements", "dim_local_authority")]
+REPORT_MARTS = [
+    get_asset_key_for_model([warehouse_dbt_models], name)
+    for name in (
+        "published_indicator_values",
+        "published_indicator_benchmarks",
+        "indicator_catalogue",
+        "inspection_judgements",
+        "inspection_overall_judgements",
+        "dim_local_authority",
+    )
+]
 
 
 def _charts_markdown(charts) -> str:
@@ -36,12 +44,24 @@ def _charts_markdown(charts) -> str:
 
 
 def _summary_markdown(la_name: str, rows: list[dict]) -> str:
-    head = (f"| Indicator | Unit | Period | {la_name} | England | Region | Neighbours mean / median (n) | Rank | Band "
-            "| RAG |")
+    head = (
+        f"| Indicator | Unit | Period | {la_name} | England | Region | Neighbours mean / median (n) | Rank | Band "
+        "| RAG |"
+    )
     lines = [head, "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        cells = [r["indicator"], r["unit"], r["period"], r["value"], r["england"], r["region"], r["neighbours"], r["rank"],
-                 r["band"], r["rag"]]
+        cells = [
+            r["indicator"],
+            r["unit"],
+            r["period"],
+            r["value"],
+            r["england"],
+            r["region"],
+            r["neighbours"],
+            r["rank"],
+            r["band"],
+            r["rag"],
+        ]
         lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
     return "\n".join(lines)
 
@@ -52,22 +72,24 @@ def _summary_markdown(la_name: str, rows: list[dict]) -> str:
     group_name="reports",
     kinds={"html"},
     description="The committee report for the home LA (CSW_HOME_LA): one self-contained HTML page in "
-                "$CSW_DATA_DIR/reports/ with inline SVG charts drawn by matplotlib (Ofsted grades per framework "
-                "and the record of main findings, adoption scorecard, persistent absence and suspensions against "
-                "comparators, case-file audits), each sourced by publication and date; published figures only.",
+    "$CSW_DATA_DIR/reports/ with inline SVG charts drawn by matplotlib (Ofsted grades per framework "
+    "and the record of main findings, adoption scorecard, persistent absence and suspensions against "
+    "comparators, case-file audits), each sourced by publication and date; published figures only.",
 )
 def committee_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
     report, path = write_report(settings.work_db, settings.home_la, settings.reports_dir, dt.datetime.now())
     context.log.info(f"committee report written to {path}")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(path)),
-        "url": dg.MetadataValue.url(path.as_uri()),
-        "home_la": f"{report.la_name} ({report.home_la})",
-        "charts": len(report.charts),
-        "chart_images": dg.MetadataValue.md(_charts_markdown(report.charts)),
-        "latest_position": dg.MetadataValue.md(_summary_markdown(report.la_name, report.summary)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "url": dg.MetadataValue.url(path.as_uri()),
+            "home_la": f"{report.la_name} ({report.home_la})",
+            "charts": len(report.charts),
+            "chart_images": dg.MetadataValue.md(_charts_markdown(report.charts)),
+            "latest_position": dg.MetadataValue.md(_summary_markdown(report.la_name, report.summary)),
+        }
+    )
 
 
 @dg.asset(
@@ -76,17 +98,19 @@ def committee_report(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     group_name="reports",
     kinds={"excel"},
     description="The home LA's published benchmarks as an Excel workbook in $CSW_DATA_DIR/reports/ "
-                "(text that could be read as a formula is written as text).",
+    "(text that could be read as a formula is written as text).",
 )
 def benchmarks_workbook(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
     path, rows = export_benchmarks(settings.work_db, settings.home_la, settings.reports_dir, dt.datetime.now())
     context.log.info(f"benchmarks workbook written to {path} ({rows} rows)")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(path)),
-        "url": dg.MetadataValue.url(path.as_uri()),
-        "rows": rows,
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "url": dg.MetadataValue.url(path.as_uri()),
+            "rows": rows,
+        }
+    )
 
 
 @dg.asset(
@@ -98,16 +122,19 @@ def benchmarks_workbook(context: dg.AssetExecutionContext, warehouse: WarehouseR
 )
 def dbt_docs(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     result = generate_docs(warehouse.settings(), DBT_EXECUTABLE)
-    context.log.info(f"dbt docs {'written to' if result.regenerated else 'unchanged (same dbt project) in'} "
-                     f"{result.index}")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(result.index)),
-        "url": dg.MetadataValue.url(result.index.as_uri()),
-        "models": result.models,
-        "sources": result.sources,
-        "columns_in_catalog": result.columns,
-        "regenerated": result.regenerated,
-    })
+    context.log.info(
+        f"dbt docs {'written to' if result.regenerated else 'unchanged (same dbt project) in'} {result.index}"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.index)),
+            "url": dg.MetadataValue.url(result.index.as_uri()),
+            "models": result.models,
+            "sources": result.sources,
+            "columns_in_catalog": result.columns,
+            "regenerated": result.regenerated,
+        }
+    )
 
 
 @dg.asset(
@@ -116,18 +143,20 @@ def dbt_docs(context: dg.AssetExecutionContext, warehouse: WarehouseResource) ->
     group_name="docs",
     kinds={"html"},
     description="The data-quality page, $CSW_DATA_DIR/quality/index.html: every check with its latest result "
-                "and history, every rejected file with its reason, the quarantined rows counted by reason. One "
-                "self-contained file (no scripts or styles from elsewhere): it opens offline.",
+    "and history, every rejected file with its reason, the quarantined rows counted by reason. One "
+    "self-contained file (no scripts or styles from elsewhere): it opens offline.",
 )
 def quality_page(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
     path, counts = write_quality_page(settings.work_db, settings.data_dir / "quality", dt.datetime.now())
     context.log.info(f"data-quality page written to {path}")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(path)),
-        "url": dg.MetadataValue.url(path.as_uri()),
-        **counts,
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "url": dg.MetadataValue.url(path.as_uri()),
+            **counts,
+        }
+    )
 
 
 defs = dg.Definitions(assets=[committee_report, benchmarks_workbook, dbt_docs, quality_page])

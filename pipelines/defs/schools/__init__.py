@@ -36,9 +36,14 @@ def loader(source: str) -> Callable[[LoadContext], SourceResult]:
         settings, con = ctx.settings, ctx.con
         reference = load_area_reference(settings.raw_dir / "reference")
         return load_source(
-            con, source=source, folder=settings.raw_dir / source, tables=[table],
+            con,
+            source=source,
+            folder=settings.raw_dir / source,
+            tables=[table],
             batch_parser=lambda batch_con, paths: parse_school_statistics_batch(batch_con, paths, source, reference),
-            run_id=ctx.run_id, companions=meta_companions, rules_from=settings.raw_dir / "reference",
+            run_id=ctx.run_id,
+            companions=meta_companions,
+            rules_from=settings.raw_dir / "reference",
         )
 
     return load_school_statistics
@@ -54,8 +59,11 @@ def _suite(table_name: str) -> Callable[[Settings], SuiteRun]:
             except ValueError:
                 return False
 
-        return SuiteRun(school_statistics_suite(table_name, reference.known_la_codes, reference.regions),
-                        prepare=lambda frame: prepare_frame(frame, known_in_period), query=check_query(table_name))
+        return SuiteRun(
+            school_statistics_suite(table_name, reference.known_la_codes, reference.regions),
+            prepare=lambda frame: prepare_frame(frame, known_in_period),
+            query=check_query(table_name),
+        )
 
     return run
 
@@ -64,19 +72,28 @@ def spec(source: str, position: int) -> SourceSpec:
     table = values_table(source)
     return SourceSpec(
         name=source,
-        tables=(Table(table, f"DfE {DESCRIPTIONS[source]} statistics in raw/{source}/ (EES open-data CSVs with their "
-                             ".meta.csv, and the pre-EES LA time series), one row per indicator cell: period, area, "
-                             "breakdown, indicator, the published text, the number and its status symbol."),),
+        tables=(
+            Table(
+                table,
+                f"DfE {DESCRIPTIONS[source]} statistics in raw/{source}/ (EES open-data CSVs with their "
+                ".meta.csv, and the pre-EES LA time series), one row per indicator cell: period, area, "
+                "breakdown, indicator, the published text, the number and its status symbol.",
+            ),
+        ),
         load=loader(source),
         group=source,
         tags={"csw/landing": source, "csw/kind": "statistics"},
         deps=(REFERENCE_LA_KEY, REFERENCE_REGIONS_KEY),
-        checks=(SuiteCheck(
-            f"gx_{table.name}", table.name,
-            "Great Expectations: required EES columns present, geographic levels National/Regional/Local "
-            "authority, England, region and LA codes known (LAs for their period), percentages within "
-            "0-100, counts not negative (fractional counts load as published), status symbols c/x/z/low/u.",
-            _suite(table.name)),),
+        checks=(
+            SuiteCheck(
+                f"gx_{table.name}",
+                table.name,
+                "Great Expectations: required EES columns present, geographic levels National/Regional/Local "
+                "authority, England, region and LA codes known (LAs for their period), percentages within "
+                "0-100, counts not negative (fractional counts load as published), status symbols c/x/z/low/u.",
+                _suite(table.name),
+            ),
+        ),
         accounting_table=table.name,
         position=position,
         description=f"Load every file in raw/{source}/ (DfE EES open data and the pre-EES LA time series).",

@@ -28,7 +28,7 @@ from pipelines.lib.ssda903 import (
 DESCRIPTIONS = {
     HEADER_TABLE.name: "SSDA903 Header rows (one per child per return): child_key, sex, month of birth, ethnicity.",
     EPISODES_TABLE.name: "SSDA903 Episodes of care of every return loaded (each year repeats the episodes still "
-                         "open), pseudonymised, with the return's LA and year.",
+    "open), pseudonymised, with the return's LA and year.",
     AD1_TABLE.name: "SSDA903 AD1 rows (children adopted): decision, match, adopted by foster carers.",
     PLACED_ADOPTION_TABLE.name: "SSDA903 PlacedAdoption rows: decisions that a child should be placed for adoption.",
 }
@@ -41,12 +41,19 @@ def load_ssda903(ctx: LoadContext) -> SourceResult:
     known_las = load_la_lookup(settings.raw_dir / "reference").dfe_codes
     folder = settings.raw_dir / "ssda903"
     if mark_for_reload(con, folder, settings.home_la, key):
-        ctx.log.info("SSDA903 files changed: the returns they belong to are read again (rules join the "
-                     "files of a return)")
+        ctx.log.info(
+            "SSDA903 files changed: the returns they belong to are read again (rules join the files of a return)"
+        )
     result = load_source(
-        con, source=SOURCE, folder=folder, tables=TABLES, run_id=ctx.run_id, one_transaction=True,
-        batch_parser=lambda batch_con, paths: ssda903_batch(batch_con, paths, root=folder, home_la=settings.home_la,
-                                                            key=key, known_las=known_las),
+        con,
+        source=SOURCE,
+        folder=folder,
+        tables=TABLES,
+        run_id=ctx.run_id,
+        one_transaction=True,
+        batch_parser=lambda batch_con, paths: ssda903_batch(
+            batch_con, paths, root=folder, home_la=settings.home_la, key=key, known_las=known_las
+        ),
     )
     moved = apply_cross_table_rules(con, ctx.run_id)
     if moved:
@@ -55,22 +62,34 @@ def load_ssda903(ctx: LoadContext) -> SourceResult:
 
 
 CHECKS = (
-    SuiteCheck("gx_ssda903_episodes", EPISODES_TABLE.name,
-               "Great Expectations: child identifiers pseudonymised, DEC not before DECOM, codes in the DfE "
-               "lists, REC E11/E12 only with an adoption placement, one row per child and DECOM in a file "
-               "(validated on a summary of the table made in SQL).",
-               lambda settings: SuiteRun(episodes_suite(), query=episodes_check_query())),
-    SuiteCheck("gx_ssda903_header", HEADER_TABLE.name,
-               "Great Expectations: child identifiers pseudonymised, dates of birth cut to the month, one row "
-               "per child in a file (validated on a summary per file made in SQL).",
-               lambda settings: SuiteRun(header_suite(), query=header_check_query())),
-    SuiteCheck("gx_ssda903_ad1", AD1_TABLE.name,
-               "Great Expectations: DATE_MATCH not after the adoption placement (same return's Episodes), "
-               "FOSTER_CARE 0 or 1, one row per child in a file.",
-               lambda settings: SuiteRun(ad1_suite(), query=ad1_check_query())),
-    SuiteCheck("gx_ssda903_placed_adoption", PLACED_ADOPTION_TABLE.name,
-               "Great Expectations: DATE_PLACED present, not after DATE_PLACED_CEASED.",
-               lambda settings: SuiteRun(placed_adoption_suite())),
+    SuiteCheck(
+        "gx_ssda903_episodes",
+        EPISODES_TABLE.name,
+        "Great Expectations: child identifiers pseudonymised, DEC not before DECOM, codes in the DfE "
+        "lists, REC E11/E12 only with an adoption placement, one row per child and DECOM in a file "
+        "(validated on a summary of the table made in SQL).",
+        lambda settings: SuiteRun(episodes_suite(), query=episodes_check_query()),
+    ),
+    SuiteCheck(
+        "gx_ssda903_header",
+        HEADER_TABLE.name,
+        "Great Expectations: child identifiers pseudonymised, dates of birth cut to the month, one row "
+        "per child in a file (validated on a summary per file made in SQL).",
+        lambda settings: SuiteRun(header_suite(), query=header_check_query()),
+    ),
+    SuiteCheck(
+        "gx_ssda903_ad1",
+        AD1_TABLE.name,
+        "Great Expectations: DATE_MATCH not after the adoption placement (same return's Episodes), "
+        "FOSTER_CARE 0 or 1, one row per child in a file.",
+        lambda settings: SuiteRun(ad1_suite(), query=ad1_check_query()),
+    ),
+    SuiteCheck(
+        "gx_ssda903_placed_adoption",
+        PLACED_ADOPTION_TABLE.name,
+        "Great Expectations: DATE_PLACED present, not after DATE_PLACED_CEASED.",
+        lambda settings: SuiteRun(placed_adoption_suite()),
+    ),
 )
 
 SPECS = (

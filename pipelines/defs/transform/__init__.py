@@ -60,8 +60,9 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         return markdown_literal(super().get_description(dbt_resource_props))
 
-    def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str,
-                             project: DbtProject | None) -> dg.AssetCheckSpec | None:
+    def get_asset_check_spec(
+        self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetCheckSpec | None:
         """dagster-dbt's check for a dbt test, with a description saying what the test tests."""
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None or spec.description:
@@ -125,9 +126,12 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     ]
     if failures:
         raise dg.Failure(
-            description=f"dbt build failed: {failures[0]}" + (f" and {len(failures) - 1} more" if len(failures) > 1 else ""),
-            metadata={"failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in failures)),
-                      "finished_at": dt.datetime.now().isoformat(timespec="seconds")},
+            description=f"dbt build failed: {failures[0]}"
+            + (f" and {len(failures) - 1} more" if len(failures) > 1 else ""),
+            metadata={
+                "failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in failures)),
+                "finished_at": dt.datetime.now().isoformat(timespec="seconds"),
+            },
         )
 
 

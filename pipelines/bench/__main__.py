@@ -371,7 +371,7 @@ def floor_step(data_root: Path, env: dict, logs: Path) -> tuple[float, dict, dic
     differ = mart_differences(pipeline_marts, _marts_counts(floor_out / DB_FILE_NAME))
     if differ:
         print(
-            f"bench: WARNING: the floor's marts differ from the pipeline's (rows; its rules are simpler): "
+            f"bench: WARNING: the floor's marts differ from the pipeline's (rows; same rules, so look why): "
             f"{describe_differences(differ)}",
             flush=True,
         )

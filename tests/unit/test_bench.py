@@ -99,7 +99,9 @@ RAW_TABLES = (
 )
 
 
-def test_the_floors_sql_gives_the_pipelines_raw_rows_and_quarantine(tiny):
+def test_the_floors_load_gives_the_pipelines_raw_rows_and_quarantine(tiny):
+    """The floor calls the sources' batch parsers and writes their outcome itself: the same rows as the
+    refresh's ingest, file by file through ``load_source``."""
     floor = duckdb.connect()
     ensure_quality_schema(floor)
     load_ssda903(floor, tiny.landing / "ssda903", HOME_LA, KEY, "run", discover_files(tiny.landing / "ssda903"))
@@ -140,9 +142,13 @@ def test_the_floor_quarantines_broken_cells_with_reasons(tmp_path):
     keys = con.execute("select distinct child_key from raw.ssda903_episodes").fetchall()
     assert len(keys) == 2  # the same CHILD in two LAs: two children
     reasons = dict(con.execute("select row_number, reason from quality.rejected_rows").fetchall())
-    assert reasons[3] == "DECOM '31/02/2019' is not a date: write dd/mm/yyyy"
+    assert reasons[3] == "DfE rule 141: DECOM: '31/02/2019' is not a real date"
     assert reasons[4].startswith("DfE rule 146: PLACE 'Z9' is not a DfE placement type code (valid in 2019-20: ")
-    assert reasons[5].startswith("duplicate child and DECOM: row 2")
+    assert reasons[5] == "duplicate episode (same child and DECOM): row 2 of this file is kept"
+    logged = con.execute(
+        "select rows_read, rows_loaded, rows_rejected, cells_quarantined from quality.load_log order by file_path"
+    ).fetchall()
+    assert logged == [(4, 1, 3, 3), (1, 1, 0, 0)]  # 2020/ (four rows, three quarantined), then 931/2017-18/
     assert con.execute("select count(*) from quality.rejected_rows where value like 'C%'").fetchone()[0] == 0
 
 

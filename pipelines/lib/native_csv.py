@@ -15,10 +15,12 @@ blank lines and rows with too many or too few fields (so that row numbers stay t
 can say "row 7 has 14 fields, the header 12"), which DuckDB's own field splitting would drop or refuse.
 
 Files DuckDB cannot read as UTF-8 lines (Windows-1252 or UTF-16 text, a NUL byte, a quoted field spanning
-lines, a line longer than DuckDB's limit) are read by the project's Python CSV reader instead and land in the
-same table in the same shape. Which files those are is told from their bytes beforehand, never by letting
-DuckDB fail: a load is one transaction, and a failed statement would abort it. The caller never sees the
-difference, and :class:`Landing` says which files were read which way and why.
+lines, a line longer than DuckDB's limit, line ends of more than one kind) are read by the project's Python CSV
+reader instead and land in the same table in the same shape. Which files those are is told from their bytes
+beforehand, and then by a trial read on a cursor of its own (:func:`refused_by_duckdb`, for what the bytes do
+not show), never by letting the landing's own ``read_csv`` fail: a load is one transaction, and a failed
+statement would abort it. The caller never sees the difference, and :class:`Landing` says which files were
+read which way and why.
 """
 
 from __future__ import annotations
@@ -133,6 +135,8 @@ def land_csv_files(con: duckdb.DuckDBPyConnection, files: Sequence[Path], table:
     create_landing_table(con, table)
     landing = Landing()
     native = [p for p in files if not _python_only(p, landing)]
+    landing.python.update(refused_by_duckdb(con, native))
+    native = [p for p in native if str(p) not in landing.python]
     if native:
         for spanning in _land_native(con, native, table):
             con.execute(f"delete from {quote_ident(table)} where _file_path = ?", [spanning])
@@ -144,9 +148,39 @@ def land_csv_files(con: duckdb.DuckDBPyConnection, files: Sequence[Path], table:
     return landing
 
 
+def refused_by_duckdb(con: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> dict[str, str]:
+    """File path -> why, for the files DuckDB's line reader refuses although their bytes did not show it. Tried
+    on a cursor (a connection of its own, whose failed statement aborts nothing of ``con``'s transaction): the
+    files together once, and only when that fails each file on its own, to name the ones refused."""
+    if not files:
+        return {}
+    probe = con.cursor()
+    try:
+        try:
+            probe.execute(f"select count(*) from ({_read_lines_sql(len(files))})", [str(p) for p in files])
+            return {}
+        except duckdb.Error:
+            pass
+        refused = {}
+        for path in files:
+            try:
+                probe.execute(f"select count(*) from ({_read_lines_sql(1)})", [str(path)])
+            except duckdb.Error as exc:
+                refused[str(path)] = f"DuckDB's reader refused it ({str(exc).splitlines()[0]})"
+        return refused
+    finally:
+        probe.close()
+
+
+def _line_end_kinds(data: bytes) -> int:
+    """How many kinds of line end (CRLF, a lone CR, a lone LF) the text uses."""
+    crlf = data.count(b"\r\n")
+    return sum(n > 0 for n in (crlf, data.count(b"\r") - crlf, data.count(b"\n") - crlf))
+
+
 def _python_only(path: Path, landing: Landing) -> bool:
     """Files DuckDB's UTF-8 line reader cannot take, told from their bytes: UTF-16 or other non-UTF-8 text, a
-    NUL byte, a line longer than DuckDB reads (``LONGEST_LINE``)."""
+    NUL byte, a line longer than DuckDB reads (``LONGEST_LINE``), line ends of more than one kind."""
     data = path.read_bytes()
     why = None
     if b"\x00" in data:
@@ -155,6 +189,8 @@ def _python_only(path: Path, landing: Landing) -> bool:
         why = "a unit-separator control character in the text"
     elif len(data) > LONGEST_LINE and max(map(len, data.splitlines())) > LONGEST_LINE:
         why = f"a line longer than {LONGEST_LINE:,} bytes"
+    elif _line_end_kinds(data) > 1:
+        why = "line ends of more than one kind (CRLF, CR, LF)"
     else:
         try:
             data.decode("utf-8")

@@ -95,26 +95,7 @@ def school_statistics_suite(table: str, known_la_codes: Iterable[str], region_co
             regex=PUBLISHED_LEVELS,
             meta={"check": "geographic_level National, Regional or Local authority"},
         ),
-        e.ExpectColumnValuesToBeInSet(
-            column="area_code",
-            value_set=["E92000001"],
-            row_condition='geography_level=="national"',
-            condition_parser="pandas",
-            meta={"check": "national rows are England"},
-        ),
-        e.ExpectColumnValuesToBeInSet(
-            column="area_code",
-            value_set=sorted(set(region_codes)),
-            row_condition='geography_level=="regional"',
-            condition_parser="pandas",
-            meta={"check": "region codes known"},
-        ),
-        e.ExpectColumnValuesToBeInSet(
-            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA codes known"}
-        ),
-        e.ExpectColumnValuesToBeInSet(
-            column="la_known_in_period", value_set=[True], meta={"check": "LA codes known for their period"}
-        ),
+        *_area_expectations(e, known_la_codes, region_codes),
         e.ExpectColumnValuesToBeInSet(
             column="status_symbol", value_set=list(STATUS_SYMBOLS), meta={"check": "status symbols c, x, z, low, u"}
         ),
@@ -140,3 +121,30 @@ def school_statistics_suite(table: str, known_la_codes: Iterable[str], region_co
         ),
     ]
     return gx.ExpectationSuite(name=f"raw_{table}", expectations=expectations)
+
+
+def _area_expectations(e, known_la_codes: Iterable[str], region_codes: Iterable[str]) -> list:
+    """Expectations on the areas: England for national rows, known region codes, LA codes known (for their
+    period too). ``e`` is ``great_expectations.expectations``."""
+    return [
+        e.ExpectColumnValuesToBeInSet(
+            column="area_code",
+            value_set=["E92000001"],
+            row_condition='geography_level=="national"',
+            condition_parser="pandas",
+            meta={"check": "national rows are England"},
+        ),
+        e.ExpectColumnValuesToBeInSet(
+            column="area_code",
+            value_set=sorted(set(region_codes)),
+            row_condition='geography_level=="regional"',
+            condition_parser="pandas",
+            meta={"check": "region codes known"},
+        ),
+        e.ExpectColumnValuesToBeInSet(
+            column="la_code", value_set=sorted(set(known_la_codes)), meta={"check": "LA codes known"}
+        ),
+        e.ExpectColumnValuesToBeInSet(
+            column="la_known_in_period", value_set=[True], meta={"check": "LA codes known for their period"}
+        ),
+    ]

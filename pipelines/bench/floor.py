@@ -99,6 +99,17 @@ def load_case_audits(con: duckdb.DuckDBPyConnection, home_la: str, key: str, run
     return load_batch(con, outcome, SOURCE, TABLES, run_id)
 
 
+def load_school_statistics(con: duckdb.DuckDBPyConnection, source: str, areas, run_id: str, files: list[Path]) -> int:
+    """One school statistics folder (its data files with their ``.meta.csv``) into its long raw table by the
+    project's SQL rules; ``areas`` is the area reference. Returns the rows loaded."""
+    from pipelines.lib.school_statistics import parse_school_statistics_batch, values_table
+
+    outcome = ingest_batch.parse_batch(
+        con, lambda c, paths: parse_school_statistics_batch(c, paths, source, areas), files
+    )
+    return load_batch(con, outcome, source, [values_table(source)], run_id)
+
+
 # ------------------------------------------------------------------------------------------------------------
 # DuckDB's native reading of the landing folder (the denominator of ingest_ratio)
 # ------------------------------------------------------------------------------------------------------------

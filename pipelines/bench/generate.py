@@ -202,7 +202,6 @@ def write_case_audits(landing: Path, audits: int) -> int:
     folder = landing / "case_audits"
     folder.mkdir(parents=True, exist_ok=True)
     children = [f"C{n:06d}" for n in rng.sample(range(100000, 999999), max(10, audits // 3))]
-    case_types, case_weights = zip(*CASE_TYPES)
     per_year = audits // len(AUDIT_YEARS)
     audit_number = action_number = 0
     for y_index, year in enumerate(AUDIT_YEARS):
@@ -211,74 +210,86 @@ def write_case_audits(landing: Path, audits: int) -> int:
         audit_rows, action_rows = [], []
         count = per_year + (audits - per_year * len(AUDIT_YEARS) if y_index == len(AUDIT_YEARS) - 1 else 0)
         dates = sorted(start + dt.timedelta(days=rng.randrange(days)) for _ in range(count))
+        improvement = min(1.0, y_index / 6)
         for audit_date in dates:
             audit_number += 1
-            audit_id = f"AUD-{audit_number:07d}"
-            improvement = min(1.0, y_index / 6)
-            overall = rng.choices(
-                GRADES, weights=(3 + 3 * improvement, 30 + 20 * improvement, 40, 27 - 20 * improvement)
-            )[0]
-            themes = [
-                GRADES[max(0, min(3, GRADES.index(overall) + rng.choice((-1, 0, 0, 0, 1))))]
-                if rng.random() > 0.08
-                else ""
-                for _ in THEMES
-            ]
-            case_type = rng.choices(case_types, weights=case_weights)[0]
-            needs_plan = (
-                case_type in ("EH", "CIN") and overall in ("Inadequate", "Requires improvement") and rng.random() < 0.4
-            )
-            row = [
-                audit_id,
-                rng.choice(children),
-                audit_date.strftime("%d/%m/%Y"),
-                rng.choice(TEAMS),
-                case_type,
-                rng.choice(AUDITORS),
-                overall,
-                *themes,
-                "Y" if needs_plan else "N",
-                rng.choice(("Y", "Y", "N", "")),
-            ]
-            if rng.randrange(2000) == 0:
-                row[6] = "Satisfactory"  # not a grade: quarantined
+            row, overall = _audit_row(rng, f"AUD-{audit_number:07d}", audit_date, children, improvement)
             audit_rows.append(row)
-            n_actions = {
-                "Inadequate": rng.randint(2, 3),
-                "Requires improvement": rng.randint(1, 2),
-                "Good": rng.randint(0, 1),
-                "Outstanding": 0,
-            }[overall]
-            for action_type, allowed in rng.sample(ACTION_TYPES, n_actions):
-                action_number += 1
-                due = audit_date + dt.timedelta(days=allowed)
-                roll = rng.random()
-                completed = (
-                    due - dt.timedelta(days=rng.randint(0, allowed - 1))
-                    if roll < 0.6 + 0.3 * improvement
-                    else due + dt.timedelta(days=rng.randint(1, 60))
-                    if roll < 0.97
-                    else None
-                )
-                if completed is not None and completed > EXPORT_DATE:
-                    completed = None
-                if rng.randrange(5000) == 0 and completed is not None:
-                    completed = audit_date - dt.timedelta(days=3)  # before its audit: quarantined across files
-                action_rows.append(
-                    [
-                        f"ACT-{action_number:08d}",
-                        audit_id,
-                        action_type,
-                        row[3],
-                        due.strftime("%d/%m/%Y"),
-                        completed.strftime("%d/%m/%Y") if completed else "",
-                        "Free text the warehouse never reads.",
-                    ]
-                )
+            actions = _action_rows(rng, row, overall, audit_date, improvement, action_number)
+            action_number += len(actions)
+            action_rows += actions
         label = f"{year}-{(year + 1) % 100:02d}"
         (folder / f"audits_{label}.csv").write_text(_csv_text(AUDIT_HEADER, audit_rows), encoding="utf-8")
         (folder / f"actions_{label}.csv").write_text(_csv_text(ACTION_HEADER, action_rows), encoding="utf-8")
     return audit_number
+
+
+def _audit_row(
+    rng: random.Random, audit_id: str, audit_date: dt.date, children: list[str], improvement: float
+) -> tuple[list[str], str]:
+    """One audit's row (one in 2,000 with a grade that is not one), and its overall grade."""
+    case_types, case_weights = zip(*CASE_TYPES)
+    overall = rng.choices(GRADES, weights=(3 + 3 * improvement, 30 + 20 * improvement, 40, 27 - 20 * improvement))[0]
+    themes = [
+        GRADES[max(0, min(3, GRADES.index(overall) + rng.choice((-1, 0, 0, 0, 1))))] if rng.random() > 0.08 else ""
+        for _ in THEMES
+    ]
+    case_type = rng.choices(case_types, weights=case_weights)[0]
+    needs_plan = case_type in ("EH", "CIN") and overall in ("Inadequate", "Requires improvement") and rng.random() < 0.4
+    row = [
+        audit_id,
+        rng.choice(children),
+        audit_date.strftime("%d/%m/%Y"),
+        rng.choice(TEAMS),
+        case_type,
+        rng.choice(AUDITORS),
+        overall,
+        *themes,
+        "Y" if needs_plan else "N",
+        rng.choice(("Y", "Y", "N", "")),
+    ]
+    if rng.randrange(2000) == 0:
+        row[6] = "Satisfactory"  # not a grade: quarantined
+    return row, overall
+
+
+def _action_rows(
+    rng: random.Random, row: list[str], overall: str, audit_date: dt.date, improvement: float, numbered_from: int
+) -> list[list[str]]:
+    """The actions of one audit, more for a worse grade, numbered on from ``numbered_from``."""
+    n_actions = {
+        "Inadequate": rng.randint(2, 3),
+        "Requires improvement": rng.randint(1, 2),
+        "Good": rng.randint(0, 1),
+        "Outstanding": 0,
+    }[overall]
+    rows = []
+    for number, (action_type, allowed) in enumerate(rng.sample(ACTION_TYPES, n_actions), start=numbered_from + 1):
+        due = audit_date + dt.timedelta(days=allowed)
+        roll = rng.random()
+        completed = (
+            due - dt.timedelta(days=rng.randint(0, allowed - 1))
+            if roll < 0.6 + 0.3 * improvement
+            else due + dt.timedelta(days=rng.randint(1, 60))
+            if roll < 0.97
+            else None
+        )
+        if completed is not None and completed > EXPORT_DATE:
+            completed = None
+        if rng.randrange(5000) == 0 and completed is not None:
+            completed = audit_date - dt.timedelta(days=3)  # before its audit: quarantined across files
+        rows.append(
+            [
+                f"ACT-{number:08d}",
+                row[0],
+                action_type,
+                row[3],
+                due.strftime("%d/%m/%Y"),
+                completed.strftime("%d/%m/%Y") if completed else "",
+                "Free text the warehouse never reads.",
+            ]
+        )
+    return rows
 
 
 # ------------------------------------------------------------------------------------------------------------

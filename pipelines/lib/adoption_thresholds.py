@@ -40,34 +40,9 @@ def parse_threshold_sheet(sheet: Sheet) -> ParsedTable:
             continue
         parsed.rows_read += 1
         cells = {col: ((row[i] or "").strip() if i < len(row) else "") for col, i in index.items()}
-        bad = []
         year, code, threshold = cells["period_end_year"], cells["scorecard_code"].upper(), cells["threshold"]
-        if not _YEAR.match(year):
-            bad.append(
-                Rejection(
-                    number,
-                    "period_end_year",
-                    year or None,
-                    "period_end_year must be the year a three-year period ends, e.g. 2011 for 2008-11",
-                )
-            )
-        if code not in UNITS:
-            bad.append(Rejection(number, "scorecard_code", code or None, "scorecard_code must be A1, A2, A3 or A10"))
-        if not threshold.isdigit() or int(threshold) <= 0:
-            bad.append(
-                Rejection(
-                    number,
-                    "threshold",
-                    threshold or None,
-                    "threshold must be a whole number of days (A1, A2, A10) or months (A3)",
-                )
-            )
-        unit = cells.get("threshold_unit", "").lower()
-        if code in UNITS and unit and unit != UNITS[code]:
-            bad.append(Rejection(number, "threshold_unit", unit, f"the {code} threshold is in {UNITS[code]}"))
         verified = cells.get("verified", "").lower()
-        if verified not in _TRUE | _FALSE:
-            bad.append(Rejection(number, "verified", verified, "verified must be true or false"))
+        bad = _cell_problems(number, cells, code)
         if not bad:
             if (year, code) in seen:
                 bad.append(
@@ -95,3 +70,36 @@ def parse_threshold_sheet(sheet: Sheet) -> ParsedTable:
             }
         )
     return parsed
+
+
+def _cell_problems(number: int, cells: dict[str, str], code: str) -> list[Rejection]:
+    """What is wrong with one row's cells (``code`` upper-cased), each a rejection naming the column."""
+    bad = []
+    year, threshold = cells["period_end_year"], cells["threshold"]
+    if not _YEAR.match(year):
+        bad.append(
+            Rejection(
+                number,
+                "period_end_year",
+                year or None,
+                "period_end_year must be the year a three-year period ends, e.g. 2011 for 2008-11",
+            )
+        )
+    if code not in UNITS:
+        bad.append(Rejection(number, "scorecard_code", code or None, "scorecard_code must be A1, A2, A3 or A10"))
+    if not threshold.isdigit() or int(threshold) <= 0:
+        bad.append(
+            Rejection(
+                number,
+                "threshold",
+                threshold or None,
+                "threshold must be a whole number of days (A1, A2, A10) or months (A3)",
+            )
+        )
+    unit = cells.get("threshold_unit", "").lower()
+    if code in UNITS and unit and unit != UNITS[code]:
+        bad.append(Rejection(number, "threshold_unit", unit, f"the {code} threshold is in {UNITS[code]}"))
+    verified = cells.get("verified", "").lower()
+    if verified not in _TRUE | _FALSE:
+        bad.append(Rejection(number, "verified", verified, "verified must be true or false"))
+    return bad

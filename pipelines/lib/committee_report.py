@@ -389,7 +389,14 @@ def comparator_chart(data: ReportData, code: str, refreshed: dt.datetime, key: s
         note="All schools (breakdown Total). Neighbours: the DfE statistical neighbours with a published value "
         "(model and count in the table).",
     )
-    chart.table = [
+    chart.table = _comparator_table(data, unit, periods, labels, (home, england, region, bench))
+    return chart
+
+
+def _comparator_table(data: ReportData, unit: str, periods: list, labels: list[str], serieses: tuple) -> list[list]:
+    """The comparator chart's table: a row per year, the LA, England, region, neighbours, rank and quartile."""
+    home, england, region, bench = serieses
+    return [
         [
             "Year",
             f"{data.la_name} ({unit})",
@@ -414,7 +421,6 @@ def comparator_chart(data: ReportData, code: str, refreshed: dt.datetime, key: s
         ]
         for tp, lab in zip(periods, labels)
     ]
-    return chart
 
 
 def monthly_chart(data: ReportData, codes: Sequence[str], key: str, title: str, refreshed: dt.datetime) -> Chart:
@@ -529,7 +535,8 @@ def _figure(chart: Chart) -> str:
     )
 
 
-def render_html(report: Report) -> str:
+def _summary_rows(report: Report) -> tuple[list[str], list[str]]:
+    """The summary table's header cells and its rows as HTML, one per indicator, the RAG cell coloured."""
     summary_head = [
         "Domain",
         "Indicator (polarity)",
@@ -570,6 +577,11 @@ def render_html(report: Report) -> str:
             )
             + "</tr>"
         )
+    return summary_head, summary_body
+
+
+def render_html(report: Report) -> str:
+    summary_head, summary_body = _summary_rows(report)
     sections = []
     for title, intro, charts in report.sections:
         sections.append(

@@ -143,36 +143,49 @@ def generate(seed: int = SEED) -> tuple[list[list], list[list]]:
                     assessment,
                 ]
             )
-            n_actions = {
-                "Inadequate": rng.randint(2, 4),
-                "Requires improvement": rng.randint(1, 2),
-                "Good": rng.randint(0, 1),
-                "Outstanding": 0,
-            }[overall]
-            if needs_plan:
-                n_actions = max(n_actions, 1)
-            types = rng.sample(list(ACTION_TYPES), n_actions)
-            if needs_plan and "Strategy discussion" not in types:
-                types[0] = "Strategy discussion"
-            for action_type in types:
-                days_allowed, description = ACTION_TYPES[action_type]
-                due = audit_date + dt.timedelta(days=days_allowed)
-                on_time = 0.40 + 0.52 * _progress(month_index + days_allowed / 30, TEAMS[team][1])
-                # An evenly spread sequence (not random draws), so each month's share tracks the trend closely.
-                roll = (len(actions) * GOLDEN_RATIO) % 1
-                if roll < on_time:
-                    completed = due - dt.timedelta(days=rng.randint(0, days_allowed - 1))
-                elif roll < on_time + (1 - on_time) * 0.8:
-                    completed = due + dt.timedelta(days=rng.randint(1, 45))
-                else:
-                    completed = None
-                if completed is not None and completed > EXPORTED_ON:
-                    completed = None
-                owner = team if rng.random() < 0.9 else "Multi-agency safeguarding hub"
-                actions.append(
-                    [f"ACT-{len(actions) + 1:05d}", audit_id, action_type, owner, due, completed, description]
-                )
+            _append_actions(rng, actions, audit_id, audit_date, team, overall, needs_plan, month_index)
     return audits, actions
+
+
+def _append_actions(
+    rng: random.Random,
+    actions: list[list],
+    audit_id: str,
+    audit_date: dt.date,
+    team: str,
+    overall: str,
+    needs_plan: bool,
+    month_index: int,
+) -> None:
+    """The actions of one audit appended to ``actions``: more for a worse grade, a strategy discussion when a
+    plan is needed, completed on time more often as the team improves."""
+    n_actions = {
+        "Inadequate": rng.randint(2, 4),
+        "Requires improvement": rng.randint(1, 2),
+        "Good": rng.randint(0, 1),
+        "Outstanding": 0,
+    }[overall]
+    if needs_plan:
+        n_actions = max(n_actions, 1)
+    types = rng.sample(list(ACTION_TYPES), n_actions)
+    if needs_plan and "Strategy discussion" not in types:
+        types[0] = "Strategy discussion"
+    for action_type in types:
+        days_allowed, description = ACTION_TYPES[action_type]
+        due = audit_date + dt.timedelta(days=days_allowed)
+        on_time = 0.40 + 0.52 * _progress(month_index + days_allowed / 30, TEAMS[team][1])
+        # An evenly spread sequence (not random draws), so each month's share tracks the trend closely.
+        roll = (len(actions) * GOLDEN_RATIO) % 1
+        if roll < on_time:
+            completed = due - dt.timedelta(days=rng.randint(0, days_allowed - 1))
+        elif roll < on_time + (1 - on_time) * 0.8:
+            completed = due + dt.timedelta(days=rng.randint(1, 45))
+        else:
+            completed = None
+        if completed is not None and completed > EXPORTED_ON:
+            completed = None
+        owner = team if rng.random() < 0.9 else "Multi-agency safeguarding hub"
+        actions.append([f"ACT-{len(actions) + 1:05d}", audit_id, action_type, owner, due, completed, description])
 
 
 def _sheet(wb: Workbook, name: str, header: list[str], rows: list[list]) -> None:

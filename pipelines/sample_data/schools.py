@@ -331,24 +331,7 @@ def absence_ees_text(facts: list[dict]) -> tuple[str, str]:
         published[(fact["year"], fact["area"], fact["school_type"])] = {c: int(fact[c]) for c in counts}
     areas = _absence_areas(facts)
     types = ("State-funded primary", "State-funded secondary", "Special")
-    sessions: dict[tuple[str, str, str], dict[str, int]] = dict(published)
-    for year, factor in MADE_UP_ABSENCE_YEARS.items():
-        for area in areas:
-            for school_type in types:
-                base = published.get(("201213", area, school_type))
-                if base is None:
-                    continue
-                possible = round(base["sess_possible"] * rng.uniform(0.98, 1.02))
-                overall = round(
-                    possible * base["sess_overall"] / base["sess_possible"] * factor * rng.uniform(0.97, 1.03)
-                )
-                unauthorised = round(overall * base["sess_unauthorised"] / max(base["sess_overall"], 1))
-                sessions[(year, area, school_type)] = {
-                    "sess_possible": possible,
-                    "sess_overall": overall,
-                    "sess_authorised": overall - unauthorised,
-                    "sess_unauthorised": unauthorised,
-                }
+    sessions = _made_up_sessions(published, areas, types, rng)
     totals: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(counts, 0))
     for (year, area, _type), values in sessions.items():
         for c in counts:
@@ -396,6 +379,34 @@ def absence_ees_text(facts: list[dict]) -> tuple[str, str]:
     meta = [META_HEADER, ["school_type", "Filter", "School type", "", "", "Filter by school type", ""]]
     meta += [[name, "Indicator", label, group, unit, "", ""] for name, label, group, unit in ABSENCE_INDICATORS]
     return _text(rows), _text(meta)
+
+
+def _made_up_sessions(
+    published: dict[tuple[str, str, str], dict[str, int]],
+    areas: dict[str, tuple[str, str | None]],
+    types: tuple[str, ...],
+    rng: random.Random,
+) -> dict[tuple[str, str, str], dict[str, int]]:
+    """The published sessions with the made-up years added: each from 2012/13's, scaled by its year's factor."""
+    sessions: dict[tuple[str, str, str], dict[str, int]] = dict(published)
+    for year, factor in MADE_UP_ABSENCE_YEARS.items():
+        for area in areas:
+            for school_type in types:
+                base = published.get(("201213", area, school_type))
+                if base is None:
+                    continue
+                possible = round(base["sess_possible"] * rng.uniform(0.98, 1.02))
+                overall = round(
+                    possible * base["sess_overall"] / base["sess_possible"] * factor * rng.uniform(0.97, 1.03)
+                )
+                unauthorised = round(overall * base["sess_unauthorised"] / max(base["sess_overall"], 1))
+                sessions[(year, area, school_type)] = {
+                    "sess_possible": possible,
+                    "sess_overall": overall,
+                    "sess_authorised": overall - unauthorised,
+                    "sess_unauthorised": unauthorised,
+                }
+    return sessions
 
 
 # ---------------------------------------------------------------------------

@@ -198,47 +198,10 @@ class _Generator:
         entered = placed - dt.timedelta(days=to_placed)
         earliest_event = max(entered + dt.timedelta(days=1), CUTOFF)
         child = self.child(entered, r.choice([r.randint(0, 40), r.randint(0, 400), r.randint(200, 1500)]))
-        ls0 = r.choices(["C1", "V2", "L2"], weights=[62, 28, 10])[0]
-        segments = [Segment(entered, "S", ls0, r.choice(["U4", "U6", "U6", "U3"]), "PR1")]
-        ls_now = ls0
-        if ls0 == "L2":  # emergency protection order, then an interim care order a week or so later
-            ls_now = "C1"
-            segments.append(Segment(entered + dt.timedelta(days=r.randint(5, 8)), "L", "C1", segments[-1].place, "PR1"))
-        carers_from = None
-        if route == "foster_carers":
-            # to foster carers who are also approved adopters (fostering for adoption), before the placement
-            carers_from = entered + dt.timedelta(days=round(to_placed * r.uniform(0.35, 0.75)))
-            carers_from = max(carers_from, earliest_event, segments[-1].start + dt.timedelta(days=1))
-            if carers_from < placed - dt.timedelta(days=30):
-                segments.append(Segment(carers_from, "P", ls_now, "U5", "PR1", "CARPL"))
-            else:
-                carers_from, route = None, "placement_order"
-        elif r.random() < 0.3:  # one move between foster carers
-            move = entered + dt.timedelta(days=r.randint(30, max(35, to_placed // 2)))
-            if move > segments[-1].start:
-                segments.append(Segment(move, "P", ls_now, r.choice(["U4", "U6"]), r.choice(["PR1", "PR4"]), "PLACE"))
-        court = match = None
-        if not by_consent:
-            a2 = self.lognormal_days(A2_TREND[year], 0.4, low=10)
-            court = placed - dt.timedelta(days=a2 + r.randint(10, 60))
-            court = max(court, earliest_event, segments[-1].start + dt.timedelta(days=1))
-            if ls_now == "C1" and court - segments[-1].start > dt.timedelta(days=120) and r.random() < 0.5:
-                full_order = segments[-1].start + dt.timedelta(days=r.randint(40, 100))
-                segments.append(Segment(full_order, "L", "C2", segments[-1].place, segments[-1].provider))
-                ls_now = "C2"
-            with_placement = r.random() < (0.35 if carers_from else 0.08)  # the order made the day of the placement
-            if court < placed and court > segments[-1].start and not with_placement:
-                segments.append(Segment(court, "L", "E1", segments[-1].place, segments[-1].provider))
-                ls_now = "E1"
-            else:  # the placement order came with the placement
-                court = placed
-            if r.random() < 0.06:  # matched before the placement order (A2 = 0)
-                match = court - dt.timedelta(days=r.randint(5, 40))
-            else:
-                match = min(court + dt.timedelta(days=a2), placed - dt.timedelta(days=r.randint(3, 30)))
-                match = max(match, court)
-        else:
-            match = placed - dt.timedelta(days=r.randint(14, 90))
+        segments, ls_now, carers_from = self.segments_before_placement(
+            entered, to_placed, placed, route, earliest_event
+        )
+        court, match = self.court_and_match(segments, ls_now, carers_from, placed, year, earliest_event, by_consent)
         match = self.to_adopters(segments, placed, court, match, carers_from, by_consent)
         decision = (court or entered + dt.timedelta(days=to_placed // 2)) - dt.timedelta(days=r.randint(20, 90))
         decision = max(decision, entered + dt.timedelta(days=10))
@@ -264,6 +227,70 @@ class _Generator:
             "LS_ADOPTR": r.choice(["L0", "L11", "L12"]) if couple else "L2",
         }
         self.children.append(child)
+
+    def segments_before_placement(
+        self, entered: dt.date, to_placed: int, placed: dt.date, route: str, earliest_event: dt.date
+    ) -> tuple[list[Segment], str, dt.date | None]:
+        """An adopted child's placements up to the adoptive one: the first (after an emergency protection order,
+        a care order), then fostering for adoption or one move between foster carers. Returns the segments,
+        the legal status now and when the child went to carers who are also the adopters (or None)."""
+        r = self.rng
+        ls0 = r.choices(["C1", "V2", "L2"], weights=[62, 28, 10])[0]
+        segments = [Segment(entered, "S", ls0, r.choice(["U4", "U6", "U6", "U3"]), "PR1")]
+        ls_now = ls0
+        if ls0 == "L2":  # emergency protection order, then an interim care order a week or so later
+            ls_now = "C1"
+            segments.append(Segment(entered + dt.timedelta(days=r.randint(5, 8)), "L", "C1", segments[-1].place, "PR1"))
+        carers_from = None
+        if route == "foster_carers":
+            # to foster carers who are also approved adopters (fostering for adoption), before the placement
+            carers_from = entered + dt.timedelta(days=round(to_placed * r.uniform(0.35, 0.75)))
+            carers_from = max(carers_from, earliest_event, segments[-1].start + dt.timedelta(days=1))
+            if carers_from < placed - dt.timedelta(days=30):
+                segments.append(Segment(carers_from, "P", ls_now, "U5", "PR1", "CARPL"))
+            else:
+                carers_from = None  # too late: placed for adoption with a placement order, as most are
+        elif r.random() < 0.3:  # one move between foster carers
+            move = entered + dt.timedelta(days=r.randint(30, max(35, to_placed // 2)))
+            if move > segments[-1].start:
+                segments.append(Segment(move, "P", ls_now, r.choice(["U4", "U6"]), r.choice(["PR1", "PR4"]), "PLACE"))
+        return segments, ls_now, carers_from
+
+    def court_and_match(
+        self,
+        segments: list[Segment],
+        ls_now: str,
+        carers_from: dt.date | None,
+        placed: dt.date,
+        year: int,
+        earliest_event: dt.date,
+        by_consent: bool,
+    ) -> tuple[dt.date | None, dt.date]:
+        """The placement order's date (None with consent; a full care order first for some) and the match."""
+        r = self.rng
+        court = match = None
+        if not by_consent:
+            a2 = self.lognormal_days(A2_TREND[year], 0.4, low=10)
+            court = placed - dt.timedelta(days=a2 + r.randint(10, 60))
+            court = max(court, earliest_event, segments[-1].start + dt.timedelta(days=1))
+            if ls_now == "C1" and court - segments[-1].start > dt.timedelta(days=120) and r.random() < 0.5:
+                full_order = segments[-1].start + dt.timedelta(days=r.randint(40, 100))
+                segments.append(Segment(full_order, "L", "C2", segments[-1].place, segments[-1].provider))
+                ls_now = "C2"
+            with_placement = r.random() < (0.35 if carers_from else 0.08)  # the order made the day of the placement
+            if court < placed and court > segments[-1].start and not with_placement:
+                segments.append(Segment(court, "L", "E1", segments[-1].place, segments[-1].provider))
+                ls_now = "E1"
+            else:  # the placement order came with the placement
+                court = placed
+            if r.random() < 0.06:  # matched before the placement order (A2 = 0)
+                match = court - dt.timedelta(days=r.randint(5, 40))
+            else:
+                match = min(court + dt.timedelta(days=a2), placed - dt.timedelta(days=r.randint(3, 30)))
+                match = max(match, court)
+        else:
+            match = placed - dt.timedelta(days=r.randint(14, 90))
+        return court, match
 
     def to_adopters(
         self,
@@ -439,28 +466,7 @@ def _year_rows(children: list[Child], year: int) -> dict[str, list[dict]]:
                 "MC_DOB": "",
             }
         )
-        for e in episodes:
-            closed = e.dec is not None and e.dec <= end
-            s = e.segment
-            tables["Episodes"].append(
-                {
-                    "CHILD": child.child_id,
-                    "DECOM": _dmy(e.decom),
-                    "RNE": s.rne,
-                    "LS": s.ls,
-                    "CIN": "N1",
-                    "PLACE": s.place,
-                    "PLACE_PROVIDER": s.provider,
-                    "DEC": _dmy(e.dec) if closed else "",
-                    "REC": e.rec if closed else "",
-                    "REASON_PLACE_CHANGE": (s.reason_change or "")
-                    if e.decom >= dt.date(2015, 4, 1) and s.rne in ("P", "T", "B", "U")
-                    else "",
-                    "HOME_POST": child.home_post,
-                    "PL_POST": s.postcode,
-                    "URN": "XXXXXXX" if s.place.startswith(("U", "A", "P")) else "SC999999",
-                }
-            )
+        tables["Episodes"] += [_episode_row(child, e, end) for e in episodes]
         adoption = child.adoption
         if adoption and start <= adoption["date"] <= end:
             tables["AD1"].append(
@@ -488,6 +494,29 @@ def _year_rows(children: list[Child], year: int) -> dict[str, list[dict]]:
                     {"CHILD": child.child_id, "DOB": _dmy(child.dob), "REVIEW": _dmy(review), "REVIEW_CODE": "PN1"}
                 )
     return tables
+
+
+def _episode_row(child: Child, e: Episode, end: dt.date) -> dict:
+    """One episode as the year's return gives it: still open when it closed after the year's end."""
+    closed = e.dec is not None and e.dec <= end
+    s = e.segment
+    return {
+        "CHILD": child.child_id,
+        "DECOM": _dmy(e.decom),
+        "RNE": s.rne,
+        "LS": s.ls,
+        "CIN": "N1",
+        "PLACE": s.place,
+        "PLACE_PROVIDER": s.provider,
+        "DEC": _dmy(e.dec) if closed else "",
+        "REC": e.rec if closed else "",
+        "REASON_PLACE_CHANGE": (s.reason_change or "")
+        if e.decom >= dt.date(2015, 4, 1) and s.rne in ("P", "T", "B", "U")
+        else "",
+        "HOME_POST": child.home_post,
+        "PL_POST": s.postcode,
+        "URN": "XXXXXXX" if s.place.startswith(("U", "A", "P")) else "SC999999",
+    }
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict]) -> str:

@@ -15,8 +15,8 @@ and the check's memory does not grow with the data.
 from __future__ import annotations
 
 from expectations.summaries import CHILD_KEY, ISO_DATE, count_where, no_rows_breaking, not_matching
-from pipelines.lib.case_audits import ACTIONS_TABLE, AUDITS_TABLE, CASE_TYPES, GRADE_LABELS, THEMES_TABLE
-from pipelines.lib.ingest import RAW_META_COLUMNS
+from pipelines.lib.ingest.load import RAW_META_COLUMNS
+from pipelines.lib.sources.case_audits import ACTIONS_TABLE, AUDITS_TABLE, CASE_TYPES, GRADE_LABELS, THEMES_TABLE
 
 GRADE_WORDS = sorted(GRADE_LABELS.values())
 

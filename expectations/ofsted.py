@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pipelines.lib.parsing import FRAMEWORK_GRADE_WORDS, GRADE_RANKS
-from pipelines.lib.rules import phrase_pattern
+from pipelines.lib.ingest.parsing import FRAMEWORK_GRADE_WORDS, GRADE_RANKS
+from pipelines.lib.ingest.rules import phrase_pattern
 
 # Each framework's grade words as the ingest reads them (pipelines/lib/parsing.grade_rank: any case, any spacing).
 FRAMEWORK_GRADES = {framework: phrase_pattern(words) for framework, words in FRAMEWORK_GRADE_WORDS.items()}

@@ -1,6 +1,6 @@
 """Suites for the raw school statistics tables (``raw.school_absence_values``, ``raw.school_exclusions_values``).
 
-Every expectation here is also a rule of the ingest (``pipelines/lib/school_statistics.py``), which
+Every expectation here is also a rule of the ingest (``pipelines/lib/sources/school_statistics.py``), which
 quarantines the rows that break it; the suites are blocking checks that those invariants hold.
 
 The long tables can hold millions of cells, so the suite validates them summarised in SQL: one row per
@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from pipelines.lib.rules import phrase_pattern
-from pipelines.lib.school_statistics import LEVELS
+from pipelines.lib.ingest.rules import phrase_pattern
+from pipelines.lib.sources.school_statistics import LEVELS
 
 GROUP_COLUMNS = (
     "_file_path",

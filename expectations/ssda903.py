@@ -5,15 +5,15 @@ made in SQL (:func:`episodes_check_query`, :func:`header_check_query`): counts o
 rule, and the codes with how many rows use them. Every row is covered; only the frame is smaller.
 
 Every rule here is also applied at ingest, which quarantines the rows that break it (see
-``pipelines/lib/ssda903.py``): the blocking checks are invariants that guard the ingest, and a real
+``pipelines/lib/sources/ssda903.py``): the blocking checks are invariants that guard the ingest, and a real
 return's quirks end up in ``quality.rejected_rows`` rather than stopping the refresh.
 """
 
 from __future__ import annotations
 
 from expectations.summaries import CHILD_KEY, ISO_DATE, count_where, no_rows_breaking, not_matching
-from pipelines.lib.adoption_scorecards import INDICATORS
-from pipelines.lib.ssda903 import (
+from pipelines.lib.sources.adoption_scorecards import INDICATORS
+from pipelines.lib.sources.ssda903 import (
     ADOPTED_REC,
     ALL_ADOPTION_PLACEMENTS,
     CIN_CODES,
@@ -150,8 +150,9 @@ def _row_pseudonymised(e, table: str):
 
 def ad1_check_query(table: str = "raw.ssda903_ad1") -> str:
     """The AD1 rows (a few per LA and year), each with ``adoption_placement_start``: the date the child moved
-    in with the adopters, from the same return's Episodes (:func:`pipelines.lib.ssda903.placement_starts_sql`)."""
-    from pipelines.lib.ssda903 import placement_starts_sql
+    in with the adopters, from the same return's Episodes
+    (:func:`pipelines.lib.sources.ssda903.placement_starts_sql`)."""
+    from pipelines.lib.sources.ssda903 import placement_starts_sql
 
     return f"""
         select ad1.*, starts.adoption_placement_start

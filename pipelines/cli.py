@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipelines.lib.config import Settings
-from pipelines.lib.landing import diff_snapshots, take_snapshot
+from pipelines.lib.ingest.pseudonymise import development_key_warning
 from pipelines.lib.locking import RefreshBusy, refresh_lock
-from pipelines.lib.pseudonymise import development_key_warning
-from pipelines.lib.publish import discard_unfinished_publication
-from pipelines.lib.refresh_state import (
+from pipelines.lib.operations.landing import diff_snapshots, take_snapshot
+from pipelines.lib.operations.refresh_state import (
     ALL_SOURCES,
     RefreshState,
     code_fingerprint,
@@ -29,7 +28,8 @@ from pipelines.lib.refresh_state import (
     read_state,
     write_state,
 )
-from pipelines.lib.summary import freshness_lines, refresh_summary
+from pipelines.lib.outputs.publish import discard_unfinished_publication
+from pipelines.lib.outputs.summary import freshness_lines, refresh_summary
 
 if TYPE_CHECKING:  # Dagster is imported when a refresh runs, not for one with nothing to do
     import dagster as dg
@@ -211,7 +211,7 @@ def _note_failed_refresh(settings: Settings, fingerprint: str, sources: set[str]
     """A refresh that did not publish: the next one re-runs its sources and re-reads the files it read."""
     import duckdb
 
-    from pipelines.lib.ingest import forget_unpublished_loads
+    from pipelines.lib.ingest.load import forget_unpublished_loads
 
     note_failed_refresh(settings, fingerprint, sources)
     if settings.work_db.exists():

@@ -9,17 +9,17 @@ produce the published file, in DuckDB:
    checked by SQL (:mod:`pipelines.bench.floor`: ``read_csv`` with declared text columns, one call per
    layout; dates, code lists, duplicates and the quarantine rows with reasons; one HMAC per distinct child),
    giving the raw tables the pipeline's parsers give; the SSDA903 rules across tables are the pipeline's SQL
-   (:func:`pipelines.lib.ssda903.apply_cross_table_rules`);
-2. the other sources (school statistics, Ofsted, the published scorecards, the reference lists) are, for
-   now, still loaded with the project's loaders: their SQL rules are being written in ``pipelines.lib``
-   (school statistics already stage and check in DuckDB); the floor will call those rules when they land;
+   (:func:`pipelines.lib.sources.ssda903.apply_cross_table_rules`);
+2. the school statistics are landed and checked by their SQL rules the same way (areas and periods resolved
+   per distinct value in Python, as in the refresh); the other sources (Ofsted, the published scorecards, the
+   reference lists), whose readers are still Python, are loaded with the project's loaders;
 3. the dbt seeds are read with DuckDB's CSV reader, with the column types the project declares;
 4. every dbt model's SQL, as dbt compiled it (``MANIFEST``, from ``dbt compile`` beforehand: compiling is
    set-up, not refresh), is run in dependency order as the view or table dbt would make of it;
 5. the case-audit actions kept out by the cross-file rules are recorded;
 6. the committee report and the benchmarks workbook are written with the same functions;
 7. the marts and quality schemas are published with the same function
-   (:func:`pipelines.lib.publish.publish_warehouse`).
+   (:func:`pipelines.lib.outputs.publish.publish_warehouse`).
 
 What it leaves out is what the orchestration, the checks and the project's general readers cost: Dagster's
 run, step and event machinery, dbt's process, parsing and per-node work, the dbt tests, the GX suites,
@@ -56,9 +56,9 @@ def load_sources(
     straight to raw (:mod:`pipelines.bench.floor`); reference lists, Ofsted and scorecards (for now) as their
     Dagster ingest assets load them. Returns rows loaded per source (and fills ``seconds`` per source)."""
     from pipelines.bench import floor
-    from pipelines.lib import case_audits, school_statistics, ssda903
-    from pipelines.lib.ingest import discover_files, ensure_quality_schema
-    from pipelines.lib.school_areas import load_area_reference
+    from pipelines.lib.ingest.load import discover_files, ensure_quality_schema
+    from pipelines.lib.sources import case_audits, school_statistics, ssda903
+    from pipelines.lib.sources.school_areas import load_area_reference
 
     seconds = {} if seconds is None else seconds
     start = time.perf_counter()
@@ -86,13 +86,14 @@ def load_sources(
 def _load_python_sources(con: duckdb.DuckDBPyConnection, raw: Path, run_id: str) -> dict[str, int]:
     """Reference lists, Ofsted and adoption scorecards, loaded as their ingest assets load them (their readers
     are Python still); returns rows loaded per source."""
-    from pipelines.lib import ofsted, reference
-    from pipelines.lib.adoption_scorecards import SOURCE as SCORECARDS
-    from pipelines.lib.adoption_scorecards import TABLES as SCORECARD_TABLES
-    from pipelines.lib.adoption_scorecards import parse_scorecard_file
-    from pipelines.lib.areas import load_la_lookup
-    from pipelines.lib.ingest import load_source
-    from pipelines.lib.school_areas import load_area_reference
+    from pipelines.lib.ingest.load import load_source
+    from pipelines.lib.reference import lists as reference
+    from pipelines.lib.reference.areas import load_la_lookup
+    from pipelines.lib.sources import ofsted
+    from pipelines.lib.sources.adoption_scorecards import SOURCE as SCORECARDS
+    from pipelines.lib.sources.adoption_scorecards import TABLES as SCORECARD_TABLES
+    from pipelines.lib.sources.adoption_scorecards import parse_scorecard_file
+    from pipelines.lib.sources.school_areas import load_area_reference
 
     rows: dict[str, int] = {}
     result = load_source(
@@ -215,12 +216,14 @@ def run_baseline(raw: Path, out: Path, manifest: Path, home_la: str = "865", key
     """Load, build and publish into ``out`` (wiped first); returns timings and counts."""
     import gc
 
-    from pipelines.lib import case_audits, ofsted, reference, school_statistics, ssda903  # noqa: F401
-    from pipelines.lib.case_audits import record_cross_file_rejections
-    from pipelines.lib.committee_report import write_report
-    from pipelines.lib.excel_export import export_benchmarks
-    from pipelines.lib.pseudonymise import DEVELOPMENT_KEY
-    from pipelines.lib.publish import publish_warehouse
+    from pipelines.lib.ingest.pseudonymise import DEVELOPMENT_KEY
+    from pipelines.lib.outputs.committee_report import write_report
+    from pipelines.lib.outputs.excel_export import export_benchmarks
+    from pipelines.lib.outputs.publish import publish_warehouse
+    from pipelines.lib.sources import (
+        case_audits,  # noqa: F401
+    )
+    from pipelines.lib.sources.case_audits import record_cross_file_rejections
 
     gc.collect()
     gc.freeze()  # as the refresh does with its imports (a plain script has far fewer)

@@ -1,9 +1,9 @@
 """The floor's ingest of the large CSV sources: the project's own SQL rules, called straight on DuckDB.
 
 The floor is what a bare DuckDB script needs to produce the published file. For SSDA903 and the case audits
-it calls the sources' batch parsers (:func:`pipelines.lib.ssda903.ssda903_batch`,
-:func:`pipelines.lib.case_audits.parse_case_audit_files`): their files landed by DuckDB's own ``read_csv``
-(:mod:`pipelines.lib.native_csv`), typed and checked by the same SQL rules as the refresh (dates, code lists by
+it calls the sources' batch parsers (:func:`pipelines.lib.sources.ssda903.ssda903_batch`,
+:func:`pipelines.lib.sources.case_audits.parse_case_audit_files`): their files landed by DuckDB's own ``read_csv``
+(:mod:`pipelines.lib.ingest.native_csv`), typed and checked by the same SQL rules as the refresh (dates, code lists by
 collection year, episode sequences, duplicates; pseudonymisation over the distinct identifiers), then writes
 what they staged straight into the raw tables and ``quality.rejected_rows`` (:func:`load_batch`). What it
 leaves out is the refresh's bookkeeping around the rules: no file hashes, no file states, no replacing of a
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib import ingest_batch
-from pipelines.lib.ingest import RawTable, ensure_raw_table
+from pipelines.lib.ingest import batch as ingest_batch
+from pipelines.lib.ingest.load import RawTable, ensure_raw_table
 
 
 def csv_groups(files: list[Path]) -> dict[tuple[str, ...], list[str]]:
@@ -74,8 +74,8 @@ def load_ssda903(
 ) -> int:
     """SSDA903 returns into the four raw tables by the project's SQL rules, then its rules across tables;
     returns the rows loaded."""
-    from pipelines.lib.areas import load_la_lookup
-    from pipelines.lib.ssda903 import SOURCE, TABLES, apply_cross_table_rules, ssda903_batch
+    from pipelines.lib.reference.areas import load_la_lookup
+    from pipelines.lib.sources.ssda903 import SOURCE, TABLES, apply_cross_table_rules, ssda903_batch
 
     known_las = load_la_lookup(folder.parent / "reference").dfe_codes
     outcome = ingest_batch.parse_batch(
@@ -91,7 +91,7 @@ def load_ssda903(
 def load_case_audits(con: duckdb.DuckDBPyConnection, home_la: str, key: str, run_id: str, files: list[Path]) -> int:
     """Case-audit exports into the three raw tables (theme grades in long form) by the project's SQL rules;
     returns the rows loaded."""
-    from pipelines.lib.case_audits import SOURCE, TABLES, parse_case_audit_files
+    from pipelines.lib.sources.case_audits import SOURCE, TABLES, parse_case_audit_files
 
     outcome = ingest_batch.parse_batch(
         con, lambda c, paths: parse_case_audit_files(c, paths, home_la=home_la, key=key), files
@@ -102,7 +102,7 @@ def load_case_audits(con: duckdb.DuckDBPyConnection, home_la: str, key: str, run
 def load_school_statistics(con: duckdb.DuckDBPyConnection, source: str, areas, run_id: str, files: list[Path]) -> int:
     """One school statistics folder (its data files with their ``.meta.csv``) into its long raw table by the
     project's SQL rules; ``areas`` is the area reference. Returns the rows loaded."""
-    from pipelines.lib.school_statistics import parse_school_statistics_batch, values_table
+    from pipelines.lib.sources.school_statistics import parse_school_statistics_batch, values_table
 
     outcome = ingest_batch.parse_batch(
         con, lambda c, paths: parse_school_statistics_batch(c, paths, source, areas), files

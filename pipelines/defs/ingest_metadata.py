@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.lib.ingest import SourceResult
+from pipelines.lib.ingest.load import SourceResult
 
 
 def source_metadata(result: SourceResult, table: str, con) -> dict:

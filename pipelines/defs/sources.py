@@ -22,7 +22,7 @@ from pipelines.defs.gx_checks import run_suite_check
 from pipelines.defs.ingest_metadata import source_metadata
 from pipelines.defs.resources import WarehouseResource, child_level_key
 from pipelines.lib.config import Settings
-from pipelines.lib.ingest import RawTable, SourceResult, ensure_raw_table
+from pipelines.lib.ingest.load import RawTable, SourceResult, ensure_raw_table
 
 KINDS = frozenset({"duckdb", "python"})
 

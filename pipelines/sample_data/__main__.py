@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pipelines.lib.pseudonymise import write_sample_manifest
+from pipelines.lib.ingest.pseudonymise import write_sample_manifest
 from pipelines.sample_data.case_audits import write_case_audit_samples
 from pipelines.sample_data.ofsted import write_ofsted_samples
 from pipelines.sample_data.schools import write_school_samples

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipelines.lib.reference import normalise_la_name
+from pipelines.lib.reference.lists import normalise_la_name
 
 FACTS_DIR = Path(__file__).resolve().parent / "facts"
 EXCLUSION_FACTS = FACTS_DIR / "school_exclusions_la_series.csv"

@@ -20,15 +20,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from pipelines.lib.readers import Sheet, UnreadableFile, read_tables
-from pipelines.lib.reference import (
+from pipelines.lib.ingest.readers import Sheet, UnreadableFile, read_tables
+from pipelines.lib.ingest.rules import ParsedTable
+from pipelines.lib.reference.lists import (
     parse_las,
     parse_regions,
     parse_sn_2021,
     parse_sn_2025,
     recognise_reference_sheet,
 )
-from pipelines.lib.rules import ParsedTable
 
 DEFAULT_OUT_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "reference"
 

@@ -15,8 +15,8 @@ import duckdb
 
 from pipelines.lib.config import REPO_ROOT
 from pipelines.lib.descriptions import markdown_literal
-from pipelines.lib.ingest import QUALITY_DDL
-from pipelines.lib.publish import INTERNAL_TABLES
+from pipelines.lib.ingest.load import QUALITY_DDL
+from pipelines.lib.outputs.publish import INTERNAL_TABLES
 
 OUT = REPO_ROOT / "docs" / "warehouse.md"
 MANIFEST = REPO_ROOT / "dbt_project" / "target" / "manifest.json"

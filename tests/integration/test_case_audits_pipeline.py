@@ -21,7 +21,7 @@ import pytest
 
 from pipelines.cli import run_refresh
 from pipelines.lib.config import Settings
-from pipelines.lib.pseudonymise import child_key
+from pipelines.lib.ingest.pseudonymise import child_key
 from pipelines.sample_data.case_audits import ACTION_TYPES, SAMPLE_NAME, generate
 
 pytestmark = pytest.mark.slow

@@ -25,8 +25,8 @@ from openpyxl import load_workbook
 
 from pipelines.cli import run_refresh
 from pipelines.defs.reports import DOCS_KEY, REPORT_KEY, WORKBOOK_KEY
-from pipelines.lib.committee_report import build_report
-from pipelines.lib.report_charts import overlapping_texts
+from pipelines.lib.outputs.committee_report import build_report
+from pipelines.lib.outputs.report_charts import overlapping_texts
 from tests.conftest import REPO_ROOT, copy_sample
 
 pytestmark = pytest.mark.slow

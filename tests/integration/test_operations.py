@@ -15,8 +15,8 @@ from pipelines.definitions import defs
 from pipelines.defs.jobs import REFRESH_JOB_NAME
 from pipelines.defs.operations import landing_folder_sensor
 from pipelines.lib.config import Settings
-from pipelines.lib.landing import load_snapshot, take_snapshot
-from pipelines.lib.refresh_state import RefreshState, code_fingerprint, write_state
+from pipelines.lib.operations.landing import load_snapshot, take_snapshot
+from pipelines.lib.operations.refresh_state import RefreshState, code_fingerprint, write_state
 from tests.conftest import REPO_ROOT, copy_sample, free_port, stop_process_group
 
 

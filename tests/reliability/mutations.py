@@ -18,7 +18,7 @@ from pathlib import Path
 
 import openpyxl
 
-from pipelines.lib.ingest import discover_files
+from pipelines.lib.ingest.load import discover_files
 
 Table = list[list[str]]
 # Public fixtures worth mutating, by landing source (files above MAX_SEED_BYTES are left out: time).

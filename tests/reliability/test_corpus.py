@@ -3,7 +3,7 @@
 import pytest
 
 from pipelines.lib.config import Settings
-from pipelines.lib.summary import refresh_summary
+from pipelines.lib.outputs.summary import refresh_summary
 from tests.integration.pipeline import query, refresh
 from tests.reliability.corpus import CASES, SECRET_CHILD_IDS
 

@@ -7,7 +7,7 @@ quarantined rows and cells counted alike in the log and in ``quality.rejected_ro
 
 import pytest
 
-from pipelines.lib.ingest import discover_files
+from pipelines.lib.ingest.load import discover_files
 from tests.conftest import FIXTURES, SAMPLE_RAW, copy_sample
 from tests.integration.pipeline import query, refresh
 from tests.reliability.mutations import kinds_for, seeds, write_batch

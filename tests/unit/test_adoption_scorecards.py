@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib.adoption_scorecards import parse_scorecard_file
-from pipelines.lib.areas import LaLookup
-from pipelines.lib.ingest import FileRejected
+from pipelines.lib.ingest.load import FileRejected
+from pipelines.lib.reference.areas import LaLookup
+from pipelines.lib.sources.adoption_scorecards import parse_scorecard_file
 
 LOOKUP = LaLookup.from_rows([{"la_code": "865", "ons_code": "E06000054"}, {"la_code": "866", "ons_code": "E06000030"}])
 HEADER = (
@@ -79,7 +79,7 @@ def test_sample_benchmarks_parse_cleanly():
 
 
 def test_an_la_threshold_list_in_raw_reference(tmp_path):
-    from pipelines.lib.reference import parse_reference_file
+    from pipelines.lib.reference.lists import parse_reference_file
 
     path = tmp_path / "thresholds.csv"
     path.write_text(

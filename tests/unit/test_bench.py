@@ -20,7 +20,7 @@ from pipelines.bench.__main__ import (
 from pipelines.bench.baseline import _ordered, load_sources
 from pipelines.bench.floor import load_case_audits, load_ssda903, native_read
 from pipelines.bench.generate import HOME_LA, INCREMENTAL_YEAR, generate
-from pipelines.lib.ingest import discover_files, ensure_quality_schema
+from pipelines.lib.ingest.load import discover_files, ensure_quality_schema
 
 KEY = "bench-key"
 
@@ -60,9 +60,9 @@ def test_generator_is_seeded_and_the_baseline_loads_what_it_writes(tiny, tmp_pat
 
 def _pipeline_raw(landing) -> duckdb.DuckDBPyConnection:
     """SSDA903 and case audits loaded by the pipeline's own parsers, as its ingest assets call them."""
-    from pipelines.lib import case_audits, ssda903
-    from pipelines.lib.areas import load_la_lookup
-    from pipelines.lib.ingest import load_source
+    from pipelines.lib.ingest.load import load_source
+    from pipelines.lib.reference.areas import load_la_lookup
+    from pipelines.lib.sources import case_audits, ssda903
 
     con = duckdb.connect()
     load_source(

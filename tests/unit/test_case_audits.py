@@ -10,7 +10,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from pipelines.lib.case_audits import (
+from pipelines.lib.ingest.load import FileRejected, load_source
+from pipelines.lib.ingest.pseudonymise import child_key
+from pipelines.lib.sources.case_audits import (
     ACTIONS_TABLE,
     AUDITS_TABLE,
     REDACTED,
@@ -24,8 +26,6 @@ from pipelines.lib.case_audits import (
     pseudonym_check,
     stale_pseudonyms,
 )
-from pipelines.lib.ingest import FileRejected, load_source
-from pipelines.lib.pseudonymise import child_key
 from pipelines.sample_data.case_audits import (
     TEMPLATE_ACTIONS_CSV,
     TEMPLATE_AUDITS_CSV,
@@ -519,7 +519,7 @@ def test_the_batch_parser_loads_a_windows_1252_file_with_the_others_in_one_trans
 
 
 def test_each_distinct_child_id_is_pseudonymised_once(tmp_path, monkeypatch):
-    from pipelines.lib import case_audits
+    from pipelines.lib.sources import case_audits
 
     calls = []
     monkeypatch.setattr(

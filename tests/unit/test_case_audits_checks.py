@@ -18,8 +18,8 @@ from expectations.case_audits import (
     theme_grades_suite,
 )
 from expectations.runner import validate_frame
-from pipelines.lib.case_audits import ACTIONS_TABLE, AUDITS_TABLE, THEMES_TABLE, parse_case_audit_file
-from pipelines.lib.ingest import RAW_META_COLUMNS
+from pipelines.lib.ingest.load import RAW_META_COLUMNS
+from pipelines.lib.sources.case_audits import ACTIONS_TABLE, AUDITS_TABLE, THEMES_TABLE, parse_case_audit_file
 from pipelines.sample_data.case_audits import write_case_audit_samples
 
 SUITES = {

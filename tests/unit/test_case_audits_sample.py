@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from pipelines.lib.case_audits import ACTIONS_TABLE, AUDITS_TABLE, THEMES_TABLE, parse_case_audit_file
+from pipelines.lib.sources.case_audits import ACTIONS_TABLE, AUDITS_TABLE, THEMES_TABLE, parse_case_audit_file
 from pipelines.sample_data.case_audits import (
     EXPORTED_ON,
     SAMPLE_NAME,

@@ -9,15 +9,15 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from pipelines.lib.committee_report import build_report
-from pipelines.lib.report_charts import (
+from pipelines.lib.outputs.committee_report import build_report
+from pipelines.lib.outputs.report_charts import (
     PALETTE,
     Chart,
     Series,
     overlapping_texts,
     text_boxes,
 )
-from pipelines.lib.report_sources import LoadedFile, name_sources, spreadsheet_title
+from pipelines.lib.outputs.report_sources import LoadedFile, name_sources, spreadsheet_title
 
 REFRESHED = dt.datetime(2025, 3, 7, 9, 30)
 LOADED = dt.datetime(2025, 3, 6, 18, 5)

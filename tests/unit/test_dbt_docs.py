@@ -3,7 +3,7 @@
 import shutil
 
 from pipelines.lib.config import DBT_PROJECT_DIR
-from pipelines.lib.dbt_docs import project_fingerprint
+from pipelines.lib.outputs.dbt_docs import project_fingerprint
 
 
 def test_the_fingerprint_follows_the_project_files(tmp_path):

@@ -5,7 +5,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from pipelines.lib.excel_export import neutralise, write_workbook
+from pipelines.lib.outputs.excel_export import neutralise, write_workbook
 
 RISKY = ['=HYPERLINK("http://example.invalid","x")', "+1+1", "-2+3", "@SUM(A1:A2)", "\tcmd", "\r=1"]
 

@@ -8,10 +8,10 @@ import random
 import duckdb
 import pytest
 
-from pipelines.lib.ingest import FileRejected, RawTable, load_source
-from pipelines.lib.ingest_batch import BatchOutcome, FileRead, empty_rejections
-from pipelines.lib.native_csv import land_csv_files
-from pipelines.lib.rules import ParsedTable, Rejection
+from pipelines.lib.ingest.batch import BatchOutcome, FileRead, empty_rejections
+from pipelines.lib.ingest.load import FileRejected, RawTable, load_source
+from pipelines.lib.ingest.native_csv import land_csv_files
+from pipelines.lib.ingest.rules import ParsedTable, Rejection
 
 TABLE = RawTable("things", ("name", "count"))
 NOT_WHOLE = "count must be a whole number"

@@ -10,8 +10,8 @@ import re
 import duckdb
 import pytest
 
-from pipelines.lib.ingest import RawTable, forget_unpublished_loads, load_source, settle_file_counts
-from pipelines.lib.rules import INTEGER_MAX, ParsedTable, Rejection, integer_problem
+from pipelines.lib.ingest.load import RawTable, forget_unpublished_loads, load_source, settle_file_counts
+from pipelines.lib.ingest.rules import INTEGER_MAX, ParsedTable, Rejection, integer_problem
 
 TABLE = RawTable("things", ("name", "count"))
 
@@ -127,7 +127,7 @@ def spellings(phrase: str, rng: random.Random, n: int = 200):
 
 def test_every_geographic_level_the_ingest_keeps_passes_the_blocking_check():
     from expectations.schools import PUBLISHED_LEVELS
-    from pipelines.lib.school_statistics import LEVELS
+    from pipelines.lib.sources.school_statistics import LEVELS
 
     rng = random.Random(7)
     for key in LEVELS:
@@ -138,7 +138,7 @@ def test_every_geographic_level_the_ingest_keeps_passes_the_blocking_check():
 
 def test_every_ofsted_grade_the_ingest_keeps_passes_the_blocking_check():
     from expectations.ofsted import FRAMEWORK_GRADES
-    from pipelines.lib.parsing import FRAMEWORK_GRADE_WORDS, grade_rank
+    from pipelines.lib.ingest.parsing import FRAMEWORK_GRADE_WORDS, grade_rank
 
     rng = random.Random(11)
     for framework, words in FRAMEWORK_GRADE_WORDS.items():
@@ -152,7 +152,7 @@ def test_every_ofsted_grade_the_ingest_keeps_passes_the_blocking_check():
 
 
 def test_nb_adoptr_other_than_1_or_2_is_quarantined(tmp_path):
-    from pipelines.lib.ssda903 import parse_ssda903_file
+    from pipelines.lib.sources.ssda903 import parse_ssda903_file
 
     folder = tmp_path / "2020"
     folder.mkdir()
@@ -194,7 +194,7 @@ def test_files_are_read_again_when_the_folder_their_rules_come_from_changes(con,
 
 
 def test_the_summary_names_per_source_what_was_re_read_unchanged_not_re_run_and_empty():
-    from pipelines.lib.summary import rows_line, source_lines
+    from pipelines.lib.outputs.summary import rows_line, source_lines
 
     files = [
         ("ofsted", "loaded", 1, 10, 1, 3),
@@ -217,7 +217,7 @@ def test_the_summary_names_per_source_what_was_re_read_unchanged_not_re_run_and_
 def test_after_a_failed_refresh_the_next_plan_re_runs_its_sources_even_when_their_folder_is_back(tmp_path):
     from pipelines.cli import plan_refresh
     from pipelines.lib.config import Settings
-    from pipelines.lib.refresh_state import RefreshState, note_failed_refresh, read_state, write_state
+    from pipelines.lib.operations.refresh_state import RefreshState, note_failed_refresh, read_state, write_state
 
     settings = Settings(raw_dir=tmp_path / "raw", data_dir=tmp_path / "data", home_la="865", pseudonym_key=None)
     settings.data_dir.mkdir()
@@ -250,7 +250,7 @@ def test_every_ofsted_grade_the_ingest_keeps_has_a_rank_in_the_dbt_models():
 
     import jinja2
 
-    from pipelines.lib.parsing import GRADE_RANKS, grade_rank
+    from pipelines.lib.ingest.parsing import GRADE_RANKS, grade_rank
 
     macro = (Path(__file__).resolve().parents[2] / "dbt_project" / "macros" / "grade_rank.sql").read_text()
     rank_sql = jinja2.Template(macro + "{{ grade_rank('g') }}").render()

@@ -3,8 +3,8 @@ import os
 
 import duckdb
 
-from pipelines.lib.freshness import FreshnessRule, evaluate
-from pipelines.lib.landing import diff_snapshots, dump_snapshot, load_snapshot, source_of, take_snapshot
+from pipelines.lib.operations.freshness import FreshnessRule, evaluate
+from pipelines.lib.operations.landing import diff_snapshots, dump_snapshot, load_snapshot, source_of, take_snapshot
 
 
 def test_snapshot_sees_new_changed_unchanged_and_removed_files(tmp_path):

@@ -5,8 +5,8 @@ import random
 import duckdb
 import pytest
 
-from pipelines.lib.native_csv import columns_sql, header_rows, land_csv_files
-from pipelines.lib.readers import decode_text, read_csv_text
+from pipelines.lib.ingest.native_csv import columns_sql, header_rows, land_csv_files
+from pipelines.lib.ingest.readers import decode_text, read_csv_text
 
 
 def landed(con, table="landed"):
@@ -108,7 +108,7 @@ def test_header_rows_and_declared_columns(tmp_path, con):
 
 
 def test_header_names_are_normalised_as_the_python_readers_do(tmp_path, con):
-    from pipelines.lib.readers import normalise_header
+    from pipelines.lib.ingest.readers import normalise_header
 
     header = ["\tDate\xa0 of  birth ", "CHILD", "\ufeffX"]
     (tmp_path / "h.csv").write_text(",".join(header) + "\n1,2,3\n")
@@ -140,7 +140,7 @@ def test_files_duckdb_cannot_read_never_abort_the_transaction_they_are_landed_in
 def test_a_file_refused_by_duckdb_that_its_bytes_did_not_show_is_found_by_a_trial_read(tmp_path, monkeypatch, database):
     """What the byte checks miss (here: they are switched off) is found by a trial read on a cursor of its own;
     the landing's transaction goes on, and the file is read by the Python reader."""
-    import pipelines.lib.native_csv as native_csv
+    import pipelines.lib.ingest.native_csv as native_csv
 
     monkeypatch.setattr(native_csv, "_python_only", lambda path, landing: False)
     data = tmp_path / "data"

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from pipelines.lib.ingest import FileRejected
-from pipelines.lib.ofsted import parse_ofsted_file
-from pipelines.lib.ofsted_history import history_groups
-from pipelines.lib.readers import normalise_header
-from pipelines.lib.school_areas import load_area_reference
+from pipelines.lib.ingest.load import FileRejected
+from pipelines.lib.ingest.readers import normalise_header
+from pipelines.lib.sources.ofsted import parse_ofsted_file
+from pipelines.lib.sources.ofsted_history import history_groups
+from pipelines.lib.sources.school_areas import load_area_reference
 from tests.conftest import fixture_path
 
 TODAY = dt.date(2026, 1, 1)
@@ -531,7 +531,7 @@ def test_history_suite_passes_the_rows_the_rules_accept_and_catches_what_they_re
 
     from expectations.ofsted import history_suite
     from expectations.runner import validate_frame
-    from pipelines.lib.ofsted import HISTORY_TABLE
+    from pipelines.lib.sources.ofsted import HISTORY_TABLE
 
     path = _workbook(tmp_path / "underlying.xlsx", [("LA inspections", _underlying_rows())])
     rows = [r for t in parse_ofsted_file(path, areas, TODAY) for r in t.rows]

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.lib.reference import normalise_la_name
-from pipelines.lib.school_areas import load_area_reference
-from pipelines.lib.school_statistics import STATUS_SYMBOLS, parse_school_statistics_file
+from pipelines.lib.reference.lists import normalise_la_name
+from pipelines.lib.sources.school_areas import load_area_reference
+from pipelines.lib.sources.school_statistics import STATUS_SYMBOLS, parse_school_statistics_file
 from tests.conftest import REPO_ROOT
 
 LA_NAMES = [

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines.lib.parsing import classify_area_code, grade_rank, parse_date, parse_framework
+from pipelines.lib.ingest.parsing import classify_area_code, grade_rank, parse_date, parse_framework
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from pipelines.lib.ingest import discover_files
-from pipelines.lib.pseudonymise import (
+from pipelines.lib.ingest.load import discover_files
+from pipelines.lib.ingest.pseudonymise import (
     CHILD_LEVEL_SOURCES,
     DEVELOPMENT_KEY,
     PseudonymKeyMissing,

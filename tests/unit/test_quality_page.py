@@ -8,8 +8,8 @@ import re
 
 import duckdb
 
-from pipelines.lib.ingest import QUALITY_DDL
-from pipelines.lib.quality_page import HISTORY_KEPT, write_quality_page
+from pipelines.lib.ingest.load import QUALITY_DDL
+from pipelines.lib.outputs.quality_page import HISTORY_KEPT, write_quality_page
 
 T0 = dt.datetime(2026, 1, 1, 9, 0)
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib.readers import Sheet, decode_text, read_csv_text, read_tables
-from pipelines.lib.reference import (
+from pipelines.lib.ingest.readers import Sheet, decode_text, read_csv_text, read_tables
+from pipelines.lib.reference.lists import (
     ReferenceTableError,
     normalise_la_name,
     parse_las,
@@ -453,9 +453,9 @@ def test_normalise_la_name_keeps_different_authorities_apart(one, other):
 
 
 def test_an_older_las_vintage_updates_and_extends_the_bundled_list_at_ingest(tmp_path):
-    from pipelines.lib.areas import load_la_lookup
-    from pipelines.lib.school_areas import load_area_reference
-    from pipelines.lib.school_statistics import parse_period
+    from pipelines.lib.reference.areas import load_la_lookup
+    from pipelines.lib.sources.school_areas import load_area_reference
+    from pipelines.lib.sources.school_statistics import parse_period
     from tests.reference_vintages import abolished_in_2009, created_after, las_vintage
 
     (tmp_path / "las_2022.csv").write_bytes(
@@ -477,7 +477,7 @@ def test_an_older_las_vintage_updates_and_extends_the_bundled_list_at_ingest(tmp
 
 
 def test_the_newest_of_several_dropped_in_lists_wins(tmp_path):
-    from pipelines.lib.school_areas import load_area_reference
+    from pipelines.lib.sources.school_areas import load_area_reference
     from tests.reference_vintages import las_vintage
 
     (tmp_path / "a_current.csv").write_bytes(las_vintage("2026-01-01"))

@@ -45,7 +45,7 @@ def _episodes_by_child() -> dict[str, list[dict]]:
     import csv
     import io
 
-    from pipelines.lib.parsing import parse_date
+    from pipelines.lib.ingest.parsing import parse_date
 
     episodes: dict[tuple[str, str], dict] = {}
     for path, text in sorted(generate_returns().items()):
@@ -82,7 +82,7 @@ def test_rne_is_written_as_a_case_management_system_would():
 
 
 def test_no_sample_row_breaks_a_rule(tmp_path):
-    from pipelines.lib.ssda903 import parse_ssda903_file
+    from pipelines.lib.sources.ssda903 import parse_ssda903_file
 
     for relative, text in generate_returns().items():
         path = tmp_path / relative

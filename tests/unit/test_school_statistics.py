@@ -9,9 +9,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.lib.ingest import FileRejected, load_source
-from pipelines.lib.school_areas import AreaError, load_area_reference
-from pipelines.lib.school_statistics import (
+from pipelines.lib.ingest.load import FileRejected, load_source
+from pipelines.lib.sources.school_areas import AreaError, load_area_reference
+from pipelines.lib.sources.school_statistics import (
     breakdown_text,
     filter_keys,
     indicator_kind,
@@ -646,7 +646,7 @@ AREA_COLUMNS = (
 
 @pytest.mark.parametrize("name", AREA_COLUMNS)
 def test_area_columns_by_a_rule_on_names(name):
-    from pipelines.lib.school_breakdowns import is_area_column
+    from pipelines.lib.sources.school_breakdowns import is_area_column
 
     assert is_area_column(name)
 
@@ -666,7 +666,7 @@ def test_area_columns_by_a_rule_on_names(name):
     ],
 )
 def test_filters_and_indicators_are_not_area_columns(name):
-    from pipelines.lib.school_breakdowns import is_area_column
+    from pipelines.lib.sources.school_breakdowns import is_area_column
 
     assert not is_area_column(name)
 
@@ -696,7 +696,7 @@ def test_extra_area_columns_are_never_filters_with_or_without_a_meta_file(tmp_pa
 def school_type_rows() -> list[dict]:
     import csv
 
-    from pipelines.lib.school_breakdowns import SCHOOL_TYPES_FILE
+    from pipelines.lib.sources.school_breakdowns import SCHOOL_TYPES_FILE
 
     with SCHOOL_TYPES_FILE.open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -776,7 +776,7 @@ def test_a_meta_file_listing_an_area_column_as_a_filter_does_not_make_it_one(tmp
 
 
 def test_a_csv_file_and_its_meta_are_landed_by_duckdb_in_one_call(tmp_path, reference, monkeypatch):
-    from pipelines.lib import school_statistics
+    from pipelines.lib.sources import school_statistics
 
     data = ees_file(tmp_path, "201112,Academic year,National,E92000001,England,,,,,,Total,1,2,3,4\n")
     write(
@@ -802,7 +802,7 @@ def test_a_csv_file_and_its_meta_are_landed_by_duckdb_in_one_call(tmp_path, refe
 
 @pytest.mark.parametrize(("delimiter", "native"), [(",", True), ("\t", False), (";", False)])
 def test_only_comma_separated_text_is_landed_natively(tmp_path, delimiter, native):
-    from pipelines.lib.school_statistics import _native_csv
+    from pipelines.lib.sources.school_statistics import _native_csv
 
     path = write(tmp_path, "x.csv", EES_HEADER.replace(",", delimiter) + "\n")
     assert _native_csv(path) is native

@@ -18,8 +18,8 @@ from pipelines.defs.sources import (
     source_definitions,
     source_specs,
 )
-from pipelines.lib.ingest import FileRejected, RawTable, SourceResult, load_source
-from pipelines.lib.rules import ParsedTable
+from pipelines.lib.ingest.load import FileRejected, RawTable, SourceResult, load_source
+from pipelines.lib.ingest.rules import ParsedTable
 
 THINGS = RawTable("test_things", ("name", "count"))
 OTHERS = RawTable("test_other_things", ("label",))
@@ -174,7 +174,7 @@ def test_a_table_without_a_description_is_an_error_not_a_missing_asset():
 
 def test_the_code_location_has_every_spec_and_the_summary_names_them_in_their_order():
     from pipelines.definitions import defs
-    from pipelines.lib.summary import source_names
+    from pipelines.lib.outputs.summary import source_names
 
     specs = source_specs()
     names = [s.name for s in specs]

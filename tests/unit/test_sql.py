@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.lib.publish import publish_warehouse
+from pipelines.lib.outputs.publish import publish_warehouse
 from pipelines.lib.sql import qualified, quote_identifier, quote_literal
 
 

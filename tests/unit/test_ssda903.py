@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib.ingest import FileRejected, load_source
-from pipelines.lib.pseudonymise import child_key
-from pipelines.lib.ssda903 import (
+from pipelines.lib.ingest.load import FileRejected, load_source
+from pipelines.lib.ingest.pseudonymise import child_key
+from pipelines.lib.sources.ssda903 import (
     TABLES,
     adoption_placement_starts,
     apply_cross_table_rules,

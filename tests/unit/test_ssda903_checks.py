@@ -16,9 +16,9 @@ from expectations.ssda903 import (
     header_check_query,
     header_suite,
 )
-from pipelines.lib.ingest import ensure_raw_table
-from pipelines.lib.pseudonymise import child_key
-from pipelines.lib.ssda903 import (
+from pipelines.lib.ingest.load import ensure_raw_table
+from pipelines.lib.ingest.pseudonymise import child_key
+from pipelines.lib.sources.ssda903 import (
     AD1_TABLE,
     EPISODES_TABLE,
     HEADER_TABLE,
@@ -221,8 +221,8 @@ def test_the_frame_the_loader_inserts_holds_the_rows_and_rejections_of_the_rules
 
 @pytest.mark.parametrize("batched", [False, True])
 def test_a_change_re_reads_the_files_of_its_return_only(tmp_path, batched):
-    from pipelines.lib.ingest import load_source
-    from pipelines.lib.ssda903 import (
+    from pipelines.lib.ingest.load import load_source
+    from pipelines.lib.sources.ssda903 import (
         TABLES,
         apply_cross_table_rules,
         mark_for_reload,

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib.ingest import load_source
-from pipelines.lib.ssda903 import (
+from pipelines.lib.ingest.load import load_source
+from pipelines.lib.sources.ssda903 import (
     CODE_LISTS_FILE,
     LIST_RULES,
     TABLES,
@@ -240,7 +240,7 @@ def test_foster_care_contradicting_the_adoption_placement_is_quarantined_with_ru
 
 
 def test_docs_show_the_code_lists_as_the_file_has_them():
-    from pipelines.lib.ssda903 import code_list_table
+    from pipelines.lib.sources.ssda903 import code_list_table
 
     docs = (Path(__file__).parents[2] / "docs" / "adoption.md").read_text(encoding="utf-8")
     assert code_list_table() in docs

@@ -9,10 +9,10 @@ from pathlib import Path
 import duckdb
 import openpyxl
 
-from pipelines.lib.ingest import load_source
-from pipelines.lib.parsing import parse_date
-from pipelines.lib.pseudonymise import child_key
-from pipelines.lib.ssda903 import (
+from pipelines.lib.ingest.load import load_source
+from pipelines.lib.ingest.parsing import parse_date
+from pipelines.lib.ingest.pseudonymise import child_key
+from pipelines.lib.sources.ssda903 import (
     TABLES,
     apply_cross_table_rules,
     create_rule_tables,

@@ -3,9 +3,9 @@
 from expectations.ssda903 import published_scorecards_suite
 from pipelines.defs.reference import REFERENCE_LA_KEY
 from pipelines.defs.sources import LoadContext, SourceSpec, SuiteCheck, SuiteRun, Table, source_definitions
-from pipelines.lib.adoption_scorecards import SOURCE, TABLE, TABLES, parse_scorecard_file
-from pipelines.lib.areas import load_la_lookup
-from pipelines.lib.ingest import SourceResult, load_source
+from pipelines.lib.ingest.load import SourceResult, load_source
+from pipelines.lib.reference.areas import load_la_lookup
+from pipelines.lib.sources.adoption_scorecards import SOURCE, TABLE, TABLES, parse_scorecard_file
 
 
 def load_adoption_scorecards(ctx: LoadContext) -> SourceResult:

@@ -16,7 +16,8 @@ from expectations.case_audits import (
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.sources import LoadContext, SourceSpec, SuiteCheck, SuiteRun, described, source_definitions
 from pipelines.defs.transform import warehouse_dbt_models
-from pipelines.lib.case_audits import (
+from pipelines.lib.ingest.load import SourceResult, load_source
+from pipelines.lib.sources.case_audits import (
     ACTIONS_TABLE,
     AUDITS_TABLE,
     CROSS_FILE_MODEL,
@@ -28,7 +29,6 @@ from pipelines.lib.case_audits import (
     record_cross_file_rejections,
     stale_pseudonyms,
 )
-from pipelines.lib.ingest import SourceResult, load_source
 
 # Written after dbt: the actions the cross-file rules keep out of marts.case_audit_actions.
 CROSS_FILE_REJECTIONS_KEY = dg.AssetKey(["quality", "case_audit_cross_file_rejections"])

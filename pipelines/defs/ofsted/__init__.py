@@ -5,17 +5,17 @@ import pandas as pd
 from expectations.ofsted import history_suite, judgement_records_suite, workbook_suite
 from pipelines.defs.reference import REFERENCE_LA_KEY
 from pipelines.defs.sources import LoadContext, SourceSpec, SuiteCheck, SuiteRun, described, source_definitions
-from pipelines.lib.areas import load_la_lookup
 from pipelines.lib.config import Settings
-from pipelines.lib.ingest import SourceResult, load_source
-from pipelines.lib.ofsted import (
+from pipelines.lib.ingest.load import SourceResult, load_source
+from pipelines.lib.reference.areas import load_la_lookup
+from pipelines.lib.sources.ofsted import (
     HISTORY_TABLE,
     RECORD_TABLE,
     TABLES,
     WORKBOOK_TABLE,
     parse_ofsted_file,
 )
-from pipelines.lib.school_areas import load_area_reference
+from pipelines.lib.sources.school_areas import load_area_reference
 
 DESCRIPTIONS = {
     WORKBOOK_TABLE.name: "Rows of Ofsted's 'Local authority inspection outcomes' workbooks (.ods/.xlsx) in "

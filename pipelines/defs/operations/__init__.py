@@ -11,9 +11,9 @@ from pipelines.defs.gx_checks import record_check_results
 from pipelines.defs.jobs import REFRESH_JOB_NAME, STATISTICS_JOB_NAME
 from pipelines.defs.resources import WarehouseResource
 from pipelines.lib.config import Settings
-from pipelines.lib.freshness import RULES, FreshnessRule, evaluate
-from pipelines.lib.landing import Snapshot, diff_snapshots, dump_snapshot, load_snapshot, take_snapshot
-from pipelines.lib.refresh_state import code_fingerprint, read_state
+from pipelines.lib.operations.freshness import RULES, FreshnessRule, evaluate
+from pipelines.lib.operations.landing import Snapshot, diff_snapshots, dump_snapshot, load_snapshot, take_snapshot
+from pipelines.lib.operations.refresh_state import code_fingerprint, read_state
 
 LANDING_TAG = "csw/landing"
 ACTIVE_STATUSES = [

@@ -5,7 +5,7 @@ import dagster as dg
 from pipelines.defs.case_audits import CROSS_FILE_REJECTIONS_KEY
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform import mart_keys
-from pipelines.lib.publish import publish_warehouse, record_published_run
+from pipelines.lib.outputs.publish import publish_warehouse, record_published_run
 
 PUBLISHED_KEY = dg.AssetKey(["published", "children_services_duckdb"])
 # Steps after dbt that write to the quality schema; publication waits for them.

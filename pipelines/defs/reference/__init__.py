@@ -1,8 +1,8 @@
 """Reference lists a council drops into raw/reference/ to override the bundled seeds."""
 
 from pipelines.defs.sources import LoadContext, SourceSpec, Table, raw_key, source_definitions
-from pipelines.lib.ingest import SourceResult, load_source
-from pipelines.lib.reference import REFERENCE_TABLES, parse_reference_file
+from pipelines.lib.ingest.load import SourceResult, load_source
+from pipelines.lib.reference.lists import REFERENCE_TABLES, parse_reference_file
 
 # The upstream of every source whose rows are resolved against the LA list (and, for some, the regions).
 REFERENCE_LA_KEY = raw_key("reference_la_codes")

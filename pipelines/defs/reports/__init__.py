@@ -13,10 +13,10 @@ from dagster_dbt import get_asset_key_for_model
 from pipelines.defs.publish import PUBLISHED_KEY
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform import DBT_EXECUTABLE, mart_keys, warehouse_dbt_models
-from pipelines.lib.committee_report import write_report
-from pipelines.lib.dbt_docs import generate_docs
-from pipelines.lib.excel_export import export_benchmarks
-from pipelines.lib.quality_page import write_quality_page
+from pipelines.lib.outputs.committee_report import write_report
+from pipelines.lib.outputs.dbt_docs import generate_docs
+from pipelines.lib.outputs.excel_export import export_benchmarks
+from pipelines.lib.outputs.quality_page import write_quality_page
 
 REPORT_KEY = dg.AssetKey(["reports", "committee_report"])
 WORKBOOK_KEY = dg.AssetKey(["reports", "benchmarks_xlsx"])

@@ -10,9 +10,9 @@ from expectations.schools import check_query, prepare_frame, school_statistics_s
 from pipelines.defs.reference import REFERENCE_LA_KEY, REFERENCE_REGIONS_KEY
 from pipelines.defs.sources import LoadContext, SourceSpec, SuiteCheck, SuiteRun, Table, source_definitions
 from pipelines.lib.config import Settings
-from pipelines.lib.ingest import SourceResult, load_source
-from pipelines.lib.school_areas import load_area_reference
-from pipelines.lib.school_statistics import (
+from pipelines.lib.ingest.load import SourceResult, load_source
+from pipelines.lib.sources.school_areas import load_area_reference
+from pipelines.lib.sources.school_statistics import (
     SOURCES,
     meta_companions,
     parse_period,

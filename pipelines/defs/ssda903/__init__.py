@@ -11,9 +11,9 @@ from expectations.ssda903 import (
 )
 from pipelines.defs.reference import REFERENCE_LA_KEY
 from pipelines.defs.sources import LoadContext, SourceSpec, SuiteCheck, SuiteRun, described, source_definitions
-from pipelines.lib.areas import load_la_lookup
-from pipelines.lib.ingest import SourceResult, load_source
-from pipelines.lib.ssda903 import (
+from pipelines.lib.ingest.load import SourceResult, load_source
+from pipelines.lib.reference.areas import load_la_lookup
+from pipelines.lib.sources.ssda903 import (
     AD1_TABLE,
     EPISODES_TABLE,
     HEADER_TABLE,

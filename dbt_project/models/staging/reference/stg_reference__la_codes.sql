@@ -1,7 +1,8 @@
 -- Every ONS code of every LA with its DfE code: the bundled seed, updated and extended by the LA lists a council
 -- dropped into raw/reference/. A dropped-in row replaces the bundled row of its ONS code (the newest list wins
 -- where several list it); a bundled LA no dropped-in list has (a former LA an older list leaves out, or a row of it
--- that was quarantined) stays known. The same rule as pipelines/lib/areas.py (updated_reference), used at ingest.
+-- that was quarantined) stays known. The same rule as pipelines/lib/reference/areas.py (updated_reference), used
+-- at ingest.
 with override_rows as (
     select
         ons_code, la_code, la_name, region_code, date_of_operation, date_of_termination, status,

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.lib.ingest import discover_files
+from pipelines.lib.ingest.load import discover_files
 
 Snapshot = dict[str, tuple[int, int]]
 

@@ -6,7 +6,7 @@ each inspection: SLAC (2009-12, with re-inspections of safeguarding and of looke
 protection (CPI, CPRI 2012-13), targeted looked after children (TLAC 2013), SIF (first and
 re-inspection, with the LSCB review) and ILACS (first, second or latest). Each group is found from its
 header cells' words, never from positions, and each graded cell becomes one judgement row with the
-group's dates. Headers are matched on normalised text (:func:`pipelines.lib.readers.normalise_header`).
+group's dates. Headers are matched on normalised text (:func:`pipelines.lib.ingest.readers.normalise_header`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ audited case, with optional theme grades in any ``grade_*`` columns) and **actio
 actions raised by audits). A CSV holds one of them; a workbook may hold both as two sheets.
 
 What reaches the raw tables:
-- ``child_id`` never: it becomes ``child_key`` (:func:`pipelines.lib.pseudonymise.child_key` of the
+- ``child_id`` never: it becomes ``child_key`` (:func:`pipelines.lib.ingest.pseudonymise.child_key` of the
   home LA code and the id, the same function and inputs as SSDA903), and the home LA code is kept
   beside it as ``la_code``. A quarantined ``child_id`` is written as ``<redacted>``.
 - ``description`` (free text that may hold personal data) never: it is not read at all.
@@ -21,7 +21,7 @@ an action completed before its audit) are applied after loading, in dbt
 :func:`record_cross_file_rejections`.
 
 How (:func:`parse_case_audit_files`, the batch parser of the ingest): every changed file is landed in one
-temporary table of text rows (CSVs by DuckDB's own reader in one call, see :mod:`pipelines.lib.native_csv`;
+temporary table of text rows (CSVs by DuckDB's own reader in one call, see :mod:`pipelines.lib.ingest.native_csv`;
 workbook sheets by the Python reader, in the same shape), the header of each sheet is found and classified
 in SQL, the declared columns are picked by position in SQL, and every row rule above is a SQL statement over
 all the files at once; each distinct date text is parsed once, and each distinct ``child_id`` is keyed once
@@ -40,17 +40,17 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.lib.ingest import FileRejected, RawTable, settle_file_counts
-from pipelines.lib.ingest_batch import BatchOutcome, FileRead
-from pipelines.lib.native_csv import (
+from pipelines.lib.ingest.batch import BatchOutcome, FileRead
+from pipelines.lib.ingest.load import FileRejected, RawTable, settle_file_counts
+from pipelines.lib.ingest.native_csv import (
     BLANK,
     columns_sql,
     land_csv_files,
     land_rows,
     quote_ident,
 )
-from pipelines.lib.pseudonymise import child_key
-from pipelines.lib.readers import (
+from pipelines.lib.ingest.pseudonymise import child_key
+from pipelines.lib.ingest.readers import (
     Sheet,
     UnreadableFile,
     normalise_header,
@@ -58,7 +58,7 @@ from pipelines.lib.readers import (
     read_workbook,
     sniff_format,
 )
-from pipelines.lib.rules import ParsedTable, Rejection
+from pipelines.lib.ingest.rules import ParsedTable, Rejection
 
 SOURCE = "case_audits"
 REDACTED = "<redacted>"
@@ -668,7 +668,7 @@ def parse_case_audit_files(
     con, paths: Sequence[Path], *, home_la: str, key: str, today: dt.date | None = None
 ) -> BatchOutcome:
     """Every audits and actions table of ``paths``, landed, checked and staged in SQL on ``con`` in one pass
-    (the batch parser of :func:`pipelines.lib.ingest.load_source`). A file with neither table is refused."""
+    (the batch parser of :func:`pipelines.lib.ingest.load.load_source`). A file with neither table is refused."""
     refused, sheet_names = land_files(con, paths)
     find_headers(con)
     refused.update(header_problems(con, sheet_names))

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.report_charts import PALETTE, Chart, Series, format_number
-from pipelines.lib.report_sources import loaded_files, name_sources
+from pipelines.lib.outputs.report_charts import PALETTE, Chart, Series, format_number
+from pipelines.lib.outputs.report_sources import loaded_files, name_sources
 
 ENGLAND = "E92000001"
 GRADE_TICKS = {1.0: "Outstanding", 2.0: "Good", 3.0: "Adequate / Requires improvement", 4.0: "Inadequate"}

@@ -1,17 +1,17 @@
 """Breakdowns of DfE school statistics: which columns are filters, harmonised values, and what a file covers.
 
-Pure functions, no Dagster; used by :mod:`pipelines.lib.school_statistics`.
+Pure functions, no Dagster; used by :mod:`pipelines.lib.sources.school_statistics`.
 
 * **Area columns are never filters.** A column is an area column by a rule on its name
   (:func:`is_area_column`): the EES geography columns (``country_*``, ``region_*``, ``old_la_code``,
   ``new_la_code``, ``la_name``, ``lad_*``, ``pcon_*``, ``opportunity_area_*`` ...), any ``*_la_code`` /
   ``*_la_name``, and institution identifiers (``school_urn``, ``laestab``, ``provider_ukprn`` ...).
-* **School types** are harmonised through ``pipelines/lib/school_lists/school_types.csv``: every spelling DfE
+* **School types** are harmonised through ``pipelines/lib/sources/school_lists/school_types.csv``: every spelling DfE
   has used (``Primary``, ``State funded primary``, ``Special school``, ``State-funded special``, ``Pupil
   referral unit``, ``State-funded AP school`` ...) and the one name the warehouse keeps for it.
 * **A file that covers part of the pupils** (pupil referral units only, alternative provision, one phase, one
   social care group) without a column saying so is labelled with what it covers
-  (:func:`file_coverage`): the phrases of ``pipelines/lib/school_lists/school_coverage.csv`` looked for in the
+  (:func:`file_coverage`): the phrases of ``pipelines/lib/sources/school_lists/school_coverage.csv`` looked for in the
   file's title (rows above its header), its sheet name, its file name, the labels of its ``.meta.csv`` (a phrase
   every indicator label has) and its indicator column names (a phrase every one has). The label becomes a
   breakdown pair (``school_type=State-funded alternative provision school``), so the figures are never read,

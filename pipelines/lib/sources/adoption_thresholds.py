@@ -1,8 +1,8 @@
 """An LA's own adoption scorecard thresholds, a reference list dropped into ``raw/reference/``.
 
 It replaces the bundled seed ``adoption_scorecard_thresholds`` (docs/adoption.md). A reference list like the
-LA codes and statistical neighbours, so :func:`pipelines.lib.reference.parse_reference_file` recognises it; it
-lives apart from the published scorecards (:mod:`pipelines.lib.adoption_scorecards`), which need the LA list
+LA codes and statistical neighbours, so :func:`pipelines.lib.reference.lists.parse_reference_file` recognises it; it
+lives apart from the published scorecards (:mod:`pipelines.lib.sources.adoption_scorecards`), which need the LA list
 to resolve codes: the scorecards depend on the reference lists, never the other way round.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from pipelines.lib.ingest import RawTable
-from pipelines.lib.readers import Sheet, find_header_row, normalise_header
-from pipelines.lib.rules import ParsedTable, Rejection
+from pipelines.lib.ingest.load import RawTable
+from pipelines.lib.ingest.readers import Sheet, find_header_row, normalise_header
+from pipelines.lib.ingest.rules import ParsedTable, Rejection
 
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
 THRESHOLD_COLUMNS = ("period_end_year", "scorecard_code", "threshold", "threshold_unit", "verified", "note")

@@ -16,7 +16,7 @@ A folder ``2017-18`` is read as the year ending 31 March 2018. Files are recogni
   ``PERMANENCE`` nested) and ``<EPISODE>`` elements (``PL`` is the CSVs' ``PLACE``).
 
 Pseudonymisation: the clear ``CHILD`` id never leaves this module; every row carries
-``child_key`` (:func:`pipelines.lib.pseudonymise.child_key` of the LA code and the id), and a
+``child_key`` (:func:`pipelines.lib.ingest.pseudonymise.child_key` of the LA code and the id), and a
 rejection whose column is ``CHILD`` carries the child_key, never the id. Dates of birth are cut to
 the first of the month; UPN and ``HOME_POST`` are not read at all, and ``PL_POST`` only to compare a child's
 consecutive placements (DfE rules 434-436): it is never kept, nor shown in a reason.
@@ -25,7 +25,7 @@ Row rules, all in SQL over the landed text (:func:`read_returns`: the CSV files 
 the workbook sheets and the XML return read in Python into rows of the same shape, the table of each file or
 sheet recognised from its first rows; the child keys made once per distinct LA and CHILD). A row that breaks a
 rule is quarantined with file, row, column, value and reason, which starts with the DfE validation rule's number
-where there is one ("DfE rule 217: ..."): dates as :func:`pipelines.lib.parsing.parse_date` reads them; every
+where there is one ("DfE rule 217: ..."): dates as :func:`pipelines.lib.ingest.parsing.parse_date` reads them; every
 code in the DfE list of the return's collection year (``ssda903_code_lists.csv``: list, code, first and last
 collection year, label, source; trimmed, upper-cased first, as the DfE validator does); flags written 0/1,
 TRUE/FALSE, Y/N or Yes/No in any case read as 0/1; DEC not before DECOM (356); REC on a closed episode (148),
@@ -53,7 +53,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.ingest import (
+from pipelines.lib.ingest.batch import BatchOutcome, FileRead, empty_rejections
+from pipelines.lib.ingest.load import (
     FileRejected,
     RawTable,
     discover_files,
@@ -61,17 +62,16 @@ from pipelines.lib.ingest import (
     settle_file_counts,
     sha256_file,
 )
-from pipelines.lib.ingest_batch import BatchOutcome, FileRead, empty_rejections
-from pipelines.lib.native_csv import columns_sql, land_csv_files, quote_ident
-from pipelines.lib.pseudonymise import child_key
-from pipelines.lib.readers import (
+from pipelines.lib.ingest.native_csv import columns_sql, land_csv_files, quote_ident
+from pipelines.lib.ingest.pseudonymise import child_key
+from pipelines.lib.ingest.readers import (
     UnreadableFile,
     find_header_row,
     normalise_header,
     read_tables,
     sniff_format,
 )
-from pipelines.lib.rules import ParsedTable, Rejection
+from pipelines.lib.ingest.rules import ParsedTable, Rejection
 
 SOURCE = "ssda903"
 REDACTED = "<redacted>"
@@ -435,7 +435,7 @@ DUPLICATE_KEYS = {
 }
 MONTH_COLUMNS = {"birth_month": "dob", "mc_birth_month": "mc_dob"}  # cut to the month: never stored whole
 
-# Text, dates and the season, as the DfE validator and pipelines.lib.parsing.parse_date read them (explicit
+# Text, dates and the season, as the DfE validator and pipelines.lib.ingest.parsing.parse_date read them (explicit
 # patterns and strptime formats: DuckDB never guesses a date's format here).
 MACROS_SQL = r"""
 create or replace temp macro s903_strip(x) as
@@ -827,7 +827,7 @@ def read_dates(con, tables: Iterable[str]) -> None:
 
 def pseudonymise_children(con, tables: Iterable[str], key: str, memo: dict | None = None) -> None:
     """``_s903_keys``: the child_key of every distinct (LA, CHILD) of the typed ``tables``, computed once each in
-    Python (:func:`pipelines.lib.pseudonymise.child_key`, the one definition) and joined back in SQL.
+    Python (:func:`pipelines.lib.ingest.pseudonymise.child_key`, the one definition) and joined back in SQL.
     ``memo`` keeps one LA's keys across calls (a child is in every table and year of a return)."""
     union = " union ".join(
         f"select distinct la_code, t_child from {_name('typed', t)} where t_child is not null" for t in tables

@@ -4,7 +4,7 @@ Every source that takes CSV lands its files here first, in one shape (``LANDED_C
 of a file, with the file's path, ``_sheet`` (NULL: a CSV file has no sheets; a workbook's sheets land in the
 same shape with their names), the line number (1-based, header and blank lines counted, as a person counts
 them in the file) and the line's fields as a list of text (a blank field may be ``''`` or NULL:
-:func:`columns_sql` gives NULL for both, as :mod:`pipelines.lib.readers` does). Each source then finds its
+:func:`columns_sql` gives NULL for both, as :mod:`pipelines.lib.ingest.readers` does). Each source then finds its
 header rows and maps fields to its declared columns in SQL (:func:`header_rows`,
 :func:`columns_sql`), and applies its row rules in SQL.
 
@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.lib.readers import decode_text, normalise_header, read_csv_text
+from pipelines.lib.ingest.readers import decode_text, normalise_header, read_csv_text
 from pipelines.lib.sql import quote_identifier as quote_ident  # the one quoting helper, under a short name
 
 LANDED_COLUMNS = ("_file_path", "_sheet", "_row_number", "fields")

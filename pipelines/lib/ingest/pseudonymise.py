@@ -46,7 +46,7 @@ def sample_hashes(raw_dir: Path) -> set[str]:
 
 def write_sample_manifest(raw_dir: Path) -> Path:
     """List the child-level sample files generated into ``raw_dir`` (``sha256  relative/path`` lines)."""
-    from pipelines.lib.ingest import discover_files
+    from pipelines.lib.ingest.load import discover_files
 
     lines = [
         f"{_sha256(p)}  {p.relative_to(raw_dir).as_posix()}"
@@ -66,7 +66,7 @@ def pseudonym_key(configured: str | None, raw_dir: Path, source: str) -> tuple[s
     """
     if configured and configured != DEVELOPMENT_KEY:
         return configured, None
-    from pipelines.lib.ingest import discover_files
+    from pipelines.lib.ingest.load import discover_files
 
     known = sample_hashes(raw_dir)
     real = [p for p in discover_files(raw_dir / source) if _sha256(p) not in known]
@@ -90,7 +90,7 @@ def development_key_warning(configured: str | None, raw_dir: Path) -> str | None
     """The warning for the refresh's summary when child-level files are pseudonymised with the development key."""
     if configured and configured != DEVELOPMENT_KEY:
         return None
-    from pipelines.lib.ingest import discover_files
+    from pipelines.lib.ingest.load import discover_files
 
     if any(discover_files(raw_dir / source) for source in CHILD_LEVEL_SOURCES):
         return DEVELOPMENT_KEY_WARNING

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipelines.lib.areas import LaLookup
-from pipelines.lib.ingest import FileRejected, RawTable
-from pipelines.lib.readers import Sheet, find_header_row, normalise_header, read_tables
-from pipelines.lib.rules import ParsedTable, Rejection, integer_problem
+from pipelines.lib.ingest.load import FileRejected, RawTable
+from pipelines.lib.ingest.readers import Sheet, find_header_row, normalise_header, read_tables
+from pipelines.lib.ingest.rules import ParsedTable, Rejection, integer_problem
+from pipelines.lib.reference.areas import LaLookup
 
 SOURCE = "adoption_scorecards"
 INDICATORS = ("A1", "A2", "A3", "A10")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.lib.config import REPO_ROOT, Settings
-from pipelines.lib.landing import Snapshot, load_snapshot
+from pipelines.lib.operations.landing import Snapshot, load_snapshot
 
 CODE_FOLDERS = (
     "pipelines",

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.ingest import sha256_file
-from pipelines.lib.ssda903 import season
+from pipelines.lib.ingest.load import sha256_file
+from pipelines.lib.sources.ssda903 import season
 
 SPREADSHEETS = {".xlsx": "docProps/core.xml", ".xlsm": "docProps/core.xml", ".ods": "meta.xml"}
 TITLE = re.compile(r"<dc:title>([^<]*)</dc:title>")

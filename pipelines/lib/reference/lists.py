@@ -1,9 +1,9 @@
 """Parse the public reference lists as published: LA codes, regions and statistical neighbours.
 
-Pure functions, no Dagster. Each parser takes a :class:`~pipelines.lib.readers.Sheet`
-(cells are text or ``None``) and returns a :class:`~pipelines.lib.rules.ParsedTable`
+Pure functions, no Dagster. Each parser takes a :class:`~pipelines.lib.ingest.readers.Sheet`
+(cells are text or ``None``) and returns a :class:`~pipelines.lib.ingest.rules.ParsedTable`
 whose rows carry ``_row_number``, the 1-based row in the file counting the header as
-row 1. Rows that break a rule become :class:`~pipelines.lib.rules.Rejection` records;
+row 1. Rows that break a rule become :class:`~pipelines.lib.ingest.rules.Rejection` records;
 a sheet that is not the expected list at all raises :class:`ReferenceTableError`.
 
 The published files and their quirks (see the fixtures' PROVENANCE.md):
@@ -29,10 +29,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.lib import adoption_thresholds
-from pipelines.lib.ingest import FileRejected, RawTable
-from pipelines.lib.readers import Sheet, find_header_row, normalise_header, read_tables
-from pipelines.lib.rules import ParsedTable, Rejection
+from pipelines.lib.ingest.load import FileRejected, RawTable
+from pipelines.lib.ingest.readers import Sheet, find_header_row, normalise_header, read_tables
+from pipelines.lib.ingest.rules import ParsedTable, Rejection
+from pipelines.lib.sources import adoption_thresholds
 
 SN_RANKS = range(1, 11)
 CLOSENESS_BANDS = ("Extremely close", "Very close", "Close", "Somewhat close", "Not close")

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.lib.ingest import discover_files
-from pipelines.lib.parsing import classify_area_code
-from pipelines.lib.reference import parse_reference_file
+from pipelines.lib.ingest.load import discover_files
+from pipelines.lib.ingest.parsing import classify_area_code
+from pipelines.lib.reference.lists import parse_reference_file
 
 
 @dataclass
@@ -45,7 +45,7 @@ class LaLookup:
         return self.ons_to_dfe[code]
 
 
-BUNDLED_LA_CODES = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "reference" / "ref_la_codes.csv"
+BUNDLED_LA_CODES = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds" / "reference" / "ref_la_codes.csv"
 
 
 def updated_reference(bundled: Iterable[dict], override: Iterable[dict], key: str) -> list[dict]:

@@ -7,7 +7,7 @@ Pure functions, no Dagster. A file is recognised by its header, never by its nam
   are filters and which indicators, with labels and units; without one the roles are inferred (a column
   whose every value is a number or a symbol is an indicator, any other column a filter) and the load log
   says so. Area columns (``country_*``, ``region_*``, ``*_la_code``, ``la_name``, ``lad_*``...: a rule on
-  names, :func:`pipelines.lib.school_breakdowns.is_area_column`) are never filters.
+  names, :func:`pipelines.lib.sources.school_breakdowns.is_area_column`) are never filters.
 * an **EES metadata file** (``col_name, col_type, ...``): not data; recorded as used with its data file.
 * the **pre-EES LA time series** (``year, level, la_name, school_type, <indicators>``; the layout of DfE's
   ``clean_la_data.csv``): LAs, regions and England named only, matched to codes by name; or with the EES
@@ -23,7 +23,7 @@ Rules (each broken rule quarantines the row, or the one cell, with a reason):
 
 * geography: National rows are England (E92000001); Regional (or ``Region``) rows a region by code or
   name (E12, and E13 for Inner/Outer London, which are marked so regional totals do not count London
-  twice); Local authority rows an LA by DfE code, ONS code or name (see :mod:`pipelines.lib.school_areas`),
+  twice); Local authority rows an LA by DfE code, ONS code or name (see :mod:`pipelines.lib.sources.school_areas`),
   which must have existed in the row's period. Other geographic levels (districts, schools...) are not kept.
 * period: ``time_period`` 201011 (academic or financial year), 2011 (calendar or reporting year) or 201204
   (a month, with its month as ``time_identifier``). Sub-year identifiers (terms, weeks) go in the breakdown.
@@ -36,11 +36,11 @@ Rules (each broken rule quarantines the row, or the one cell, with a reason):
   rates (suspensions or fixed-period exclusions per 100 pupils, which exceed 100 where pupils are
   suspended repeatedly) not negative; anything else that is neither a number nor a symbol is quarantined.
 * breakdown: the filters as ``key=value`` pairs in key order joined by ``'; '``, harmonised (every DfE
-  spelling of a school type, ``pipelines/lib/school_lists/school_types.csv``; ``phase_type_grouping`` ->
+  spelling of a school type, ``pipelines/lib/sources/school_lists/school_types.csv``; ``phase_type_grouping`` ->
   ``school_type``); a filter at its ``Total`` value adds no pair; ``Total`` when no pair is left. A file
   that covers part of the pupils (PRUs only, one phase, one social care group: found from its title, sheet
   or file name, its ``.meta.csv`` labels or its indicator names) gets that part as a pair on every row, so
-  it is never read as an LA's total (:mod:`pipelines.lib.school_breakdowns`).
+  it is never read as an LA's total (:mod:`pipelines.lib.sources.school_breakdowns`).
 * one row per period, area and breakdown in a file: a repeat is quarantined (the first is kept).
 """
 
@@ -60,19 +60,19 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.lib.ingest import FileRejected, RawTable
-from pipelines.lib.ingest_batch import BatchOutcome, FileRead, empty_rejections
-from pipelines.lib.native_csv import land_csv_files
-from pipelines.lib.readers import (
+from pipelines.lib.ingest.batch import BatchOutcome, FileRead, empty_rejections
+from pipelines.lib.ingest.load import FileRejected, RawTable
+from pipelines.lib.ingest.native_csv import land_csv_files
+from pipelines.lib.ingest.readers import (
     UnreadableFile,
     decode_text,
     normalise_header,
     read_workbook,
     sniff_format,
 )
-from pipelines.lib.rules import ParsedTable, Rejection, StagedRelation
-from pipelines.lib.school_areas import Area, AreaError, AreaReference, Period
-from pipelines.lib.school_breakdowns import (
+from pipelines.lib.ingest.rules import ParsedTable, Rejection, StagedRelation
+from pipelines.lib.sources.school_areas import Area, AreaError, AreaReference, Period
+from pipelines.lib.sources.school_breakdowns import (
     Coverage,
     apply_coverage,
     breakdown_text,
@@ -746,7 +746,7 @@ def parse_school_statistics_file(
 def parse_school_statistics_batch(
     con: duckdb.DuckDBPyConnection, paths: list[Path], source: str, reference: AreaReference
 ) -> BatchOutcome:
-    """Every new or changed file of a source for :func:`pipelines.lib.ingest.load_source`'s ``batch_parser``:
+    """Every new or changed file of a source for :func:`pipelines.lib.ingest.load.load_source`'s ``batch_parser``:
     each file (with its ``.meta.csv``) parsed by :func:`parse_school_statistics_file` (files of one source
     have different layouts: their columns are recognised from each header), the staged rows of all of them
     gathered in one temporary table and their quarantine entries in another, written set-based."""
@@ -1123,7 +1123,7 @@ _ROW_REJECTIONS_SQL = """
 
 def _resolve_rows(con, tag: str, layout: Layout, reference: AreaReference) -> list[Rejection]:
     """``<tag>_r``: each row's period, area and breakdown, resolved once per distinct key (Python: the area
-    rules of :mod:`pipelines.lib.school_areas`) and joined back in SQL; returns the rows quarantined."""
+    rules of :mod:`pipelines.lib.sources.school_areas`) and joined back in SQL; returns the rows quarantined."""
     names = _tables(tag, "t", "g", "b", "r")
     filters = [f"f{n}" for n in range(len(layout.filters))]
     keys = con.execute(f"select distinct {_using(KEY_COLUMNS)} from {names['t']}").fetchall()

@@ -22,10 +22,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.lib import ingest_batch
-from pipelines.lib.ingest_batch import MAX_CELL_CHARACTERS, BatchParser
-from pipelines.lib.readers import UnreadableFile
-from pipelines.lib.rules import ParsedTable, Rejection, StagedRelation
+from pipelines.lib.ingest import batch as ingest_batch
+from pipelines.lib.ingest.batch import MAX_CELL_CHARACTERS, BatchParser
+from pipelines.lib.ingest.readers import UnreadableFile
+from pipelines.lib.ingest.rules import ParsedTable, Rejection, StagedRelation
 from pipelines.lib.sql import quote_identifier as quote_ident
 
 SKIPPED_NAMES = (".", "~$")
@@ -446,7 +446,7 @@ def load_source(
     not use ``con``).
 
     ``batch_parser`` (instead of ``parser``) parses every new or changed file in one call, and the load is
-    one transaction written set-based: see :mod:`pipelines.lib.ingest_batch`.
+    one transaction written set-based: see :mod:`pipelines.lib.ingest.batch`.
     """
     if (parser is None) == (batch_parser is None):
         raise ValueError("load_source needs exactly one of parser and batch_parser")

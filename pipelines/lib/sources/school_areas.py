@@ -5,7 +5,7 @@ Pure functions, no Dagster. The reference is the LA code list and region list a 
 choice as the dbt staging models, plus the bundled further spellings of LA names (``ref_la_names.csv``).
 
 * An LA named by its DfE 3-digit code, its ONS code or only by its name (the pre-EES time series) gets
-  its DfE code; names are compared with :func:`pipelines.lib.reference.normalise_la_name` (case,
+  its DfE code; names are compared with :func:`pipelines.lib.reference.lists.normalise_la_name` (case,
   punctuation, ``&``/``and``, ``, City of``), and a trailing ``(Pre LGR 2009)`` / ``(Pre LG)`` names the
   authority that ended at that reorganisation.
 * An LA must have existed during the period of the row: a code whose ONS codes all began after the
@@ -24,9 +24,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.lib.reference import normalise_la_name
+from pipelines.lib.reference.lists import normalise_la_name
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "reference"
+SEEDS_DIR = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds" / "reference"
 ENGLAND_CODE = "E92000001"
 LONDON_CODE = "E12000007"
 LONDON_SUBREGIONS = ("E13000001", "E13000002")
@@ -369,7 +369,7 @@ def _read_seed(name: str) -> list[dict]:
 
 def load_area_reference(reference_dir: Path | None = None) -> AreaReference:
     """LA and region lists: the bundled seeds updated and extended by a council's own in ``reference_dir``."""
-    from pipelines.lib.areas import dropped_in_rows, updated_reference
+    from pipelines.lib.reference.areas import dropped_in_rows, updated_reference
 
     dropped = dropped_in_rows(reference_dir, ["reference_la_codes", "reference_regions"])
     la_rows, region_rows = dropped["reference_la_codes"], dropped["reference_regions"]

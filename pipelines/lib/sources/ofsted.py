@@ -2,7 +2,7 @@
 
 Every table is recognised by its header cells, never by file name, sheet name or row position
 (docs/ofsted.md lists the vintages and layouts): long sheets (one row per inspection or visit, LAs by
-ONS code or by name), wide history sheets (one row per LA, see :mod:`pipelines.lib.ofsted_history`),
+ONS code or by name), wide history sheets (one row per LA, see :mod:`pipelines.lib.sources.ofsted_history`),
 any number of tables on a sheet, and judgement records (one row per graded judgement) for what the
 statistics leave out.
 """
@@ -13,25 +13,25 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from pipelines.lib.ingest import FileRejected, RawTable
-from pipelines.lib.ofsted_common import (
-    NO_FULL_INSPECTION,
-    checked_date,
-    no_value,
-    ofsted_grade_problem,
-    resolve_la,
-)
-from pipelines.lib.ofsted_history import history_groups, is_history_header
-from pipelines.lib.parsing import (
+from pipelines.lib.ingest.load import FileRejected, RawTable
+from pipelines.lib.ingest.parsing import (
     grade_rank,
     iso_date,
     parse_date,
     parse_framework,
     squash,
 )
-from pipelines.lib.readers import Sheet, normalise_header, read_tables
-from pipelines.lib.rules import ParsedTable, Rejection
-from pipelines.lib.school_areas import AreaError, AreaReference
+from pipelines.lib.ingest.readers import Sheet, normalise_header, read_tables
+from pipelines.lib.ingest.rules import ParsedTable, Rejection
+from pipelines.lib.sources.ofsted_common import (
+    NO_FULL_INSPECTION,
+    checked_date,
+    no_value,
+    ofsted_grade_problem,
+    resolve_la,
+)
+from pipelines.lib.sources.ofsted_history import history_groups, is_history_header
+from pipelines.lib.sources.school_areas import AreaError, AreaReference
 
 # Columns of the long sheets ("as at 31 March", in-year activity, ILACS history one row per
 # inspection): raw column -> patterns on the normalised header, tried in order (first match wins).

@@ -1,11 +1,11 @@
 """Batch loading: every new or changed file of a source parsed by one call, written set-based.
 
 A source whose rules are SQL over many files at once (its CSVs landed by DuckDB in one ``read_csv`` call,
-see :mod:`pipelines.lib.native_csv`) gives :func:`pipelines.lib.ingest.load_source` a ``batch_parser``
+see :mod:`pipelines.lib.ingest.native_csv`) gives :func:`pipelines.lib.ingest.load.load_source` a ``batch_parser``
 instead of a per-file ``parser``. The machinery still hashes each file and skips the unchanged ones; it then
 calls the batch parser once with all the others, and writes what it staged, its quarantine entries, the
 files' states and their log rows in a few statements for the whole batch. Each file's counts are computed
-in SQL as :class:`pipelines.lib.rules.ParsedTable` computes them for one file: ``rows_loaded`` = distinct
+in SQL as :class:`pipelines.lib.ingest.rules.ParsedTable` computes them for one file: ``rows_loaded`` = distinct
 rows of the file of which something loaded (per table), ``rows_rejected`` = quarantined rows of which
 nothing loaded, ``cells_quarantined`` = the file's entries in ``quality.rejected_rows``.
 
@@ -103,7 +103,7 @@ def quarantine_oversized_cells(
     con: duckdb.DuckDBPyConnection, outcome: BatchOutcome, columns: dict[str, tuple[str, ...]]
 ) -> None:
     """Rows holding a cell longer than a spreadsheet cell can be leave the staged tables for the quarantine,
-    the value shortened (as :func:`pipelines.lib.ingest.quarantine_oversized_cells` does for one file)."""
+    the value shortened (as :func:`pipelines.lib.ingest.load.quarantine_oversized_cells` does for one file)."""
     if outcome.rejections is None:
         outcome.rejections = empty_rejections(con, "_csw_batch_rejections")
     for table, staged in outcome.staged.items():

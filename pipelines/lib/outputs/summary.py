@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.freshness import RULES, evaluate
+from pipelines.lib.operations.freshness import RULES, evaluate
 
 
 def source_names() -> list[str]:

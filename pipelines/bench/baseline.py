@@ -57,8 +57,8 @@ def load_sources(
     Dagster ingest assets load them. Returns rows loaded per source (and fills ``seconds`` per source)."""
     from pipelines.bench import floor
     from pipelines.lib.ingest.load import discover_files, ensure_quality_schema
+    from pipelines.lib.reference.school_areas import load_area_reference
     from pipelines.lib.sources import case_audits, school_statistics, ssda903
-    from pipelines.lib.sources.school_areas import load_area_reference
 
     seconds = {} if seconds is None else seconds
     start = time.perf_counter()
@@ -89,11 +89,11 @@ def _load_python_sources(con: duckdb.DuckDBPyConnection, raw: Path, run_id: str)
     from pipelines.lib.ingest.load import load_source
     from pipelines.lib.reference import lists as reference
     from pipelines.lib.reference.areas import load_la_lookup
+    from pipelines.lib.reference.school_areas import load_area_reference
     from pipelines.lib.sources import ofsted
     from pipelines.lib.sources.adoption_scorecards import SOURCE as SCORECARDS
     from pipelines.lib.sources.adoption_scorecards import TABLES as SCORECARD_TABLES
     from pipelines.lib.sources.adoption_scorecards import parse_scorecard_file
-    from pipelines.lib.sources.school_areas import load_area_reference
 
     rows: dict[str, int] = {}
     result = load_source(

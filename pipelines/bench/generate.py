@@ -31,7 +31,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.lib.sources.school_areas import Period, load_area_reference
+from pipelines.lib.reference.school_areas import Period, load_area_reference
 from pipelines.sample_data import ssda903 as sample903
 
 SEED = 20240331

@@ -16,9 +16,9 @@ from openpyxl import Workbook
 
 from pipelines.lib.ingest.load import FileRejected
 from pipelines.lib.ingest.readers import normalise_header
+from pipelines.lib.reference.school_areas import load_area_reference
 from pipelines.lib.sources.ofsted import parse_ofsted_file
 from pipelines.lib.sources.ofsted_history import history_groups
-from pipelines.lib.sources.school_areas import load_area_reference
 from tests.conftest import fixture_path
 
 TODAY = dt.date(2026, 1, 1)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines.lib.reference.lists import normalise_la_name
-from pipelines.lib.sources.school_areas import load_area_reference
+from pipelines.lib.reference.school_areas import load_area_reference
 from pipelines.lib.sources.school_statistics import STATUS_SYMBOLS, parse_school_statistics_file
 from tests.conftest import REPO_ROOT
 

@@ -454,7 +454,7 @@ def test_normalise_la_name_keeps_different_authorities_apart(one, other):
 
 def test_an_older_las_vintage_updates_and_extends_the_bundled_list_at_ingest(tmp_path):
     from pipelines.lib.reference.areas import load_la_lookup
-    from pipelines.lib.sources.school_areas import load_area_reference
+    from pipelines.lib.reference.school_areas import load_area_reference
     from pipelines.lib.sources.school_statistics import parse_period
     from tests.reference_vintages import abolished_in_2009, created_after, las_vintage
 
@@ -477,7 +477,7 @@ def test_an_older_las_vintage_updates_and_extends_the_bundled_list_at_ingest(tmp
 
 
 def test_the_newest_of_several_dropped_in_lists_wins(tmp_path):
-    from pipelines.lib.sources.school_areas import load_area_reference
+    from pipelines.lib.reference.school_areas import load_area_reference
     from tests.reference_vintages import las_vintage
 
     (tmp_path / "a_current.csv").write_bytes(las_vintage("2026-01-01"))

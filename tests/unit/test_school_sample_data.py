@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib.sources.school_areas import load_area_reference
+from pipelines.lib.reference.school_areas import load_area_reference
 from pipelines.lib.sources.school_statistics import parse_school_statistics_file
 from pipelines.sample_data.schools import write_school_samples
 

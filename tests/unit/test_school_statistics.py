@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipelines.lib.ingest.load import FileRejected, load_source
-from pipelines.lib.sources.school_areas import AreaError, load_area_reference
+from pipelines.lib.reference.school_areas import AreaError, load_area_reference
 from pipelines.lib.sources.school_statistics import (
     breakdown_text,
     filter_keys,

@@ -8,7 +8,7 @@ import pandas as pd
 from expectations.runner import validate_frame
 from expectations.schools import check_query, prepare_frame, school_statistics_suite
 from pipelines.lib.ingest.load import ensure_raw_table
-from pipelines.lib.sources.school_areas import load_area_reference
+from pipelines.lib.reference.school_areas import load_area_reference
 from pipelines.lib.sources.school_statistics import parse_period, values_table
 
 BASE = {

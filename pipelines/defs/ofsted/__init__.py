@@ -8,6 +8,7 @@ from pipelines.defs.sources import LoadContext, SourceSpec, SuiteCheck, SuiteRun
 from pipelines.lib.config import Settings
 from pipelines.lib.ingest.load import SourceResult, load_source
 from pipelines.lib.reference.areas import load_la_lookup
+from pipelines.lib.reference.school_areas import load_area_reference
 from pipelines.lib.sources.ofsted import (
     HISTORY_TABLE,
     RECORD_TABLE,
@@ -15,7 +16,6 @@ from pipelines.lib.sources.ofsted import (
     WORKBOOK_TABLE,
     parse_ofsted_file,
 )
-from pipelines.lib.sources.school_areas import load_area_reference
 
 DESCRIPTIONS = {
     WORKBOOK_TABLE.name: "Rows of Ofsted's 'Local authority inspection outcomes' workbooks (.ods/.xlsx) in "

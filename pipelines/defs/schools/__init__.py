@@ -11,7 +11,7 @@ from pipelines.defs.reference import REFERENCE_LA_KEY, REFERENCE_REGIONS_KEY
 from pipelines.defs.sources import LoadContext, SourceSpec, SuiteCheck, SuiteRun, Table, source_definitions
 from pipelines.lib.config import Settings
 from pipelines.lib.ingest.load import SourceResult, load_source
-from pipelines.lib.sources.school_areas import load_area_reference
+from pipelines.lib.reference.school_areas import load_area_reference
 from pipelines.lib.sources.school_statistics import (
     SOURCES,
     meta_companions,

@@ -23,6 +23,7 @@ from pipelines.lib.ingest.parsing import (
 )
 from pipelines.lib.ingest.readers import Sheet, normalise_header, read_tables
 from pipelines.lib.ingest.rules import ParsedTable, Rejection
+from pipelines.lib.reference.school_areas import AreaError, AreaReference
 from pipelines.lib.sources.ofsted_common import (
     NO_FULL_INSPECTION,
     checked_date,
@@ -31,7 +32,6 @@ from pipelines.lib.sources.ofsted_common import (
     resolve_la,
 )
 from pipelines.lib.sources.ofsted_history import history_groups, is_history_header
-from pipelines.lib.sources.school_areas import AreaError, AreaReference
 
 # Columns of the long sheets ("as at 31 March", in-year activity, ILACS history one row per
 # inspection): raw column -> patterns on the normalised header, tried in order (first match wins).

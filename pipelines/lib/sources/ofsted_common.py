@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pipelines.lib.ingest.parsing import GRADE_RANKS, iso_date, squash
-from pipelines.lib.sources.school_areas import AreaError, AreaReference, Period
+from pipelines.lib.reference.school_areas import AreaError, AreaReference, Period
 
 # Cells that mean "no judgement here" in Ofsted's statistics (a dash, or blank).
 NO_VALUE = {"", "-", "–", "n/a", "na", "not applicable"}

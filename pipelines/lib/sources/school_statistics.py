@@ -23,7 +23,7 @@ Rules (each broken rule quarantines the row, or the one cell, with a reason):
 
 * geography: National rows are England (E92000001); Regional (or ``Region``) rows a region by code or
   name (E12, and E13 for Inner/Outer London, which are marked so regional totals do not count London
-  twice); Local authority rows an LA by DfE code, ONS code or name (see :mod:`pipelines.lib.sources.school_areas`),
+  twice); Local authority rows an LA by DfE code, ONS code or name (see :mod:`pipelines.lib.reference.school_areas`),
   which must have existed in the row's period. Other geographic levels (districts, schools...) are not kept.
 * period: ``time_period`` 201011 (academic or financial year), 2011 (calendar or reporting year) or 201204
   (a month, with its month as ``time_identifier``). Sub-year identifiers (terms, weeks) go in the breakdown.
@@ -71,7 +71,7 @@ from pipelines.lib.ingest.readers import (
     sniff_format,
 )
 from pipelines.lib.ingest.rules import ParsedTable, Rejection, StagedRelation
-from pipelines.lib.sources.school_areas import Area, AreaError, AreaReference, Period
+from pipelines.lib.reference.school_areas import Area, AreaError, AreaReference, Period
 from pipelines.lib.sources.school_breakdowns import (
     Coverage,
     apply_coverage,
@@ -1123,7 +1123,7 @@ _ROW_REJECTIONS_SQL = """
 
 def _resolve_rows(con, tag: str, layout: Layout, reference: AreaReference) -> list[Rejection]:
     """``<tag>_r``: each row's period, area and breakdown, resolved once per distinct key (Python: the area
-    rules of :mod:`pipelines.lib.sources.school_areas`) and joined back in SQL; returns the rows quarantined."""
+    rules of :mod:`pipelines.lib.reference.school_areas`) and joined back in SQL; returns the rows quarantined."""
     names = _tables(tag, "t", "g", "b", "r")
     filters = [f"f{n}" for n in range(len(layout.filters))]
     keys = con.execute(f"select distinct {_using(KEY_COLUMNS)} from {names['t']}").fetchall()

@@ -62,11 +62,11 @@ def load_sources(
 
     seconds = {} if seconds is None else seconds
     start = time.perf_counter()
-    rows = _load_python_sources(con, raw, run_id)
+    areas = load_area_reference(raw / "reference")  # from the files, read once for Ofsted and the statistics
+    rows = _load_python_sources(con, raw, run_id, areas)
     seconds["reference_ofsted_scorecards"] = time.perf_counter() - start
     ensure_quality_schema(con)
     mark = time.perf_counter()
-    areas = load_area_reference(raw / "reference")
     for source in school_statistics.SOURCES:
         rows[source] = floor.load_school_statistics(con, source, areas, run_id, discover_files(raw / source))
     seconds["school_statistics"] = time.perf_counter() - mark
@@ -83,13 +83,12 @@ def load_sources(
     return rows
 
 
-def _load_python_sources(con: duckdb.DuckDBPyConnection, raw: Path, run_id: str) -> dict[str, int]:
+def _load_python_sources(con: duckdb.DuckDBPyConnection, raw: Path, run_id: str, areas) -> dict[str, int]:
     """Reference lists, Ofsted and adoption scorecards, loaded as their ingest assets load them (their readers
     are Python still); returns rows loaded per source."""
     from pipelines.lib.ingest.load import load_source
     from pipelines.lib.reference import lists as reference
     from pipelines.lib.reference.areas import load_la_lookup
-    from pipelines.lib.reference.school_areas import load_area_reference
     from pipelines.lib.sources import ofsted
     from pipelines.lib.sources.adoption_scorecards import SOURCE as SCORECARDS
     from pipelines.lib.sources.adoption_scorecards import TABLES as SCORECARD_TABLES
@@ -106,7 +105,6 @@ def _load_python_sources(con: duckdb.DuckDBPyConnection, raw: Path, run_id: str)
     )
     rows["reference"] = result.rows_loaded
     lookup = load_la_lookup(raw / "reference")
-    areas = load_area_reference(raw / "reference")
     result = load_source(
         con,
         source="ofsted",

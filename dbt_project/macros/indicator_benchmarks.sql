@@ -108,9 +108,16 @@ model_in_force as (
     group by all
 ),
 
-chosen_model as (
+-- the model of each LA and period (it depends on nothing else), chosen once per LA and period
+la_periods as (
+    select distinct la_code, time_period, period_end_date from la_values
+),
+
+la_period_model as (
     select
-        la_values.*,
+        la_periods.la_code,
+        la_periods.time_period,
+        la_periods.period_end_date,
         la_model.sn_model,
         -- the sn_model shown: for a period before every model loaded it says the earliest is used
         case
@@ -124,54 +131,98 @@ chosen_model as (
                 then 'the LA is not in the ' || model_in_force.model_year || ' model in force: the '
                 || la_model.model_year || ' model is used'
             when model_in_force.before_every_model
-                then 'no model for ' || year(la_values.period_end_date) || ' is loaded: the earliest, '
+                then 'no model for ' || year(la_periods.period_end_date) || ' is loaded: the earliest, '
                 || la_model.model_year || ', is used'
         end as sn_model_note
-    from la_values
+    from la_periods
     left join model_in_force
-        on la_values.time_period = model_in_force.time_period
-        and la_values.period_end_date = model_in_force.period_end_date
-    left join models_of_la as la_model on la_values.la_code = la_model.la_code
+        on la_periods.time_period = model_in_force.time_period
+        and la_periods.period_end_date = model_in_force.period_end_date
+    left join models_of_la as la_model on la_periods.la_code = la_model.la_code
     -- the model in force where the LA is in it, else the nearest model (the later of two as near)
     qualify row_number() over (
-        partition by la_values.indicator_code, la_values.la_code, la_values.time_period, la_values.breakdown
-        order by abs(la_model.model_year - model_in_force.model_year), la_model.model_year desc
+        partition by la_periods.la_code, la_periods.time_period, la_periods.period_end_date
+        order by abs(la_model.model_year - model_in_force.model_year), la_model.model_year desc, la_model.sn_model
     ) = 1
 ),
 
-neighbour_pool as (
-    select indicator_code, la_code, time_period, breakdown, value, la_code as source_key, null as mapped_from
+chosen_model as (
+    select
+        la_values.*,
+        la_period_model.sn_model,
+        la_period_model.sn_model_shown,
+        la_period_model.sn_model_note
     from la_values
-    where value is not null
-    union all
-    select indicator_code, la_code, time_period, breakdown, value, mapped_from as source_key, mapped_from
-    from mapped
-    where value is not null
+    left join la_period_model
+        on la_values.la_code = la_period_model.la_code
+        and la_values.time_period = la_period_model.time_period
+        and la_values.period_end_date = la_period_model.period_end_date
 ),
 
-neighbour_sources as (
+-- each value's neighbours in its model: (indicator, LA, period, breakdown) and the neighbour's code
+cell_neighbours as (
     select
         chosen_model.indicator_code,
         chosen_model.la_code,
         chosen_model.time_period,
         chosen_model.breakdown,
-        neighbour_pool.source_key,
-        any_value(neighbour_pool.value) as value,
-        string_agg(
-            neighbours.neighbour_la_code || ' from ' || neighbour_pool.mapped_from, ', '
-            order by neighbours.neighbour_la_code
-        ) as mapping_used
+        neighbours.neighbour_la_code
     from chosen_model
-    inner join neighbours
+    -- a neighbour listed twice in a model counts once
+    inner join (select distinct la_code, neighbour_la_code, sn_model from neighbours) as neighbours
         on chosen_model.la_code = neighbours.la_code and chosen_model.sn_model = neighbours.sn_model
-    inner join neighbour_pool
-        on neighbours.neighbour_la_code = neighbour_pool.la_code
-        and chosen_model.indicator_code = neighbour_pool.indicator_code
-        and chosen_model.time_period = neighbour_pool.time_period
-        and chosen_model.breakdown = neighbour_pool.breakdown
+),
+
+-- a neighbour's own value
+neighbour_own as (
+    select
+        cell_neighbours.indicator_code,
+        cell_neighbours.la_code,
+        cell_neighbours.time_period,
+        cell_neighbours.breakdown,
+        la_values.la_code as source_key,
+        la_values.value
+    from cell_neighbours
+    inner join la_values
+        on cell_neighbours.neighbour_la_code = la_values.la_code
+        and cell_neighbours.indicator_code = la_values.indicator_code
+        and cell_neighbours.time_period = la_values.time_period
+        and cell_neighbours.breakdown = la_values.breakdown
+    where la_values.value is not null and la_values.la_code != cell_neighbours.la_code
+),
+
+-- a neighbour's predecessors' / successors' figures (few rows): two neighbours mapped to the same LA, or
+-- mapped to an LA that is itself a neighbour with a value, count once
+neighbour_mapped as (
+    select
+        cell_neighbours.indicator_code,
+        cell_neighbours.la_code,
+        cell_neighbours.time_period,
+        cell_neighbours.breakdown,
+        mapped.mapped_from as source_key,
+        any_value(mapped.value) as value,
+        string_agg(
+            cell_neighbours.neighbour_la_code || ' from ' || mapped.mapped_from, ', '
+            order by cell_neighbours.neighbour_la_code
+        ) as mapping_used
+    from cell_neighbours
+    inner join mapped
+        on cell_neighbours.neighbour_la_code = mapped.la_code
+        and cell_neighbours.indicator_code = mapped.indicator_code
+        and cell_neighbours.time_period = mapped.time_period
+        and cell_neighbours.breakdown = mapped.breakdown
     -- an LA is never its own neighbour through a mapping (835's neighbour 838 before 2019 is 835 itself)
-    where not list_contains(string_split(neighbour_pool.source_key, '+'), chosen_model.la_code)
+    where mapped.value is not null
+        and not list_contains(string_split(mapped.mapped_from, '+'), cell_neighbours.la_code)
     group by all
+),
+
+neighbour_mapped_once as (
+    select neighbour_mapped.*
+    from neighbour_mapped
+    left join neighbour_own
+        on {{ same_cell('neighbour_mapped', 'neighbour_own', ['indicator_code', 'la_code', 'time_period', 'breakdown', 'source_key']) }}
+    where neighbour_own.source_key is null
 ),
 
 neighbour_stats as (
@@ -180,11 +231,27 @@ neighbour_stats as (
         la_code,
         time_period,
         breakdown,
-        round(avg(value), 4) as sn_mean,
+        -- summed exactly (as decimals), so the mean rounds the same whatever order the values are added in
+        round(avg(cast(value as decimal(38, 10))), 4) as sn_mean,
         round(median(value), 4) as sn_median,
-        count(value) as sn_count,
+        count(value) as sn_count
+    from (
+        select indicator_code, la_code, time_period, breakdown, value from neighbour_own
+        union all
+        select indicator_code, la_code, time_period, breakdown, value from neighbour_mapped_once
+    )
+    group by all
+),
+
+neighbour_mappings as (
+    select
+        indicator_code,
+        la_code,
+        time_period,
+        breakdown,
         string_agg(mapping_used, ', ' order by mapping_used) as sn_mapping
-    from neighbour_sources
+    -- every substitution made, also one whose LA counted once as a neighbour of its own
+    from neighbour_mapped
     group by all
 ),
 
@@ -230,7 +297,7 @@ benchmarked as (
         neighbour_stats.sn_mean,
         neighbour_stats.sn_median,
         neighbour_stats.sn_count,
-        neighbour_stats.sn_mapping,
+        neighbour_mappings.sn_mapping,
         ranked.value_rank,
         coalesce(max(ranked.rank_of) over (
             partition by chosen_model.indicator_code, chosen_model.time_period, chosen_model.breakdown
@@ -257,6 +324,7 @@ benchmarked as (
         and chosen_model.time_period = regions.time_period
         and chosen_model.breakdown = regions.breakdown
     left join neighbour_stats on {{ same_cell('chosen_model', 'neighbour_stats') }}
+    left join neighbour_mappings on {{ same_cell('chosen_model', 'neighbour_mappings') }}
     left join ranked on {{ same_cell('chosen_model', 'ranked') }}
     left join thresholds on {{ same_cell('chosen_model', 'thresholds', ['indicator_code', 'la_code', 'time_period']) }}
 ),

@@ -176,7 +176,7 @@ def _execute(
                 raise_on_error=False,
                 run_config=FILE_LOGS,
                 asset_selection=plan.keys,
-                tags=_run_tags(settings, fingerprint),
+                tags=_run_tags(settings, fingerprint, incremental=plan.keys is not None),
             )
 
 
@@ -234,12 +234,15 @@ def _freeze_imports() -> None:
     gc.freeze()
 
 
-def _run_tags(settings: Settings, fingerprint: str) -> dict[str, str]:
-    """The dbt unit tests test the code: skipped when it is the code the last successful refresh ran."""
-    from pipelines.defs.transform import UNIT_TESTS_TAG
+def _run_tags(settings: Settings, fingerprint: str, incremental: bool = False) -> dict[str, str]:
+    """The dbt unit tests test the code: skipped when it is the code the last successful refresh ran. dbt's
+    incremental models are built incrementally only in an incremental refresh (planned only when the code is
+    the last successful refresh's); otherwise whole."""
+    from pipelines.defs.transform import INCREMENTAL_TAG, UNIT_TESTS_TAG
 
     state = read_state(settings)
-    return {UNIT_TESTS_TAG: "skip"} if state is not None and state.fingerprint == fingerprint else {}
+    tags = {UNIT_TESTS_TAG: "skip"} if state is not None and state.fingerprint == fingerprint else {}
+    return {**tags, INCREMENTAL_TAG: "true"} if incremental and tags else tags
 
 
 @contextmanager

@@ -40,6 +40,10 @@ with catalogue as (
 
 all_values as (
     select * from {{ ref(values_model) }}
+    {%- if is_incremental() %}
+    -- an incremental build: the indicators whose inputs changed (macros/indicator_benchmarks_incremental.sql)
+    where indicator_code in (select indicator_code from {{ benchmarks_bookkeeping('changed') }})
+    {%- endif %}
 ),
 
 local_authorities as (

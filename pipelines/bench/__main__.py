@@ -255,7 +255,14 @@ def query_timings(published: Path) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------------------
-_STEP_DONE = re.compile(r" - ([A-Za-z0-9_]+) - STEP_SUCCESS - .* in ([0-9.]+)(ms|s|m)\.")
+_STEP_DONE = re.compile(r" - ([A-Za-z0-9_]+) - STEP_SUCCESS - .* in ([0-9hms.]+)\.$", re.MULTILINE)
+_DURATION_PART = re.compile(r"([0-9.]+)(ms|h|m|s)")
+
+
+def duration_seconds(text: str) -> float:
+    """Seconds of a duration as Dagster prints it: '61ms', '9.31s', '3m58s', '1h2m'."""
+    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    return sum(float(value) * scale[unit] for value, unit in _DURATION_PART.findall(text))
 
 
 def step_breakdown(data: Path) -> dict[str, float]:
@@ -264,8 +271,8 @@ def step_breakdown(data: Path) -> dict[str, float]:
     logs = sorted((data / "logs").glob("refresh-*.log"))
     kinds: dict[str, float] = {}
     if logs:
-        for step, value, unit in _STEP_DONE.findall(logs[-1].read_text(errors="replace")):
-            seconds = float(value) / 1000 if unit == "ms" else float(value) * (60 if unit == "m" else 1)
+        for step, duration in _STEP_DONE.findall(logs[-1].read_text(errors="replace")):
+            seconds = duration_seconds(duration)
             kind = (
                 "gx_checks"
                 if "_gx_" in step

@@ -1,5 +1,7 @@
 """The file-arrival sensor, the schedules and incremental refreshes."""
 
+import csv
+import json
 import os
 import shutil
 import subprocess
@@ -7,6 +9,7 @@ import sys
 import time
 
 import dagster as dg
+import duckdb
 import pytest
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.dagster_run import DagsterRun
@@ -118,6 +121,63 @@ def test_refresh_reruns_only_what_changed(warehouse_dirs, capsys):
 
     assert refresh(full=True) == 0
     assert "full refresh (asked for)" in plan_line(capsys)
+
+
+def _benchmark_rows(work_db) -> dict[str, set[tuple]]:
+    con = duckdb.connect(str(work_db), read_only=True)
+    try:
+        return {
+            table: set(con.execute(f"select * from marts.{table}").fetchall())
+            for table in ("indicator_benchmarks", "published_indicator_benchmarks")
+        }
+    finally:
+        con.close()
+
+
+def _dbt_full_refresh(data) -> bool:
+    return json.loads((data / "dbt_target" / "run_results.json").read_text())["args"].get("full_refresh", False)
+
+
+def _raise_one_la_absence(path) -> None:
+    """The first LA's overall absence of 2016/17 (all schools) raised to 9.9%, in the file as published."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    row = next(
+        r
+        for r in rows
+        if r["geographic_level"] == "Local authority" and r["time_period"] == "201617" and r["school_type"] == "Total"
+    )
+    row["sess_overall_percent"] = "9.9"
+    row["sess_overall"] = str(round(int(row["sess_possible"]) * 0.099))
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.mark.slow
+def test_the_benchmarks_of_an_incremental_refresh_equal_a_full_rebuild(warehouse_dirs):
+    """An incremental refresh computes again only the indicators whose inputs changed (here the absence ones,
+    after one LA's figure in the absence file changed; not Ofsted's), and its benchmark tables are row for row
+    what a full refresh builds."""
+    from tests.integration.pipeline import refresh
+
+    raw, data = warehouse_dirs
+    copy_sample(raw, "ofsted", "school_absence")
+    assert refresh() == 0 and _dbt_full_refresh(data)
+    work_db = Settings.from_env().work_db
+    before = _benchmark_rows(work_db)
+    _raise_one_la_absence(raw / "school_absence" / "absence_la_2010_2017.csv")
+    assert refresh() == 0 and not _dbt_full_refresh(data)
+    con = duckdb.connect(str(work_db), read_only=True)
+    changed = {r[0] for r in con.execute('select * from intermediate."indicator_benchmarks__changed"').fetchall()}
+    con.close()
+    assert "absence_overall_rate" in changed and all(code.startswith("absence_") for code in changed), changed
+    incremental = _benchmark_rows(work_db)
+    assert incremental != before  # the LA's higher absence moved the absence benchmarks
+
+    assert refresh(full=True) == 0 and _dbt_full_refresh(data)
+    assert _benchmark_rows(work_db) == incremental
 
 
 POLLER = """

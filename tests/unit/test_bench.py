@@ -11,8 +11,10 @@ from pipelines.bench.__main__ import (
     TARGETS,
     bench_line,
     describe_differences,
+    duration_seconds,
     mart_differences,
     ratios,
+    step_breakdown,
     targets_line,
     targets_met,
     tree_rss_kb,
@@ -196,3 +198,22 @@ def test_dependency_order():
     }
     assert list(_ordered(nodes, ("seed", "model"))) == [nodes["seed.s"], nodes["model.a"], nodes["model.b"]]
     assert tree_rss_kb(1) >= 0
+
+
+def test_step_times_of_a_minute_or_more_count(tmp_path):
+    """Dagster prints a step of over a minute as '3m58s': the breakdown counts it (at SCALE=5 it is SSDA903's)."""
+    assert duration_seconds("61ms") == pytest.approx(0.061)
+    assert duration_seconds("9.31s") == pytest.approx(9.31)
+    assert duration_seconds("3m58s") == pytest.approx(238)
+    assert duration_seconds("1h2m") == pytest.approx(3720)
+    (tmp_path / "logs").mkdir()
+    line = (
+        "2026-12-03 12:25:16 +0000 - dagster - DEBUG - run - 1 - {step} - STEP_SUCCESS - "
+        'Finished execution of step "{step}" in {d}.\n'
+    )
+    (tmp_path / "logs" / "refresh-1.log").write_text(
+        line.format(step="ssda903_raw", d="3m58s")
+        + line.format(step="reference_raw", d="149ms")
+        + line.format(step="warehouse_dbt_models", d="1m41s")
+    )
+    assert step_breakdown(tmp_path) == {"steps_dbt_s": 101.0, "steps_ingest_s": 238.1}

@@ -265,3 +265,18 @@ def test_every_ofsted_grade_the_ingest_keeps_has_a_rank_in_the_dbt_models():
     con.executemany("insert into t values (?, ?)", kept)
     wrong = con.execute(f"select g, expected, {rank_sql} from t where {rank_sql} is distinct from expected").fetchall()
     assert len(kept) > 100 and wrong == []
+
+
+def test_dbt_builds_its_incremental_models_incrementally_only_in_an_incremental_refresh_of_the_same_code(tmp_path):
+    from pipelines.cli import _run_tags
+    from pipelines.defs.transform import INCREMENTAL_TAG, UNIT_TESTS_TAG
+    from pipelines.lib.config import Settings
+    from pipelines.lib.operations.refresh_state import RefreshState, write_state
+
+    settings = Settings(raw_dir=tmp_path / "raw", data_dir=tmp_path / "data", home_la="865", pseudonym_key=None)
+    settings.data_dir.mkdir()
+    assert _run_tags(settings, "code", incremental=True) == {}  # no earlier refresh: everything whole
+    write_state(settings, RefreshState("code", {}, "2026-01-01T00:00:00"))
+    assert _run_tags(settings, "code", incremental=True) == {UNIT_TESTS_TAG: "skip", INCREMENTAL_TAG: "true"}
+    assert _run_tags(settings, "code", incremental=False) == {UNIT_TESTS_TAG: "skip"}  # a full refresh
+    assert _run_tags(settings, "other code", incremental=True) == {}

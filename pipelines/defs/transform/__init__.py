@@ -83,6 +83,11 @@ TRANSLATOR = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable
 # Run tag: "skip" leaves out the dbt unit tests, which test the SQL and not the data: the refresh CLI sets it
 # when the code is the one the last successful refresh ran (and tested). Other runs (UI, schedules) run them.
 UNIT_TESTS_TAG = "csw/dbt_unit_tests"
+# Run tag: "true" lets dbt build its incremental models incrementally (the benchmarks, by indicator:
+# macros/indicator_benchmarks_incremental.sql). The refresh CLI sets it for an incremental refresh, whose code is
+# that of the last successful refresh; every other run (a full refresh, the UI, schedules, the sensor) builds
+# them whole (dbt's --full-refresh), so a change of their SQL never meets a table the old SQL built.
+INCREMENTAL_TAG = "csw/dbt_incremental"
 
 
 def _test_rows(run_results: dict) -> list[tuple[str, bool, str, str]]:
@@ -111,6 +116,8 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     args = ["build"]
     if context.run.tags.get(UNIT_TESTS_TAG) == "skip":
         args += ["--exclude-resource-type", "unit_test"]
+    if context.run.tags.get(INCREMENTAL_TAG) != "true":
+        args += ["--full-refresh"]
     # One target folder per data folder: dbt's partial parsing then works from the second refresh on (a fresh
     # target folder, or another working database in the profile, means parsing the whole project again).
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=settings.data_dir / "dbt_target")

@@ -1,4 +1,13 @@
 -- Every LA value of marts.indicator_values with its benchmarks: England, region, statistical neighbours'
 -- mean and median, rank and quartile band by polarity, threshold and RAG (macros/indicator_benchmarks.sql
 -- defines each statistic). For the performance team; outside it use published_indicator_benchmarks.
+-- Incremental by indicator: only the indicators whose inputs changed are computed again
+-- (macros/indicator_benchmarks_incremental.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{{ benchmarks_pick_changed('indicator_values') }}", "{{ benchmarks_delete_changed() }}"],
+    post_hook=["{{ benchmarks_record_inputs('indicator_values') }}"]
+) }}
 {{ indicator_benchmarks('indicator_values') }}

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.ingest import batch as ingest_batch
-from pipelines.lib.ingest.load import RawTable, ensure_raw_table
+from pipelines.lib.ingest.load import Batching, RawTable, batch_chunks, ensure_raw_table
 
 
 def csv_groups(files: list[Path]) -> dict[tuple[str, ...], list[str]]:
@@ -78,12 +78,15 @@ def load_ssda903(
     from pipelines.lib.sources.ssda903 import SOURCE, TABLES, apply_cross_table_rules, ssda903_batch
 
     known_las = load_la_lookup(folder.parent / "reference").dfe_codes
-    outcome = ingest_batch.parse_batch(
-        con,
-        lambda c, paths: ssda903_batch(c, paths, root=folder, home_la=home_la, key=key, known_las=known_las),
-        files,
-    )
-    loaded = load_batch(con, outcome, SOURCE, TABLES, run_id)
+    loaded = 0
+    # in the refresh's chunks (an LA's returns together, a few LAs at a time: pipelines/defs/ssda903)
+    for chunk in batch_chunks([str(f) for f in files], Batching(group=lambda p: p.relative_to(folder).parts[0])):
+        outcome = ingest_batch.parse_batch(
+            con,
+            lambda c, paths: ssda903_batch(c, paths, root=folder, home_la=home_la, key=key, known_las=known_las),
+            [Path(p) for p in chunk],
+        )
+        loaded += load_batch(con, outcome, SOURCE, TABLES, run_id)
     apply_cross_table_rules(con, run_id)
     return loaded
 

@@ -4,12 +4,13 @@ loading file by file says and writes: the same raw rows, quarantine, load log an
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines.lib.ingest.batch import BatchOutcome, FileRead, empty_rejections
-from pipelines.lib.ingest.load import FileRejected, RawTable, load_source
+from pipelines.lib.ingest.load import Batching, FileRejected, RawTable, batch_chunks, load_source
 from pipelines.lib.ingest.native_csv import land_csv_files
 from pipelines.lib.ingest.rules import ParsedTable, Rejection
 
@@ -108,7 +109,13 @@ def test_batch_loading_equals_file_by_file_loading_over_three_refreshes(tmp_path
     folder = tmp_path / "landing"
     folder.mkdir()
     names = [f"f{i}.csv" for i in range(rng.randint(1, 9))]
-    cons = {"file": duckdb.connect(), "batch": duckdb.connect()}
+    cons = {"file": duckdb.connect(), "batch": duckdb.connect(), "chunked": duckdb.connect()}
+    parsers = {
+        "file": {"parser": file_parser},
+        "batch": {"batch_parser": batch_parser},
+        # each file a group, chunks of about two small files: a content repeated across chunks still loads once
+        "chunked": {"batch_parser": batch_parser, "batching": Batching(group=lambda path: path.name, max_bytes=60)},
+    }
     for run in range(3):
         for name in names:  # new, changed, unchanged, removed and repeated files
             roll = rng.random()
@@ -125,9 +132,23 @@ def test_batch_loading_equals_file_by_file_loading_over_three_refreshes(tmp_path
                 folder=folder,
                 tables=[TABLE],
                 run_id=f"r{run}",
-                **({"parser": file_parser} if kind == "file" else {"batch_parser": batch_parser}),
+                **parsers[kind],
             )
         assert snapshot(cons["batch"]) == snapshot(cons["file"]), f"run {run}"
+        assert snapshot(cons["chunked"]) == snapshot(cons["file"]), f"run {run}"
+
+
+def test_chunks_keep_groups_whole_in_order_within_the_size(tmp_path):
+    sizes = {"a/1": 10, "a/2": 10, "b/1": 30, "c/1": 5, "c/2": 5, "d/1": 100}
+    paths = []
+    for name, size in sizes.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"x" * size)
+        paths.append(str(tmp_path / name))
+    batching = Batching(group=lambda path: path.parent.name, max_bytes=40)
+    chunks = [[str(Path(p).relative_to(tmp_path)) for p in chunk] for chunk in batch_chunks(paths, batching)]
+    assert chunks == [["a/1", "a/2"], ["b/1", "c/1", "c/2"], ["d/1"]]  # d alone: a group larger than the size
+    assert batch_chunks(paths, Batching()) == [paths]  # no group: one batch
 
 
 def test_a_batch_parser_that_raises_rejects_only_the_file_that_breaks_it(tmp_path):

@@ -108,6 +108,37 @@ QUALITY_DDL = (
 )
 
 
+@dataclass(frozen=True)
+class Batching:
+    """How a batch parser's files are parsed: in chunks of whole groups (``group(path)``: the files a rule joins,
+    or that are best read together, such as an LA's SSDA903 returns), each chunk at most ``max_bytes`` of files
+    (a group larger than that is a chunk of its own). Every step of a batch parser holds its whole batch, in
+    DuckDB's memory and spilled beyond it: chunks keep that bounded, so the cost grows with the files, not
+    faster (SSDA903 at national scale: docs/performance.md). ``progress`` is told of each chunk."""
+
+    group: Callable[[Path], str] | None = None
+    max_bytes: int = 32 * 2**20
+    progress: Callable[[str], None] | None = None
+
+
+def batch_chunks(paths: Iterable[str], batching: Batching) -> list[list[str]]:
+    """``paths`` (in their order) in chunks of whole groups of at most ``batching.max_bytes``."""
+    groups: dict[str, list[str]] = {}
+    for path in paths:
+        groups.setdefault(batching.group(Path(path)) if batching.group else "", []).append(path)
+    chunks: list[list[str]] = []
+    size = 0
+    for members in groups.values():
+        group_size = sum(Path(p).stat().st_size for p in members)
+        if chunks and batching.group and size + group_size <= batching.max_bytes:
+            chunks[-1].extend(members)
+            size += group_size
+        else:
+            chunks.append(list(members))
+            size = group_size
+    return chunks
+
+
 def ensure_quality_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the quality tables (and the raw schema) if they do not exist yet."""
     for ddl in QUALITY_DDL:
@@ -431,6 +462,7 @@ def load_source(
     one_transaction: bool = False,
     rules_from: Path | None = None,
     batch_parser: BatchParser | None = None,
+    batching: Batching | None = None,
 ) -> SourceResult:
     """Mirror ``folder`` into the raw tables of ``source``; see the module docstring.
 
@@ -446,7 +478,8 @@ def load_source(
     not use ``con``).
 
     ``batch_parser`` (instead of ``parser``) parses every new or changed file in one call, and the load is
-    one transaction written set-based: see :mod:`pipelines.lib.ingest.batch`.
+    one transaction written set-based: see :mod:`pipelines.lib.ingest.batch`; with ``batching``, in chunks
+    (:class:`Batching`), still one transaction.
     """
     if (parser is None) == (batch_parser is None):
         raise ValueError("load_source needs exactly one of parser and batch_parser")
@@ -473,7 +506,7 @@ def load_source(
             now,
             fingerprint,
             writer,
-            batched=batch_parser is not None,
+            batching=(batching or Batching()) if batch_parser is not None else None,
         )
         writer.finish()
     except BaseException:
@@ -486,7 +519,7 @@ def load_source(
 
 
 def _load_files(
-    con, source, folder, tables, by_name, parser, run_id, now, fingerprint, writer, batched: bool = False
+    con, source, folder, tables, by_name, parser, run_id, now, fingerprint, writer, batching: Batching | None = None
 ) -> SourceResult:
     result = SourceResult(source=source)
     to_parse: dict[str, str] = {}  # batched: file path -> fingerprint, parsed together after the loop
@@ -519,7 +552,7 @@ def _load_files(
                 _delete_file_rows(con, tables, source, file_path)
                 writer.state(source, outcome, now, new=file_path not in previous)
                 writer.log(run_id, source, outcome, now)
-        elif batched:
+        elif batching is not None:
             to_parse[file_path] = sha
         else:
             outcome = _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, previous, writer)
@@ -527,7 +560,9 @@ def _load_files(
             loaded_shas.setdefault(sha, file_path)
         result.files.append(outcome)
     if to_parse:
-        parsed = _load_batch(con, to_parse, source, by_name, parser, run_id, now, previous, writer, loaded_shas)
+        parsed = _load_batches(
+            con, to_parse, source, by_name, parser, run_id, now, previous, writer, loaded_shas, batching
+        )
         result.files = [parsed.get(f.file_path, f) for f in result.files]
     if unchanged:  # their log rows together: one statement, not one commit per file
         with writer.unit():
@@ -579,6 +614,25 @@ def _load_file(con, path, sha, source, tables, by_name, parser, run_id, now, pre
         writer.state(source, outcome, now, new=file_path not in previous)
         writer.log(run_id, source, outcome, now)
     return outcome
+
+
+def _load_batches(
+    con, to_parse, source, by_name, parser, run_id, now, previous, writer, loaded_shas, batching: Batching
+) -> dict[str, FileOutcome]:
+    """The files of ``to_parse`` through the batch parser, chunk by chunk (:func:`batch_chunks`)."""
+    chunks = batch_chunks(to_parse, batching)
+    parsed: dict[str, FileOutcome] = {}
+    for number, chunk in enumerate(chunks, start=1):
+        part = {path: to_parse[path] for path in chunk}
+        outcomes = _load_batch(con, part, source, by_name, parser, run_id, now, previous, writer, loaded_shas)
+        for file_path, outcome in outcomes.items():
+            if outcome.status == "loaded":
+                loaded_shas.setdefault(outcome.sha256, file_path)
+        parsed.update(outcomes)
+        if batching.progress and len(chunks) > 1:
+            done = sum(len(c) for c in chunks[:number])
+            batching.progress(f"{source}: {done} of {len(to_parse)} files read ({number} of {len(chunks)} parts)")
+    return parsed
 
 
 def _load_batch(
@@ -653,7 +707,7 @@ def _delete_replaced(
 ) -> None:
     """Before a batch is written: the raw rows of the ``replaced`` files (those that had a state, except a
     rejected file whose previous rows are kept), and the quarantine entries of every file of the batch."""
-    for table in tables:
+    for table in tables if replaced else ():  # a first load replaces nothing: no scan of the raw tables
         con.execute(
             f"delete from raw.{quote_ident(table.name)} where _file_path in (select unnest(?::varchar[]))", [replaced]
         )

@@ -117,7 +117,7 @@ class Batching:
     faster (SSDA903 at national scale: docs/performance.md). ``progress`` is told of each chunk."""
 
     group: Callable[[Path], str] | None = None
-    max_bytes: int = 32 * 2**20
+    max_bytes: int = 64 * 2**20
     progress: Callable[[str], None] | None = None
 
 

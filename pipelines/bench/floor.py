@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.ingest import batch as ingest_batch
-from pipelines.lib.ingest.load import Batching, RawTable, batch_chunks, ensure_raw_table
+from pipelines.lib.ingest.load import RawTable, batch_chunks, ensure_raw_table
 
 
 def csv_groups(files: list[Path]) -> dict[tuple[str, ...], list[str]]:
@@ -75,12 +75,11 @@ def load_ssda903(
     """SSDA903 returns into the four raw tables by the project's SQL rules, then its rules across tables;
     returns the rows loaded."""
     from pipelines.lib.reference.areas import load_la_lookup
-    from pipelines.lib.sources.ssda903 import SOURCE, TABLES, apply_cross_table_rules, ssda903_batch
+    from pipelines.lib.sources.ssda903 import SOURCE, TABLES, apply_cross_table_rules, ssda903_batch, ssda903_batching
 
     known_las = load_la_lookup(folder.parent / "reference").dfe_codes
     loaded = 0
-    # in the refresh's chunks (an LA's returns together, a few LAs at a time: pipelines/defs/ssda903)
-    for chunk in batch_chunks([str(f) for f in files], Batching(group=lambda p: p.relative_to(folder).parts[0])):
+    for chunk in batch_chunks([str(f) for f in files], ssda903_batching(folder)):  # the refresh's chunks
         outcome = ingest_batch.parse_batch(
             con,
             lambda c, paths: ssda903_batch(c, paths, root=folder, home_la=home_la, key=key, known_las=known_las),

@@ -11,7 +11,7 @@ from expectations.ssda903 import (
 )
 from pipelines.defs.reference import REFERENCE_LA_KEY
 from pipelines.defs.sources import LoadContext, SourceSpec, SuiteCheck, SuiteRun, described, source_definitions
-from pipelines.lib.ingest.load import Batching, SourceResult, load_source
+from pipelines.lib.ingest.load import SourceResult, load_source
 from pipelines.lib.reference.areas import load_la_lookup
 from pipelines.lib.sources.ssda903 import (
     AD1_TABLE,
@@ -23,6 +23,7 @@ from pipelines.lib.sources.ssda903 import (
     apply_cross_table_rules,
     mark_for_reload,
     ssda903_batch,
+    ssda903_batching,
 )
 
 DESCRIPTIONS = {
@@ -54,8 +55,7 @@ def load_ssda903(ctx: LoadContext) -> SourceResult:
         batch_parser=lambda batch_con, paths: ssda903_batch(
             batch_con, paths, root=folder, home_la=settings.home_la, key=key, known_las=known_las
         ),
-        # an LA's returns together (its folder under raw/ssda903/; the home LA's years each), a few LAs at a time
-        batching=Batching(group=lambda path: path.relative_to(folder).parts[0], progress=ctx.log.info),
+        batching=ssda903_batching(folder, progress=ctx.log.info),
     )
     moved = apply_cross_table_rules(con, ctx.run_id)
     if moved:

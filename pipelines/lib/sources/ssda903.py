@@ -55,6 +55,7 @@ import duckdb
 
 from pipelines.lib.ingest.batch import BatchOutcome, FileRead, empty_rejections
 from pipelines.lib.ingest.load import (
+    Batching,
     FileRejected,
     RawTable,
     discover_files,
@@ -1322,6 +1323,12 @@ BATCH_REJECTIONS_SQL = (
     "select _file_path as file_path, _row_number as row_number, column_name, value, reason, "
     "?::varchar as table_name from {table}"
 )
+
+
+def ssda903_batching(folder: Path, progress=None) -> Batching:
+    """How the refresh (and the bench floor) chunk SSDA903's files: an LA's returns together (its folder under
+    ``folder``; the home LA's years each), a few LAs at a time."""
+    return Batching(group=lambda path: path.relative_to(folder).parts[0], progress=progress)
 
 
 def ssda903_batch(

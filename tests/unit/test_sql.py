@@ -35,7 +35,7 @@ def test_publication_copies_a_table_whose_name_needs_quoting(tmp_path):
     con = duckdb.connect(str(work))
     con.execute('create schema marts; create table marts."a ""quoted"" table" as select 1 as x union all select 2')
     con.close()
-    counts = publish_warehouse(work, tmp_path / "published.duckdb")
+    counts = publish_warehouse(work, tmp_path / "published.duckdb").counts
     assert counts == {'marts.a "quoted" table': 2}
     published = duckdb.connect(str(tmp_path / "published.duckdb"), read_only=True)
     assert published.execute('select sum(x) from marts."a ""quoted"" table"').fetchall() == [(3,)]

@@ -25,17 +25,28 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     with warehouse.connect() as con:  # the published quality tables show this refresh's files as loaded
         record_published_run(con, context.run.run_id)
     try:
-        counts = publish_warehouse(settings.work_db, settings.published_db)
+        publication = publish_warehouse(settings.work_db, settings.published_db)
     except BaseException:
         with warehouse.connect() as con:
             record_published_run(con, context.run.run_id, published=False)
         raise
-    context.log.info(f"published {settings.published_db}")
+    how = "written afresh" if publication.from_scratch else "updated from the last publication"
+    context.log.info(
+        f"published {settings.published_db} ({how}): {len(publication.rewritten)} of "
+        f"{len(publication.counts)} tables written: {', '.join(publication.rewritten) or 'none'}"
+    )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(settings.published_db)),
-            "tables": len(counts),
-            "rows": dg.MetadataValue.md("\n".join(f"- {t}: {n}" for t, n in counts.items())),
+            "tables": len(publication.counts),
+            "tables_written": len(publication.rewritten),
+            "written_afresh": publication.from_scratch,
+            "rows": dg.MetadataValue.md(
+                "\n".join(
+                    f"- {t}: {n}" + ("" if t in publication.rewritten else " (unchanged)")
+                    for t, n in publication.counts.items()
+                )
+            ),
         }
     )
 

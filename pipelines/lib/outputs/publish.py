@@ -10,6 +10,12 @@ warehouse keeps every refresh's log, and ``quality.published_runs`` lists the re
 The published ``quality.load_log`` holds the rows of those refreshes only (a failed refresh's files never
 reached the marts); ``quality.check_results`` keeps every refresh's checks (why a refresh failed is worth
 seeing), with ``run_published`` telling the two apart.
+
+A publication starts from a copy of the last published file and rewrites only the tables whose contents
+differ from the working warehouse's (same columns and types, same row count, same sum of row hashes), drops
+what the working warehouse no longer publishes, and writes the whole file afresh when there is no earlier
+file to start from, it cannot be opened, or it has become mostly free space. After a refresh that changed one
+LA's return, most marts are the same and are not copied again (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -66,31 +73,116 @@ def discard_unfinished_publication(published_db: Path) -> None:
     shutil.rmtree(published_db.parent / ".publishing", ignore_errors=True)
 
 
-def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, runs_known: bool) -> int:
-    """Copy one table of ``work`` to ``pub`` (only the published refreshes' rows where that applies); its rows."""
+class Publication(NamedTuple):
+    """What a publication wrote: rows per published table, and which tables it (re)wrote."""
+
+    counts: dict[str, int]
+    rewritten: list[str]
+    from_scratch: bool
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, runs_known: bool) -> None:
+    """Copy one table of ``work`` to ``pub`` (only the published refreshes' rows where that applies)."""
     select = _PUBLISHED_SELECTS.get((schema, table)) if runs_known else None
     target = qualified("pub", schema, table)
+    con.execute(f"drop table if exists {target}")
     con.execute(f"create table {target} as " + (select or f"select * from {qualified('work', schema, table)}"))
-    return con.execute(f"select count(*) from {target}").fetchall()[0][0]
 
 
-def publish_warehouse(work_db: Path, published_db: Path) -> dict[str, int]:
-    """Copy the published schemas of ``work_db`` to ``published_db`` atomically; returns rows per table."""
+def table_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> tuple | None:
+    """A table's columns with their types, its row count and the sum of its rows' hashes (order does not
+    matter, a repeated row counts twice); ``None`` when there is no such table."""
+    columns = con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [catalog, schema, table],
+    ).fetchall()
+    if not columns:
+        return None
+    rows, total = con.execute(
+        f"select count(*), sum(hash(t)::hugeint) from {qualified(catalog, schema, table)} t"
+    ).fetchall()[0]
+    return (tuple(columns), rows, total)
+
+
+def _attach_last_publication(con: duckdb.DuckDBPyConnection, published_db: Path, staged: Path) -> bool:
+    """Attach a copy of the last published file as ``pub``; False (nothing attached) when there is none, it
+    cannot be opened, or more of it is free space than data (it is then better written afresh)."""
+    if not published_db.is_file():
+        return False
+    shutil.copyfile(published_db, staged)
+    try:
+        con.execute(f"attach {quote_literal(staged)} as pub (storage_version {quote_literal(STORAGE_VERSION)})")
+    except duckdb.Error:
+        staged.unlink(missing_ok=True)
+        return False
+    used, free = con.execute(
+        "select used_blocks, free_blocks from pragma_database_size() where database_name = 'pub'"
+    ).fetchall()[0]
+    if free > used:
+        con.execute("detach pub")
+        staged.unlink()
+        return False
+    return True
+
+
+def _drop_unpublished(con: duckdb.DuckDBPyConnection, publishing: set[tuple[str, str]]) -> None:
+    """Drop from ``pub`` every table, view and schema that this publication does not publish."""
+    for schema, name, kind in con.execute(
+        "select schema_name, table_name, 'table' from duckdb_tables() where database_name = 'pub' union all "
+        "select schema_name, view_name, 'view' from duckdb_views() where database_name = 'pub' and not internal"
+    ).fetchall():
+        if (schema, name) not in publishing:
+            con.execute(f"drop {kind} {qualified('pub', schema, name)}")
+    for (schema,) in con.execute(
+        "select schema_name from duckdb_schemas() where database_name = 'pub' and not internal"
+    ).fetchall():
+        if schema not in PUBLISHED_SCHEMAS and schema != "main":
+            con.execute(f"drop schema {qualified('pub', schema)} cascade")
+
+
+def _update_publication(con: duckdb.DuckDBPyConnection, from_scratch: bool) -> list[str]:
+    """Bring ``pub`` to the published tables of ``work``, rewriting only those that differ; their names."""
+    for schema in PUBLISHED_SCHEMAS:
+        con.execute(f"create schema if not exists {qualified('pub', schema)}")
+    tables = published_tables(con, "work")
+    runs_known = ("quality", "published_runs") in tables
+    _drop_unpublished(con, set(tables))
+    rewritten = []
+    for schema, table in tables:
+        filtered = runs_known and (schema, table) in _PUBLISHED_SELECTS  # differs from work's: always written
+        if (
+            from_scratch
+            or filtered
+            or table_fingerprint(con, "work", schema, table) != table_fingerprint(con, "pub", schema, table)
+        ):
+            _copy_table(con, schema, table, runs_known)
+            rewritten.append(f"{schema}.{table}")
+    return rewritten
+
+
+def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {
+        f"{schema}.{table}": con.execute(f"select count(*) from {qualified('pub', schema, table)}").fetchall()[0][0]
+        for schema, table in published_tables(con, "pub")
+    }
+
+
+def publish_warehouse(work_db: Path, published_db: Path) -> Publication:
+    """Publish the published schemas of ``work_db`` as ``published_db``, atomically."""
     staging_dir = published_db.parent / ".publishing"
     discard_unfinished_publication(published_db)
     staging_dir.mkdir(parents=True)
     staged = staging_dir / published_db.name
-    counts: dict[str, int] = {}
     con = duckdb.connect()
     try:
         # ATTACH takes no bind parameters: the paths and the storage version are quoted literals.
         con.execute(f"attach {quote_literal(work_db)} as work (read_only)")
-        con.execute(f"attach {quote_literal(staged)} as pub (storage_version {quote_literal(STORAGE_VERSION)})")
-        for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"create schema if not exists {qualified('pub', schema)}")
-        runs_known = ("quality", "published_runs") in published_tables(con, "work")
-        for schema, table in published_tables(con, "work"):
-            counts[f"{schema}.{table}"] = _copy_table(con, schema, table, runs_known)
+        from_scratch = not _attach_last_publication(con, published_db, staged)
+        if from_scratch:
+            con.execute(f"attach {quote_literal(staged)} as pub (storage_version {quote_literal(STORAGE_VERSION)})")
+        rewritten = _update_publication(con, from_scratch)
+        counts = _row_counts(con)
         con.execute("checkpoint pub")
         con.execute("detach pub")
         con.execute("detach work")
@@ -100,4 +192,4 @@ def publish_warehouse(work_db: Path, published_db: Path) -> dict[str, int]:
     os.replace(staged, published_db)
     _fsync(published_db.parent)
     shutil.rmtree(staging_dir, ignore_errors=True)
-    return counts
+    return Publication(counts, rewritten, from_scratch)

@@ -39,9 +39,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.config import DB_FILE_NAME, DBT_PROJECT_DIR
-
-WORK_MEMORY_LIMIT = "1GB"  # the refresh's (pipelines/defs/resources.py, dbt_project/profiles.yml)
+from pipelines.lib.config import DB_FILE_NAME, DBT_PROJECT_DIR, WORK_MEMORY_LIMIT
 
 
 def load_sources(

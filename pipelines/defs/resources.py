@@ -6,14 +6,10 @@ from contextlib import contextmanager
 import dagster as dg
 import duckdb
 
-from pipelines.lib.config import Settings
+from pipelines.lib.config import WORK_MEMORY_LIMIT, Settings
 from pipelines.lib.ingest.load import ensure_quality_schema
 from pipelines.lib.ingest.pseudonymise import PseudonymKeyMissing, pseudonym_key
 from pipelines.lib.locking import refresh_lock
-
-# DuckDB's memory in the refresh process (default: 80% of the machine): bounded so that memory does not grow with
-# the data (larger loads and checks spill to disk); dbt's is set in dbt_project/profiles.yml.
-WORK_MEMORY_LIMIT = "1GB"
 
 
 class WarehouseResource(dg.ConfigurableResource):

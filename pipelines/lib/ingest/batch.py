@@ -171,6 +171,23 @@ def file_counts(con: duckdb.DuckDBPyConnection, outcome: BatchOutcome) -> dict[s
     return {path: (loaded_n, rejected_n, entries_n) for path, loaded_n, rejected_n, entries_n in rows}
 
 
+ROWS_PER_BATCH = 100_000  # rows per Arrow batch when staged rows cross from one connection to another
+
+
+def _insert_from(con, target: str, select: str, params: list, staged_on: duckdb.DuckDBPyConnection | None) -> None:
+    """``insert into target <select>``; with ``staged_on``, the select runs there (where the staged tables
+    are) and its rows stream to ``con`` as Arrow batches, so memory holds one batch at a time."""
+    if staged_on is None:
+        con.execute(f"insert into {target} {select}", params)
+        return
+    reader = staged_on.execute(select, params).fetch_record_batch(ROWS_PER_BATCH)
+    con.register("_csw_incoming", reader)
+    try:
+        con.execute(f"insert into {target} select * from _csw_incoming")
+    finally:
+        con.unregister("_csw_incoming")
+
+
 def write_batch(
     con: duckdb.DuckDBPyConnection,
     outcome: BatchOutcome,
@@ -179,18 +196,27 @@ def write_batch(
     columns: dict[str, tuple[str, ...]],
     run_id: str,
     now: dt.datetime,
+    staged_on: duckdb.DuckDBPyConnection | None = None,
 ) -> None:
-    """Insert the staged rows into their raw tables and the quarantine into ``quality.rejected_rows``."""
+    """Insert the staged rows into their raw tables and the quarantine into ``quality.rejected_rows``; the
+    staged tables are on ``staged_on`` when the parser ran on another connection (default: ``con``)."""
     for table, staged in outcome.staged.items():
         names = ", ".join(quote_ident(c) for c in (*columns[table], "_file_path", "_sheet", "_row_number", "_run_id"))
         values = ", ".join([*(quote_ident(c) for c in columns[table]), "_file_path", "_sheet", "_row_number", "?"])
-        con.execute(
-            f"insert into raw.{quote_ident(table)} ({names}) select {values} from {quote_ident(staged)}", [run_id]
+        _insert_from(
+            con,
+            f"raw.{quote_ident(table)} ({names})",
+            f"select {values} from {quote_ident(staged)}",
+            [run_id],
+            staged_on,
         )
     if outcome.rejections:
-        con.execute(
-            "insert into quality.rejected_rows (file_path, row_number, column_name, value, reason, rejected_at, "
-            f"source, table_name, run_id) select file_path, row_number, column_name, value, reason, ?, ?, "
-            f"table_name, ? from {quote_ident(outcome.rejections)}",
+        _insert_from(
+            con,
+            "quality.rejected_rows (file_path, row_number, column_name, value, reason, rejected_at, source, "
+            "table_name, run_id)",
+            "select file_path, row_number, column_name, value, reason, ?::timestamp, ?::varchar, table_name, "
+            f"?::varchar from {quote_ident(outcome.rejections)}",
             [now, source, run_id],
+            staged_on,
         )

@@ -184,3 +184,38 @@ def test_an_oversized_cell_is_quarantined_and_its_row_not_loaded(tmp_path):
 def test_exactly_one_parser_is_required(tmp_path):
     with pytest.raises(ValueError, match="exactly one"):
         load_source(duckdb.connect(), source="things", folder=tmp_path, tables=[TABLE], run_id="r")
+
+
+def test_a_load_that_fails_in_its_last_chunk_writes_nothing_and_its_rules_ran_outside_it(tmp_path, monkeypatch):
+    """The rules run on a cursor, outside the load's transaction; the load is still one transaction: when the
+    last chunk's write fails, no chunk's rows, quarantine, states or log rows are left, nor any staging."""
+    import pipelines.lib.ingest.batch as ingest_batch
+
+    for group in "ab":
+        (tmp_path / group).mkdir()
+        (tmp_path / group / "f.csv").write_text(f"name,count\n{group},1\ny,z\n")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    staged_on, real_write = [], ingest_batch.write_batch
+
+    def write_then_fail(con_, outcome, **kwargs):
+        staged_on.append(kwargs["staged_on"])
+        real_write(con_, outcome, **kwargs)
+        if len(staged_on) == 2:
+            raise OSError("disk full")
+
+    def parser(staging, paths):
+        assert staging is not con  # a cursor of its own: its work is not in the load's transaction
+        return batch_parser(staging, paths)
+
+    monkeypatch.setattr(ingest_batch, "write_batch", write_then_fail)
+    batching = Batching(group=lambda path: path.parent.name, max_bytes=1)
+    with pytest.raises(OSError, match="disk full"):
+        load_source(
+            con, source="things", folder=tmp_path, tables=[TABLE], run_id="r", batch_parser=parser, batching=batching
+        )
+    assert len(staged_on) == 2 and all(s is not None and s is not con for s in staged_on)
+    assert snapshot(con) == {"raw": [], "rejected": [], "log": [], "state": []}
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (0,)
+    monkeypatch.setattr(ingest_batch, "write_batch", real_write)
+    load_source(con, source="things", folder=tmp_path, tables=[TABLE], run_id="r2", batch_parser=batch_parser)
+    assert len(snapshot(con)["raw"]) == 2 and len(snapshot(con)["rejected"]) == 2

@@ -1,6 +1,5 @@
-"""One DuckDB memory cap for the refresh process and for dbt's (``WORK_MEMORY_LIMIT``): the working
-warehouse's connections use it, dbt's profile reads it from the variable the dbt asset sets, and the
-profile's default (for dbt run by hand) is the same value."""
+"""DuckDB's memory caps: the working warehouse's connections use ``WORK_MEMORY_LIMIT``; dbt's profile reads
+``DBT_MEMORY_LIMIT`` from the variable the dbt asset sets, and its default (for dbt run by hand) is the same."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ import sys
 import pytest
 
 from pipelines.defs.resources import WarehouseResource
-from pipelines.lib.config import DBT_PROJECT_DIR, MEMORY_LIMIT_ENV, WORK_MEMORY_LIMIT
+from pipelines.lib.config import DBT_MEMORY_LIMIT, DBT_PROJECT_DIR, MEMORY_LIMIT_ENV, WORK_MEMORY_LIMIT
 
 
 def _mib(limit: str) -> float:
@@ -25,7 +24,7 @@ def _mib(limit: str) -> float:
 def test_the_profile_reads_the_variable_with_the_same_default():
     profile = (DBT_PROJECT_DIR / "profiles.yml").read_text()
     (setting,) = re.findall(r"memory_limit:\s*(.+)", profile)
-    assert setting.strip() == f"\"{{{{ env_var('{MEMORY_LIMIT_ENV}', '{WORK_MEMORY_LIMIT}') }}}}\""
+    assert setting.strip() == f"\"{{{{ env_var('{MEMORY_LIMIT_ENV}', '{DBT_MEMORY_LIMIT}') }}}}\""
 
 
 def test_the_working_warehouse_connection_is_capped(tmp_path, monkeypatch):
@@ -65,4 +64,4 @@ def _dbt_memory_limit(tmp_path, env: dict[str, str]) -> str:
 def test_dbt_uses_the_variable_the_asset_sets(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != MEMORY_LIMIT_ENV}
     assert _mib(_dbt_memory_limit(tmp_path, {**env, MEMORY_LIMIT_ENV: "300MB"})) == pytest.approx(286.1, abs=0.2)
-    assert _mib(_dbt_memory_limit(tmp_path, env)) == pytest.approx(_mib(WORK_MEMORY_LIMIT), rel=0.01)
+    assert _mib(_dbt_memory_limit(tmp_path, env)) == pytest.approx(_mib(DBT_MEMORY_LIMIT), rel=0.01)

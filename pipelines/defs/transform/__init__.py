@@ -12,7 +12,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.defs.resources import WarehouseResource
-from pipelines.lib.config import DBT_PROJECT_DIR, MEMORY_LIMIT_ENV, WORK_MEMORY_LIMIT
+from pipelines.lib.config import DBT_MEMORY_LIMIT, DBT_PROJECT_DIR, MEMORY_LIMIT_ENV
 from pipelines.lib.descriptions import dbt_test_description, markdown_literal
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -113,7 +113,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
 
     settings = warehouse.settings()
     os.environ["CSW_WORK_DB"] = str(settings.work_db)
-    os.environ[MEMORY_LIMIT_ENV] = WORK_MEMORY_LIMIT
+    os.environ[MEMORY_LIMIT_ENV] = DBT_MEMORY_LIMIT
     args = ["build"]
     if context.run.tags.get(UNIT_TESTS_TAG) == "skip":
         args += ["--exclude-resource-type", "unit_test"]

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -37,7 +38,7 @@ def test_the_working_warehouse_connection_is_capped(tmp_path, monkeypatch):
 def _dbt_memory_limit(tmp_path, env: dict[str, str]) -> str:
     done = subprocess.run(
         [
-            str(os.path.join(os.path.dirname(sys.executable), "dbt")),
+            str(Path(sys.executable).parent / "dbt"),
             "show",
             "--inline",
             "select current_setting('memory_limit') as memory_limit",

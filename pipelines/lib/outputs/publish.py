@@ -105,6 +105,12 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, schema: str,
     return (tuple(columns), rows, total)
 
 
+def _attach_pub(con: duckdb.DuckDBPyConnection, staged: Path) -> None:
+    """Attach ``staged`` as ``pub``, in the storage version DuckDB 1.x clients can open (ATTACH takes no bind
+    parameters: the path and the version are quoted literals)."""
+    con.execute(f"attach {quote_literal(staged)} as pub (storage_version {quote_literal(STORAGE_VERSION)})")
+
+
 def _attach_last_publication(con: duckdb.DuckDBPyConnection, published_db: Path, staged: Path) -> bool:
     """Attach a copy of the last published file as ``pub``; False (nothing attached) when there is none, it
     cannot be opened, or more of it is free space than data (it is then better written afresh)."""
@@ -112,7 +118,7 @@ def _attach_last_publication(con: duckdb.DuckDBPyConnection, published_db: Path,
         return False
     shutil.copyfile(published_db, staged)
     try:
-        con.execute(f"attach {quote_literal(staged)} as pub (storage_version {quote_literal(STORAGE_VERSION)})")
+        _attach_pub(con, staged)
     except duckdb.Error:
         staged.unlink(missing_ok=True)
         return False
@@ -176,11 +182,10 @@ def publish_warehouse(work_db: Path, published_db: Path) -> Publication:
     staged = staging_dir / published_db.name
     con = duckdb.connect()
     try:
-        # ATTACH takes no bind parameters: the paths and the storage version are quoted literals.
-        con.execute(f"attach {quote_literal(work_db)} as work (read_only)")
+        con.execute(f"attach {quote_literal(work_db)} as work (read_only)")  # ATTACH takes no bind parameters
         from_scratch = not _attach_last_publication(con, published_db, staged)
         if from_scratch:
-            con.execute(f"attach {quote_literal(staged)} as pub (storage_version {quote_literal(STORAGE_VERSION)})")
+            _attach_pub(con, staged)
         rewritten = _update_publication(con, from_scratch)
         counts = _row_counts(con)
         con.execute("checkpoint pub")

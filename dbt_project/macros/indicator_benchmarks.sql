@@ -40,10 +40,8 @@ with catalogue as (
 
 all_values as (
     select * from {{ ref(values_model) }}
-    {%- if is_incremental() %}
-    -- an incremental build: the indicators whose inputs changed (macros/indicator_benchmarks_incremental.sql)
-    where indicator_code in (select indicator_code from {{ benchmarks_bookkeeping('changed') }})
-    {%- endif %}
+    -- in an incremental build, the indicators whose inputs changed (macros/incremental_by_key.sql)
+    where {{ incremental_keys_filter('indicator_code', 'indicator_code') }}
 ),
 
 local_authorities as (

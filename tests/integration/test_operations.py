@@ -180,6 +180,80 @@ def test_the_benchmarks_of_an_incremental_refresh_equal_a_full_rebuild(warehouse
     assert _benchmark_rows(work_db) == incremental
 
 
+INCREMENTAL_BY_KEY = {
+    "marts.adoption_journeys": "la_code",
+    "intermediate.int_indicator_values_disclosure": "link_group",
+    "marts.indicator_benchmarks": "indicator_code",
+}
+
+
+def _incremental_tables(work_db) -> dict[str, list[tuple]]:
+    """Every row of the models built incrementally by key."""
+    con = duckdb.connect(str(work_db), read_only=True)
+    try:
+        return {
+            table: sorted(con.execute(f"select * from {table}").fetchall(), key=repr) for table in INCREMENTAL_BY_KEY
+        }
+    finally:
+        con.close()
+
+
+def _keys_computed_again(work_db) -> dict[str, set]:
+    """The keys the last incremental build of each model computed again (its ``<model>__changed`` table)."""
+    con = duckdb.connect(str(work_db), read_only=True)
+    try:
+        changed = {table: f'intermediate."{table.split(".")[1]}__changed"' for table in INCREMENTAL_BY_KEY}
+        return {
+            table: {row[0] for row in con.execute(f"select * from {name}").fetchall()}
+            for table, name in changed.items()
+        }
+    finally:
+        con.close()
+
+
+def _as_another_la(year_folder, target) -> None:
+    """A copy of the home LA's return of one year as another LA's, its children's ids made that LA's own (a file
+    of the same bytes as one already loaded is not loaded twice)."""
+    target.mkdir(parents=True)
+    for path in year_folder.glob("*.csv"):
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))
+        child = rows[0].index("CHILD")
+        for row in rows[1:]:
+            row[child] = "L931" + row[child]
+        with (target / path.name).open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(rows)
+
+
+@pytest.mark.slow
+def test_another_las_new_return_recomputes_that_la_only_and_equals_a_full_rebuild(warehouse_dirs, monkeypatch):
+    """After a new SSDA903 return of one LA, the incremental refresh computes again that LA's adoption journeys
+    only, the disclosure control of the adoption indicators' link groups only, and the adoption indicators'
+    benchmarks only; every one of those tables is then row for row what a full refresh builds."""
+    from tests.integration.pipeline import refresh
+
+    raw, data = warehouse_dirs
+    monkeypatch.setenv("CSW_PSEUDONYM_KEY", "a test key")  # the second LA's returns are not the bundled sample
+    copy_sample(raw, "ssda903", "school_absence")
+    years = sorted(p.parent.name for p in (raw / "ssda903").glob("*/episodes.csv"))  # the returns as CSV files
+    for year in years[:-1]:  # a second LA's returns: the home LA's, but one year shorter
+        _as_another_la(raw / "ssda903" / year, raw / "ssda903" / "931" / year)
+    assert refresh() == 0 and _dbt_full_refresh(data)
+    work_db = Settings.from_env().work_db
+    before = _incremental_tables(work_db)
+
+    _as_another_la(raw / "ssda903" / years[-1], raw / "ssda903" / "931" / years[-1])
+    assert refresh() == 0 and not _dbt_full_refresh(data)
+    incremental, changed = _incremental_tables(work_db), _keys_computed_again(work_db)
+    assert changed["marts.adoption_journeys"] == {"931"}
+    groups, indicators = changed["intermediate.int_indicator_values_disclosure"], changed["marts.indicator_benchmarks"]
+    assert groups and indicators and not any(code.startswith("absence_") for code in groups | indicators)
+    assert incremental["marts.adoption_journeys"] != before["marts.adoption_journeys"]  # 931's last year's adoptions
+
+    assert refresh(full=True) == 0 and _dbt_full_refresh(data)
+    assert _incremental_tables(work_db) == incremental
+
+
 POLLER = """
 import sys, time, duckdb
 deadline = time.time() + float(sys.argv[2])

@@ -1,4 +1,15 @@
-{{ config(materialized='table') }}
+-- Incremental by link group (macros/incremental_by_key.sql): a group's suppressions depend on its own cells
+-- only, so only the groups whose values changed are computed again.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[
+        "{{ incremental_pick_changed(disclosure_inputs(), 'link_group') }}",
+        "{{ incremental_delete_changed('link_group') }}",
+    ],
+    post_hook=["{{ incremental_record_inputs(disclosure_inputs()) }}"]
+) }}
 -- Statistical disclosure control of marts.indicator_values (docs/indicators.md, "Disclosure control"):
 -- which cells are suppressed, and why. marts.published_indicator_values applies it.
 --
@@ -65,6 +76,7 @@ cells as (
     from {{ ref('indicator_values') }} as indicator_values
     left join catalogue on indicator_values.indicator_code = catalogue.indicator_code
     left join links on indicator_values.indicator_code = links.indicator_code
+    where {{ incremental_keys_filter('coalesce(links.link_group, indicator_values.indicator_code)', 'link_group') }}
 ),
 
 primary_rules as (

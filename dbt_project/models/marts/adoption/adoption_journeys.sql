@@ -1,8 +1,21 @@
 -- One row per adoption (each episode ending with REC E11 or E12) of every LA whose SSDA903 returns are
 -- loaded: the child's journey through the period of care that ends in the adoption. Definitions in the
 -- contract's indicators.md; docs/adoption.md explains them.
+-- Incremental by LA (macros/incremental_by_key.sql): an LA's journeys are computed from its own returns only,
+-- so after one LA's new return only that LA's journeys are computed again.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[
+        "{{ incremental_pick_changed(adoption_journeys_inputs(), 'la_code') }}",
+        "{{ incremental_delete_changed('la_code') }}",
+    ],
+    post_hook=["{{ incremental_record_inputs(adoption_journeys_inputs()) }}"]
+) }}
 with episodes as (
     select * from {{ ref('int_ssda903_episodes_merged') }}
+    where {{ incremental_keys_filter('la_code', 'la_code') }}
 ),
 
 -- A period of care is a chain of episodes, each beginning on the day the previous one ended.
@@ -114,6 +127,7 @@ ad1 as (
             partition by la_code, child_key, collection_year order by source_file desc, source_row_number desc
         ) as copy_number
     from {{ ref('stg_ssda903__ad1') }}
+    where {{ incremental_keys_filter('la_code', 'la_code') }}
 ),
 
 ad1_for_adoption as (

@@ -3,12 +3,15 @@
 -- rank_of, so nothing suppressed can be worked back from a published benchmark. The committee report and
 -- the Excel export use this table.
 -- Incremental by indicator: only the indicators whose inputs changed are computed again
--- (macros/indicator_benchmarks_incremental.sql).
+-- (macros/incremental_by_key.sql, macros/indicator_benchmarks_incremental.sql).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=["{{ benchmarks_pick_changed('published_indicator_values') }}", "{{ benchmarks_delete_changed() }}"],
-    post_hook=["{{ benchmarks_record_inputs('published_indicator_values') }}"]
+    pre_hook=[
+        "{{ incremental_pick_changed(benchmark_inputs('published_indicator_values'), 'indicator_code') }}",
+        "{{ incremental_delete_changed('indicator_code') }}",
+    ],
+    post_hook=["{{ incremental_record_inputs(benchmark_inputs('published_indicator_values')) }}"]
 ) }}
 {{ indicator_benchmarks('published_indicator_values') }}

@@ -1,10 +1,11 @@
 {#- One row per LA with SSDA903 returns: a fingerprint of everything adoption_journeys computes the LA's journeys
-    from (its merged episodes, its AD1 and PlacedAdoption rows). -#}
+    from: its episodes, AD1 and PlacedAdoption rows, as staged (int_ssda903_episodes_merged merges an LA's
+    episodes within the LA, and is a view: a fingerprint of it would merge every LA's episodes). -#}
 {% macro adoption_journeys_inputs() %}
     select la_code, hash(sum(cast(hash(part, fingerprint) as hugeint))) as fingerprint
     from (
         select la_code, 'episodes' as part, {{ rows_fingerprint('episodes') }} as fingerprint
-        from {{ ref('int_ssda903_episodes_merged') }} as episodes
+        from {{ ref('stg_ssda903__episodes') }} as episodes
         group by la_code
         union all
         select la_code, 'ad1', {{ rows_fingerprint('ad1') }}

@@ -5,12 +5,14 @@
   int_indicator_values_disclosure (by link group) and adoption_journeys (by LA).
 
   The model gives `inputs`: SQL with one row per key (columns <key>, fingerprint), a fingerprint of everything
-  that key's rows are computed from. The fingerprints of the last build are kept beside the model in the
-  intermediate schema (<model>__inputs, never published). In an incremental run:
-  - pre-hooks (incremental_pick_changed, incremental_delete_changed): the keys whose fingerprint differs from
-    the last build's, is new, or is gone go to <model>__changed, and their rows are deleted;
+  that key's rows are computed from (computed once a build: keep it cheaper than the model, e.g. over staging
+  views rather than the intermediate views the model reads). The fingerprints of the last build are kept beside
+  the model in the intermediate schema (<model>__inputs, never published). In an incremental run:
+  - pre-hooks (incremental_fingerprint, incremental_pick_changed, incremental_delete_changed): this build's
+    fingerprints go to <model>__current; the keys whose fingerprint differs from the last build's, is new, or
+    is gone go to <model>__changed, and their rows are deleted;
   - the model selects the rows of those keys only (incremental_keys_filter);
-  - post-hook (incremental_record_inputs): the fingerprints of this build replace the last build's.
+  - post-hook (incremental_record_inputs): this build's fingerprints replace the last build's.
   The hooks and the insert run in the model's one transaction. A full refresh (every refresh but the CLI's
   incremental ones: pipelines/defs/transform) builds the whole table and records the fingerprints.
 -#}
@@ -29,13 +31,21 @@ hash(count(*), sum(cast(hash({{ columns }}) as hugeint)))
 {%- endmacro %}
 
 
-{#- Pre-hook: which keys to compute again (to <model>__changed). -#}
-{% macro incremental_pick_changed(inputs, key) %}
+{#- First pre-hook: this build's fingerprints (to <model>__current). -#}
+{% macro incremental_fingerprint(inputs) %}
+{%- if is_incremental() -%}
+create or replace table {{ incremental_bookkeeping('current') }} as {{ inputs }}
+{%- endif -%}
+{% endmacro %}
+
+
+{#- Pre-hook, after incremental_fingerprint: which keys to compute again (to <model>__changed). -#}
+{% macro incremental_pick_changed(key) %}
 {%- if is_incremental() -%}
 {%- set recorded = adapter.get_relation(database=this.database, schema='intermediate',
     identifier=this.identifier ~ '__inputs') -%}
 create or replace table {{ incremental_bookkeeping('changed') }} as
-with current_inputs as ({{ inputs }})
+with current_inputs as (select * from {{ incremental_bookkeeping('current') }})
 {%- if recorded is none %}
 -- no fingerprints recorded: every key, and every one the table holds
 select {{ key }} from current_inputs
@@ -77,7 +87,11 @@ true
 {%- endmacro %}
 
 
-{#- Post-hook: the fingerprints of this build, for the next incremental one. -#}
+{#- Post-hook: the fingerprints of this build, for the next incremental one (a whole build computes them now). -#}
 {% macro incremental_record_inputs(inputs) %}
+{%- if is_incremental() -%}
+create or replace table {{ incremental_bookkeeping('inputs') }} as select * from {{ incremental_bookkeeping('current') }}
+{%- else -%}
 create or replace table {{ incremental_bookkeeping('inputs') }} as {{ inputs }}
+{%- endif %}
 {% endmacro %}

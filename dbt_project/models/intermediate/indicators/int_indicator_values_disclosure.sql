@@ -5,7 +5,8 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=[
-        "{{ incremental_pick_changed(disclosure_inputs(), 'link_group') }}",
+        "{{ incremental_fingerprint(disclosure_inputs()) }}",
+        "{{ incremental_pick_changed('link_group') }}",
         "{{ incremental_delete_changed('link_group') }}",
     ],
     post_hook=["{{ incremental_record_inputs(disclosure_inputs()) }}"]

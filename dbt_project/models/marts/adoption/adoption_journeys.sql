@@ -8,7 +8,8 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=[
-        "{{ incremental_pick_changed(adoption_journeys_inputs(), 'la_code') }}",
+        "{{ incremental_fingerprint(adoption_journeys_inputs()) }}",
+        "{{ incremental_pick_changed('la_code') }}",
         "{{ incremental_delete_changed('la_code') }}",
     ],
     post_hook=["{{ incremental_record_inputs(adoption_journeys_inputs()) }}"]

@@ -8,7 +8,8 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=[
-        "{{ incremental_pick_changed(benchmark_inputs('indicator_values'), 'indicator_code') }}",
+        "{{ incremental_fingerprint(benchmark_inputs('indicator_values')) }}",
+        "{{ incremental_pick_changed('indicator_code') }}",
         "{{ incremental_delete_changed('indicator_code') }}",
     ],
     post_hook=["{{ incremental_record_inputs(benchmark_inputs('indicator_values')) }}"]

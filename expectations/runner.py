@@ -21,6 +21,12 @@ KEEP_RESULTS = 60
 CONTEXTS_KEPT = 4
 _contexts: dict[Path, tuple[object, tuple[int, int] | None]] = {}
 
+# The Data Docs views: GX's, with one jinja2 Environment per process (expectations/data_docs_views.py).
+DATA_DOCS_VIEWS = "expectations.data_docs_views"
+PAGE_VIEW = {"module_name": DATA_DOCS_VIEWS, "class_name": "SharedJinjaPageView"}
+INDEX_VIEW = {"module_name": DATA_DOCS_VIEWS, "class_name": "SharedJinjaIndexPageView"}
+SITE_SECTIONS = ("expectations", "validations", "profiling")
+
 
 @dataclass
 class ExpectationOutcome:
@@ -84,7 +90,7 @@ def validate_frame(frame: pd.DataFrame, suite, project_dir: Path, asset_name: st
 def file_context(project_dir: Path):
     """The GX file context of the project at ``project_dir``, made current (as ``gx.get_context`` makes the
     context it returns): the one the last check in this project used, while its great_expectations.yml is as
-    that check left it; else a new one."""
+    that check left it; else a new one, its Data Docs site rendered by the shared views."""
     import great_expectations as gx
     from great_expectations.data_context import set_context
 
@@ -93,7 +99,9 @@ def file_context(project_dir: Path):
     if context is not None and stat is not None and stat == _config_stat(root):
         set_context(context)
         return context
-    return gx.get_context(mode="file", project_root_dir=str(project_dir))
+    context = gx.get_context(mode="file", project_root_dir=str(project_dir))
+    _use_shared_views(context)
+    return context
 
 
 def _config_stat(root: Path) -> tuple[int, int] | None:
@@ -111,6 +119,25 @@ def _keep_context(project_dir: Path, context) -> None:
     _contexts[root] = (context, _config_stat(root))
     while len(_contexts) > CONTEXTS_KEPT:
         del _contexts[next(iter(_contexts))]
+
+
+def _use_shared_views(context) -> None:
+    """Each Data Docs site's pages and index rendered by the views of ``expectations.data_docs_views`` (the
+    same pages, the templates compiled once per process); saved in great_expectations.yml if it changes."""
+    for name, site in context.list_data_docs_sites().items():
+        updated = with_shared_views(site)
+        if updated != site:
+            context.update_data_docs_site(name, updated)
+
+
+def with_shared_views(site: dict) -> dict:
+    """A Data Docs site's config with its section pages and index rendered by the shared views."""
+    sections = dict(site.get("site_section_builders") or {})
+    for section in SITE_SECTIONS:
+        if isinstance(sections.get(section, {}), dict):  # not a section switched off ("None")
+            sections[section] = {**sections.get(section, {}), "view": dict(PAGE_VIEW)}
+    index = {"class_name": "DefaultSiteIndexBuilder", **(site.get("site_index_builder") or {})}
+    return {**site, "site_section_builders": sections, "site_index_builder": {**index, "view": dict(INDEX_VIEW)}}
 
 
 def keep_recent_results(project_dir: Path, suite_name: str, keep: int) -> list[Path]:

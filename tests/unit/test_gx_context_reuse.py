@@ -1,5 +1,5 @@
-"""The checks of a process share one GX file context per project folder, without a check ever writing to another
-project or the Data Docs losing a validation."""
+"""The checks of a process share one GX file context per project folder, and Data Docs compile their templates
+once per process, without a check ever writing to another project or the Data Docs losing a validation."""
 
 from __future__ import annotations
 
@@ -93,3 +93,50 @@ def test_a_project_removed_between_checks_gets_a_new_context(tmp_path, contexts_
     assert len(_results(tmp_path)) == 1
     assert (tmp_path / "gx" / "great_expectations.yml").exists()
     assert _results(tmp_path)[0] in data_docs_index(tmp_path).read_text()
+
+
+def test_the_data_docs_site_uses_the_shared_views(tmp_path):
+    import yaml
+
+    _check(tmp_path)
+    site = yaml.safe_load((tmp_path / "gx" / "great_expectations.yml").read_text())["data_docs_sites"]["local_site"]
+    assert site["site_index_builder"]["view"]["class_name"] == "SharedJinjaIndexPageView"
+    assert {s["view"]["class_name"] for s in site["site_section_builders"].values()} == {"SharedJinjaPageView"}
+
+
+def test_a_second_check_compiles_no_template(tmp_path, monkeypatch):
+    from jinja2 import Environment
+
+    _check(tmp_path)
+    compiled: list[str] = []
+    compile_ = Environment.compile
+
+    def counting(self, source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    _check(tmp_path)
+    assert compiled == []
+    assert _results(tmp_path)[-1] in data_docs_index(tmp_path).read_text()
+
+
+def test_the_shared_views_render_the_pages_gx_renders(tmp_path):
+    import re
+
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    from expectations.data_docs_views import SharedJinjaPageView
+    from expectations.runner import file_context
+
+    _check(tmp_path)
+    store = file_context(tmp_path).validation_results_store
+    result = store.get(store.list_keys()[0])
+
+    def page(view) -> str:  # without the ids made up for HTML elements and the time of rendering
+        html = view.render(ValidationResultsPageRenderer().render(result))  # a new document: render escapes it
+        return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{8}T\d{6}\.\d{6}Z", "", html)
+
+    assert page(DefaultJinjaPageView()) == page(SharedJinjaPageView()) == page(SharedJinjaPageView())
+    assert "raw_things" in page(SharedJinjaPageView())

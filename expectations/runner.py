@@ -64,11 +64,8 @@ def validate_frame(frame: pd.DataFrame, suite, project_dir: Path, asset_name: st
         batch_definition = asset.get_batch_definition("whole_table")
     except (KeyError, LookupError, ValueError):
         batch_definition = asset.add_batch_definition_whole_dataframe("whole_table")
-    suite = context.suites.add_or_update(suite)
-    validation = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(data=batch_definition, suite=suite, name=asset_name)
-    )
-    checkpoint = context.checkpoints.add_or_update(
+    validation = gx.ValidationDefinition(data=batch_definition, suite=suite, name=asset_name)
+    checkpoint = context.checkpoints.add_or_update(  # saves the validation definition and its suite too
         gx.Checkpoint(
             name=asset_name,
             validation_definitions=[validation],

@@ -228,6 +228,7 @@ def _freeze_imports() -> None:
     that halves the time of parsing a large source in this process. They live as long as the process anyway."""
     import gc
 
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # as expectations.runner does before its import
     import great_expectations  # noqa: F401 - every refresh runs GX checks; imported now to be frozen too
 
     gc.collect()

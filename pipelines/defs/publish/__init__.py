@@ -33,17 +33,20 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     how = "written afresh" if publication.from_scratch else "updated from the last publication"
     context.log.info(
         f"published {settings.published_db} ({how}): {len(publication.rewritten)} of "
-        f"{len(publication.counts)} tables written: {', '.join(publication.rewritten) or 'none'}"
+        f"{len(publication.counts)} tables written: {', '.join(publication.rewritten) or 'none'}; "
+        f"{len(publication.patched)} patched (only their differing rows): {', '.join(publication.patched) or 'none'}"
     )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(settings.published_db)),
             "tables": len(publication.counts),
             "tables_written": len(publication.rewritten),
+            "tables_patched": len(publication.patched),
             "written_afresh": publication.from_scratch,
             "rows": dg.MetadataValue.md(
                 "\n".join(
-                    f"- {t}: {n}" + ("" if t in publication.rewritten else " (unchanged)")
+                    f"- {t}: {n}"
+                    + ("" if t in publication.rewritten else " (patched)" if t in publication.patched else " (unchanged)")
                     for t, n in publication.counts.items()
                 )
             ),

@@ -11,11 +11,14 @@ The published ``quality.load_log`` holds the rows of those refreshes only (a fai
 reached the marts); ``quality.check_results`` keeps every refresh's checks (why a refresh failed is worth
 seeing), with ``run_published`` telling the two apart.
 
-A publication starts from a copy of the last published file and rewrites only the tables whose contents
+A publication starts from a copy of the last published file and writes only the tables whose contents
 differ from the working warehouse's (same columns and types, same row count, same sum of row hashes), drops
 what the working warehouse no longer publishes, and writes the whole file afresh when there is no earlier
 file to start from, it cannot be opened, or it has become mostly free space. After a refresh that changed one
-LA's return, most marts are the same and are not copied again (docs/performance.md).
+LA's return, most marts are the same and are not copied again (docs/performance.md). A table of the same
+columns where few rows differ is patched: the rows the working table lacks deleted, the rows it adds
+inserted (rows matched by their hashes, as multisets), then its fingerprint compared again; it is rewritten
+whole when more than a tenth of its rows differ or the patched table does not match.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ PUBLISHED_SCHEMAS = ("marts", "quality")
 INTERNAL_TABLES = {("quality", "file_state")}
 RUNS_DDL = "create table if not exists quality.published_runs (run_id varchar primary key, published_at timestamp)"
 _PUBLISHED_RUN = "(run_id in (select run_id from work.quality.published_runs))"
+# A table whose differing rows (gone plus new) are more than this share of its rows is rewritten, not patched.
+PATCH_AT_MOST = 0.1
 # What of a table is published, when the working warehouse says which refreshes published.
 _PUBLISHED_SELECTS = {
     ("quality", "load_log"): f"select * from work.quality.load_log where {_PUBLISHED_RUN}",
@@ -74,11 +79,12 @@ def discard_unfinished_publication(published_db: Path) -> None:
 
 
 class Publication(NamedTuple):
-    """What a publication wrote: rows per published table, and which tables it (re)wrote."""
+    """What a publication wrote: rows per published table, which tables it wrote whole, which it patched."""
 
     counts: dict[str, int]
     rewritten: list[str]
     from_scratch: bool
+    patched: tuple[str, ...] = ()
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, runs_known: bool) -> None:
@@ -87,6 +93,49 @@ def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, runs_kn
     target = qualified("pub", schema, table)
     con.execute(f"drop table if exists {target}")
     con.execute(f"create table {target} as " + (select or f"select * from {qualified('work', schema, table)}"))
+
+
+def _hash_differences(con: duckdb.DuckDBPyConnection, pub: str, work: str) -> tuple[int, int]:
+    """Temp tables ``_csw_gone`` (the row hashes of ``pub`` that ``work`` lacks, as a multiset) and ``_csw_new``
+    (those ``work`` adds), each copy of a hash numbered (``h``, ``n``), from one pass over both tables; their
+    row counts."""
+    con.execute(
+        "create or replace temp table _csw_diff as select h, sum(side)::bigint as d from ("
+        f"select hash(t) as h, 1 as side from {pub} t union all select hash(t), -1 from {work} t"
+        ") group by h having sum(side) <> 0"
+    )
+    con.execute(
+        "create or replace temp table _csw_gone as select h, unnest(range(1, d + 1)) as n from _csw_diff where d > 0"
+    )
+    con.execute(
+        "create or replace temp table _csw_new as select h, unnest(range(1, 1 - d)) as n from _csw_diff where d < 0"
+    )
+    return con.execute(
+        "select coalesce(sum(d) filter (where d > 0), 0), coalesce(-sum(d) filter (where d < 0), 0) from _csw_diff"
+    ).fetchall()[0]
+
+
+def _patch_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, rows: int) -> bool:
+    """Bring ``pub``'s table to ``work``'s (the same columns and types) by deleting the rows it lacks and
+    inserting those it adds; False, nothing changed, when more than ``PATCH_AT_MOST`` of its rows differ."""
+    pub, work = qualified("pub", schema, table), qualified("work", schema, table)
+    gone, new = _hash_differences(con, pub, work)
+    if gone + new > PATCH_AT_MOST * max(rows, 1):
+        return False
+    # the rows of a table whose hash is in a difference, each copy of a hash numbered as there
+    numbered = (
+        "select *, row_number() over (partition by h) as n from "
+        "(select rowid as r, t.*, hash(t) as h from {} t) where h in (select h from {})"
+    )
+    con.execute(
+        f"delete from {pub} where rowid in "
+        f"(select r from ({numbered.format(pub, '_csw_gone')}) semi join _csw_gone using (h, n))"
+    )
+    con.execute(
+        f"insert into {pub} select * exclude (r, h, n) from "
+        f"({numbered.format(work, '_csw_new')}) semi join _csw_new using (h, n)"
+    )
+    return True
 
 
 def table_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> tuple | None:
@@ -147,24 +196,38 @@ def _drop_unpublished(con: duckdb.DuckDBPyConnection, publishing: set[tuple[str,
             con.execute(f"drop schema {qualified('pub', schema)} cascade")
 
 
-def _update_publication(con: duckdb.DuckDBPyConnection, from_scratch: bool) -> list[str]:
-    """Bring ``pub`` to the published tables of ``work``, rewriting only those that differ; their names."""
+def _bring_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, runs_known: bool) -> str | None:
+    """Bring one table of ``pub`` to ``work``'s: None when it is the same, else 'patched' or 'rewritten'."""
+    if runs_known and (schema, table) in _PUBLISHED_SELECTS:  # differs from work's: always written
+        _copy_table(con, schema, table, runs_known)
+        return "rewritten"
+    wanted, found = table_fingerprint(con, "work", schema, table), table_fingerprint(con, "pub", schema, table)
+    if wanted == found:
+        return None
+    patched = found is not None and found[0] == wanted[0] and _patch_table(con, schema, table, wanted[1])
+    if patched and table_fingerprint(con, "pub", schema, table) == wanted:  # else rewritten: never a wrong file
+        return "patched"
+    _copy_table(con, schema, table, runs_known)
+    return "rewritten"
+
+
+def _update_publication(con: duckdb.DuckDBPyConnection, from_scratch: bool) -> dict[str, str]:
+    """Bring ``pub`` to the published tables of ``work``, writing only those that differ: how each was written."""
     for schema in PUBLISHED_SCHEMAS:
         con.execute(f"create schema if not exists {qualified('pub', schema)}")
     tables = published_tables(con, "work")
     runs_known = ("quality", "published_runs") in tables
     _drop_unpublished(con, set(tables))
-    rewritten = []
+    written = {}
     for schema, table in tables:
-        filtered = runs_known and (schema, table) in _PUBLISHED_SELECTS  # differs from work's: always written
-        if (
-            from_scratch
-            or filtered
-            or table_fingerprint(con, "work", schema, table) != table_fingerprint(con, "pub", schema, table)
-        ):
+        if from_scratch:
             _copy_table(con, schema, table, runs_known)
-            rewritten.append(f"{schema}.{table}")
-    return rewritten
+            how = "rewritten"
+        else:
+            how = _bring_table(con, schema, table, runs_known)
+        if how:
+            written[f"{schema}.{table}"] = how
+    return written
 
 
 def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -186,7 +249,7 @@ def publish_warehouse(work_db: Path, published_db: Path) -> Publication:
         from_scratch = not _attach_last_publication(con, published_db, staged)
         if from_scratch:
             _attach_pub(con, staged)
-        rewritten = _update_publication(con, from_scratch)
+        written = _update_publication(con, from_scratch)
         counts = _row_counts(con)
         con.execute("checkpoint pub")
         con.execute("detach pub")
@@ -197,4 +260,7 @@ def publish_warehouse(work_db: Path, published_db: Path) -> Publication:
     os.replace(staged, published_db)
     _fsync(published_db.parent)
     shutil.rmtree(staging_dir, ignore_errors=True)
-    return Publication(counts, rewritten, from_scratch)
+    rewritten = [name for name, how in written.items() if how == "rewritten"]
+    return Publication(
+        counts, rewritten, from_scratch, tuple(name for name, how in written.items() if how == "patched")
+    )

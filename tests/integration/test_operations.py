@@ -181,6 +181,7 @@ def test_the_benchmarks_of_an_incremental_refresh_equal_a_full_rebuild(warehouse
 
 
 INCREMENTAL_BY_KEY = {
+    "intermediate.int_ssda903_episodes_merged": "la_code",
     "marts.adoption_journeys": "la_code",
     "intermediate.int_indicator_values_disclosure": "link_group",
     "marts.indicator_benchmarks": "indicator_code",
@@ -227,9 +228,10 @@ def _as_another_la(year_folder, target) -> None:
 
 @pytest.mark.slow
 def test_another_las_new_return_recomputes_that_la_only_and_equals_a_full_rebuild(warehouse_dirs, monkeypatch):
-    """After a new SSDA903 return of one LA, the incremental refresh computes again that LA's adoption journeys
-    only, the disclosure control of the adoption indicators' link groups only, and the adoption indicators'
-    benchmarks only; every one of those tables is then row for row what a full refresh builds."""
+    """After a new SSDA903 return of one LA, the incremental refresh merges again that LA's episodes and computes
+    again its adoption journeys only, the disclosure control of the adoption indicators' link groups only, and
+    the adoption indicators' benchmarks only; every one of those tables is then row for row what a full refresh
+    builds."""
     from tests.integration.pipeline import refresh
 
     raw, data = warehouse_dirs
@@ -245,7 +247,7 @@ def test_another_las_new_return_recomputes_that_la_only_and_equals_a_full_rebuil
     _as_another_la(raw / "ssda903" / years[-1], raw / "ssda903" / "931" / years[-1])
     assert refresh() == 0 and not _dbt_full_refresh(data)
     incremental, changed = _incremental_tables(work_db), _keys_computed_again(work_db)
-    assert changed["marts.adoption_journeys"] == {"931"}
+    assert changed["intermediate.int_ssda903_episodes_merged"] == changed["marts.adoption_journeys"] == {"931"}
     groups, indicators = changed["intermediate.int_indicator_values_disclosure"], changed["marts.indicator_benchmarks"]
     assert groups and indicators and not any(code.startswith("absence_") for code in groups | indicators)
     assert incremental["marts.adoption_journeys"] != before["marts.adoption_journeys"]  # 931's last year's adoptions

@@ -5,7 +5,7 @@ import dagster as dg
 from pipelines.defs.case_audits import CROSS_FILE_REJECTIONS_KEY
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform import mart_keys
-from pipelines.lib.outputs.publish import publish_warehouse, record_published_run
+from pipelines.lib.outputs.publish import Publication, publish_warehouse, record_published_run
 
 PUBLISHED_KEY = dg.AssetKey(["published", "children_services_duckdb"])
 # Steps after dbt that write to the quality schema; publication waits for them.
@@ -44,14 +44,17 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "tables_patched": len(publication.patched),
             "written_afresh": publication.from_scratch,
             "rows": dg.MetadataValue.md(
-                "\n".join(
-                    f"- {t}: {n}"
-                    + ("" if t in publication.rewritten else " (patched)" if t in publication.patched else " (unchanged)")
-                    for t, n in publication.counts.items()
-                )
+                "\n".join(f"- {t}: {n}{_how(publication, t)}" for t, n in publication.counts.items())
             ),
         }
     )
+
+
+def _how(publication: Publication, table: str) -> str:
+    """How the publication wrote a table, as the metadata's row list says it."""
+    if table in publication.rewritten:
+        return ""
+    return " (patched)" if table in publication.patched else " (unchanged)"
 
 
 defs = dg.Definitions(assets=[published_warehouse])

@@ -185,6 +185,8 @@ INCREMENTAL_BY_KEY = {
     "marts.adoption_journeys": "la_code",
     "intermediate.int_indicator_values_disclosure": "link_group",
     "marts.indicator_benchmarks": "indicator_code",
+    "marts.published_indicator_values": "indicator_code",
+    "marts.la_time_series": "indicator_code",
 }
 
 
@@ -230,8 +232,8 @@ def _as_another_la(year_folder, target) -> None:
 def test_another_las_new_return_recomputes_that_la_only_and_equals_a_full_rebuild(warehouse_dirs, monkeypatch):
     """After a new SSDA903 return of one LA, the incremental refresh merges again that LA's episodes and computes
     again its adoption journeys only, the disclosure control of the adoption indicators' link groups only, and
-    the adoption indicators' benchmarks only; every one of those tables is then row for row what a full refresh
-    builds."""
+    the adoption indicators' published values, time series and benchmarks only; every one of those tables is
+    then row for row what a full refresh builds."""
     from tests.integration.pipeline import refresh
 
     raw, data = warehouse_dirs
@@ -250,6 +252,7 @@ def test_another_las_new_return_recomputes_that_la_only_and_equals_a_full_rebuil
     assert changed["intermediate.int_ssda903_episodes_merged"] == changed["marts.adoption_journeys"] == {"931"}
     groups, indicators = changed["intermediate.int_indicator_values_disclosure"], changed["marts.indicator_benchmarks"]
     assert groups and indicators and not any(code.startswith("absence_") for code in groups | indicators)
+    assert changed["marts.published_indicator_values"] == changed["marts.la_time_series"] == indicators
     assert incremental["marts.adoption_journeys"] != before["marts.adoption_journeys"]  # 931's last year's adoptions
 
     assert refresh(full=True) == 0 and _dbt_full_refresh(data)

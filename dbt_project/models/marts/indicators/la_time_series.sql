@@ -5,6 +5,19 @@
 -- mapped_la_values, says how). A mapped figure that cannot be made (a count from part of an area) is left
 -- out, and an LA's own judgement (an Ofsted grade, Good or better yes / no) is never mapped: a new LA is not
 -- given its predecessor's grade. From published values only, so it can be shared as they can.
+-- Incremental by indicator (macros/incremental_by_key.sql): an indicator's series from its own values, with the
+-- reorganisations and LA names every indicator shares.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[
+        "{{ incremental_fingerprint(time_series_inputs()) }}",
+        "{{ incremental_pick_changed('indicator_code') }}",
+        "{{ incremental_delete_changed('indicator_code') }}",
+    ],
+    post_hook=["{{ incremental_record_inputs(time_series_inputs()) }}"]
+) }}
 with catalogue as (
     select indicator_code, domain, unit from {{ ref('indicator_catalogue') }}
 ),
@@ -26,7 +39,9 @@ la_values as (
         {{ period_end_date('published.time_period', 'published.period_label') }} as period_end_date
     from {{ ref('published_indicator_values') }} as published
     left join catalogue on published.indicator_code = catalogue.indicator_code
-    where published.geography_level = 'local_authority' and published.la_code is not null
+    where
+        published.geography_level = 'local_authority' and published.la_code is not null
+        and {{ incremental_keys_filter('published.indicator_code', 'indicator_code') }}
 ),
 
 mapped as (

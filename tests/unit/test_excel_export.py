@@ -47,3 +47,27 @@ def test_a_control_character_from_a_damaged_file_never_stops_the_workbook(tmp_pa
     book = Workbook()
     book.active.append([neutralise("a\x00b"), neutralise("=\x1f")])
     book.save(tmp_path / "x.xlsx")  # openpyxl refuses control characters: neutralised, they save
+
+
+def test_the_streamed_sheets_keep_values_types_header_panes_and_filter(tmp_path):
+    """The sheets are streamed (openpyxl's write-only mode): every value comes back as written, text that reads
+    like an error value stays text, the header is bold and shaded and frozen, the filter covers the rows."""
+    from pipelines.lib.outputs.excel_export import BENCHMARK_COLUMNS
+
+    odd = ["#N/A", "#DIV/0!", "  padded  ", "Ünïcödé – “quotes”", "", None, 0, -7, 2**40, 1 / 3, True, "=1"]
+    keys = [key for key, _ in BENCHMARK_COLUMNS]
+    rows = [{key: odd[(i + j) % len(odd)] for j, key in enumerate(keys)} for i in range(40)]
+    path = tmp_path / "b.xlsx"
+    assert write_workbook(path, rows, [{"indicator_code": "#REF!"}], [("Refreshed", "today")]) == 40
+    book = load_workbook(path)
+    sheet = book["Benchmarks"]
+    assert [c.value for c in sheet[1]] == [label for _, label in BENCHMARK_COLUMNS]
+    assert all(c.font.bold and c.fill.fgColor.rgb.endswith("DDE6F0") for c in sheet[1])
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(keys)).column_letter}41"
+    assert sheet.column_dimensions["B"].width == 50
+    for i, row in enumerate(sheet.iter_rows(min_row=2)):
+        expected = [neutralise(rows[i][key]) for key in keys]
+        assert [c.value if c.value != "" else None for c in row] == [v if v != "" else None for v in expected]
+        assert not [c.coordinate for c in row if c.data_type == "e"]  # '#N/A' is text, not Excel's error
+    assert book["Indicators"]["A2"].value == "#REF!" and book["Indicators"]["A2"].data_type == "s"
+    assert [c.value for c in book["About"][2]] == ["Refreshed", "today"]

@@ -15,7 +15,8 @@ from typing import Any
 
 import duckdb
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -55,24 +56,44 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _write_sheet(sheet, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    sheet.append([neutralise(h) for h in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE6F0")
-    count = 0
-    for row in rows:
-        sheet.append([neutralise(v) for v in row])
-        count += 1
-    for cell_row in sheet.iter_rows(min_row=2):
-        for cell in cell_row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, never a formula
-    sheet.freeze_panes = "A2"
-    if count:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
+def _cells(sheet, row: Iterable[Any]) -> list:
+    """A row's values as written: neutralised, and text that would be read as an error value (``#N/A``) a
+    cell typed as text."""
+    out = []
+    for value in row:
+        value = neutralise(value)
+        if isinstance(value, str) and value in ERROR_CODES:
+            value = WriteOnlyCell(sheet, value)
+            value.data_type = "s"
+        out.append(value)
+    return out
+
+
+def _write_sheet(
+    book: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], widths: dict | None = None
+) -> int:
+    """One sheet streamed to the file (openpyxl's write-only mode: no cell objects held, about half the time
+    for a national warehouse's 8,000 benchmark rows): a bold, shaded header frozen above the rows and a filter
+    over them; text stays text. Widths and panes are set before the rows (a streamed sheet writes them first)."""
+    sheet = book.create_sheet(title)
     for i, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = min(60, max(10, len(str(name)) + 2))
+    for letter, width in (widths or {}).items():
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    head = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, neutralise(name))
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE6F0")
+        head.append(cell)
+    sheet.append(head)
+    count = 0
+    for row in rows:
+        sheet.append(_cells(sheet, row))
+        count += 1
+    if count:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     return count
 
 
@@ -80,19 +101,16 @@ def write_workbook(
     path: Path, benchmarks: Sequence[dict], catalogue: Sequence[dict], about: Sequence[tuple[str, str]]
 ) -> int:
     """Write the workbook (Benchmarks, Indicators, About sheets) atomically; returns the benchmark rows."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Benchmarks"
+    book = Workbook(write_only=True)
     rows = _write_sheet(
-        sheet,
+        book,
+        "Benchmarks",
         [label for _, label in BENCHMARK_COLUMNS],
         ([r.get(key) for key, _ in BENCHMARK_COLUMNS] for r in benchmarks),
+        widths={"B": 50},
     )
-    sheet.column_dimensions["B"].width = 50
-    _write_sheet(
-        book.create_sheet("Indicators"), CATALOGUE_COLUMNS, ([r.get(k) for k in CATALOGUE_COLUMNS] for r in catalogue)
-    )
-    _write_sheet(book.create_sheet("About"), ["", ""], about)
+    _write_sheet(book, "Indicators", CATALOGUE_COLUMNS, ([r.get(k) for k in CATALOGUE_COLUMNS] for r in catalogue))
+    _write_sheet(book, "About", ["", ""], about)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     book.save(tmp)

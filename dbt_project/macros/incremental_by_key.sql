@@ -1,12 +1,13 @@
 {#-
   Models incremental by a key (an indicator, a group of linked indicators, an LA): each key's rows are computed
   from that key's own inputs only, so after a refresh that changed one source only the keys whose inputs
-  changed are computed again. Used by indicator_benchmarks and published_indicator_benchmarks (by indicator),
-  int_indicator_values_disclosure (by link group) and adoption_journeys (by LA).
+  changed are computed again. Used by indicator_benchmarks, published_indicator_benchmarks,
+  published_indicator_values and la_time_series (by indicator), int_indicator_values_disclosure (by link group),
+  int_ssda903_episodes_merged and adoption_journeys (by LA).
 
   The model gives `inputs`: SQL with one row per key (columns <key>, fingerprint), a fingerprint of everything
-  that key's rows are computed from (computed once a build: keep it cheaper than the model, e.g. over staging
-  views rather than the intermediate views the model reads). The fingerprints of the last build are kept beside
+  that key's rows are computed from (computed once a build: keep it cheaper than the model, over tables or
+  staging views, never over a view that does the model's own work). The fingerprints of the last build are kept beside
   the model in the intermediate schema (<model>__inputs, never published). In an incremental run:
   - pre-hooks (incremental_fingerprint, incremental_pick_changed, incremental_delete_changed): this build's
     fingerprints go to <model>__current; the keys whose fingerprint differs from the last build's, is new, or
@@ -17,7 +18,8 @@
   incremental ones: pipelines/defs/transform) builds the whole table and records the fingerprints.
 -#}
 
-{#- The relation of the model's bookkeeping table `suffix` ('inputs', 'changed'), in the intermediate schema. -#}
+{#- The relation of the model's bookkeeping table `suffix` ('inputs', 'current', 'changed'), in the intermediate
+    schema. -#}
 {% macro incremental_bookkeeping(suffix) -%}
 {{ this.database }}.intermediate."{{ this.identifier }}__{{ suffix }}"
 {%- endmacro %}

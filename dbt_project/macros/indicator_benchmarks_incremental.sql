@@ -12,11 +12,10 @@
     with value_rows as (
         select
             indicator_code,
-            count(*) as row_count,
-            sum(cast(hash(
-                area_code, geography_level, la_code, time_period, period_label, breakdown, value,
-                status_symbol, numerator, denominator
-            ) as hugeint)) as rows_hash
+            {{ rows_fingerprint(
+                'area_code, geography_level, la_code, time_period, period_label, breakdown, value, '
+                ~ 'status_symbol, numerator, denominator'
+            ) }} as rows_hash
         from {{ ref(values_model) }}
         group by indicator_code
     ),
@@ -29,22 +28,22 @@
     threshold_rows as (
         select
             indicator_code,
-            sum(cast(hash(la_code, time_period, threshold, threshold_verified) as hugeint)) as thresholds_hash
+            {{ rows_fingerprint('la_code, time_period, threshold, threshold_verified') }} as thresholds_hash
         from {{ ref('int_indicator_thresholds') }}
         group by indicator_code
     ),
 
     shared as (
         select hash(
-            (select sum(cast(hash(la_code, la_name, region_code) as hugeint)) from {{ ref('dim_local_authority') }}),
+            (select {{ rows_fingerprint('la_code, la_name, region_code') }} from {{ ref('dim_local_authority') }}),
             (
-                select sum(cast(hash(la_code, neighbour_la_code, neighbour_rank, sn_model) as hugeint))
+                select {{ rows_fingerprint('la_code, neighbour_la_code, neighbour_rank, sn_model') }}
                 from {{ ref('dim_statistical_neighbours') }}
             ),
             (
-                select sum(cast(hash(
-                    predecessor_la_code, successor_la_code, change_date, whole_area, stands_for_successor
-                ) as hugeint))
+                select {{ rows_fingerprint(
+                    'predecessor_la_code, successor_la_code, change_date, whole_area, stands_for_successor'
+                ) }}
                 from {{ ref('la_successions') }}
             ),
             {{ var('rank_min_las', 100) }}
@@ -54,8 +53,7 @@
     select
         value_rows.indicator_code,
         hash(
-            value_rows.row_count, value_rows.rows_hash, catalogue_rows.catalogue_hash,
-            threshold_rows.thresholds_hash, shared.shared_hash
+            value_rows.rows_hash, catalogue_rows.catalogue_hash, threshold_rows.thresholds_hash, shared.shared_hash
         ) as fingerprint
     from value_rows
     left join catalogue_rows on value_rows.indicator_code = catalogue_rows.indicator_code

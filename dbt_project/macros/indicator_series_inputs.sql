@@ -23,12 +23,14 @@
 
     shared as (
         select hash(
-            (select sum(cast(hash(successions) as hugeint)) from {{ ref('la_successions') }} as successions),
-            (select sum(cast(hash(la_code, la_name) as hugeint)) from {{ ref('dim_local_authority') }})
+            (select {{ rows_fingerprint('successions') }} from {{ ref('la_successions') }} as successions),
+            (select {{ rows_fingerprint('la_code, la_name') }} from {{ ref('dim_local_authority') }})
         ) as shared_hash
     )
 
-    select value_rows.indicator_code, hash(value_rows.values_hash, catalogue_rows.catalogue_hash, shared.shared_hash) as fingerprint
+    select
+        value_rows.indicator_code,
+        hash(value_rows.values_hash, catalogue_rows.catalogue_hash, shared.shared_hash) as fingerprint
     from value_rows
     left join catalogue_rows on value_rows.indicator_code = catalogue_rows.indicator_code
     cross join shared
